@@ -1,0 +1,128 @@
+package import CProtobufC
+
+/// Memory for one encode: the C message tree that protobuf-c packs from is built in here and released in one
+/// go when the arena is destroyed.
+///
+/// Lifetime: every pointer handed out lives exactly as long as the arena. `serializedBytes()` creates the
+/// arena, lowers the message, packs it and drops the arena before returning, so no pointer escapes.
+package struct ProtoArena: ~Copyable {
+    private static let blockSize = 16 * 1024
+    private var blocks: [UnsafeMutableRawPointer] = []
+    private var cursor = 0
+    private var end = 0
+
+    package init() {}
+
+    deinit {
+        for block in blocks { block.deallocate() }
+    }
+
+    /// Uninitialised, suitably aligned memory for `count` values of `T`.
+    package mutating func allocate<T>(_ type: T.Type, count: Int) -> UnsafeMutablePointer<T> {
+        let byteCount = MemoryLayout<T>.stride * max(count, 1)
+        return allocateRaw(byteCount: byteCount, alignment: MemoryLayout<T>.alignment).bindMemory(to: T.self, capacity: max(count, 1))
+    }
+
+    private mutating func allocateRaw(byteCount: Int, alignment: Int) -> UnsafeMutableRawPointer {
+        let aligned = (cursor + alignment - 1) & ~(alignment - 1)
+        if cursor != 0, aligned + byteCount <= end {
+            cursor = aligned + byteCount
+            return UnsafeMutableRawPointer(bitPattern: aligned)!
+        }
+        if byteCount > Self.blockSize / 4 {
+            // Large values get a block of their own so the current block keeps serving small ones.
+            let block = UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: max(alignment, 16))
+            blocks.append(block)
+            return block
+        }
+        let block = UnsafeMutableRawPointer.allocate(byteCount: Self.blockSize, alignment: 16)
+        blocks.append(block)
+        cursor = Int(bitPattern: block) + byteCount
+        end = Int(bitPattern: block) + Self.blockSize
+        return block
+    }
+
+    /// A NUL-terminated copy of `string` for a `char *` field.
+    ///
+    /// protobuf-c measures strings with `strlen`, so a U+0000 inside would silently cut the value short:
+    /// that is refused with `ProtoError.embeddedNUL` naming `field`.
+    package mutating func cString(_ string: String, field: StaticString) throws -> UnsafeMutablePointer<CChar> {
+        var string = string
+        return try string.withUTF8 { utf8 in
+            let storage = allocate(CChar.self, count: utf8.count + 1)
+            let raw = UnsafeMutableRawPointer(storage)
+            if let base = utf8.baseAddress {
+                if utf8.contains(0) {
+                    throw ProtoError(code: .embeddedNUL, message: "\(field) contains U+0000, which protobuf-c cannot encode")
+                }
+                raw.copyMemory(from: base, byteCount: utf8.count)
+            }
+            raw.storeBytes(of: 0, toByteOffset: utf8.count, as: UInt8.self)
+            return storage
+        }
+    }
+
+    /// A copy of `bytes` for a `bytes` field.
+    package mutating func binary(_ bytes: [UInt8]) -> ProtobufCBinaryData {
+        guard !bytes.isEmpty else { return ProtobufCBinaryData(len: 0, data: nil) }
+        let storage = allocate(UInt8.self, count: bytes.count)
+        bytes.withUnsafeBufferPointer { storage.initialize(from: $0.baseAddress!, count: bytes.count) }
+        return ProtobufCBinaryData(len: bytes.count, data: storage)
+    }
+
+    /// A C array of scalars or enum values.
+    package mutating func array<Element, CElement>(
+        _ values: [Element],
+        _ transform: (Element) -> CElement
+    ) -> UnsafeMutablePointer<CElement> {
+        let storage = allocate(CElement.self, count: values.count)
+        for (index, value) in values.enumerated() {
+            (storage + index).initialize(to: transform(value))
+        }
+        return storage
+    }
+
+    /// A C array of strings.
+    package mutating func cStrings(
+        _ values: [String],
+        field: StaticString
+    ) throws -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?> {
+        let storage = allocate(UnsafeMutablePointer<CChar>?.self, count: values.count)
+        for (index, value) in values.enumerated() {
+            (storage + index).initialize(to: try cString(value, field: field))
+        }
+        return storage
+    }
+
+    /// A C array of `bytes` values.
+    package mutating func binaries(_ values: [[UInt8]]) -> UnsafeMutablePointer<ProtobufCBinaryData> {
+        let storage = allocate(ProtobufCBinaryData.self, count: values.count)
+        for (index, value) in values.enumerated() {
+            (storage + index).initialize(to: binary(value))
+        }
+        return storage
+    }
+
+    /// One lowered sub-message.
+    package mutating func message<M: ProtoMessage>(_ value: M) throws -> UnsafeMutablePointer<M.CMessage> {
+        let storage = allocate(M.CMessage.self, count: 1)
+        M.cInit(storage)
+        try value.lower(into: storage, arena: &self)
+        return storage
+    }
+
+    /// A C array of pointers to lowered sub-messages, as protobuf-c wants repeated message fields.
+    package mutating func messages<M: ProtoMessage>(
+        _ values: [M]
+    ) throws -> UnsafeMutablePointer<UnsafeMutablePointer<M.CMessage>?> {
+        let structs = allocate(M.CMessage.self, count: values.count)
+        let pointers = allocate(UnsafeMutablePointer<M.CMessage>?.self, count: values.count)
+        for (index, value) in values.enumerated() {
+            let element = structs + index
+            M.cInit(element)
+            try value.lower(into: element, arena: &self)
+            (pointers + index).initialize(to: element)
+        }
+        return pointers
+    }
+}
