@@ -67,7 +67,7 @@ let package = Package(
             name: "ContractsTests",
             dependencies: ["Contracts", "ContractsTestSupport"],
             path: "Tests/ContractsTests",
-            resources: [.copy("Corpus")],
+            exclude: ["Corpus"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -87,7 +87,8 @@ let package = Package(
             name: "contracts-bench",
             dependencies: ["Contracts", "ContractsTestSupport", "CMallocCounter"],
             path: "Tests/Benchmarks/ContractsBench",
-            swiftSettings: swiftSettings
+            swiftSettings: swiftSettings,
+            linkerSettings: [.linkedLibrary("m")]
         ),
     ]
 )

@@ -52,8 +52,9 @@ package struct ArbitraryGenerator {
 
     /// Finite values only: NaN is not equal to itself, so it cannot take part in equality checks.
     package mutating func double() -> Double {
-        switch pick(6) {
+        switch pick(7) {
         case 0: 0
+        case 6: -0.0
         case 1: .greatestFiniteMagnitude
         case 2: -.leastNonzeroMagnitude
         case 3: 0.1
@@ -62,8 +63,9 @@ package struct ArbitraryGenerator {
     }
 
     package mutating func float() -> Float {
-        switch pick(5) {
+        switch pick(6) {
         case 0: 0
+        case 5: -0.0
         case 1: .greatestFiniteMagnitude
         case 2: -.leastNonzeroMagnitude
         default: Float(Int32(truncatingIfNeeded: rng.next())) / 1e3

@@ -454,6 +454,7 @@ extension AnalyzerV1.MarkerRule: ProtoMessage {
         if !title.isEmpty { c.pointee.title = try arena.cString(title, field: "MarkerRule.title") }
         if !rule.isEmpty { c.pointee.rule = try arena.cString(rule, field: "MarkerRule.rule") }
         c.pointee.weight = weight
+        arena.keepNegativeZero(weight, field: 6, in: c)
         c.pointee.level_floor = .init(protoNumber: levelFloor.protoNumber)
     }
 
@@ -497,6 +498,7 @@ extension AnalyzerV1.DescribeScoringModelResponse: ProtoMessage {
                 clientanalyze__analyzer__v1__describe_scoring_model_response__category_weights_entry__init(entry)
                 entry.pointee.key = try arena.cString(element.key, field: "DescribeScoringModelResponse.category_weights")
                 entry.pointee.value = element.value
+                arena.keepNegativeZero(element.value, field: 2, in: entry)
                 (entries + index).initialize(to: entry)
             }
             c.pointee.n_category_weights = sorted.count
@@ -515,6 +517,7 @@ extension AnalyzerV1.DescribeScoringModelResponse: ProtoMessage {
                 clientanalyze__analyzer__v1__describe_scoring_model_response__level_thresholds_entry__init(entry)
                 entry.pointee.key = try arena.cString(element.key, field: "DescribeScoringModelResponse.level_thresholds")
                 entry.pointee.value = element.value
+                arena.keepNegativeZero(element.value, field: 2, in: entry)
                 (entries + index).initialize(to: entry)
             }
             c.pointee.n_level_thresholds = sorted.count

@@ -182,6 +182,7 @@ extension CommonV1.ReportStats: ProtoMessage {
         c.pointee.today = today
         c.pointee.this_week = thisWeek
         c.pointee.average_score = averageScore
+        arena.keepNegativeZero(averageScore, field: 6, in: c)
         c.pointee.high_risk = highRisk
     }
 
@@ -213,6 +214,7 @@ extension CommonV1.TimelinePoint: ProtoMessage {
         if !date.isEmpty { c.pointee.date = try arena.cString(date, field: "TimelinePoint.date") }
         c.pointee.count = count
         c.pointee.average_score = averageScore
+        arena.keepNegativeZero(averageScore, field: 3, in: c)
         c.pointee.high_risk = highRisk
     }
 

@@ -384,7 +384,9 @@ extension CommonV1.MarkerChange: ProtoMessage {
         if !code.isEmpty { c.pointee.code = try arena.cString(code, field: "MarkerChange.code") }
         if !title.isEmpty { c.pointee.title = try arena.cString(title, field: "MarkerChange.title") }
         c.pointee.contribution_before = contributionBefore
+        arena.keepNegativeZero(contributionBefore, field: 4, in: c)
         c.pointee.contribution_after = contributionAfter
+        arena.keepNegativeZero(contributionAfter, field: 5, in: c)
         c.pointee.severity_before = .init(protoNumber: severityBefore.protoNumber)
         c.pointee.severity_after = .init(protoNumber: severityAfter.protoNumber)
     }
@@ -445,7 +447,9 @@ extension CommonV1.ReportDiff: ProtoMessage {
         if !baseReportId.isEmpty { c.pointee.base_report_id = try arena.cString(baseReportId, field: "ReportDiff.base_report_id") }
         if !reportId.isEmpty { c.pointee.report_id = try arena.cString(reportId, field: "ReportDiff.report_id") }
         c.pointee.score_before = scoreBefore
+        arena.keepNegativeZero(scoreBefore, field: 3, in: c)
         c.pointee.score_after = scoreAfter
+        arena.keepNegativeZero(scoreAfter, field: 4, in: c)
         c.pointee.level_before = .init(protoNumber: levelBefore.protoNumber)
         c.pointee.level_after = .init(protoNumber: levelAfter.protoNumber)
         if !markerChanges.isEmpty {
@@ -461,6 +465,7 @@ extension CommonV1.ReportDiff: ProtoMessage {
                 clientanalyze__common__v1__report_diff__category_deltas_entry__init(entry)
                 entry.pointee.key = try arena.cString(element.key, field: "ReportDiff.category_deltas")
                 entry.pointee.value = element.value
+                arena.keepNegativeZero(element.value, field: 2, in: entry)
                 (entries + index).initialize(to: entry)
             }
             c.pointee.n_category_deltas = sorted.count
@@ -577,8 +582,10 @@ extension CommonV1.ReportSummary: ProtoMessage {
         if !inn.isEmpty { c.pointee.inn = try arena.cString(inn, field: "ReportSummary.inn") }
         if !companyName.isEmpty { c.pointee.company_name = try arena.cString(companyName, field: "ReportSummary.company_name") }
         c.pointee.score = score
+        arena.keepNegativeZero(score, field: 7, in: c)
         c.pointee.level = .init(protoNumber: level.protoNumber)
         c.pointee.confidence = confidence
+        arena.keepNegativeZero(confidence, field: 9, in: c)
         c.pointee.created_at_ms = createdAtMs
         c.pointee.marker_count = markerCount
         c.pointee.has_pdf = (hasPdf ? 1 : 0)

@@ -284,6 +284,7 @@ extension CommonV1.Marker: ProtoMessage {
         if !title.isEmpty { c.pointee.title = try arena.cString(title, field: "Marker.title") }
         if !description.isEmpty { c.pointee.description = try arena.cString(description, field: "Marker.description") }
         c.pointee.contribution = contribution
+        arena.keepNegativeZero(contribution, field: 6, in: c)
         if !evidence.isEmpty {
             c.pointee.n_evidence = evidence.count
             c.pointee.evidence = try arena.messages(evidence)
@@ -313,7 +314,9 @@ extension CommonV1.CategoryScore: ProtoMessage {
     package func lower(into c: UnsafeMutablePointer<CMessage>, arena: inout ProtoArena) throws {
         c.pointee.category = .init(protoNumber: category.protoNumber)
         c.pointee.score = score
+        arena.keepNegativeZero(score, field: 2, in: c)
         c.pointee.weight = weight
+        arena.keepNegativeZero(weight, field: 3, in: c)
         if !markerCodes.isEmpty {
             c.pointee.n_marker_codes = markerCodes.count
             c.pointee.marker_codes = try arena.cStrings(markerCodes, field: "CategoryScore.marker_codes")
@@ -339,8 +342,10 @@ extension CommonV1.RiskAssessment: ProtoMessage {
 
     package func lower(into c: UnsafeMutablePointer<CMessage>, arena: inout ProtoArena) throws {
         c.pointee.score = score
+        arena.keepNegativeZero(score, field: 1, in: c)
         c.pointee.level = .init(protoNumber: level.protoNumber)
         c.pointee.confidence = confidence
+        arena.keepNegativeZero(confidence, field: 3, in: c)
         if !categories.isEmpty {
             c.pointee.n_categories = categories.count
             c.pointee.categories = try arena.messages(categories)
@@ -351,6 +356,7 @@ extension CommonV1.RiskAssessment: ProtoMessage {
         }
         if !modelVersion.isEmpty { c.pointee.model_version = try arena.cString(modelVersion, field: "RiskAssessment.model_version") }
         c.pointee.source_coverage = sourceCoverage
+        arena.keepNegativeZero(sourceCoverage, field: 7, in: c)
         if let value = unflooredLevel {
             c.pointee._unfloored_level_case = .init(protoNumber: 8)
             c.pointee.unfloored_level = .init(protoNumber: value.protoNumber)

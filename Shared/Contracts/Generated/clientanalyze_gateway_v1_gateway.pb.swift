@@ -1230,7 +1230,9 @@ extension GatewayV1.CompareReportsResponse: ProtoMessage {
             c.pointee.diffs = try arena.messages(diffs)
         }
         c.pointee.min_score = minScore
+        arena.keepNegativeZero(minScore, field: 2, in: c)
         c.pointee.max_score = maxScore
+        arena.keepNegativeZero(maxScore, field: 3, in: c)
         if !commonMarkers.isEmpty {
             c.pointee.n_common_markers = commonMarkers.count
             c.pointee.common_markers = try arena.cStrings(commonMarkers, field: "CompareReportsResponse.common_markers")

@@ -321,6 +321,7 @@ extension OpsV1.Bucket: ProtoMessage {
 
     package func lower(into c: UnsafeMutablePointer<CMessage>, arena: inout ProtoArena) throws {
         c.pointee.upper_bound = upperBound
+        arena.keepNegativeZero(upperBound, field: 1, in: c)
         c.pointee.cumulative_count = cumulativeCount
     }
 
@@ -343,6 +344,7 @@ extension OpsV1.Histogram: ProtoMessage {
             c.pointee.buckets = try arena.messages(buckets)
         }
         c.pointee.sum = sum
+        arena.keepNegativeZero(sum, field: 2, in: c)
         c.pointee.count = count
     }
 

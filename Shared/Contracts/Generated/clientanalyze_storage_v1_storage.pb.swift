@@ -2664,6 +2664,7 @@ extension StorageV1.CacheStatsResponse: ProtoMessage {
         c.pointee.entries = entries
         c.pointee.bytes = bytes
         c.pointee.hit_rate = hitRate
+        arena.keepNegativeZero(hitRate, field: 4, in: c)
         c.pointee.expired_removed = expiredRemoved
     }
 

@@ -999,7 +999,9 @@ extension GrpcTesting.TestOrcaReport: ProtoMessage {
 
     package func lower(into c: UnsafeMutablePointer<CMessage>, arena: inout ProtoArena) throws {
         c.pointee.cpu_utilization = cpuUtilization
+        arena.keepNegativeZero(cpuUtilization, field: 1, in: c)
         c.pointee.memory_utilization = memoryUtilization
+        arena.keepNegativeZero(memoryUtilization, field: 2, in: c)
         if !requestCost.isEmpty {
             // Sorted so that equal maps encode to equal bytes.
             let sorted = requestCost.sorted(by: { $0.key < $1.key })
@@ -1009,6 +1011,7 @@ extension GrpcTesting.TestOrcaReport: ProtoMessage {
                 grpc__testing__test_orca_report__request_cost_entry__init(entry)
                 entry.pointee.key = try arena.cString(element.key, field: "TestOrcaReport.request_cost")
                 entry.pointee.value = element.value
+                arena.keepNegativeZero(element.value, field: 2, in: entry)
                 (entries + index).initialize(to: entry)
             }
             c.pointee.n_request_cost = sorted.count
@@ -1023,6 +1026,7 @@ extension GrpcTesting.TestOrcaReport: ProtoMessage {
                 grpc__testing__test_orca_report__utilization_entry__init(entry)
                 entry.pointee.key = try arena.cString(element.key, field: "TestOrcaReport.utilization")
                 entry.pointee.value = element.value
+                arena.keepNegativeZero(element.value, field: 2, in: entry)
                 (entries + index).initialize(to: entry)
             }
             c.pointee.n_utilization = sorted.count

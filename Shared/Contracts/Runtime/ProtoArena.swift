@@ -1,4 +1,9 @@
 package import CProtobufC
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// Memory for one encode: the C message tree that protobuf-c packs from is built in here and released in one
 /// go when the arena is destroyed.
@@ -51,13 +56,12 @@ package struct ProtoArena: ~Copyable {
         return try string.withUTF8 { utf8 in
             let storage = allocate(CChar.self, count: utf8.count + 1)
             let raw = UnsafeMutableRawPointer(storage)
-            if let base = utf8.baseAddress {
-                if utf8.contains(0) {
-                    throw ProtoError(code: .embeddedNUL, message: "\(field) contains U+0000, which protobuf-c cannot encode")
-                }
-                raw.copyMemory(from: base, byteCount: utf8.count)
-            }
+            if let base = utf8.baseAddress { raw.copyMemory(from: base, byteCount: utf8.count) }
             raw.storeBytes(of: 0, toByteOffset: utf8.count, as: UInt8.self)
+            // strlen is vectorised; a shorter C string means a U+0000 inside the value.
+            if strlen(storage) != utf8.count {
+                throw ProtoError(code: .embeddedNUL, message: "\(field) contains U+0000, which protobuf-c cannot encode")
+            }
             return storage
         }
     }
@@ -124,5 +128,46 @@ package struct ProtoArena: ~Copyable {
             (pointers + index).initialize(to: element)
         }
         return pointers
+    }
+
+    /// protobuf-c 1.4 leaves out a proto3 `double` or `float` field when `value == 0`, which is also true for
+    /// -0.0; proto3 says -0 is distinct and must be written. The value is added to the message as an "unknown"
+    /// field, which protobuf-c packs verbatim, so the peer sees an ordinary field with the sign intact.
+    package mutating func keepNegativeZero<C>(_ value: Double, field: UInt32, in message: UnsafeMutablePointer<C>) {
+        guard value == 0, value.sign == .minus else { return }
+        appendUnknownField(value.bitPattern.littleEndian, field: field, wireType: PROTOBUF_C_WIRE_TYPE_64BIT, in: message)
+    }
+
+    /// See `keepNegativeZero(_:field:in:)` for `Double`.
+    package mutating func keepNegativeZero<C>(_ value: Float, field: UInt32, in message: UnsafeMutablePointer<C>) {
+        guard value == 0, value.sign == .minus else { return }
+        appendUnknownField(value.bitPattern.littleEndian, field: field, wireType: PROTOBUF_C_WIRE_TYPE_32BIT, in: message)
+    }
+
+    private mutating func appendUnknownField<C, Payload: FixedWidthInteger>(
+        _ payload: Payload,
+        field: UInt32,
+        wireType: ProtobufCWireType,
+        in message: UnsafeMutablePointer<C>
+    ) {
+        // Every generated C struct starts with its ProtobufCMessage header.
+        let base = UnsafeMutableRawPointer(message).assumingMemoryBound(to: ProtobufCMessage.self)
+        let count = Int(base.pointee.n_unknown_fields)
+        let fields = allocate(ProtobufCMessageUnknownField.self, count: count + 1)
+        if count > 0, let existing = base.pointee.unknown_fields {
+            fields.initialize(from: existing, count: count)
+        }
+        let data = allocate(Payload.self, count: 1)
+        data.initialize(to: payload)
+        (fields + count).initialize(
+            to: ProtobufCMessageUnknownField(
+                tag: field,
+                wire_type: wireType,
+                len: MemoryLayout<Payload>.size,
+                data: UnsafeMutableRawPointer(data).assumingMemoryBound(to: UInt8.self)
+            )
+        )
+        base.pointee.n_unknown_fields = UInt32(count + 1)
+        base.pointee.unknown_fields = fields
     }
 }

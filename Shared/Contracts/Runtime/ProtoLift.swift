@@ -1,13 +1,30 @@
 package import CProtobufC
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// Copies values out of a C message unpacked by protobuf-c.
 ///
 /// Lifetime: the pointers passed in belong to the unpacked message, which `init(serializedBytes:)` frees with
 /// `…__free_unpacked` right after lifting; nothing here keeps them.
 package enum ProtoLift {
-    /// A `string` field. protobuf-c does not check UTF-8; this does, as other gRPC runtimes do.
+    /// A `string` field of a message unpacked into an `UnpackArena`.
+    ///
+    /// protobuf-c copies a string into an allocation of exactly `length + 1` bytes and does not check UTF-8.
+    /// The arena's size header gives the real length, so a U+0000 inside the value is reported rather than
+    /// silently cutting the string short, and the bytes are validated as UTF-8, as other gRPC runtimes do.
+    /// An absent string is NULL or protobuf-c's static empty string, whose first byte is the terminator;
+    /// every non-empty one comes from the arena (all our files are proto3: no non-empty defaults).
     package static func string(_ pointer: UnsafePointer<CChar>?, field: StaticString) throws -> String {
-        guard let pointer else { return "" }
+        guard let pointer, pointer.pointee != 0 else { return "" }
+        // strlen is vectorised; stopping short of the allocated length means a U+0000 inside the value.
+        if strlen(pointer) != UnpackArena.allocationSize(of: pointer) - 1 {
+            throw ProtoError(code: .embeddedNUL, message: "\(field) contains U+0000, which this runtime cannot carry")
+        }
+        // The non-generic initialiser: `String(validating:as:)` is not specialised across modules and spends
+        // more time looking up generic metadata than validating.
         guard let string = String(validatingCString: pointer) else {
             throw ProtoError(code: .invalidUTF8, message: "\(field) is not valid UTF-8")
         }

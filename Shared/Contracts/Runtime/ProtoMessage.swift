@@ -8,6 +8,7 @@ package import CProtobufC
 /// let back = try CommonV1.CompanyCard(serializedBytes: bytes)
 /// ```
 ///
+/// Decoding unpacks with protobuf-c into an `UnpackArena`, then lifts the C tree into Swift values.
 /// The requirements below are implemented by generated code only; everything else uses `serializedBytes()`
 /// and `init(serializedBytes:)`.
 package protocol ProtoMessage: Sendable, Hashable {
@@ -67,10 +68,11 @@ extension ProtoMessage {
         // protobuf-c wants a pointer even for zero bytes, which it then does not read.
         let empty: StaticString = ""
         let data = buffer.baseAddress ?? empty.utf8Start
-        guard let unpacked = protobuf_c_message_unpack(Self.cDescriptor, nil, buffer.count, data) else {
+        let arena = UnpackArena(expectedBytes: buffer.count)
+        guard let unpacked = arena.unpack(Self.cDescriptor, buffer.count, data) else {
             throw ProtoError(code: .malformed, message: "\(Self.protoName): \(buffer.count) bytes are not a valid encoding")
         }
-        defer { protobuf_c_message_free_unpacked(unpacked, nil) }
+        // No `free_unpacked`: every allocation belongs to the arena, which releases them all on return.
         try self.init(lifting: UnsafeRawPointer(unpacked).assumingMemoryBound(to: CMessage.self))
     }
 

@@ -3,5 +3,5 @@
 #include <stddef.h>
 
 /// protoc --include_imports --include_source_info output for every .proto file, for reflection.
-extern const unsigned char cla_descriptor_set[];
-extern const size_t cla_descriptor_set_size;
+const unsigned char *cla_descriptor_set_bytes(void);
+size_t cla_descriptor_set_length(void);

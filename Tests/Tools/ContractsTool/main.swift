@@ -10,7 +10,7 @@ struct ContractsTool: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "contracts-tool",
         abstract: "Encode, decode and compare generated messages for interop and memory checks.",
-        subcommands: [Emit.self, Reencode.self, Compare.self, MemoryCheck.self]
+        subcommands: [Emit.self, Reencode.self, Compare.self, MemoryCheck.self, WriteSample.self]
     )
 }
 
@@ -132,6 +132,19 @@ struct MemoryCheck: ParsableCommand {
             if (try? M(serializedBytes: corrupt)) != nil { decoded += 1 } else { rejected += 1 }
         }
         return (decoded, rejected)
+    }
+}
+
+struct WriteSample: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sample-report",
+        abstract: "Write the encoding of the sample report (50 court cases, 30 web mentions, 20 markers)."
+    )
+
+    @Argument(help: "Output file.") var output: String
+
+    func run() throws {
+        try write(SampleReport.full().serializedBytes(), to: output)
     }
 }
 

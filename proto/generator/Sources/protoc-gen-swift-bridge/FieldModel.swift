@@ -54,6 +54,14 @@ enum Scalar {
         }
     }
 
+    /// True for `double` and `float`, whose -0.0 protobuf-c would drop (see `ProtoArena.keepNegativeZero`).
+    var isFloatingPoint: Bool {
+        switch self {
+        case .float, .double: true
+        default: false
+        }
+    }
+
     /// Swift expression converting `value` to the C member's type.
     func lower(_ value: String, label: String) -> String {
         switch self {

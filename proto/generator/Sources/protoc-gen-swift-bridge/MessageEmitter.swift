@@ -92,6 +92,9 @@ enum MessageEmitter {
                 } else {
                     w.line(assignment)
                 }
+                if s.isFloatingPoint {
+                    w.line("arena.keepNegativeZero(\(name), field: \(f.descriptor.number), in: c)")
+                }
             case .optional(let s, let caseMember):
                 w.block("if let value = \(name) {") { w in
                     w.line("c.pointee.\(caseMember) = .init(protoNumber: \(f.descriptor.number))")
@@ -145,7 +148,9 @@ enum MessageEmitter {
                 w.line("\(CNames.functionPrefix(entry))__init(entry)")
                 w.line("entry.pointee.key = \(key.lower("element.key", label: f.label))")
                 switch value {
-                case .scalar(let s): w.line("entry.pointee.value = \(s.lower("element.value", label: f.label))")
+                case .scalar(let s):
+                    w.line("entry.pointee.value = \(s.lower("element.value", label: f.label))")
+                    if s.isFloatingPoint { w.line("arena.keepNegativeZero(element.value, field: 2, in: entry)") }
                 case .message: w.line("entry.pointee.value = try arena.message(element.value)")
                 }
                 w.line("(entries + index).initialize(to: entry)")

@@ -1,0 +1,69 @@
+# Client Analyze — see README.md. Every target installs what it needs through `deps`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV        := .venv
+PYTHON      := $(VENV)/bin/python
+APT_PACKAGES := pkg-config protobuf-compiler protobuf-c-compiler libprotobuf-c-dev libnghttp2-dev nghttp2-client valgrind
+GENERATED   := Shared/ContractsC Shared/Contracts/Generated Tests/ContractsTestSupport/Generated
+MEMCHECK_ITERATIONS ?= 3
+
+.PHONY: help deps generate check-generated build test check-memory bench coverage run clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+deps: $(VENV)/.installed ## Install the Debian packages and the Python test tools (idempotent)
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed$$' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "deps: installing $$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+$(VENV)/.installed: Tests/Interop/requirements.txt
+	@echo "deps: creating $(VENV) for the Python interop tests"
+	@python3 -m venv $(VENV)
+	@$(PYTHON) -m pip install -q --disable-pip-version-check -r Tests/Interop/requirements.txt
+	@touch $@
+
+generate: deps ## Regenerate protoc-c output, the Swift bridge and the descriptor set from proto/
+	@proto/generate.sh
+
+check-generated: generate ## Fail if the committed generated code differs from what `make generate` writes
+	@changes=$$(git status --porcelain -- $(GENERATED)); \
+	if [ -n "$$changes" ]; then echo "generated code is stale; run 'make generate' and commit:"; echo "$$changes"; exit 1; fi
+	@echo "generated code is current"
+
+build: deps ## Build everything (debug)
+	swift build --build-tests
+
+test: deps ## Run the whole test suite (Swift tests, Python interop)
+	@swift build --build-tests 2>&1 | tail -1
+	@start=$$SECONDS; \
+	swift test --skip-build 2>&1 | grep -v -E '^(◇|↳|Test Suite|	 Executed)' ; status=$${PIPESTATUS[0]}; \
+	[ $$status -eq 0 ] || exit $$status; \
+	CONTRACTS_TOOL=$$(swift build --show-bin-path)/contracts-tool $(PYTHON) -m pytest -q Tests/Interop || exit 1; \
+	echo "tests took $$((SECONDS - start)) s (after the build)"
+
+check-memory: deps ## Encode/decode/reject loops under valgrind: no leaks, no invalid accesses
+	@swift build --product contracts-tool 2>&1 | tail -1
+	valgrind --quiet --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
+		--show-leak-kinds=definite $$(swift build --show-bin-path)/contracts-tool memcheck --iterations $(MEMCHECK_ITERATIONS)
+	@echo "memory check clean"
+
+bench: deps ## Benchmarks (release build); results go to bench-results/
+	@mkdir -p bench-results
+	swift build -c release --product contracts-bench 2>&1 | tail -1
+	$$(swift build -c release --show-bin-path)/contracts-bench | tee bench-results/contracts.txt
+
+coverage: deps ## Line coverage per target from the Swift tests
+	swift test --enable-code-coverage 2>&1 | tail -1
+	@scripts/coverage-report.sh
+
+run: ## Start the stack and analyse a sandbox company (not built yet: see README)
+	@echo "make run: the services do not exist yet; the foundation (contracts, tests, benchmarks) is in place."
+	@echo "It arrives with the gateway issue. Try 'make test' and 'make bench' meanwhile."
+	@exit 1
+
+clean: ## Remove build output
+	rm -rf .build bench-results
