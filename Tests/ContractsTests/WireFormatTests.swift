@@ -119,6 +119,20 @@ struct WireFormatTests {
         #expect(nestedError.message.contains("WebMention.title"))
     }
 
+    @Test("a received string with U+0000 inside is a decode error, not a silently shortened value")
+    func embeddedNULOnDecode() throws {
+        // HealthCheckRequest.service = "a\0b", as another runtime may legally send it.
+        let error = try #require(throws: ProtoError.self) {
+            try GrpcHealthV1.HealthCheckRequest(serializedBytes: [0x0A, 0x03, 0x61, 0x00, 0x62])
+        }
+        #expect(error.code == .embeddedNUL)
+        #expect(error.message.contains("HealthCheckRequest.service"))
+        // A trailing NUL is inside the value too.
+        #expect(throws: ProtoError.self) {
+            try GrpcHealthV1.HealthCheckRequest(serializedBytes: [0x0A, 0x02, 0x61, 0x00])
+        }
+    }
+
     @Test("bytes may hold NUL bytes")
     func bytesWithNUL() throws {
         let chunk = StorageV1.Chunk.with { $0.data = [0, 1, 0, 2, 0] }

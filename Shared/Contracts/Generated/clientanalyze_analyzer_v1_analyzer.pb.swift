@@ -244,7 +244,6 @@ extension AnalyzerV1.AnalyzeRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         if let value = c.pointee.request { request = try CommonV1.AnalysisRequest(lifting: value) }
         store = c.pointee.store != 0
     }
@@ -270,7 +269,6 @@ extension AnalyzerV1.AnalyzeResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         switch c.pointee.event_case.protoNumber {
         case 1:
             event = .progress(try c.pointee.progress.map { try CommonV1.ProgressEvent(lifting: $0) } ?? CommonV1.ProgressEvent())
@@ -304,7 +302,6 @@ extension AnalyzerV1.WebSearchParams: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         query = try ProtoLift.string(c.pointee.query, field: "WebSearchParams.query")
         depth = try ProtoLift.string(c.pointee.depth, field: "WebSearchParams.depth")
         maxResults = c.pointee.max_results
@@ -328,7 +325,6 @@ extension AnalyzerV1.LookupSourceRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         source = CommonV1.Source(protoNumber: c.pointee.source.protoNumber)
         inn = try ProtoLift.string(c.pointee.inn, field: "LookupSourceRequest.inn")
         if let value = c.pointee.web { web = try AnalyzerV1.WebSearchParams(lifting: value) }
@@ -351,7 +347,6 @@ extension AnalyzerV1.CourtCaseList: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         cases = try ProtoLift.messages(c.pointee.cases, count: c.pointee.n_cases)
         total = c.pointee.total
     }
@@ -371,7 +366,6 @@ extension AnalyzerV1.RegistryHitList: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         hits = try ProtoLift.messages(c.pointee.hits, count: c.pointee.n_hits)
     }
 }
@@ -391,7 +385,6 @@ extension AnalyzerV1.WebMentionList: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         mentions = try ProtoLift.messages(c.pointee.mentions, count: c.pointee.n_mentions)
         answer = try ProtoLift.string(c.pointee.answer, field: "WebMentionList.answer")
     }
@@ -424,7 +417,6 @@ extension AnalyzerV1.LookupSourceResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         if let value = c.pointee.status { status = try CommonV1.SourceStatus(lifting: value) }
         switch c.pointee.result_case.protoNumber {
         case 2:
@@ -459,7 +451,6 @@ extension AnalyzerV1.MarkerRule: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         code = try ProtoLift.string(c.pointee.code, field: "MarkerRule.code")
         category = CommonV1.RiskCategory(protoNumber: c.pointee.category.protoNumber)
         severity = CommonV1.Severity(protoNumber: c.pointee.severity.protoNumber)
@@ -526,7 +517,6 @@ extension AnalyzerV1.DescribeScoringModelResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         version = try ProtoLift.string(c.pointee.version, field: "DescribeScoringModelResponse.version")
         if let entries = c.pointee.category_weights {
             categoryWeights.reserveCapacity(c.pointee.n_category_weights)
@@ -590,7 +580,6 @@ extension AnalyzerV1.WorkerStatusResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         worker = try ProtoLift.string(c.pointee.worker, field: "WorkerStatusResponse.worker")
         queueBackend = try ProtoLift.string(c.pointee.queue_backend, field: "WorkerStatusResponse.queue_backend")
         concurrency = c.pointee.concurrency

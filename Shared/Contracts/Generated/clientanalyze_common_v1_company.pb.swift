@@ -269,7 +269,6 @@ extension CommonV1.Founder: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         kind = CommonV1.Founder.Kind(protoNumber: c.pointee.kind.protoNumber)
         name = try ProtoLift.string(c.pointee.name, field: "Founder.name")
         inn = try ProtoLift.string(c.pointee.inn, field: "Founder.inn")
@@ -327,7 +326,6 @@ extension CommonV1.Manager: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         name = try ProtoLift.string(c.pointee.name, field: "Manager.name")
         post = try ProtoLift.string(c.pointee.post, field: "Manager.post")
         inn = try ProtoLift.string(c.pointee.inn, field: "Manager.inn")
@@ -349,7 +347,6 @@ extension CommonV1.Activity: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         code = try ProtoLift.string(c.pointee.code, field: "Activity.code")
         name = try ProtoLift.string(c.pointee.name, field: "Activity.name")
         main = c.pointee.main != 0
@@ -373,7 +370,6 @@ extension CommonV1.Address: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         value = try ProtoLift.string(c.pointee.value, field: "Address.value")
         region = try ProtoLift.string(c.pointee.region, field: "Address.region")
         city = try ProtoLift.string(c.pointee.city, field: "Address.city")
@@ -409,7 +405,6 @@ extension CommonV1.Finance: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         year = c.pointee.year
         taxSystem = try ProtoLift.string(c.pointee.tax_system, field: "Finance.tax_system")
         if c.pointee._income_kopecks_case.protoNumber == 3 { incomeKopecks = c.pointee.income_kopecks }
@@ -434,7 +429,6 @@ extension CommonV1.License: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         number = try ProtoLift.string(c.pointee.number, field: "License.number")
         issuer = try ProtoLift.string(c.pointee.issuer, field: "License.issuer")
         activity = try ProtoLift.string(c.pointee.activity, field: "License.activity")
@@ -499,7 +493,6 @@ extension CommonV1.CompanyCard: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         inn = try ProtoLift.string(c.pointee.inn, field: "CompanyCard.inn")
         kpp = try ProtoLift.string(c.pointee.kpp, field: "CompanyCard.kpp")
         ogrn = try ProtoLift.string(c.pointee.ogrn, field: "CompanyCard.ogrn")

@@ -514,7 +514,6 @@ extension CommonV1.SourceStatus: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         source = CommonV1.Source(protoNumber: c.pointee.source.protoNumber)
         state = CommonV1.SourceStatus.State(protoNumber: c.pointee.state.protoNumber)
         reason = try ProtoLift.string(c.pointee.reason, field: "SourceStatus.reason")
@@ -601,7 +600,6 @@ extension CommonV1.CourtCase: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         number = try ProtoLift.string(c.pointee.number, field: "CourtCase.number")
         court = try ProtoLift.string(c.pointee.court, field: "CourtCase.court")
         date = try ProtoLift.string(c.pointee.date, field: "CourtCase.date")
@@ -649,7 +647,6 @@ extension CommonV1.RegistryHit: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         kind = CommonV1.RegistryKind(protoNumber: c.pointee.kind.protoNumber)
         registry = try ProtoLift.string(c.pointee.registry, field: "RegistryHit.registry")
         title = try ProtoLift.string(c.pointee.title, field: "RegistryHit.title")
@@ -689,7 +686,6 @@ extension CommonV1.WebMention: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         source = CommonV1.Source(protoNumber: c.pointee.source.protoNumber)
         intent = CommonV1.SearchIntent(protoNumber: c.pointee.intent.protoNumber)
         query = try ProtoLift.string(c.pointee.query, field: "WebMention.query")
@@ -716,7 +712,6 @@ extension CommonV1.Citation: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         number = c.pointee.number
         title = try ProtoLift.string(c.pointee.title, field: "Citation.title")
         url = try ProtoLift.string(c.pointee.url, field: "Citation.url")

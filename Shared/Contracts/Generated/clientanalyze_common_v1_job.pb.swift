@@ -318,7 +318,6 @@ extension CommonV1.AnalysisOptions: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         sources = ProtoLift.array(c.pointee.sources, count: c.pointee.n_sources) { CommonV1.Source(protoNumber: $0.protoNumber) }
         refreshSources = ProtoLift.array(c.pointee.refresh_sources, count: c.pointee.n_refresh_sources) { CommonV1.Source(protoNumber: $0.protoNumber) }
         forceRefresh = c.pointee.force_refresh != 0
@@ -345,7 +344,6 @@ extension CommonV1.AnalysisRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         inn = try ProtoLift.string(c.pointee.inn, field: "AnalysisRequest.inn")
         clientName = try ProtoLift.string(c.pointee.client_name, field: "AnalysisRequest.client_name")
         notes = try ProtoLift.string(c.pointee.notes, field: "AnalysisRequest.notes")
@@ -384,7 +382,6 @@ extension CommonV1.ProgressEvent: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         jobId = try ProtoLift.string(c.pointee.job_id, field: "ProgressEvent.job_id")
         sequence = c.pointee.sequence
         stage = CommonV1.Stage(protoNumber: c.pointee.stage.protoNumber)
@@ -447,7 +444,6 @@ extension CommonV1.Job: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         id = try ProtoLift.string(c.pointee.id, field: "Job.id")
         if let value = c.pointee.request { request = try CommonV1.AnalysisRequest(lifting: value) }
         state = CommonV1.JobState(protoNumber: c.pointee.state.protoNumber)
@@ -497,7 +493,6 @@ extension CommonV1.DeadLetter: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         jobId = try ProtoLift.string(c.pointee.job_id, field: "DeadLetter.job_id")
         inn = try ProtoLift.string(c.pointee.inn, field: "DeadLetter.inn")
         reason = try ProtoLift.string(c.pointee.reason, field: "DeadLetter.reason")

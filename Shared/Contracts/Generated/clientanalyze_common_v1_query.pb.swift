@@ -88,7 +88,6 @@ extension CommonV1.PageRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         pageSize = c.pointee.page_size
         cursor = try ProtoLift.string(c.pointee.cursor, field: "PageRequest.cursor")
     }
@@ -109,7 +108,6 @@ extension CommonV1.PageInfo: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         nextCursor = try ProtoLift.string(c.pointee.next_cursor, field: "PageInfo.next_cursor")
         if c.pointee._total_case.protoNumber == 2 { total = c.pointee.total }
     }
@@ -143,7 +141,6 @@ extension CommonV1.ReportFilter: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         inn = try ProtoLift.string(c.pointee.inn, field: "ReportFilter.inn")
         nameContains = try ProtoLift.string(c.pointee.name_contains, field: "ReportFilter.name_contains")
         levels = ProtoLift.array(c.pointee.levels, count: c.pointee.n_levels) { CommonV1.RiskLevel(protoNumber: $0.protoNumber) }
@@ -187,7 +184,6 @@ extension CommonV1.ReportStats: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         totalReports = c.pointee.total_reports
         totalThreads = c.pointee.total_threads
         if let entries = c.pointee.by_level {
@@ -219,7 +215,6 @@ extension CommonV1.TimelinePoint: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         date = try ProtoLift.string(c.pointee.date, field: "TimelinePoint.date")
         count = c.pointee.count
         averageScore = c.pointee.average_score

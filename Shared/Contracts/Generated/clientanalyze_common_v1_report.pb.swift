@@ -256,7 +256,6 @@ extension CommonV1.Recommendation: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         text = try ProtoLift.string(c.pointee.text, field: "Recommendation.text")
         markerCodes = try ProtoLift.strings(c.pointee.marker_codes, count: c.pointee.n_marker_codes, field: "Recommendation.marker_codes")
         priority = CommonV1.Severity(protoNumber: c.pointee.priority.protoNumber)
@@ -285,7 +284,6 @@ extension CommonV1.Narrative: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         author = CommonV1.Narrative.Author(protoNumber: c.pointee.author.protoNumber)
         model = try ProtoLift.string(c.pointee.model, field: "Narrative.model")
         summary = try ProtoLift.string(c.pointee.summary, field: "Narrative.summary")
@@ -357,7 +355,6 @@ extension CommonV1.Feedback: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         id = try ProtoLift.string(c.pointee.id, field: "Feedback.id")
         reportId = try ProtoLift.string(c.pointee.report_id, field: "Feedback.report_id")
         threadId = try ProtoLift.string(c.pointee.thread_id, field: "Feedback.thread_id")
@@ -392,7 +389,6 @@ extension CommonV1.MarkerChange: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         kind = CommonV1.MarkerChange.Kind(protoNumber: c.pointee.kind.protoNumber)
         code = try ProtoLift.string(c.pointee.code, field: "MarkerChange.code")
         title = try ProtoLift.string(c.pointee.title, field: "MarkerChange.title")
@@ -478,7 +474,6 @@ extension CommonV1.ReportDiff: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         baseReportId = try ProtoLift.string(c.pointee.base_report_id, field: "ReportDiff.base_report_id")
         reportId = try ProtoLift.string(c.pointee.report_id, field: "ReportDiff.report_id")
         scoreBefore = c.pointee.score_before
@@ -543,7 +538,6 @@ extension CommonV1.Report: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         id = try ProtoLift.string(c.pointee.id, field: "Report.id")
         threadId = try ProtoLift.string(c.pointee.thread_id, field: "Report.thread_id")
         version = c.pointee.version
@@ -592,7 +586,6 @@ extension CommonV1.ReportSummary: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         id = try ProtoLift.string(c.pointee.id, field: "ReportSummary.id")
         threadId = try ProtoLift.string(c.pointee.thread_id, field: "ReportSummary.thread_id")
         version = c.pointee.version
@@ -626,7 +619,6 @@ extension CommonV1.Thread: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         id = try ProtoLift.string(c.pointee.id, field: "Thread.id")
         inn = try ProtoLift.string(c.pointee.inn, field: "Thread.inn")
         companyName = try ProtoLift.string(c.pointee.company_name, field: "Thread.company_name")

@@ -262,7 +262,6 @@ extension CommonV1.Evidence: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         source = CommonV1.Source(protoNumber: c.pointee.source.protoNumber)
         field = try ProtoLift.string(c.pointee.field, field: "Evidence.field")
         value = try ProtoLift.string(c.pointee.value, field: "Evidence.value")
@@ -293,7 +292,6 @@ extension CommonV1.Marker: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         code = try ProtoLift.string(c.pointee.code, field: "Marker.code")
         category = CommonV1.RiskCategory(protoNumber: c.pointee.category.protoNumber)
         severity = CommonV1.Severity(protoNumber: c.pointee.severity.protoNumber)
@@ -325,7 +323,6 @@ extension CommonV1.CategoryScore: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         category = CommonV1.RiskCategory(protoNumber: c.pointee.category.protoNumber)
         score = c.pointee.score
         weight = c.pointee.weight
@@ -364,7 +361,6 @@ extension CommonV1.RiskAssessment: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         score = c.pointee.score
         level = CommonV1.RiskLevel(protoNumber: c.pointee.level.protoNumber)
         confidence = c.pointee.confidence

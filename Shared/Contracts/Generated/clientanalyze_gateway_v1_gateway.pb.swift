@@ -901,7 +901,6 @@ extension GatewayV1.SubmitAnalysisRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         if let value = c.pointee.request { request = try CommonV1.AnalysisRequest(lifting: value) }
         idempotencyKey = try ProtoLift.string(c.pointee.idempotency_key, field: "SubmitAnalysisRequest.idempotency_key")
         runAtMs = c.pointee.run_at_ms
@@ -920,7 +919,6 @@ extension GatewayV1.SubmitAnalysisResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         if let value = c.pointee.job { job = try CommonV1.Job(lifting: value) }
         created = c.pointee.created != 0
     }
@@ -938,7 +936,6 @@ extension GatewayV1.AnalyzePromptRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         prompt = try ProtoLift.string(c.pointee.prompt, field: "AnalyzePromptRequest.prompt")
         idempotencyKey = try ProtoLift.string(c.pointee.idempotency_key, field: "AnalyzePromptRequest.idempotency_key")
     }
@@ -955,7 +952,6 @@ extension GatewayV1.GetJobRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         jobId = try ProtoLift.string(c.pointee.job_id, field: "GetJobRequest.job_id")
     }
 }
@@ -971,7 +967,6 @@ extension GatewayV1.GetJobResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         if let value = c.pointee.job { job = try CommonV1.Job(lifting: value) }
     }
 }
@@ -988,7 +983,6 @@ extension GatewayV1.WatchJobRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         jobId = try ProtoLift.string(c.pointee.job_id, field: "WatchJobRequest.job_id")
         afterSequence = c.pointee.after_sequence
     }
@@ -1006,7 +1000,6 @@ extension GatewayV1.CancelJobRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         jobId = try ProtoLift.string(c.pointee.job_id, field: "CancelJobRequest.job_id")
         reason = try ProtoLift.string(c.pointee.reason, field: "CancelJobRequest.reason")
     }
@@ -1023,7 +1016,6 @@ extension GatewayV1.CancelJobResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         if let value = c.pointee.job { job = try CommonV1.Job(lifting: value) }
     }
 }
@@ -1044,7 +1036,6 @@ extension GatewayV1.ListJobsRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         states = ProtoLift.array(c.pointee.states, count: c.pointee.n_states) { CommonV1.JobState(protoNumber: $0.protoNumber) }
         inn = try ProtoLift.string(c.pointee.inn, field: "ListJobsRequest.inn")
         if let value = c.pointee.page { page = try CommonV1.PageRequest(lifting: value) }
@@ -1066,7 +1057,6 @@ extension GatewayV1.ListJobsResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         jobs = try ProtoLift.messages(c.pointee.jobs, count: c.pointee.n_jobs)
         if let value = c.pointee.page { page = try CommonV1.PageInfo(lifting: value) }
     }
@@ -1092,7 +1082,6 @@ extension GatewayV1.GetReportRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         switch c.pointee.key_case.protoNumber {
         case 1:
             key = .id(try ProtoLift.string(c.pointee.id, field: "GetReportRequest.id"))
@@ -1115,7 +1104,6 @@ extension GatewayV1.GetReportResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         if let value = c.pointee.report { report = try CommonV1.Report(lifting: value) }
     }
 }
@@ -1132,7 +1120,6 @@ extension GatewayV1.DownloadReportRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         reportId = try ProtoLift.string(c.pointee.report_id, field: "DownloadReportRequest.report_id")
         format = RenderV1.Format(protoNumber: c.pointee.format.protoNumber)
     }
@@ -1152,7 +1139,6 @@ extension GatewayV1.DownloadChunk: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         data = ProtoLift.bytes(c.pointee.data)
         contentType = try ProtoLift.string(c.pointee.content_type, field: "DownloadChunk.content_type")
         fileName = try ProtoLift.string(c.pointee.file_name, field: "DownloadChunk.file_name")
@@ -1172,7 +1158,6 @@ extension GatewayV1.ListReportsRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         if let value = c.pointee.filter { filter = try CommonV1.ReportFilter(lifting: value) }
         if let value = c.pointee.page { page = try CommonV1.PageRequest(lifting: value) }
     }
@@ -1193,7 +1178,6 @@ extension GatewayV1.ListReportsResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         reports = try ProtoLift.messages(c.pointee.reports, count: c.pointee.n_reports)
         if let value = c.pointee.page { page = try CommonV1.PageInfo(lifting: value) }
     }
@@ -1213,7 +1197,6 @@ extension GatewayV1.CompareReportsRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         reportIds = try ProtoLift.strings(c.pointee.report_ids, count: c.pointee.n_report_ids, field: "CompareReportsRequest.report_ids")
     }
 }
@@ -1240,7 +1223,6 @@ extension GatewayV1.CompareReportsResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         diffs = try ProtoLift.messages(c.pointee.diffs, count: c.pointee.n_diffs)
         minScore = c.pointee.min_score
         maxScore = c.pointee.max_score
@@ -1259,7 +1241,6 @@ extension GatewayV1.StatsRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         if let value = c.pointee.filter { filter = try CommonV1.ReportFilter(lifting: value) }
     }
 }
@@ -1275,7 +1256,6 @@ extension GatewayV1.StatsResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         if let value = c.pointee.stats { stats = try CommonV1.ReportStats(lifting: value) }
     }
 }
@@ -1292,7 +1272,6 @@ extension GatewayV1.TimelineRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         if let value = c.pointee.filter { filter = try CommonV1.ReportFilter(lifting: value) }
         days = c.pointee.days
     }
@@ -1312,7 +1291,6 @@ extension GatewayV1.TimelineResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         points = try ProtoLift.messages(c.pointee.points, count: c.pointee.n_points)
     }
 }
@@ -1329,7 +1307,6 @@ extension GatewayV1.ExportReportsRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         if let value = c.pointee.filter { filter = try CommonV1.ReportFilter(lifting: value) }
         format = StorageV1.ExportFormat(protoNumber: c.pointee.format.protoNumber)
     }
@@ -1349,7 +1326,6 @@ extension GatewayV1.DeleteReportsRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         ids = try ProtoLift.strings(c.pointee.ids, count: c.pointee.n_ids, field: "DeleteReportsRequest.ids")
     }
 }
@@ -1369,7 +1345,6 @@ extension GatewayV1.DeleteReportsResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         deleted = c.pointee.deleted
         notFound = try ProtoLift.strings(c.pointee.not_found, count: c.pointee.n_not_found, field: "DeleteReportsResponse.not_found")
     }
@@ -1395,7 +1370,6 @@ extension GatewayV1.GetThreadRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         switch c.pointee.key_case.protoNumber {
         case 1:
             key = .id(try ProtoLift.string(c.pointee.id, field: "GetThreadRequest.id"))
@@ -1426,7 +1400,6 @@ extension GatewayV1.GetThreadResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         if let value = c.pointee.thread { thread = try CommonV1.Thread(lifting: value) }
         reports = try ProtoLift.messages(c.pointee.reports, count: c.pointee.n_reports)
         feedback = try ProtoLift.messages(c.pointee.feedback, count: c.pointee.n_feedback)
@@ -1445,7 +1418,6 @@ extension GatewayV1.ListThreadsRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         if let value = c.pointee.filter { filter = try CommonV1.ReportFilter(lifting: value) }
         if let value = c.pointee.page { page = try CommonV1.PageRequest(lifting: value) }
     }
@@ -1466,7 +1438,6 @@ extension GatewayV1.ListThreadsResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         threads = try ProtoLift.messages(c.pointee.threads, count: c.pointee.n_threads)
         if let value = c.pointee.page { page = try CommonV1.PageInfo(lifting: value) }
     }
@@ -1484,7 +1455,6 @@ extension GatewayV1.SearchThreadsRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         query = try ProtoLift.string(c.pointee.query, field: "SearchThreadsRequest.query")
         if let value = c.pointee.page { page = try CommonV1.PageRequest(lifting: value) }
     }
@@ -1501,7 +1471,6 @@ extension GatewayV1.CountThreadsRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         if let value = c.pointee.filter { filter = try CommonV1.ReportFilter(lifting: value) }
     }
 }
@@ -1517,7 +1486,6 @@ extension GatewayV1.CountThreadsResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         count = c.pointee.count
     }
 }
@@ -1533,7 +1501,6 @@ extension GatewayV1.DeleteThreadRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         id = try ProtoLift.string(c.pointee.id, field: "DeleteThreadRequest.id")
     }
 }
@@ -1549,7 +1516,6 @@ extension GatewayV1.DeleteThreadResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         reportsDeleted = c.pointee.reports_deleted
     }
 }
@@ -1565,7 +1531,6 @@ extension GatewayV1.SubmitFeedbackRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         if let value = c.pointee.feedback { feedback = try CommonV1.Feedback(lifting: value) }
     }
 }
@@ -1582,7 +1547,6 @@ extension GatewayV1.SubmitFeedbackResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         if let value = c.pointee.feedback { feedback = try CommonV1.Feedback(lifting: value) }
         if let value = c.pointee.rerun_job { rerunJob = try CommonV1.Job(lifting: value) }
     }
@@ -1601,7 +1565,6 @@ extension GatewayV1.CreateApiKeyRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         name = try ProtoLift.string(c.pointee.name, field: "CreateApiKeyRequest.name")
         role = StorageV1.Role(protoNumber: c.pointee.role.protoNumber)
         rateLimitPerMinute = c.pointee.rate_limit_per_minute
@@ -1620,7 +1583,6 @@ extension GatewayV1.CreateApiKeyResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         if let value = c.pointee.key { key = try StorageV1.ApiKey(lifting: value) }
         secret = try ProtoLift.string(c.pointee.secret, field: "CreateApiKeyResponse.secret")
     }
@@ -1651,7 +1613,6 @@ extension GatewayV1.ProviderStatusResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         providers = try ProtoLift.messages(c.pointee.providers, count: c.pointee.n_providers)
     }
 }

@@ -254,7 +254,6 @@ extension OpsV1.ServiceInfo: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         name = try ProtoLift.string(c.pointee.name, field: "ServiceInfo.name")
         version = try ProtoLift.string(c.pointee.version, field: "ServiceInfo.version")
         gitRevision = try ProtoLift.string(c.pointee.git_revision, field: "ServiceInfo.git_revision")
@@ -290,7 +289,6 @@ extension OpsV1.GetMetricsRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         namePrefix = try ProtoLift.string(c.pointee.name_prefix, field: "GetMetricsRequest.name_prefix")
     }
 }
@@ -307,7 +305,6 @@ extension OpsV1.Label: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         name = try ProtoLift.string(c.pointee.name, field: "Label.name")
         value = try ProtoLift.string(c.pointee.value, field: "Label.value")
     }
@@ -326,7 +323,6 @@ extension OpsV1.Bucket: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         upperBound = c.pointee.upper_bound
         cumulativeCount = c.pointee.cumulative_count
     }
@@ -349,7 +345,6 @@ extension OpsV1.Histogram: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         buckets = try ProtoLift.messages(c.pointee.buckets, count: c.pointee.n_buckets)
         sum = c.pointee.sum
         count = c.pointee.count
@@ -383,7 +378,6 @@ extension OpsV1.Sample: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         labels = try ProtoLift.messages(c.pointee.labels, count: c.pointee.n_labels)
         switch c.pointee.value_case.protoNumber {
         case 2:
@@ -415,7 +409,6 @@ extension OpsV1.Metric: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         name = try ProtoLift.string(c.pointee.name, field: "Metric.name")
         help = try ProtoLift.string(c.pointee.help, field: "Metric.help")
         kind = OpsV1.MetricKind(protoNumber: c.pointee.kind.protoNumber)
@@ -438,7 +431,6 @@ extension OpsV1.GetMetricsResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         metrics = try ProtoLift.messages(c.pointee.metrics, count: c.pointee.n_metrics)
         collectedAtMs = c.pointee.collected_at_ms
     }

@@ -143,7 +143,6 @@ extension RenderV1.RenderOptions: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         locale = try ProtoLift.string(c.pointee.locale, field: "RenderOptions.locale")
         omitWebMentions = c.pointee.omit_web_mentions != 0
         maxCourtCases = c.pointee.max_court_cases
@@ -165,7 +164,6 @@ extension RenderV1.RenderRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         if let value = c.pointee.report { report = try CommonV1.Report(lifting: value) }
         format = RenderV1.Format(protoNumber: c.pointee.format.protoNumber)
         if let value = c.pointee.options { options = try RenderV1.RenderOptions(lifting: value) }
@@ -187,7 +185,6 @@ extension RenderV1.RenderChunk: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         data = ProtoLift.bytes(c.pointee.data)
         contentType = try ProtoLift.string(c.pointee.content_type, field: "RenderChunk.content_type")
         fileName = try ProtoLift.string(c.pointee.file_name, field: "RenderChunk.file_name")

@@ -1707,7 +1707,6 @@ extension StorageV1.CreateThreadRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         inn = try ProtoLift.string(c.pointee.inn, field: "CreateThreadRequest.inn")
         companyName = try ProtoLift.string(c.pointee.company_name, field: "CreateThreadRequest.company_name")
         notes = try ProtoLift.string(c.pointee.notes, field: "CreateThreadRequest.notes")
@@ -1726,7 +1725,6 @@ extension StorageV1.CreateThreadResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         if let value = c.pointee.thread { thread = try CommonV1.Thread(lifting: value) }
         created = c.pointee.created != 0
     }
@@ -1752,7 +1750,6 @@ extension StorageV1.GetThreadRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         switch c.pointee.key_case.protoNumber {
         case 1:
             key = .id(try ProtoLift.string(c.pointee.id, field: "GetThreadRequest.id"))
@@ -1779,7 +1776,6 @@ extension StorageV1.GetThreadResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         if let value = c.pointee.thread { thread = try CommonV1.Thread(lifting: value) }
         reports = try ProtoLift.messages(c.pointee.reports, count: c.pointee.n_reports)
     }
@@ -1797,7 +1793,6 @@ extension StorageV1.ListThreadsRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         if let value = c.pointee.filter { filter = try CommonV1.ReportFilter(lifting: value) }
         if let value = c.pointee.page { page = try CommonV1.PageRequest(lifting: value) }
     }
@@ -1818,7 +1813,6 @@ extension StorageV1.ListThreadsResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         threads = try ProtoLift.messages(c.pointee.threads, count: c.pointee.n_threads)
         if let value = c.pointee.page { page = try CommonV1.PageInfo(lifting: value) }
     }
@@ -1836,7 +1830,6 @@ extension StorageV1.SearchThreadsRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         query = try ProtoLift.string(c.pointee.query, field: "SearchThreadsRequest.query")
         if let value = c.pointee.page { page = try CommonV1.PageRequest(lifting: value) }
     }
@@ -1857,7 +1850,6 @@ extension StorageV1.SearchThreadsResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         threads = try ProtoLift.messages(c.pointee.threads, count: c.pointee.n_threads)
         if let value = c.pointee.page { page = try CommonV1.PageInfo(lifting: value) }
     }
@@ -1874,7 +1866,6 @@ extension StorageV1.CountThreadsRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         if let value = c.pointee.filter { filter = try CommonV1.ReportFilter(lifting: value) }
     }
 }
@@ -1890,7 +1881,6 @@ extension StorageV1.CountThreadsResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         count = c.pointee.count
     }
 }
@@ -1906,7 +1896,6 @@ extension StorageV1.DeleteThreadRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         id = try ProtoLift.string(c.pointee.id, field: "DeleteThreadRequest.id")
     }
 }
@@ -1924,7 +1913,6 @@ extension StorageV1.DeleteThreadResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         reportsDeleted = c.pointee.reports_deleted
         documentsDeleted = c.pointee.documents_deleted
         feedbackDeleted = c.pointee.feedback_deleted
@@ -1943,7 +1931,6 @@ extension StorageV1.PutReportRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         if let value = c.pointee.report { report = try CommonV1.Report(lifting: value) }
         jobId = try ProtoLift.string(c.pointee.job_id, field: "PutReportRequest.job_id")
     }
@@ -1961,7 +1948,6 @@ extension StorageV1.PutReportResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         if let value = c.pointee.report { report = try CommonV1.Report(lifting: value) }
         created = c.pointee.created != 0
     }
@@ -1978,7 +1964,6 @@ extension StorageV1.GetReportRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         id = try ProtoLift.string(c.pointee.id, field: "GetReportRequest.id")
     }
 }
@@ -1994,7 +1979,6 @@ extension StorageV1.GetReportResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         if let value = c.pointee.report { report = try CommonV1.Report(lifting: value) }
     }
 }
@@ -2019,7 +2003,6 @@ extension StorageV1.GetLatestReportRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         switch c.pointee.key_case.protoNumber {
         case 1:
             key = .threadId(try ProtoLift.string(c.pointee.thread_id, field: "GetLatestReportRequest.thread_id"))
@@ -2043,7 +2026,6 @@ extension StorageV1.ListReportsRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         if let value = c.pointee.filter { filter = try CommonV1.ReportFilter(lifting: value) }
         if let value = c.pointee.page { page = try CommonV1.PageRequest(lifting: value) }
     }
@@ -2064,7 +2046,6 @@ extension StorageV1.ListReportsResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         reports = try ProtoLift.messages(c.pointee.reports, count: c.pointee.n_reports)
         if let value = c.pointee.page { page = try CommonV1.PageInfo(lifting: value) }
     }
@@ -2084,7 +2065,6 @@ extension StorageV1.DeleteReportsRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         ids = try ProtoLift.strings(c.pointee.ids, count: c.pointee.n_ids, field: "DeleteReportsRequest.ids")
     }
 }
@@ -2104,7 +2084,6 @@ extension StorageV1.DeleteReportsResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         deleted = c.pointee.deleted
         notFound = try ProtoLift.strings(c.pointee.not_found, count: c.pointee.n_not_found, field: "DeleteReportsResponse.not_found")
     }
@@ -2122,7 +2101,6 @@ extension StorageV1.CompareReportsRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         baseReportId = try ProtoLift.string(c.pointee.base_report_id, field: "CompareReportsRequest.base_report_id")
         reportId = try ProtoLift.string(c.pointee.report_id, field: "CompareReportsRequest.report_id")
     }
@@ -2139,7 +2117,6 @@ extension StorageV1.CompareReportsResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         if let value = c.pointee.diff { diff = try CommonV1.ReportDiff(lifting: value) }
     }
 }
@@ -2156,7 +2133,6 @@ extension StorageV1.ReportStatsRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         if let value = c.pointee.filter { filter = try CommonV1.ReportFilter(lifting: value) }
         utcOffsetMinutes = c.pointee.utc_offset_minutes
     }
@@ -2173,7 +2149,6 @@ extension StorageV1.ReportStatsResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         if let value = c.pointee.stats { stats = try CommonV1.ReportStats(lifting: value) }
     }
 }
@@ -2190,7 +2165,6 @@ extension StorageV1.ReportTimelineRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         if let value = c.pointee.filter { filter = try CommonV1.ReportFilter(lifting: value) }
         days = c.pointee.days
     }
@@ -2210,7 +2184,6 @@ extension StorageV1.ReportTimelineResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         points = try ProtoLift.messages(c.pointee.points, count: c.pointee.n_points)
     }
 }
@@ -2227,7 +2200,6 @@ extension StorageV1.ExportReportsRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         if let value = c.pointee.filter { filter = try CommonV1.ReportFilter(lifting: value) }
         format = StorageV1.ExportFormat(protoNumber: c.pointee.format.protoNumber)
     }
@@ -2246,7 +2218,6 @@ extension StorageV1.Chunk: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         data = ProtoLift.bytes(c.pointee.data)
         contentType = try ProtoLift.string(c.pointee.content_type, field: "Chunk.content_type")
         totalSize = c.pointee.total_size
@@ -2267,7 +2238,6 @@ extension StorageV1.PutDocumentRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         reportId = try ProtoLift.string(c.pointee.report_id, field: "PutDocumentRequest.report_id")
         format = try ProtoLift.string(c.pointee.format, field: "PutDocumentRequest.format")
         contentType = try ProtoLift.string(c.pointee.content_type, field: "PutDocumentRequest.content_type")
@@ -2287,7 +2257,6 @@ extension StorageV1.PutDocumentResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         size = c.pointee.size
         sha256 = try ProtoLift.string(c.pointee.sha256, field: "PutDocumentResponse.sha256")
     }
@@ -2305,7 +2274,6 @@ extension StorageV1.GetDocumentRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         reportId = try ProtoLift.string(c.pointee.report_id, field: "GetDocumentRequest.report_id")
         format = try ProtoLift.string(c.pointee.format, field: "GetDocumentRequest.format")
     }
@@ -2322,7 +2290,6 @@ extension StorageV1.AddFeedbackRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         if let value = c.pointee.feedback { feedback = try CommonV1.Feedback(lifting: value) }
     }
 }
@@ -2338,7 +2305,6 @@ extension StorageV1.AddFeedbackResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         if let value = c.pointee.feedback { feedback = try CommonV1.Feedback(lifting: value) }
     }
 }
@@ -2364,7 +2330,6 @@ extension StorageV1.ListFeedbackRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         switch c.pointee.key_case.protoNumber {
         case 1:
             key = .reportId(try ProtoLift.string(c.pointee.report_id, field: "ListFeedbackRequest.report_id"))
@@ -2392,7 +2357,6 @@ extension StorageV1.ListFeedbackResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         feedback = try ProtoLift.messages(c.pointee.feedback, count: c.pointee.n_feedback)
         if let value = c.pointee.page { page = try CommonV1.PageInfo(lifting: value) }
     }
@@ -2413,7 +2377,6 @@ extension StorageV1.CacheEntryInfo: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         key = try ProtoLift.string(c.pointee.key, field: "CacheEntryInfo.key")
         source = CommonV1.Source(protoNumber: c.pointee.source.protoNumber)
         sizeBytes = c.pointee.size_bytes
@@ -2433,7 +2396,6 @@ extension StorageV1.CacheGetRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         key = try ProtoLift.string(c.pointee.key, field: "CacheGetRequest.key")
     }
 }
@@ -2451,7 +2413,6 @@ extension StorageV1.CacheGetResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         found = c.pointee.found != 0
         value = ProtoLift.bytes(c.pointee.value)
         if let value = c.pointee.info { info = try StorageV1.CacheEntryInfo(lifting: value) }
@@ -2472,7 +2433,6 @@ extension StorageV1.CacheSetRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         key = try ProtoLift.string(c.pointee.key, field: "CacheSetRequest.key")
         value = ProtoLift.bytes(c.pointee.value)
         ttlMs = c.pointee.ttl_ms
@@ -2491,7 +2451,6 @@ extension StorageV1.CacheSetResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         if let value = c.pointee.info { info = try StorageV1.CacheEntryInfo(lifting: value) }
     }
 }
@@ -2516,7 +2475,6 @@ extension StorageV1.CacheDeleteRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         switch c.pointee.target_case.protoNumber {
         case 1:
             target = .key(try ProtoLift.string(c.pointee.key, field: "CacheDeleteRequest.key"))
@@ -2539,7 +2497,6 @@ extension StorageV1.CacheDeleteResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         deleted = c.pointee.deleted
     }
 }
@@ -2556,7 +2513,6 @@ extension StorageV1.CacheListRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         prefix = try ProtoLift.string(c.pointee.prefix, field: "CacheListRequest.prefix")
         if let value = c.pointee.page { page = try CommonV1.PageRequest(lifting: value) }
     }
@@ -2577,7 +2533,6 @@ extension StorageV1.CacheListResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         entries = try ProtoLift.messages(c.pointee.entries, count: c.pointee.n_entries)
         if let value = c.pointee.page { page = try CommonV1.PageInfo(lifting: value) }
     }
@@ -2594,7 +2549,6 @@ extension StorageV1.CacheCountRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         prefix = try ProtoLift.string(c.pointee.prefix, field: "CacheCountRequest.prefix")
     }
 }
@@ -2610,7 +2564,6 @@ extension StorageV1.CacheCountResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         count = c.pointee.count
     }
 }
@@ -2630,7 +2583,6 @@ extension StorageV1.CacheSourceStats: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         source = CommonV1.Source(protoNumber: c.pointee.source.protoNumber)
         hits = c.pointee.hits
         misses = c.pointee.misses
@@ -2669,7 +2621,6 @@ extension StorageV1.CacheStatsResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         sources = try ProtoLift.messages(c.pointee.sources, count: c.pointee.n_sources)
         entries = c.pointee.entries
         bytes = c.pointee.bytes
@@ -2706,7 +2657,6 @@ extension StorageV1.EnqueueRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         if let value = c.pointee.request { request = try CommonV1.AnalysisRequest(lifting: value) }
         idempotencyKey = try ProtoLift.string(c.pointee.idempotency_key, field: "EnqueueRequest.idempotency_key")
         notBeforeMs = c.pointee.not_before_ms
@@ -2733,7 +2683,6 @@ extension StorageV1.EnqueueResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         if let value = c.pointee.job { job = try CommonV1.Job(lifting: value) }
         created = c.pointee.created != 0
     }
@@ -2753,7 +2702,6 @@ extension StorageV1.LeaseRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         worker = try ProtoLift.string(c.pointee.worker, field: "LeaseRequest.worker")
         maxJobs = c.pointee.max_jobs
         visibilityTimeoutMs = c.pointee.visibility_timeout_ms
@@ -2775,7 +2723,6 @@ extension StorageV1.LeaseResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         jobs = try ProtoLift.messages(c.pointee.jobs, count: c.pointee.n_jobs)
     }
 }
@@ -2794,7 +2741,6 @@ extension StorageV1.HeartbeatRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         jobId = try ProtoLift.string(c.pointee.job_id, field: "HeartbeatRequest.job_id")
         worker = try ProtoLift.string(c.pointee.worker, field: "HeartbeatRequest.worker")
         visibilityTimeoutMs = c.pointee.visibility_timeout_ms
@@ -2814,7 +2760,6 @@ extension StorageV1.HeartbeatResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         leaseExpiresAtMs = c.pointee.lease_expires_at_ms
         cancelRequested = c.pointee.cancel_requested != 0
     }
@@ -2833,7 +2778,6 @@ extension StorageV1.CompleteRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         jobId = try ProtoLift.string(c.pointee.job_id, field: "CompleteRequest.job_id")
         worker = try ProtoLift.string(c.pointee.worker, field: "CompleteRequest.worker")
         reportId = try ProtoLift.string(c.pointee.report_id, field: "CompleteRequest.report_id")
@@ -2851,7 +2795,6 @@ extension StorageV1.CompleteResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         if let value = c.pointee.job { job = try CommonV1.Job(lifting: value) }
     }
 }
@@ -2870,7 +2813,6 @@ extension StorageV1.FailRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         jobId = try ProtoLift.string(c.pointee.job_id, field: "FailRequest.job_id")
         worker = try ProtoLift.string(c.pointee.worker, field: "FailRequest.worker")
         error = try ProtoLift.string(c.pointee.error, field: "FailRequest.error")
@@ -2889,7 +2831,6 @@ extension StorageV1.FailResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         if let value = c.pointee.job { job = try CommonV1.Job(lifting: value) }
     }
 }
@@ -2906,7 +2847,6 @@ extension StorageV1.ReleaseRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         jobId = try ProtoLift.string(c.pointee.job_id, field: "ReleaseRequest.job_id")
         worker = try ProtoLift.string(c.pointee.worker, field: "ReleaseRequest.worker")
     }
@@ -2935,7 +2875,6 @@ extension StorageV1.CancelJobRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         jobId = try ProtoLift.string(c.pointee.job_id, field: "CancelJobRequest.job_id")
         reason = try ProtoLift.string(c.pointee.reason, field: "CancelJobRequest.reason")
     }
@@ -2952,7 +2891,6 @@ extension StorageV1.CancelJobResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         if let value = c.pointee.job { job = try CommonV1.Job(lifting: value) }
     }
 }
@@ -2968,7 +2906,6 @@ extension StorageV1.GetJobRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         jobId = try ProtoLift.string(c.pointee.job_id, field: "GetJobRequest.job_id")
     }
 }
@@ -2984,7 +2921,6 @@ extension StorageV1.GetJobResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         if let value = c.pointee.job { job = try CommonV1.Job(lifting: value) }
     }
 }
@@ -3005,7 +2941,6 @@ extension StorageV1.ListJobsRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         states = ProtoLift.array(c.pointee.states, count: c.pointee.n_states) { CommonV1.JobState(protoNumber: $0.protoNumber) }
         inn = try ProtoLift.string(c.pointee.inn, field: "ListJobsRequest.inn")
         if let value = c.pointee.page { page = try CommonV1.PageRequest(lifting: value) }
@@ -3027,7 +2962,6 @@ extension StorageV1.ListJobsResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         jobs = try ProtoLift.messages(c.pointee.jobs, count: c.pointee.n_jobs)
         if let value = c.pointee.page { page = try CommonV1.PageInfo(lifting: value) }
     }
@@ -3044,7 +2978,6 @@ extension StorageV1.AppendProgressRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         if let value = c.pointee.event { event = try CommonV1.ProgressEvent(lifting: value) }
     }
 }
@@ -3060,7 +2993,6 @@ extension StorageV1.AppendProgressResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         sequence = c.pointee.sequence
     }
 }
@@ -3077,7 +3009,6 @@ extension StorageV1.WatchJobRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         jobId = try ProtoLift.string(c.pointee.job_id, field: "WatchJobRequest.job_id")
         afterSequence = c.pointee.after_sequence
     }
@@ -3094,7 +3025,6 @@ extension StorageV1.ListDeadLettersRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         if let value = c.pointee.page { page = try CommonV1.PageRequest(lifting: value) }
     }
 }
@@ -3114,7 +3044,6 @@ extension StorageV1.ListDeadLettersResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         deadLetters = try ProtoLift.messages(c.pointee.dead_letters, count: c.pointee.n_dead_letters)
         if let value = c.pointee.page { page = try CommonV1.PageInfo(lifting: value) }
     }
@@ -3135,7 +3064,6 @@ extension StorageV1.ReplayDeadLetterRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         jobIds = try ProtoLift.strings(c.pointee.job_ids, count: c.pointee.n_job_ids, field: "ReplayDeadLetterRequest.job_ids")
         all = c.pointee.all != 0
     }
@@ -3155,7 +3083,6 @@ extension StorageV1.ReplayDeadLetterResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         jobs = try ProtoLift.messages(c.pointee.jobs, count: c.pointee.n_jobs)
     }
 }
@@ -3175,7 +3102,6 @@ extension StorageV1.PurgeDeadLettersRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         jobIds = try ProtoLift.strings(c.pointee.job_ids, count: c.pointee.n_job_ids, field: "PurgeDeadLettersRequest.job_ids")
         all = c.pointee.all != 0
     }
@@ -3192,7 +3118,6 @@ extension StorageV1.PurgeDeadLettersResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         purged = c.pointee.purged
     }
 }
@@ -3233,7 +3158,6 @@ extension StorageV1.QueueDepthResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         if let entries = c.pointee.by_state {
             byState.reserveCapacity(c.pointee.n_by_state)
             for index in 0..<c.pointee.n_by_state {
@@ -3264,7 +3188,6 @@ extension StorageV1.ApiKey: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         id = try ProtoLift.string(c.pointee.id, field: "ApiKey.id")
         name = try ProtoLift.string(c.pointee.name, field: "ApiKey.name")
         role = StorageV1.Role(protoNumber: c.pointee.role.protoNumber)
@@ -3288,7 +3211,6 @@ extension StorageV1.PutApiKeyRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         if let value = c.pointee.key { key = try StorageV1.ApiKey(lifting: value) }
     }
 }
@@ -3304,7 +3226,6 @@ extension StorageV1.PutApiKeyResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         if let value = c.pointee.key { key = try StorageV1.ApiKey(lifting: value) }
     }
 }
@@ -3329,7 +3250,6 @@ extension StorageV1.GetApiKeyRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         switch c.pointee.lookup_case.protoNumber {
         case 1:
             lookup = .id(try ProtoLift.string(c.pointee.id, field: "GetApiKeyRequest.id"))
@@ -3352,7 +3272,6 @@ extension StorageV1.GetApiKeyResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         if let value = c.pointee.key { key = try StorageV1.ApiKey(lifting: value) }
     }
 }
@@ -3368,7 +3287,6 @@ extension StorageV1.ListApiKeysRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         includeRevoked = c.pointee.include_revoked != 0
     }
 }
@@ -3387,7 +3305,6 @@ extension StorageV1.ListApiKeysResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         keys = try ProtoLift.messages(c.pointee.keys, count: c.pointee.n_keys)
     }
 }
@@ -3403,7 +3320,6 @@ extension StorageV1.RevokeApiKeyRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         id = try ProtoLift.string(c.pointee.id, field: "RevokeApiKeyRequest.id")
     }
 }
@@ -3419,7 +3335,6 @@ extension StorageV1.RevokeApiKeyResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         if let value = c.pointee.key { key = try StorageV1.ApiKey(lifting: value) }
     }
 }
@@ -3457,7 +3372,6 @@ extension StorageV1.AuditRecord: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         id = try ProtoLift.string(c.pointee.id, field: "AuditRecord.id")
         atMs = c.pointee.at_ms
         actor = try ProtoLift.string(c.pointee.actor, field: "AuditRecord.actor")
@@ -3488,7 +3402,6 @@ extension StorageV1.AppendAuditRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         if let value = c.pointee.record { record = try StorageV1.AuditRecord(lifting: value) }
     }
 }
@@ -3504,7 +3417,6 @@ extension StorageV1.AppendAuditResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         id = try ProtoLift.string(c.pointee.id, field: "AppendAuditResponse.id")
     }
 }
@@ -3524,7 +3436,6 @@ extension StorageV1.ListAuditRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         actor = try ProtoLift.string(c.pointee.actor, field: "ListAuditRequest.actor")
         actionPrefix = try ProtoLift.string(c.pointee.action_prefix, field: "ListAuditRequest.action_prefix")
         fromMs = c.pointee.from_ms
@@ -3548,7 +3459,6 @@ extension StorageV1.ListAuditResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         records = try ProtoLift.messages(c.pointee.records, count: c.pointee.n_records)
         if let value = c.pointee.page { page = try CommonV1.PageInfo(lifting: value) }
     }

@@ -147,7 +147,6 @@ extension GrpcHealthV1.HealthCheckRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         service = try ProtoLift.string(c.pointee.service, field: "HealthCheckRequest.service")
     }
 }
@@ -163,7 +162,6 @@ extension GrpcHealthV1.HealthCheckResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         status = GrpcHealthV1.HealthCheckResponse.ServingStatus(protoNumber: c.pointee.status.protoNumber)
     }
 }
@@ -237,7 +235,6 @@ extension GrpcHealthV1.HealthListResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         if let entries = c.pointee.statuses {
             statuses.reserveCapacity(c.pointee.n_statuses)
             for index in 0..<c.pointee.n_statuses {

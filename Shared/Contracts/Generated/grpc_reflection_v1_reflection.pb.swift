@@ -200,7 +200,6 @@ extension GrpcReflectionV1.ServerReflectionRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         host = try ProtoLift.string(c.pointee.host, field: "ServerReflectionRequest.host")
         switch c.pointee.message_request_case.protoNumber {
         case 3:
@@ -231,7 +230,6 @@ extension GrpcReflectionV1.ExtensionRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         containingType = try ProtoLift.string(c.pointee.containing_type, field: "ExtensionRequest.containing_type")
         extensionNumber = c.pointee.extension_number
     }
@@ -265,7 +263,6 @@ extension GrpcReflectionV1.ServerReflectionResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         validHost = try ProtoLift.string(c.pointee.valid_host, field: "ServerReflectionResponse.valid_host")
         if let value = c.pointee.original_request { originalRequest = try GrpcReflectionV1.ServerReflectionRequest(lifting: value) }
         switch c.pointee.message_response_case.protoNumber {
@@ -297,7 +294,6 @@ extension GrpcReflectionV1.FileDescriptorResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         fileDescriptorProto = ProtoLift.binaries(c.pointee.file_descriptor_proto, count: c.pointee.n_file_descriptor_proto)
     }
 }
@@ -317,7 +313,6 @@ extension GrpcReflectionV1.ExtensionNumberResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         baseTypeName = try ProtoLift.string(c.pointee.base_type_name, field: "ExtensionNumberResponse.base_type_name")
         extensionNumber = ProtoLift.array(c.pointee.extension_number, count: c.pointee.n_extension_number) { $0 }
     }
@@ -337,7 +332,6 @@ extension GrpcReflectionV1.ListServiceResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         service = try ProtoLift.messages(c.pointee.service, count: c.pointee.n_service)
     }
 }
@@ -353,7 +347,6 @@ extension GrpcReflectionV1.ServiceResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         name = try ProtoLift.string(c.pointee.name, field: "ServiceResponse.name")
     }
 }
@@ -370,7 +363,6 @@ extension GrpcReflectionV1.ErrorResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         errorCode = c.pointee.error_code
         errorMessage = try ProtoLift.string(c.pointee.error_message, field: "ErrorResponse.error_message")
     }

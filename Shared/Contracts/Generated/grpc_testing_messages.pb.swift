@@ -410,7 +410,6 @@ extension GrpcTesting.BoolValue: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         value = c.pointee.value != 0
     }
 }
@@ -427,7 +426,6 @@ extension GrpcTesting.Payload: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         type = GrpcTesting.PayloadType(protoNumber: c.pointee.type.protoNumber)
         body = ProtoLift.bytes(c.pointee.body)
     }
@@ -445,7 +443,6 @@ extension GrpcTesting.EchoStatus: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         code = c.pointee.code
         message = try ProtoLift.string(c.pointee.message, field: "EchoStatus.message")
     }
@@ -473,7 +470,6 @@ extension GrpcTesting.SimpleRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         responseType = GrpcTesting.PayloadType(protoNumber: c.pointee.response_type.protoNumber)
         responseSize = c.pointee.response_size
         if let value = c.pointee.payload { payload = try GrpcTesting.Payload(lifting: value) }
@@ -505,7 +501,6 @@ extension GrpcTesting.SimpleResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         if let value = c.pointee.payload { payload = try GrpcTesting.Payload(lifting: value) }
         username = try ProtoLift.string(c.pointee.username, field: "SimpleResponse.username")
         oauthScope = try ProtoLift.string(c.pointee.oauth_scope, field: "SimpleResponse.oauth_scope")
@@ -527,7 +522,6 @@ extension GrpcTesting.StreamingInputCallRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         if let value = c.pointee.payload { payload = try GrpcTesting.Payload(lifting: value) }
         if let value = c.pointee.expect_compressed { expectCompressed = try GrpcTesting.BoolValue(lifting: value) }
     }
@@ -544,7 +538,6 @@ extension GrpcTesting.StreamingInputCallResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         aggregatedPayloadSize = c.pointee.aggregated_payload_size
     }
 }
@@ -562,7 +555,6 @@ extension GrpcTesting.ResponseParameters: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         size = c.pointee.size
         intervalUs = c.pointee.interval_us
         if let value = c.pointee.compressed { compressed = try GrpcTesting.BoolValue(lifting: value) }
@@ -587,7 +579,6 @@ extension GrpcTesting.StreamingOutputCallRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         responseType = GrpcTesting.PayloadType(protoNumber: c.pointee.response_type.protoNumber)
         responseParameters = try ProtoLift.messages(c.pointee.response_parameters, count: c.pointee.n_response_parameters)
         if let value = c.pointee.payload { payload = try GrpcTesting.Payload(lifting: value) }
@@ -607,7 +598,6 @@ extension GrpcTesting.StreamingOutputCallResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         if let value = c.pointee.payload { payload = try GrpcTesting.Payload(lifting: value) }
     }
 }
@@ -623,7 +613,6 @@ extension GrpcTesting.ReconnectParams: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         maxReconnectBackoffMs = c.pointee.max_reconnect_backoff_ms
     }
 }
@@ -643,7 +632,6 @@ extension GrpcTesting.ReconnectInfo: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         passed = c.pointee.passed != 0
         backoffMs = ProtoLift.array(c.pointee.backoff_ms, count: c.pointee.n_backoff_ms) { $0 }
     }
@@ -661,7 +649,6 @@ extension GrpcTesting.LoadBalancerStatsRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         numRpcs = c.pointee.num_rpcs
         timeoutSec = c.pointee.timeout_sec
     }
@@ -706,7 +693,6 @@ extension GrpcTesting.LoadBalancerStatsResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         if let entries = c.pointee.rpcs_by_peer {
             rpcsByPeer.reserveCapacity(c.pointee.n_rpcs_by_peer)
             for index in 0..<c.pointee.n_rpcs_by_peer {
@@ -749,7 +735,6 @@ extension GrpcTesting.LoadBalancerStatsResponse.RpcsByPeer: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         if let entries = c.pointee.rpcs_by_peer {
             rpcsByPeer.reserveCapacity(c.pointee.n_rpcs_by_peer)
             for index in 0..<c.pointee.n_rpcs_by_peer {
@@ -837,7 +822,6 @@ extension GrpcTesting.LoadBalancerAccumulatedStatsResponse: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         if let entries = c.pointee.num_rpcs_started_by_method {
             numRpcsStartedByMethod.reserveCapacity(c.pointee.n_num_rpcs_started_by_method)
             for index in 0..<c.pointee.n_num_rpcs_started_by_method {
@@ -894,7 +878,6 @@ extension GrpcTesting.LoadBalancerAccumulatedStatsResponse.MethodStats: ProtoMes
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         rpcsStarted = c.pointee.rpcs_started
         if let entries = c.pointee.result {
             result.reserveCapacity(c.pointee.n_result)
@@ -925,7 +908,6 @@ extension GrpcTesting.ClientConfigureRequest: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         types = ProtoLift.array(c.pointee.types, count: c.pointee.n_types) { GrpcTesting.ClientConfigureRequest.RpcType(protoNumber: $0.protoNumber) }
         metadata = try ProtoLift.messages(c.pointee.metadata, count: c.pointee.n_metadata)
         timeoutSec = c.pointee.timeout_sec
@@ -945,7 +927,6 @@ extension GrpcTesting.ClientConfigureRequest.Metadata: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         type = GrpcTesting.ClientConfigureRequest.RpcType(protoNumber: c.pointee.type.protoNumber)
         key = try ProtoLift.string(c.pointee.key, field: "Metadata.key")
         value = try ProtoLift.string(c.pointee.value, field: "Metadata.value")
@@ -1035,7 +1016,6 @@ extension GrpcTesting.TestOrcaReport: ProtoMessage {
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
-        self.init()
         cpuUtilization = c.pointee.cpu_utilization
         memoryUtilization = c.pointee.memory_utilization
         if let entries = c.pointee.request_cost {

@@ -52,18 +52,25 @@ package struct ProtoArena: ~Copyable {
     /// protobuf-c measures strings with `strlen`, so a U+0000 inside would silently cut the value short:
     /// that is refused with `ProtoError.embeddedNUL` naming `field`.
     package mutating func cString(_ string: String, field: StaticString) throws -> UnsafeMutablePointer<CChar> {
-        var string = string
-        return try string.withUTF8 { utf8 in
-            let storage = allocate(CChar.self, count: utf8.count + 1)
-            let raw = UnsafeMutableRawPointer(storage)
-            if let base = utf8.baseAddress { raw.copyMemory(from: base, byteCount: utf8.count) }
-            raw.storeBytes(of: 0, toByteOffset: utf8.count, as: UInt8.self)
-            // strlen is vectorised; a shorter C string means a U+0000 inside the value.
-            if strlen(storage) != utf8.count {
+        // Native strings are contiguous UTF-8: borrow it rather than copying the string to call `withUTF8`.
+        if let copied = try string.utf8.withContiguousStorageIfAvailable({ try cString(utf8: $0, field: field) }) {
+            return copied
+        }
+        var contiguous = string
+        return try contiguous.withUTF8 { try cString(utf8: $0, field: field) }
+    }
+
+    private mutating func cString(utf8: UnsafeBufferPointer<UInt8>, field: StaticString) throws -> UnsafeMutablePointer<CChar> {
+        let storage = allocate(CChar.self, count: utf8.count + 1)
+        if let base = utf8.baseAddress {
+            // memchr is vectorised; protobuf-c would stop at a U+0000 and silently drop the rest.
+            if memchr(base, 0, utf8.count) != nil {
                 throw ProtoError(code: .embeddedNUL, message: "\(field) contains U+0000, which protobuf-c cannot encode")
             }
-            return storage
+            UnsafeMutableRawPointer(storage).copyMemory(from: base, byteCount: utf8.count)
         }
+        (storage + utf8.count).initialize(to: 0)
+        return storage
     }
 
     /// A copy of `bytes` for a `bytes` field.
@@ -80,8 +87,8 @@ package struct ProtoArena: ~Copyable {
         _ transform: (Element) -> CElement
     ) -> UnsafeMutablePointer<CElement> {
         let storage = allocate(CElement.self, count: values.count)
-        for (index, value) in values.enumerated() {
-            (storage + index).initialize(to: transform(value))
+        for index in values.indices {
+            (storage + index).initialize(to: transform(values[index]))
         }
         return storage
     }
@@ -92,8 +99,8 @@ package struct ProtoArena: ~Copyable {
         field: StaticString
     ) throws -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?> {
         let storage = allocate(UnsafeMutablePointer<CChar>?.self, count: values.count)
-        for (index, value) in values.enumerated() {
-            (storage + index).initialize(to: try cString(value, field: field))
+        for index in values.indices {
+            (storage + index).initialize(to: try cString(values[index], field: field))
         }
         return storage
     }
@@ -101,8 +108,8 @@ package struct ProtoArena: ~Copyable {
     /// A C array of `bytes` values.
     package mutating func binaries(_ values: [[UInt8]]) -> UnsafeMutablePointer<ProtobufCBinaryData> {
         let storage = allocate(ProtobufCBinaryData.self, count: values.count)
-        for (index, value) in values.enumerated() {
-            (storage + index).initialize(to: binary(value))
+        for index in values.indices {
+            (storage + index).initialize(to: binary(values[index]))
         }
         return storage
     }
@@ -121,11 +128,15 @@ package struct ProtoArena: ~Copyable {
     ) throws -> UnsafeMutablePointer<UnsafeMutablePointer<M.CMessage>?> {
         let structs = allocate(M.CMessage.self, count: values.count)
         let pointers = allocate(UnsafeMutablePointer<M.CMessage>?.self, count: values.count)
-        for (index, value) in values.enumerated() {
-            let element = structs + index
-            M.cInit(element)
-            try value.lower(into: element, arena: &self)
-            (pointers + index).initialize(to: element)
+        // Through the buffer each element is borrowed in place; iterating the array would copy every element,
+        // retaining every string and array inside it.
+        try values.withUnsafeBufferPointer { elements in
+            for index in elements.indices {
+                let element = structs + index
+                M.cInit(element)
+                try elements[index].lower(into: element, arena: &self)
+                (pointers + index).initialize(to: element)
+            }
         }
         return pointers
     }

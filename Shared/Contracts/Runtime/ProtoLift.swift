@@ -19,14 +19,14 @@ package enum ProtoLift {
     /// every non-empty one comes from the arena (all our files are proto3: no non-empty defaults).
     package static func string(_ pointer: UnsafePointer<CChar>?, field: StaticString) throws -> String {
         guard let pointer, pointer.pointee != 0 else { return "" }
-        // strlen is vectorised; stopping short of the allocated length means a U+0000 inside the value.
-        if strlen(pointer) != UnpackArena.allocationSize(of: pointer) - 1 {
-            throw ProtoError(code: .embeddedNUL, message: "\(field) contains U+0000, which this runtime cannot carry")
-        }
         // The non-generic initialiser: `String(validating:as:)` is not specialised across modules and spends
         // more time looking up generic metadata than validating.
         guard let string = String(validatingCString: pointer) else {
             throw ProtoError(code: .invalidUTF8, message: "\(field) is not valid UTF-8")
+        }
+        // The C string stops at the first U+0000; the arena knows how many bytes protobuf-c really copied.
+        if string.utf8.count != UnpackArena.allocationSize(of: pointer) - 1 {
+            throw ProtoError(code: .embeddedNUL, message: "\(field) contains U+0000, which this runtime cannot carry")
         }
         return string
     }
@@ -70,9 +70,11 @@ package enum ProtoLift {
         as type: M.Type = M.self
     ) throws -> [M] {
         guard let pointer, count > 0 else { return [] }
-        return try UnsafeBufferPointer(start: pointer, count: count).map { element in
-            guard let element else { return M() }
-            return try M(lifting: element)
+        var messages: [M] = []
+        messages.reserveCapacity(count)
+        for element in UnsafeBufferPointer(start: pointer, count: count) {
+            messages.append(try element.map { try M(lifting: $0) } ?? M())
         }
+        return messages
     }
 }

@@ -5,6 +5,10 @@ import CMallocCounter
 import Contracts
 import ContractsTestSupport
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 struct Measurement {
     var name: String
     var bytes: Int
@@ -61,6 +65,22 @@ func measure<M: ProtoMessage>(_ name: String, _ message: M, iterations: Int) thr
         encode: Stats(durations: encodeTimes, allocations: encodeAllocations, iterations: iterations),
         decode: Stats(durations: decodeTimes, allocations: decodeAllocations, iterations: iterations)
     )
+}
+
+// `contracts-bench profile-encode|profile-decode` loops over one operation only, for `perf record`.
+if let mode = CommandLine.arguments.dropFirst().first {
+    let report = SampleReport.full()
+    let bytes = try report.serializedBytes()
+    var sink = 0
+    for _ in 0..<20_000 {
+        switch mode {
+        case "profile-encode": sink &+= try report.serializedBytes().count
+        case "profile-decode": sink &+= try CommonV1.Report(serializedBytes: bytes).courtCases.count
+        default: fatalError("usage: contracts-bench [profile-encode | profile-decode]")
+        }
+    }
+    print(sink)
+    exit(0)
 }
 
 let iterations = 5_000

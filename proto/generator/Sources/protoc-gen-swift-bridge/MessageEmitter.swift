@@ -64,7 +64,8 @@ enum MessageEmitter {
                 w.line("package init(lifting c: UnsafePointer<CMessage>) throws { self.init() }")
             } else {
                 w.block("package init(lifting c: UnsafePointer<CMessage>) throws {") { w in
-                    w.line("self.init()")
+                    // Every property has a default, so no `self.init()` first: delegating would build a
+                    // second value and copy it in.
                     for member in members { lift(member, into: &w) }
                 }
             }
