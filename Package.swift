@@ -16,7 +16,8 @@ let package = Package(
     name: "ClientAnalyze",
     products: [],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-extras/swift-extras-base64.git", from: "1.2.0"),
     ],
     targets: [
         // MARK: System libraries (Debian packages; `make deps` installs them)
@@ -52,6 +53,7 @@ let package = Package(
         // MARK: RPC runtime
         .target(
             name: "RPCCore",
+            dependencies: [.product(name: "ExtrasBase64", package: "swift-extras-base64")],
             path: "Shared/RPCCore",
             swiftSettings: swiftSettings
         ),
@@ -61,6 +63,12 @@ let package = Package(
             name: "ContractsTestSupport",
             dependencies: ["Contracts"],
             path: "Tests/ContractsTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RPCCoreTests",
+            dependencies: ["RPCCore"],
+            path: "Tests/RPCCoreTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(

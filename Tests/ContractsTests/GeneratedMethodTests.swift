@@ -2,8 +2,8 @@ import Contracts
 import RPCCore
 import Testing
 
-@Suite("Method descriptors")
-struct MethodDescriptorTests {
+@Suite("Generated method descriptors")
+struct GeneratedMethodTests {
     @Test("paths, call kinds and idempotency come from the .proto")
     func knownMethods() {
         let get = StorageV1.Threads.Method.GetThread.descriptor
@@ -46,28 +46,5 @@ struct MethodDescriptorTests {
                 #expect(known.contains(method.responseType), "\(method.path) response \(method.responseType)")
             }
         }
-    }
-}
-
-@Suite("MethodDescriptor")
-struct MethodDescriptorValueTests {
-    @Test("call kind from the streaming flags", arguments: [
-        (false, false, MethodDescriptor.Kind.unary), (true, false, .clientStreaming),
-        (false, true, .serverStreaming), (true, true, .bidirectionalStreaming),
-    ])
-    func kind(client: Bool, server: Bool, expected: MethodDescriptor.Kind) {
-        #expect(MethodDescriptor.Kind(clientStreaming: client, serverStreaming: server) == expected)
-    }
-
-    @Test("description is the wire path; only declared idempotency allows retries")
-    func descriptionAndRetry() {
-        let method = MethodDescriptor(
-            service: "grpc.health.v1.Health", method: "Check", kind: .unary, idempotency: .noSideEffects,
-            requestType: "grpc.health.v1.HealthCheckRequest", responseType: "grpc.health.v1.HealthCheckResponse"
-        )
-        #expect("\(method)" == "/grpc.health.v1.Health/Check")
-        #expect(method.idempotency.allowsRetry)
-        #expect(MethodDescriptor.Idempotency.idempotent.allowsRetry)
-        #expect(!MethodDescriptor.Idempotency.unknown.allowsRetry)
     }
 }
