@@ -58,6 +58,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .target(
+            name: "RPCInProcess",
+            dependencies: ["RPCCore"],
+            path: "Shared/RPCInProcess",
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Tests, test tools and benchmarks
         .target(
             name: "ContractsTestSupport",
@@ -67,7 +74,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RPCCoreTests",
-            dependencies: ["RPCCore"],
+            dependencies: ["RPCCore", "RPCInProcess", "Contracts"],
             path: "Tests/RPCCoreTests",
             swiftSettings: swiftSettings
         ),

@@ -173,7 +173,7 @@ extension AnalyzerV1 {
 
         package enum Method {
             /// Runs one analysis now, outside the queue, streaming progress and then the report.
-            package enum Analyze {
+            package enum Analyze: ProtoMethod {
                 package typealias Input = AnalyzerV1.AnalyzeRequest
                 package typealias Output = AnalyzerV1.AnalyzeResponse
                 package static let descriptor = MethodDescriptor(
@@ -187,7 +187,7 @@ extension AnalyzerV1 {
             }
 
             /// Asks one source directly and returns its normalised answer.
-            package enum LookupSource {
+            package enum LookupSource: ProtoMethod {
                 package typealias Input = AnalyzerV1.LookupSourceRequest
                 package typealias Output = AnalyzerV1.LookupSourceResponse
                 package static let descriptor = MethodDescriptor(
@@ -200,7 +200,7 @@ extension AnalyzerV1 {
                 )
             }
 
-            package enum DescribeScoringModel {
+            package enum DescribeScoringModel: ProtoMethod {
                 package typealias Input = AnalyzerV1.DescribeScoringModelRequest
                 package typealias Output = AnalyzerV1.DescribeScoringModelResponse
                 package static let descriptor = MethodDescriptor(
@@ -213,7 +213,7 @@ extension AnalyzerV1 {
                 )
             }
 
-            package enum WorkerStatus {
+            package enum WorkerStatus: ProtoMethod {
                 package typealias Input = AnalyzerV1.WorkerStatusRequest
                 package typealias Output = AnalyzerV1.WorkerStatusResponse
                 package static let descriptor = MethodDescriptor(

@@ -384,7 +384,7 @@ extension GatewayV1 {
         package static let name = "clientanalyze.gateway.v1.Analyses"
 
         package enum Method {
-            package enum Submit {
+            package enum Submit: ProtoMethod {
                 package typealias Input = GatewayV1.SubmitAnalysisRequest
                 package typealias Output = GatewayV1.SubmitAnalysisResponse
                 package static let descriptor = MethodDescriptor(
@@ -398,7 +398,7 @@ extension GatewayV1 {
             }
 
             /// Finds the INN in free text and submits it.
-            package enum SubmitPrompt {
+            package enum SubmitPrompt: ProtoMethod {
                 package typealias Input = GatewayV1.AnalyzePromptRequest
                 package typealias Output = GatewayV1.SubmitAnalysisResponse
                 package static let descriptor = MethodDescriptor(
@@ -411,7 +411,7 @@ extension GatewayV1 {
                 )
             }
 
-            package enum GetJob {
+            package enum GetJob: ProtoMethod {
                 package typealias Input = GatewayV1.GetJobRequest
                 package typealias Output = GatewayV1.GetJobResponse
                 package static let descriptor = MethodDescriptor(
@@ -425,7 +425,7 @@ extension GatewayV1 {
             }
 
             /// The job's progress so far, then live events until it finishes.
-            package enum WatchJob {
+            package enum WatchJob: ProtoMethod {
                 package typealias Input = GatewayV1.WatchJobRequest
                 package typealias Output = CommonV1.ProgressEvent
                 package static let descriptor = MethodDescriptor(
@@ -438,7 +438,7 @@ extension GatewayV1 {
                 )
             }
 
-            package enum CancelJob {
+            package enum CancelJob: ProtoMethod {
                 package typealias Input = GatewayV1.CancelJobRequest
                 package typealias Output = GatewayV1.CancelJobResponse
                 package static let descriptor = MethodDescriptor(
@@ -451,7 +451,7 @@ extension GatewayV1 {
                 )
             }
 
-            package enum ListJobs {
+            package enum ListJobs: ProtoMethod {
                 package typealias Input = GatewayV1.ListJobsRequest
                 package typealias Output = GatewayV1.ListJobsResponse
                 package static let descriptor = MethodDescriptor(
@@ -477,7 +477,7 @@ extension GatewayV1 {
         package static let name = "clientanalyze.gateway.v1.Reports"
 
         package enum Method {
-            package enum GetReport {
+            package enum GetReport: ProtoMethod {
                 package typealias Input = GatewayV1.GetReportRequest
                 package typealias Output = GatewayV1.GetReportResponse
                 package static let descriptor = MethodDescriptor(
@@ -490,7 +490,7 @@ extension GatewayV1 {
                 )
             }
 
-            package enum DownloadReport {
+            package enum DownloadReport: ProtoMethod {
                 package typealias Input = GatewayV1.DownloadReportRequest
                 package typealias Output = GatewayV1.DownloadChunk
                 package static let descriptor = MethodDescriptor(
@@ -503,7 +503,7 @@ extension GatewayV1 {
                 )
             }
 
-            package enum ListReports {
+            package enum ListReports: ProtoMethod {
                 package typealias Input = GatewayV1.ListReportsRequest
                 package typealias Output = GatewayV1.ListReportsResponse
                 package static let descriptor = MethodDescriptor(
@@ -516,7 +516,7 @@ extension GatewayV1 {
                 )
             }
 
-            package enum CompareReports {
+            package enum CompareReports: ProtoMethod {
                 package typealias Input = GatewayV1.CompareReportsRequest
                 package typealias Output = GatewayV1.CompareReportsResponse
                 package static let descriptor = MethodDescriptor(
@@ -529,7 +529,7 @@ extension GatewayV1 {
                 )
             }
 
-            package enum Stats {
+            package enum Stats: ProtoMethod {
                 package typealias Input = GatewayV1.StatsRequest
                 package typealias Output = GatewayV1.StatsResponse
                 package static let descriptor = MethodDescriptor(
@@ -542,7 +542,7 @@ extension GatewayV1 {
                 )
             }
 
-            package enum Timeline {
+            package enum Timeline: ProtoMethod {
                 package typealias Input = GatewayV1.TimelineRequest
                 package typealias Output = GatewayV1.TimelineResponse
                 package static let descriptor = MethodDescriptor(
@@ -555,7 +555,7 @@ extension GatewayV1 {
                 )
             }
 
-            package enum ExportReports {
+            package enum ExportReports: ProtoMethod {
                 package typealias Input = GatewayV1.ExportReportsRequest
                 package typealias Output = GatewayV1.DownloadChunk
                 package static let descriptor = MethodDescriptor(
@@ -569,7 +569,7 @@ extension GatewayV1 {
             }
 
             /// Admin only.
-            package enum DeleteReports {
+            package enum DeleteReports: ProtoMethod {
                 package typealias Input = GatewayV1.DeleteReportsRequest
                 package typealias Output = GatewayV1.DeleteReportsResponse
                 package static let descriptor = MethodDescriptor(
@@ -595,7 +595,7 @@ extension GatewayV1 {
         package static let name = "clientanalyze.gateway.v1.Threads"
 
         package enum Method {
-            package enum GetThread {
+            package enum GetThread: ProtoMethod {
                 package typealias Input = GatewayV1.GetThreadRequest
                 package typealias Output = GatewayV1.GetThreadResponse
                 package static let descriptor = MethodDescriptor(
@@ -608,7 +608,7 @@ extension GatewayV1 {
                 )
             }
 
-            package enum ListThreads {
+            package enum ListThreads: ProtoMethod {
                 package typealias Input = GatewayV1.ListThreadsRequest
                 package typealias Output = GatewayV1.ListThreadsResponse
                 package static let descriptor = MethodDescriptor(
@@ -621,7 +621,7 @@ extension GatewayV1 {
                 )
             }
 
-            package enum SearchThreads {
+            package enum SearchThreads: ProtoMethod {
                 package typealias Input = GatewayV1.SearchThreadsRequest
                 package typealias Output = GatewayV1.ListThreadsResponse
                 package static let descriptor = MethodDescriptor(
@@ -634,7 +634,7 @@ extension GatewayV1 {
                 )
             }
 
-            package enum CountThreads {
+            package enum CountThreads: ProtoMethod {
                 package typealias Input = GatewayV1.CountThreadsRequest
                 package typealias Output = GatewayV1.CountThreadsResponse
                 package static let descriptor = MethodDescriptor(
@@ -648,7 +648,7 @@ extension GatewayV1 {
             }
 
             /// Admin only.
-            package enum DeleteThread {
+            package enum DeleteThread: ProtoMethod {
                 package typealias Input = GatewayV1.DeleteThreadRequest
                 package typealias Output = GatewayV1.DeleteThreadResponse
                 package static let descriptor = MethodDescriptor(
@@ -661,7 +661,7 @@ extension GatewayV1 {
                 )
             }
 
-            package enum SubmitFeedback {
+            package enum SubmitFeedback: ProtoMethod {
                 package typealias Input = GatewayV1.SubmitFeedbackRequest
                 package typealias Output = GatewayV1.SubmitFeedbackResponse
                 package static let descriptor = MethodDescriptor(
@@ -687,7 +687,7 @@ extension GatewayV1 {
         package static let name = "clientanalyze.gateway.v1.Sources"
 
         package enum Method {
-            package enum Lookup {
+            package enum Lookup: ProtoMethod {
                 package typealias Input = AnalyzerV1.LookupSourceRequest
                 package typealias Output = AnalyzerV1.LookupSourceResponse
                 package static let descriptor = MethodDescriptor(
@@ -700,7 +700,7 @@ extension GatewayV1 {
                 )
             }
 
-            package enum DescribeScoringModel {
+            package enum DescribeScoringModel: ProtoMethod {
                 package typealias Input = AnalyzerV1.DescribeScoringModelRequest
                 package typealias Output = AnalyzerV1.DescribeScoringModelResponse
                 package static let descriptor = MethodDescriptor(
@@ -726,7 +726,7 @@ extension GatewayV1 {
         package static let name = "clientanalyze.gateway.v1.Admin"
 
         package enum Method {
-            package enum ListCache {
+            package enum ListCache: ProtoMethod {
                 package typealias Input = StorageV1.CacheListRequest
                 package typealias Output = StorageV1.CacheListResponse
                 package static let descriptor = MethodDescriptor(
@@ -739,7 +739,7 @@ extension GatewayV1 {
                 )
             }
 
-            package enum CacheStats {
+            package enum CacheStats: ProtoMethod {
                 package typealias Input = StorageV1.CacheStatsRequest
                 package typealias Output = StorageV1.CacheStatsResponse
                 package static let descriptor = MethodDescriptor(
@@ -752,7 +752,7 @@ extension GatewayV1 {
                 )
             }
 
-            package enum DeleteCache {
+            package enum DeleteCache: ProtoMethod {
                 package typealias Input = StorageV1.CacheDeleteRequest
                 package typealias Output = StorageV1.CacheDeleteResponse
                 package static let descriptor = MethodDescriptor(
@@ -765,7 +765,7 @@ extension GatewayV1 {
                 )
             }
 
-            package enum ListDeadLetters {
+            package enum ListDeadLetters: ProtoMethod {
                 package typealias Input = StorageV1.ListDeadLettersRequest
                 package typealias Output = StorageV1.ListDeadLettersResponse
                 package static let descriptor = MethodDescriptor(
@@ -778,7 +778,7 @@ extension GatewayV1 {
                 )
             }
 
-            package enum ReplayDeadLetters {
+            package enum ReplayDeadLetters: ProtoMethod {
                 package typealias Input = StorageV1.ReplayDeadLetterRequest
                 package typealias Output = StorageV1.ReplayDeadLetterResponse
                 package static let descriptor = MethodDescriptor(
@@ -791,7 +791,7 @@ extension GatewayV1 {
                 )
             }
 
-            package enum PurgeDeadLetters {
+            package enum PurgeDeadLetters: ProtoMethod {
                 package typealias Input = StorageV1.PurgeDeadLettersRequest
                 package typealias Output = StorageV1.PurgeDeadLettersResponse
                 package static let descriptor = MethodDescriptor(
@@ -804,7 +804,7 @@ extension GatewayV1 {
                 )
             }
 
-            package enum CreateApiKey {
+            package enum CreateApiKey: ProtoMethod {
                 package typealias Input = GatewayV1.CreateApiKeyRequest
                 package typealias Output = GatewayV1.CreateApiKeyResponse
                 package static let descriptor = MethodDescriptor(
@@ -817,7 +817,7 @@ extension GatewayV1 {
                 )
             }
 
-            package enum ListApiKeys {
+            package enum ListApiKeys: ProtoMethod {
                 package typealias Input = StorageV1.ListApiKeysRequest
                 package typealias Output = StorageV1.ListApiKeysResponse
                 package static let descriptor = MethodDescriptor(
@@ -830,7 +830,7 @@ extension GatewayV1 {
                 )
             }
 
-            package enum RevokeApiKey {
+            package enum RevokeApiKey: ProtoMethod {
                 package typealias Input = StorageV1.RevokeApiKeyRequest
                 package typealias Output = StorageV1.RevokeApiKeyResponse
                 package static let descriptor = MethodDescriptor(
@@ -843,7 +843,7 @@ extension GatewayV1 {
                 )
             }
 
-            package enum ListAudit {
+            package enum ListAudit: ProtoMethod {
                 package typealias Input = StorageV1.ListAuditRequest
                 package typealias Output = StorageV1.ListAuditResponse
                 package static let descriptor = MethodDescriptor(
@@ -856,7 +856,7 @@ extension GatewayV1 {
                 )
             }
 
-            package enum ProviderStatus {
+            package enum ProviderStatus: ProtoMethod {
                 package typealias Input = GatewayV1.ProviderStatusRequest
                 package typealias Output = GatewayV1.ProviderStatusResponse
                 package static let descriptor = MethodDescriptor(
@@ -869,7 +869,7 @@ extension GatewayV1 {
                 )
             }
 
-            package enum QueueDepth {
+            package enum QueueDepth: ProtoMethod {
                 package typealias Input = StorageV1.QueueDepthRequest
                 package typealias Output = StorageV1.QueueDepthResponse
                 package static let descriptor = MethodDescriptor(

@@ -132,7 +132,7 @@ extension OpsV1 {
         package static let name = "clientanalyze.ops.v1.Ops"
 
         package enum Method {
-            package enum GetInfo {
+            package enum GetInfo: ProtoMethod {
                 package typealias Input = OpsV1.GetInfoRequest
                 package typealias Output = OpsV1.ServiceInfo
                 package static let descriptor = MethodDescriptor(
@@ -145,7 +145,7 @@ extension OpsV1 {
                 )
             }
 
-            package enum GetMetrics {
+            package enum GetMetrics: ProtoMethod {
                 package typealias Input = OpsV1.GetMetricsRequest
                 package typealias Output = OpsV1.GetMetricsResponse
                 package static let descriptor = MethodDescriptor(

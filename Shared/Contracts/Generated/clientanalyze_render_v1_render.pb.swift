@@ -72,7 +72,7 @@ extension RenderV1 {
         package static let name = "clientanalyze.render.v1.Renderer"
 
         package enum Method {
-            package enum Render {
+            package enum Render: ProtoMethod {
                 package typealias Input = RenderV1.RenderRequest
                 package typealias Output = RenderV1.RenderChunk
                 package static let descriptor = MethodDescriptor(

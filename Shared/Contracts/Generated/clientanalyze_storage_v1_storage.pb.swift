@@ -953,7 +953,7 @@ extension StorageV1 {
 
         package enum Method {
             /// Creates the thread for an INN, or returns the existing one.
-            package enum CreateThread {
+            package enum CreateThread: ProtoMethod {
                 package typealias Input = StorageV1.CreateThreadRequest
                 package typealias Output = StorageV1.CreateThreadResponse
                 package static let descriptor = MethodDescriptor(
@@ -966,7 +966,7 @@ extension StorageV1 {
                 )
             }
 
-            package enum GetThread {
+            package enum GetThread: ProtoMethod {
                 package typealias Input = StorageV1.GetThreadRequest
                 package typealias Output = StorageV1.GetThreadResponse
                 package static let descriptor = MethodDescriptor(
@@ -979,7 +979,7 @@ extension StorageV1 {
                 )
             }
 
-            package enum ListThreads {
+            package enum ListThreads: ProtoMethod {
                 package typealias Input = StorageV1.ListThreadsRequest
                 package typealias Output = StorageV1.ListThreadsResponse
                 package static let descriptor = MethodDescriptor(
@@ -992,7 +992,7 @@ extension StorageV1 {
                 )
             }
 
-            package enum SearchThreads {
+            package enum SearchThreads: ProtoMethod {
                 package typealias Input = StorageV1.SearchThreadsRequest
                 package typealias Output = StorageV1.SearchThreadsResponse
                 package static let descriptor = MethodDescriptor(
@@ -1005,7 +1005,7 @@ extension StorageV1 {
                 )
             }
 
-            package enum CountThreads {
+            package enum CountThreads: ProtoMethod {
                 package typealias Input = StorageV1.CountThreadsRequest
                 package typealias Output = StorageV1.CountThreadsResponse
                 package static let descriptor = MethodDescriptor(
@@ -1019,7 +1019,7 @@ extension StorageV1 {
             }
 
             /// Deletes the thread with its reports, documents and feedback.
-            package enum DeleteThread {
+            package enum DeleteThread: ProtoMethod {
                 package typealias Input = StorageV1.DeleteThreadRequest
                 package typealias Output = StorageV1.DeleteThreadResponse
                 package static let descriptor = MethodDescriptor(
@@ -1046,7 +1046,7 @@ extension StorageV1 {
 
         package enum Method {
             /// Stores a new version n+1 in the report's thread (creating the thread for the INN if needed).
-            package enum PutReport {
+            package enum PutReport: ProtoMethod {
                 package typealias Input = StorageV1.PutReportRequest
                 package typealias Output = StorageV1.PutReportResponse
                 package static let descriptor = MethodDescriptor(
@@ -1059,7 +1059,7 @@ extension StorageV1 {
                 )
             }
 
-            package enum GetReport {
+            package enum GetReport: ProtoMethod {
                 package typealias Input = StorageV1.GetReportRequest
                 package typealias Output = StorageV1.GetReportResponse
                 package static let descriptor = MethodDescriptor(
@@ -1072,7 +1072,7 @@ extension StorageV1 {
                 )
             }
 
-            package enum GetLatestReport {
+            package enum GetLatestReport: ProtoMethod {
                 package typealias Input = StorageV1.GetLatestReportRequest
                 package typealias Output = StorageV1.GetReportResponse
                 package static let descriptor = MethodDescriptor(
@@ -1085,7 +1085,7 @@ extension StorageV1 {
                 )
             }
 
-            package enum ListReports {
+            package enum ListReports: ProtoMethod {
                 package typealias Input = StorageV1.ListReportsRequest
                 package typealias Output = StorageV1.ListReportsResponse
                 package static let descriptor = MethodDescriptor(
@@ -1098,7 +1098,7 @@ extension StorageV1 {
                 )
             }
 
-            package enum DeleteReports {
+            package enum DeleteReports: ProtoMethod {
                 package typealias Input = StorageV1.DeleteReportsRequest
                 package typealias Output = StorageV1.DeleteReportsResponse
                 package static let descriptor = MethodDescriptor(
@@ -1111,7 +1111,7 @@ extension StorageV1 {
                 )
             }
 
-            package enum CompareReports {
+            package enum CompareReports: ProtoMethod {
                 package typealias Input = StorageV1.CompareReportsRequest
                 package typealias Output = StorageV1.CompareReportsResponse
                 package static let descriptor = MethodDescriptor(
@@ -1124,7 +1124,7 @@ extension StorageV1 {
                 )
             }
 
-            package enum ReportStats {
+            package enum ReportStats: ProtoMethod {
                 package typealias Input = StorageV1.ReportStatsRequest
                 package typealias Output = StorageV1.ReportStatsResponse
                 package static let descriptor = MethodDescriptor(
@@ -1137,7 +1137,7 @@ extension StorageV1 {
                 )
             }
 
-            package enum ReportTimeline {
+            package enum ReportTimeline: ProtoMethod {
                 package typealias Input = StorageV1.ReportTimelineRequest
                 package typealias Output = StorageV1.ReportTimelineResponse
                 package static let descriptor = MethodDescriptor(
@@ -1151,7 +1151,7 @@ extension StorageV1 {
             }
 
             /// Streams the matching reports as JSON lines or CSV.
-            package enum ExportReports {
+            package enum ExportReports: ProtoMethod {
                 package typealias Input = StorageV1.ExportReportsRequest
                 package typealias Output = StorageV1.Chunk
                 package static let descriptor = MethodDescriptor(
@@ -1165,7 +1165,7 @@ extension StorageV1 {
             }
 
             /// Stores a rendered document, sent in chunks; replaces an earlier one of the same format.
-            package enum PutDocument {
+            package enum PutDocument: ProtoMethod {
                 package typealias Input = StorageV1.PutDocumentRequest
                 package typealias Output = StorageV1.PutDocumentResponse
                 package static let descriptor = MethodDescriptor(
@@ -1179,7 +1179,7 @@ extension StorageV1 {
             }
 
             /// Streams a stored document in chunks.
-            package enum GetDocument {
+            package enum GetDocument: ProtoMethod {
                 package typealias Input = StorageV1.GetDocumentRequest
                 package typealias Output = StorageV1.Chunk
                 package static let descriptor = MethodDescriptor(
@@ -1205,7 +1205,7 @@ extension StorageV1 {
         package static let name = "clientanalyze.storage.v1.FeedbackStore"
 
         package enum Method {
-            package enum AddFeedback {
+            package enum AddFeedback: ProtoMethod {
                 package typealias Input = StorageV1.AddFeedbackRequest
                 package typealias Output = StorageV1.AddFeedbackResponse
                 package static let descriptor = MethodDescriptor(
@@ -1218,7 +1218,7 @@ extension StorageV1 {
                 )
             }
 
-            package enum ListFeedback {
+            package enum ListFeedback: ProtoMethod {
                 package typealias Input = StorageV1.ListFeedbackRequest
                 package typealias Output = StorageV1.ListFeedbackResponse
                 package static let descriptor = MethodDescriptor(
@@ -1244,7 +1244,7 @@ extension StorageV1 {
         package static let name = "clientanalyze.storage.v1.Cache"
 
         package enum Method {
-            package enum Get {
+            package enum Get: ProtoMethod {
                 package typealias Input = StorageV1.CacheGetRequest
                 package typealias Output = StorageV1.CacheGetResponse
                 package static let descriptor = MethodDescriptor(
@@ -1257,7 +1257,7 @@ extension StorageV1 {
                 )
             }
 
-            package enum Set {
+            package enum Set: ProtoMethod {
                 package typealias Input = StorageV1.CacheSetRequest
                 package typealias Output = StorageV1.CacheSetResponse
                 package static let descriptor = MethodDescriptor(
@@ -1270,7 +1270,7 @@ extension StorageV1 {
                 )
             }
 
-            package enum Delete {
+            package enum Delete: ProtoMethod {
                 package typealias Input = StorageV1.CacheDeleteRequest
                 package typealias Output = StorageV1.CacheDeleteResponse
                 package static let descriptor = MethodDescriptor(
@@ -1283,7 +1283,7 @@ extension StorageV1 {
                 )
             }
 
-            package enum List {
+            package enum List: ProtoMethod {
                 package typealias Input = StorageV1.CacheListRequest
                 package typealias Output = StorageV1.CacheListResponse
                 package static let descriptor = MethodDescriptor(
@@ -1296,7 +1296,7 @@ extension StorageV1 {
                 )
             }
 
-            package enum Count {
+            package enum Count: ProtoMethod {
                 package typealias Input = StorageV1.CacheCountRequest
                 package typealias Output = StorageV1.CacheCountResponse
                 package static let descriptor = MethodDescriptor(
@@ -1309,7 +1309,7 @@ extension StorageV1 {
                 )
             }
 
-            package enum Stats {
+            package enum Stats: ProtoMethod {
                 package typealias Input = StorageV1.CacheStatsRequest
                 package typealias Output = StorageV1.CacheStatsResponse
                 package static let descriptor = MethodDescriptor(
@@ -1335,7 +1335,7 @@ extension StorageV1 {
         package static let name = "clientanalyze.storage.v1.Jobs"
 
         package enum Method {
-            package enum Enqueue {
+            package enum Enqueue: ProtoMethod {
                 package typealias Input = StorageV1.EnqueueRequest
                 package typealias Output = StorageV1.EnqueueResponse
                 package static let descriptor = MethodDescriptor(
@@ -1348,7 +1348,7 @@ extension StorageV1 {
                 )
             }
 
-            package enum Lease {
+            package enum Lease: ProtoMethod {
                 package typealias Input = StorageV1.LeaseRequest
                 package typealias Output = StorageV1.LeaseResponse
                 package static let descriptor = MethodDescriptor(
@@ -1361,7 +1361,7 @@ extension StorageV1 {
                 )
             }
 
-            package enum Heartbeat {
+            package enum Heartbeat: ProtoMethod {
                 package typealias Input = StorageV1.HeartbeatRequest
                 package typealias Output = StorageV1.HeartbeatResponse
                 package static let descriptor = MethodDescriptor(
@@ -1374,7 +1374,7 @@ extension StorageV1 {
                 )
             }
 
-            package enum Complete {
+            package enum Complete: ProtoMethod {
                 package typealias Input = StorageV1.CompleteRequest
                 package typealias Output = StorageV1.CompleteResponse
                 package static let descriptor = MethodDescriptor(
@@ -1387,7 +1387,7 @@ extension StorageV1 {
                 )
             }
 
-            package enum Fail {
+            package enum Fail: ProtoMethod {
                 package typealias Input = StorageV1.FailRequest
                 package typealias Output = StorageV1.FailResponse
                 package static let descriptor = MethodDescriptor(
@@ -1401,7 +1401,7 @@ extension StorageV1 {
             }
 
             /// Gives a leased job back without counting a failure (a worker shutting down).
-            package enum Release {
+            package enum Release: ProtoMethod {
                 package typealias Input = StorageV1.ReleaseRequest
                 package typealias Output = StorageV1.ReleaseResponse
                 package static let descriptor = MethodDescriptor(
@@ -1414,7 +1414,7 @@ extension StorageV1 {
                 )
             }
 
-            package enum Cancel {
+            package enum Cancel: ProtoMethod {
                 package typealias Input = StorageV1.CancelJobRequest
                 package typealias Output = StorageV1.CancelJobResponse
                 package static let descriptor = MethodDescriptor(
@@ -1427,7 +1427,7 @@ extension StorageV1 {
                 )
             }
 
-            package enum GetJob {
+            package enum GetJob: ProtoMethod {
                 package typealias Input = StorageV1.GetJobRequest
                 package typealias Output = StorageV1.GetJobResponse
                 package static let descriptor = MethodDescriptor(
@@ -1440,7 +1440,7 @@ extension StorageV1 {
                 )
             }
 
-            package enum ListJobs {
+            package enum ListJobs: ProtoMethod {
                 package typealias Input = StorageV1.ListJobsRequest
                 package typealias Output = StorageV1.ListJobsResponse
                 package static let descriptor = MethodDescriptor(
@@ -1453,7 +1453,7 @@ extension StorageV1 {
                 )
             }
 
-            package enum AppendProgress {
+            package enum AppendProgress: ProtoMethod {
                 package typealias Input = StorageV1.AppendProgressRequest
                 package typealias Output = StorageV1.AppendProgressResponse
                 package static let descriptor = MethodDescriptor(
@@ -1467,7 +1467,7 @@ extension StorageV1 {
             }
 
             /// The job's progress history, then new events as they come; ends when the job reaches a final state.
-            package enum WatchJob {
+            package enum WatchJob: ProtoMethod {
                 package typealias Input = StorageV1.WatchJobRequest
                 package typealias Output = CommonV1.ProgressEvent
                 package static let descriptor = MethodDescriptor(
@@ -1480,7 +1480,7 @@ extension StorageV1 {
                 )
             }
 
-            package enum ListDeadLetters {
+            package enum ListDeadLetters: ProtoMethod {
                 package typealias Input = StorageV1.ListDeadLettersRequest
                 package typealias Output = StorageV1.ListDeadLettersResponse
                 package static let descriptor = MethodDescriptor(
@@ -1493,7 +1493,7 @@ extension StorageV1 {
                 )
             }
 
-            package enum ReplayDeadLetters {
+            package enum ReplayDeadLetters: ProtoMethod {
                 package typealias Input = StorageV1.ReplayDeadLetterRequest
                 package typealias Output = StorageV1.ReplayDeadLetterResponse
                 package static let descriptor = MethodDescriptor(
@@ -1506,7 +1506,7 @@ extension StorageV1 {
                 )
             }
 
-            package enum PurgeDeadLetters {
+            package enum PurgeDeadLetters: ProtoMethod {
                 package typealias Input = StorageV1.PurgeDeadLettersRequest
                 package typealias Output = StorageV1.PurgeDeadLettersResponse
                 package static let descriptor = MethodDescriptor(
@@ -1519,7 +1519,7 @@ extension StorageV1 {
                 )
             }
 
-            package enum QueueDepth {
+            package enum QueueDepth: ProtoMethod {
                 package typealias Input = StorageV1.QueueDepthRequest
                 package typealias Output = StorageV1.QueueDepthResponse
                 package static let descriptor = MethodDescriptor(
@@ -1545,7 +1545,7 @@ extension StorageV1 {
         package static let name = "clientanalyze.storage.v1.Access"
 
         package enum Method {
-            package enum PutApiKey {
+            package enum PutApiKey: ProtoMethod {
                 package typealias Input = StorageV1.PutApiKeyRequest
                 package typealias Output = StorageV1.PutApiKeyResponse
                 package static let descriptor = MethodDescriptor(
@@ -1558,7 +1558,7 @@ extension StorageV1 {
                 )
             }
 
-            package enum GetApiKey {
+            package enum GetApiKey: ProtoMethod {
                 package typealias Input = StorageV1.GetApiKeyRequest
                 package typealias Output = StorageV1.GetApiKeyResponse
                 package static let descriptor = MethodDescriptor(
@@ -1571,7 +1571,7 @@ extension StorageV1 {
                 )
             }
 
-            package enum ListApiKeys {
+            package enum ListApiKeys: ProtoMethod {
                 package typealias Input = StorageV1.ListApiKeysRequest
                 package typealias Output = StorageV1.ListApiKeysResponse
                 package static let descriptor = MethodDescriptor(
@@ -1584,7 +1584,7 @@ extension StorageV1 {
                 )
             }
 
-            package enum RevokeApiKey {
+            package enum RevokeApiKey: ProtoMethod {
                 package typealias Input = StorageV1.RevokeApiKeyRequest
                 package typealias Output = StorageV1.RevokeApiKeyResponse
                 package static let descriptor = MethodDescriptor(
@@ -1597,7 +1597,7 @@ extension StorageV1 {
                 )
             }
 
-            package enum AppendAudit {
+            package enum AppendAudit: ProtoMethod {
                 package typealias Input = StorageV1.AppendAuditRequest
                 package typealias Output = StorageV1.AppendAuditResponse
                 package static let descriptor = MethodDescriptor(
@@ -1610,7 +1610,7 @@ extension StorageV1 {
                 )
             }
 
-            package enum ListAudit {
+            package enum ListAudit: ProtoMethod {
                 package typealias Input = StorageV1.ListAuditRequest
                 package typealias Output = StorageV1.ListAuditResponse
                 package static let descriptor = MethodDescriptor(

@@ -64,7 +64,7 @@ extension GrpcHealthV1 {
             /// server unhealthy if they do not receive a timely response.
             ///
             /// Check implementations should be idempotent and side effect free.
-            package enum Check {
+            package enum Check: ProtoMethod {
                 package typealias Input = GrpcHealthV1.HealthCheckRequest
                 package typealias Output = GrpcHealthV1.HealthCheckResponse
                 package static let descriptor = MethodDescriptor(
@@ -89,7 +89,7 @@ extension GrpcHealthV1 {
             /// can change over the lifetime of the process.
             ///
             /// List implementations should be idempotent and side effect free.
-            package enum List {
+            package enum List: ProtoMethod {
                 package typealias Input = GrpcHealthV1.HealthListRequest
                 package typealias Output = GrpcHealthV1.HealthListResponse
                 package static let descriptor = MethodDescriptor(
@@ -117,7 +117,7 @@ extension GrpcHealthV1 {
             /// should assume this method is not supported and should not retry the
             /// call.  If the call terminates with any other status (including OK),
             /// clients should retry the call with appropriate exponential backoff.
-            package enum Watch {
+            package enum Watch: ProtoMethod {
                 package typealias Input = GrpcHealthV1.HealthCheckRequest
                 package typealias Output = GrpcHealthV1.HealthCheckResponse
                 package static let descriptor = MethodDescriptor(

@@ -151,7 +151,7 @@ extension GrpcReflectionV1alpha {
         package enum Method {
             /// The reflection service is structured as a bidirectional stream, ensuring
             /// all related requests go to a single server.
-            package enum ServerReflectionInfo {
+            package enum ServerReflectionInfo: ProtoMethod {
                 package typealias Input = GrpcReflectionV1alpha.ServerReflectionRequest
                 package typealias Output = GrpcReflectionV1alpha.ServerReflectionResponse
                 package static let descriptor = MethodDescriptor(

@@ -13,7 +13,7 @@ extension GrpcTesting {
 
         package enum Method {
             /// One empty request followed by one empty response.
-            package enum EmptyCall {
+            package enum EmptyCall: ProtoMethod {
                 package typealias Input = GrpcTesting.Empty
                 package typealias Output = GrpcTesting.Empty
                 package static let descriptor = MethodDescriptor(
@@ -27,7 +27,7 @@ extension GrpcTesting {
             }
 
             /// One request followed by one response.
-            package enum UnaryCall {
+            package enum UnaryCall: ProtoMethod {
                 package typealias Input = GrpcTesting.SimpleRequest
                 package typealias Output = GrpcTesting.SimpleResponse
                 package static let descriptor = MethodDescriptor(
@@ -43,7 +43,7 @@ extension GrpcTesting {
             /// One request followed by one response. Response has cache control
             /// headers set such that a caching HTTP proxy (such as GFE) can
             /// satisfy subsequent requests.
-            package enum CacheableUnaryCall {
+            package enum CacheableUnaryCall: ProtoMethod {
                 package typealias Input = GrpcTesting.SimpleRequest
                 package typealias Output = GrpcTesting.SimpleResponse
                 package static let descriptor = MethodDescriptor(
@@ -58,7 +58,7 @@ extension GrpcTesting {
 
             /// One request followed by a sequence of responses (streamed download).
             /// The server returns the payload with client desired type and sizes.
-            package enum StreamingOutputCall {
+            package enum StreamingOutputCall: ProtoMethod {
                 package typealias Input = GrpcTesting.StreamingOutputCallRequest
                 package typealias Output = GrpcTesting.StreamingOutputCallResponse
                 package static let descriptor = MethodDescriptor(
@@ -73,7 +73,7 @@ extension GrpcTesting {
 
             /// A sequence of requests followed by one response (streamed upload).
             /// The server returns the aggregated size of client payload as the result.
-            package enum StreamingInputCall {
+            package enum StreamingInputCall: ProtoMethod {
                 package typealias Input = GrpcTesting.StreamingInputCallRequest
                 package typealias Output = GrpcTesting.StreamingInputCallResponse
                 package static let descriptor = MethodDescriptor(
@@ -89,7 +89,7 @@ extension GrpcTesting {
             /// A sequence of requests with each request served by the server immediately.
             /// As one request could lead to multiple responses, this interface
             /// demonstrates the idea of full duplexing.
-            package enum FullDuplexCall {
+            package enum FullDuplexCall: ProtoMethod {
                 package typealias Input = GrpcTesting.StreamingOutputCallRequest
                 package typealias Output = GrpcTesting.StreamingOutputCallResponse
                 package static let descriptor = MethodDescriptor(
@@ -106,7 +106,7 @@ extension GrpcTesting {
             /// The server buffers all the client requests and then serves them in order. A
             /// stream of responses are returned to the client when the server starts with
             /// first request.
-            package enum HalfDuplexCall {
+            package enum HalfDuplexCall: ProtoMethod {
                 package typealias Input = GrpcTesting.StreamingOutputCallRequest
                 package typealias Output = GrpcTesting.StreamingOutputCallResponse
                 package static let descriptor = MethodDescriptor(
@@ -121,7 +121,7 @@ extension GrpcTesting {
 
             /// The test server will not implement this method. It will be used
             /// to test the behavior when clients call unimplemented methods.
-            package enum UnimplementedCall {
+            package enum UnimplementedCall: ProtoMethod {
                 package typealias Input = GrpcTesting.Empty
                 package typealias Output = GrpcTesting.Empty
                 package static let descriptor = MethodDescriptor(
@@ -149,7 +149,7 @@ extension GrpcTesting {
 
         package enum Method {
             /// A call that no server should implement
-            package enum UnimplementedCall {
+            package enum UnimplementedCall: ProtoMethod {
                 package typealias Input = GrpcTesting.Empty
                 package typealias Output = GrpcTesting.Empty
                 package static let descriptor = MethodDescriptor(

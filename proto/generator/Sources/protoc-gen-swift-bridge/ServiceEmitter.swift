@@ -12,7 +12,7 @@ enum ServiceEmitter {
                 for (index, method) in service.methods.enumerated() {
                     if index > 0 { w.line() }
                     w.doc(method.protoSourceComments())
-                    w.block("package enum \(method.name) {") { w in
+                    w.block("package enum \(method.name): ProtoMethod {") { w in
                         w.line("package typealias Input = \(SwiftNames.type(method.inputType))")
                         w.line("package typealias Output = \(SwiftNames.type(method.outputType))")
                         w.block("package static let descriptor = MethodDescriptor(", close: ")") { w in

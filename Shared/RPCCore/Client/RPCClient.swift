@@ -1,0 +1,100 @@
+/// Calls methods over a client transport with typed messages.
+///
+/// ```swift
+/// let client = RPCClient(transport: transport)
+/// let reply = try await client.unary(request, method: Threads.Method.GetThread.descriptor,
+///                                    input: .proto, output: .proto, timeout: .seconds(2))
+/// reply.message.thread?.inn
+/// ```
+///
+/// The deadline of a call is the sooner of its `timeout` and the deadline of the RPC being handled by the
+/// calling task (`RPCDeadline.current`), so a server that calls another service passes on the time left.
+/// Failures throw `RPCError` with the status the server sent (or the transport's, e.g. UNAVAILABLE).
+package struct RPCClient: Sendable {
+    private let transport: any ClientTransport
+
+    package init(transport: any ClientTransport) { self.transport = transport }
+
+    /// A response with its metadata.
+    package struct Response<Message: Sendable>: Sendable {
+        package var message: Message
+        package var initialMetadata: Metadata
+        package var trailingMetadata: Metadata
+    }
+
+    package func unary<Input: Sendable, Output: Sendable>(
+        _ request: Input,
+        method: MethodDescriptor,
+        input: MessageCodec<Input>,
+        output: MessageCodec<Output>,
+        metadata: Metadata = [:],
+        timeout: Duration? = nil
+    ) async throws -> Response<Output> {
+        try await clientStreaming(requests: [request], method: method, input: input, output: output, metadata: metadata, timeout: timeout)
+    }
+
+    package func clientStreaming<Input: Sendable, Output: Sendable>(
+        requests: [Input],
+        method: MethodDescriptor,
+        input: MessageCodec<Input>,
+        output: MessageCodec<Output>,
+        metadata: Metadata = [:],
+        timeout: Duration? = nil
+    ) async throws -> Response<Output> {
+        try await call(requests: requests, method: method, input: input, output: output, metadata: metadata, timeout: timeout) { responses in
+            var message: Output?
+            for try await response in responses {
+                guard message == nil else {
+                    throw RPCError(.unimplemented, "\(method.path) answered with more than one message")
+                }
+                message = response
+            }
+            guard let message else { throw RPCError(.unimplemented, "\(method.path) answered without a message") }
+            return message
+        }
+    }
+
+    /// Sends the requests and hands the response messages to `body` as they arrive.
+    package func call<Input: Sendable, Output: Sendable, Result: Sendable>(
+        requests: [Input],
+        method: MethodDescriptor,
+        input: MessageCodec<Input>,
+        output: MessageCodec<Output>,
+        metadata: Metadata = [:],
+        timeout: Duration? = nil,
+        _ body: (ClientResponseStream<Output>) async throws -> Result
+    ) async throws -> Response<Result> {
+        let encoded = try requests.map { request in
+            do { return try input.serialize(request) } catch {
+                throw RPCError(.internal, "could not encode the request message: \(error)")
+            }
+        }
+        let deadline = Self.deadline(timeout: timeout)
+        return try await transport.withStream(
+            path: method.path,
+            metadata: metadata,
+            deadline: deadline,
+            requests: .elements(encoded)
+        ) { parts in
+            let stream = ClientResponseStream(parts: parts, codec: output)
+            let result = try await body(stream)
+            // Drain to the status so a failure after the last message is not missed.
+            let (initial, trailing) = try await stream.state.finish()
+            return Response(message: result, initialMetadata: initial, trailingMetadata: trailing)
+        }
+    }
+
+    static func deadline(timeout: Duration?) -> ContinuousClock.Instant? {
+        let own = timeout.map { ContinuousClock.now + $0 }
+        switch (own, RPCDeadline.current) {
+        case (let own?, let inherited?): return min(own, inherited)
+        case (let own?, nil): return own
+        case (nil, let inherited): return inherited
+        }
+    }
+}
+
+/// Exposes the client's deadline arithmetic to tests.
+package enum RPCClientTestHooks {
+    package static func deadline(timeout: Duration?) -> ContinuousClock.Instant? { RPCClient.deadline(timeout: timeout) }
+}

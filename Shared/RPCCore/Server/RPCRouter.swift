@@ -1,0 +1,96 @@
+/// Maps method paths to handlers. Services register their methods; the server looks them up per stream.
+///
+/// ```swift
+/// var router = RPCRouter()
+/// router.registerUnary(Health.Method.Check.descriptor, input: .proto, output: .proto) { request, context in
+///     ServerResponse(HealthCheckResponse.with { $0.status = .serving })
+/// }
+/// ```
+package struct RPCRouter: Sendable {
+    /// Handles one stream and returns the trailing metadata of an OK status; throwing ends the call with the
+    /// error's status.
+    package typealias Handler = @Sendable (RPCStream, ServerContext) async throws -> Metadata
+
+    private var handlers: [String: (method: MethodDescriptor, handler: Handler)] = [:]
+
+    package init() {}
+
+    /// Every registered method, sorted by path.
+    package var methods: [MethodDescriptor] { handlers.values.map(\.method).sorted { $0.path < $1.path } }
+
+    package func route(_ path: String) -> (method: MethodDescriptor, handler: Handler)? { handlers[path] }
+
+    /// Registers a handler over raw bytes; replaces an earlier one for the same path.
+    package mutating func register(_ method: MethodDescriptor, handler: @escaping Handler) {
+        handlers[method.path] = (method, handler)
+    }
+
+    /// Registers a handler in its most general form: a stream of requests in, a stream of responses out.
+    package mutating func register<Input: Sendable, Output: Sendable>(
+        _ method: MethodDescriptor,
+        input: MessageCodec<Input>,
+        output: MessageCodec<Output>,
+        handler: @escaping @Sendable (
+            ServerRequestStream<Input>, ServerResponseWriter<Output>, ServerContext
+        ) async throws -> Metadata
+    ) {
+        register(method) { stream, context in
+            let requests = ServerRequestStream(base: stream.inbound, codec: input)
+            let writer = ServerResponseWriter(outbound: stream.outbound, codec: output)
+            return try await handler(requests, writer, context)
+        }
+    }
+
+    package mutating func registerUnary<Input: Sendable, Output: Sendable>(
+        _ method: MethodDescriptor,
+        input: MessageCodec<Input>,
+        output: MessageCodec<Output>,
+        handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+    ) {
+        register(method, input: input, output: output) { requests, writer, context in
+            let request = try await Self.single(requests, method: method)
+            let response = try await handler(request, context)
+            try await writer.writeInitialMetadata(response.initialMetadata)
+            try await writer.write(response.message)
+            return response.trailingMetadata
+        }
+    }
+
+    package mutating func registerServerStreaming<Input: Sendable, Output: Sendable>(
+        _ method: MethodDescriptor,
+        input: MessageCodec<Input>,
+        output: MessageCodec<Output>,
+        handler: @escaping @Sendable (Input, ServerResponseWriter<Output>, ServerContext) async throws -> Metadata
+    ) {
+        register(method, input: input, output: output) { requests, writer, context in
+            try await handler(try await Self.single(requests, method: method), writer, context)
+        }
+    }
+
+    package mutating func registerClientStreaming<Input: Sendable, Output: Sendable>(
+        _ method: MethodDescriptor,
+        input: MessageCodec<Input>,
+        output: MessageCodec<Output>,
+        handler: @escaping @Sendable (ServerRequestStream<Input>, ServerContext) async throws -> ServerResponse<Output>
+    ) {
+        register(method, input: input, output: output) { requests, writer, context in
+            let response = try await handler(requests, context)
+            try await writer.writeInitialMetadata(response.initialMetadata)
+            try await writer.write(response.message)
+            return response.trailingMetadata
+        }
+    }
+
+    /// Exactly one request message, as unary and server-streaming calls require; anything else is a
+    /// cardinality violation, which gRPC reports as UNIMPLEMENTED.
+    private static func single<Input>(_ requests: ServerRequestStream<Input>, method: MethodDescriptor) async throws -> Input {
+        var iterator = requests.makeAsyncIterator()
+        guard let request = try await iterator.next() else {
+            throw RPCError(.unimplemented, "\(method.path) expects one request message, got none")
+        }
+        guard try await iterator.next() == nil else {
+            throw RPCError(.unimplemented, "\(method.path) expects one request message, got several")
+        }
+        return request
+    }
+}

@@ -1,0 +1,83 @@
+/// Serves the methods of a router over a transport.
+///
+/// ```swift
+/// let server = RPCServer(transport: transport, router: router)
+/// try await server.serve()   // until `beginGracefulShutdown()` and the last call has finished
+/// ```
+///
+/// For each stream it finds the handler (UNIMPLEMENTED if none), enforces the deadline (the handler is
+/// cancelled and the caller gets DEADLINE_EXCEEDED), and turns what the handler threw into a status: an
+/// `RPCErrorConvertible` error becomes its own status, cancellation CANCELLED, anything else UNKNOWN with a
+/// generic message so that internals never reach the caller.
+package struct RPCServer: Sendable {
+    private let transport: any ServerTransport
+    private let router: RPCRouter
+    private let onUnexpectedError: @Sendable (MethodDescriptor, any Error) -> Void
+
+    /// `onUnexpectedError` sees errors that reach the caller only as UNKNOWN (for logging).
+    package init(
+        transport: any ServerTransport,
+        router: RPCRouter,
+        onUnexpectedError: @escaping @Sendable (MethodDescriptor, any Error) -> Void = { _, _ in }
+    ) {
+        self.transport = transport
+        self.router = router
+        self.onUnexpectedError = onUnexpectedError
+    }
+
+    package func serve() async throws {
+        try await transport.listen { stream in await handle(stream) }
+    }
+
+    package func beginGracefulShutdown() { transport.beginGracefulShutdown() }
+
+    private func handle(_ stream: RPCStream) async {
+        guard let (method, handler) = router.route(stream.path) else {
+            try? await stream.outbound.write(.status(RPCStatus(code: .unimplemented, message: "method not found: \(stream.path)"), [:]))
+            return
+        }
+        let context = ServerContext(method: method, metadata: stream.metadata, deadline: stream.deadline, peer: stream.peer)
+        let status: RPCStatus
+        var trailers = Metadata()
+        do {
+            trailers = try await RPCDeadline.$current.withValue(stream.deadline) {
+                if let deadline = stream.deadline {
+                    return try await withDeadline(deadline) { try await handler(stream, context) }
+                }
+                return try await handler(stream, context)
+            }
+            status = .ok
+        } catch let error as any RPCErrorConvertible {
+            let rpcError = error.rpcError
+            status = rpcError.status
+            trailers = rpcError.metadata
+        } catch is DeadlineExceeded {
+            status = RPCStatus(code: .deadlineExceeded, message: "deadline exceeded")
+        } catch is CancellationError {
+            status = RPCStatus(code: .cancelled, message: "cancelled")
+        } catch {
+            onUnexpectedError(method, error)
+            status = RPCStatus(code: .unknown, message: "the handler failed")
+        }
+        try? await stream.outbound.write(.status(status, trailers))
+    }
+}
+
+struct DeadlineExceeded: Error {}
+
+/// Runs `body`, cancelling it and throwing `DeadlineExceeded` if it is still running at `deadline`.
+func withDeadline<T: Sendable>(
+    _ deadline: ContinuousClock.Instant,
+    _ body: @escaping @Sendable () async throws -> T
+) async throws -> T {
+    try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(until: deadline, clock: .continuous)
+            return nil
+        }
+        defer { group.cancelAll() }
+        guard let first = try await group.next(), let value = first else { throw DeadlineExceeded() }
+        return value
+    }
+}

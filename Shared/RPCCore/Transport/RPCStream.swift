@@ -1,0 +1,83 @@
+/// One RPC as a transport sees it: the request's path and metadata, the request messages as they arrive and a
+/// writer for the response parts. Messages are serialized bytes; `RPCServer` and `RPCClient` turn them into
+/// typed values.
+package struct RPCStream: Sendable {
+    /// `:path`, e.g. `/clientanalyze.storage.v1.Threads/GetThread`.
+    package var path: String
+    /// Request metadata (custom headers; reserved ones are consumed by the transport).
+    package var metadata: Metadata
+    /// From the request's `grpc-timeout`, relative to when the transport received the headers.
+    package var deadline: ContinuousClock.Instant?
+    /// Where the call came from, e.g. `ipv4:127.0.0.1:51234`.
+    package var peer: String
+    /// The request messages; the sequence ends when the client half-closes and throws if the stream is reset.
+    package var inbound: RPCAsyncSequence<[UInt8]>
+    /// Response parts: at most one `.metadata` first, then messages, then exactly one `.status`.
+    package var outbound: RPCWriter<RPCResponsePart>
+
+    package init(
+        path: String,
+        metadata: Metadata,
+        deadline: ContinuousClock.Instant?,
+        peer: String,
+        inbound: RPCAsyncSequence<[UInt8]>,
+        outbound: RPCWriter<RPCResponsePart>
+    ) {
+        self.path = path
+        self.metadata = metadata
+        self.deadline = deadline
+        self.peer = peer
+        self.inbound = inbound
+        self.outbound = outbound
+    }
+}
+
+/// What a server sends back on a stream.
+package enum RPCResponsePart: Sendable, Hashable {
+    /// Initial metadata (response headers); sent at most once, before any message.
+    case metadata(Metadata)
+    /// One serialized response message.
+    case message([UInt8])
+    /// The final status with trailing metadata; ends the stream.
+    case status(RPCStatus, Metadata)
+}
+
+/// A type-erased asynchronous sequence, so transports can hand over whatever sequence they use internally.
+package struct RPCAsyncSequence<Element: Sendable>: AsyncSequence, Sendable {
+    package typealias Failure = any Error
+    private let makeBase: @Sendable () -> AsyncIterator
+
+    package init<Base: AsyncSequence & Sendable>(_ base: Base) where Base.Element == Element {
+        makeBase = { AsyncIterator(base.makeAsyncIterator()) }
+    }
+
+    package func makeAsyncIterator() -> AsyncIterator { makeBase() }
+
+    package struct AsyncIterator: AsyncIteratorProtocol {
+        private var nextElement: () async throws -> Element?
+
+        init<Base: AsyncIteratorProtocol>(_ base: Base) where Base.Element == Element {
+            var iterator = base
+            nextElement = { try await iterator.next() }
+        }
+
+        package mutating func next() async throws -> Element? { try await nextElement() }
+    }
+
+    /// A sequence of the given elements, for tests and for adapting single messages.
+    package static func elements(_ elements: [Element]) -> Self {
+        RPCAsyncSequence(AsyncThrowingStream<Element, any Error> { continuation in
+            for element in elements { continuation.yield(element) }
+            continuation.finish()
+        })
+    }
+}
+
+/// A type-erased writer: `write` suspends while the transport cannot take more (backpressure).
+package struct RPCWriter<Element: Sendable>: Sendable {
+    private let writeElement: @Sendable (Element) async throws -> Void
+
+    package init(_ write: @escaping @Sendable (Element) async throws -> Void) { writeElement = write }
+
+    package func write(_ element: Element) async throws { try await writeElement(element) }
+}
