@@ -18,6 +18,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swift-extras/swift-extras-base64.git", from: "1.2.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // MARK: System libraries (Debian packages; `make deps` installs them)
@@ -59,6 +60,16 @@ let package = Package(
         ),
 
         .target(
+            name: "RPCHTTP2",
+            dependencies: [
+                "RPCCore", "CNGHTTP2",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Shared/RPCHTTP2",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "RPCInProcess",
             dependencies: ["RPCCore"],
             path: "Shared/RPCInProcess",
@@ -79,6 +90,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "RPCHTTP2Tests",
+            dependencies: ["RPCHTTP2", "RPCCore"],
+            path: "Tests/RPCHTTP2Tests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "ContractsTests",
             dependencies: ["Contracts", "ContractsTestSupport"],
             path: "Tests/ContractsTests",
@@ -92,6 +109,15 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Tests/Tools/ContractsTool",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "interop-server",
+            dependencies: [
+                "Contracts", "RPCCore", "RPCHTTP2",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Tests/Tools/InteropServer",
             swiftSettings: swiftSettings
         ),
         .target(

@@ -1,0 +1,225 @@
+internal import NIOCore
+internal import RPCCore
+
+/// Serves gRPC on one HTTP/2 connection: bytes from the socket go through nghttp2, request streams become
+/// `RPCStream`s for the server, response parts come back through `write(_:streamID:)`.
+///
+/// Everything here runs on the connection's event loop; handlers reach it by hopping (`NIOLoopBound`).
+final class ServerConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    struct Configuration {
+        var settings: HTTP2Settings
+        var maxMessageSize: Int
+    }
+
+    private struct StreamState {
+        var deframer: GRPCMessageDeframer
+        var inbound: AsyncThrowingStream<[UInt8], any Error>.Continuation
+        var headersSent = false
+        var statusSent = false
+    }
+
+    private let session: NGHTTP2ServerSession
+    private let configuration: Configuration
+    /// Hands a new stream to the server; false when the server no longer accepts streams.
+    private let accept: @Sendable (RPCStream) -> Bool
+    private var streams: [Int32: StreamState] = [:]
+    private var context: ChannelHandlerContext?
+
+    init(configuration: Configuration, accept: @escaping @Sendable (RPCStream) -> Bool) throws {
+        session = try NGHTTP2ServerSession(settings: configuration.settings)
+        self.configuration = configuration
+        self.accept = accept
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        if context.channel.isActive { flush() }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        flush()  // the server's SETTINGS
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        do {
+            let events = try buffer.withUnsafeReadableBytes { try session.receive($0) }
+            for event in events { handle(event, context: context) }
+        } catch {
+            // Not HTTP/2 (a bad preface) or a connection error: nghttp2 has queued a GOAWAY; send it and close.
+            flush()
+            context.close(promise: nil)
+            return
+        }
+        flush()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        for state in streams.values where !state.statusSent {
+            state.inbound.finish(throwing: RPCError(.cancelled, "the connection closed"))
+        }
+        streams.removeAll()
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
+    // MARK: - Inbound
+
+    private func handle(_ event: HTTP2Event, context: ChannelHandlerContext) {
+        switch event {
+        case .request(let streamID, let headers, let endStream):
+            openStream(streamID, headers: headers, endStream: endStream, context: context)
+        case .data(let streamID, let bytes):
+            guard streams[streamID] != nil else { return }
+            streams[streamID]!.deframer.append(bytes)
+            deliverMessages(streamID)
+        case .endStream(let streamID):
+            guard let state = streams[streamID] else { return }
+            do {
+                try state.deframer.finish()
+                state.inbound.finish()
+            } catch {
+                state.inbound.finish(throwing: error)
+            }
+        case .closed(let streamID, let errorCode):
+            guard let state = streams.removeValue(forKey: streamID) else { return }
+            if !state.statusSent {
+                state.inbound.finish(throwing: RPCError(.cancelled, "the client reset the stream (HTTP/2 error \(errorCode))"))
+            }
+        }
+    }
+
+    private func deliverMessages(_ streamID: Int32) {
+        guard var state = streams[streamID] else { return }
+        defer { streams[streamID] = state }
+        do {
+            while let message = try state.deframer.next() { state.inbound.yield(message) }
+        } catch {
+            state.inbound.finish(throwing: error)
+        }
+    }
+
+    private func openStream(_ streamID: Int32, headers: [(name: String, value: String)], endStream: Bool, context: ChannelHandlerContext) {
+        var request = RequestHead()
+        for (name, value) in headers { request.add(name, value) }
+        guard request.method == "POST" else {
+            session.submitHeadersOnly(streamID: streamID, [(":status", "405")])
+            return
+        }
+        guard request.contentType.hasPrefix("application/grpc") else {
+            session.submitHeadersOnly(streamID: streamID, [(":status", "415")])
+            return
+        }
+        let metadata: Metadata
+        do {
+            metadata = try Metadata(headerFields: request.custom)
+        } catch {
+            respondTrailersOnly(streamID, RPCStatus(code: .internal, message: "\(error)"))
+            return
+        }
+        let deadline = request.timeout.map { ContinuousClock.now + $0.duration }
+        let (inbound, continuation) = AsyncThrowingStream<[UInt8], any Error>.makeStream()
+        streams[streamID] = StreamState(deframer: GRPCMessageDeframer(maxMessageSize: configuration.maxMessageSize), inbound: continuation)
+        if endStream { continuation.finish() }
+
+        let loop = context.eventLoop
+        let handler = NIOLoopBound(self, eventLoop: loop)
+        let outbound = RPCWriter<RPCResponsePart> { part in
+            try await loop.submit { try handler.value.write(part, streamID: streamID) }.get()
+        }
+        let stream = RPCStream(
+            path: request.path, metadata: metadata, deadline: deadline,
+            peer: context.channel.remoteAddress.map { "\($0)" } ?? "unknown",
+            inbound: RPCAsyncSequence(inbound), outbound: outbound
+        )
+        if !accept(stream) {
+            streams[streamID] = nil
+            continuation.finish()
+            respondTrailersOnly(streamID, RPCStatus(code: .unavailable, message: "the server is shutting down"))
+        }
+    }
+
+    // MARK: - Outbound
+
+    /// Sends one response part; throws CANCELLED once the stream is gone, so the handler stops.
+    private func write(_ part: RPCResponsePart, streamID: Int32) throws {
+        guard var state = streams[streamID], !state.statusSent else {
+            throw RPCError(.cancelled, "the stream is closed")
+        }
+        switch part {
+        case .metadata(let metadata):
+            if !state.headersSent {
+                session.submitResponseHeaders(streamID: streamID, Self.responseHeaders + metadata.headerFields)
+                state.headersSent = true
+            }
+        case .message(let bytes):
+            if !state.headersSent {
+                session.submitResponseHeaders(streamID: streamID, Self.responseHeaders)
+                state.headersSent = true
+            }
+            session.submitData(streamID: streamID, GRPCMessageDeframer.frame(bytes))
+        case .status(let status, let trailers):
+            state.statusSent = true
+            if state.headersSent {
+                session.submitTrailers(streamID: streamID, Self.statusFields(status) + trailers.headerFields)
+            } else {
+                session.submitHeadersOnly(streamID: streamID, Self.responseHeaders + Self.statusFields(status) + trailers.headerFields)
+            }
+        }
+        streams[streamID] = state
+        flush()
+    }
+
+    private func respondTrailersOnly(_ streamID: Int32, _ status: RPCStatus) {
+        session.submitHeadersOnly(streamID: streamID, Self.responseHeaders + Self.statusFields(status))
+    }
+
+    private static let responseHeaders: [(name: String, value: String)] = [(":status", "200"), ("content-type", "application/grpc")]
+
+    private static func statusFields(_ status: RPCStatus) -> [(name: String, value: String)] {
+        var fields = [(name: "grpc-status", value: String(status.code.rawValue))]
+        if !status.message.isEmpty { fields.append(("grpc-message", StatusMessage.encode(status.message))) }
+        return fields
+    }
+
+    /// Writes whatever nghttp2 has queued, as one buffer, and flushes.
+    private func flush() {
+        guard let context else { return }
+        var buffer = context.channel.allocator.buffer(capacity: 0)
+        do {
+            try session.drainOutput { bytes in buffer.writeBytes(bytes) }
+        } catch {
+            context.close(promise: nil)
+            return
+        }
+        if buffer.readableBytes > 0 {
+            context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+        }
+    }
+}
+
+/// The parts of a request's header block the server looks at.
+private struct RequestHead {
+    var method = ""
+    var path = ""
+    var contentType = ""
+    var timeout: GRPCTimeout?
+    var custom: [(name: String, value: String)] = []
+
+    mutating func add(_ name: String, _ value: String) {
+        switch name {
+        case ":method": method = value
+        case ":path": path = value
+        case "content-type": contentType = value
+        case "grpc-timeout": timeout = GRPCTimeout(header: value)
+        case "te", "user-agent", ":scheme", ":authority": break
+        default:
+            if !name.hasPrefix(":"), !name.hasPrefix("grpc-") { custom.append((name, value)) }
+        }
+    }
+}
