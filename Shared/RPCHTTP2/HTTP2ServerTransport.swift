@@ -78,7 +78,7 @@ package final class HTTP2ServerTransport: ServerTransport {
         try await withTaskCancellationHandler {
             await withDiscardingTaskGroup { group in
                 for await stream in streams {
-                    group.addTask { await handler(stream) }
+                    group.addTask(executorPreference: stream.executor) { await handler(stream) }
                 }
             }
         } onCancel: {

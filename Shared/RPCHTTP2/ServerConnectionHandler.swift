@@ -27,6 +27,8 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     private let accept: @Sendable (RPCStream) -> Bool
     private var streams: [Int32: StreamState] = [:]
     private var context: ChannelHandlerContext?
+    private var executor: EventLoopTaskExecutor?
+    private var flushScheduled = false
 
     init(configuration: Configuration, accept: @escaping @Sendable (RPCStream) -> Bool) throws {
         session = try NGHTTP2ServerSession(settings: configuration.settings)
@@ -36,6 +38,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        executor = EventLoopTaskExecutor(context.eventLoop)
         if context.channel.isActive { flush() }
     }
 
@@ -130,12 +133,17 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         let loop = context.eventLoop
         let handler = NIOLoopBound(self, eventLoop: loop)
         let outbound = RPCWriter<RPCResponsePart> { part in
-            try await loop.submit { try handler.value.write(part, streamID: streamID) }.get()
+            // Handlers run on this loop (see `executor`), so the hop is usually not needed.
+            if loop.inEventLoop {
+                try handler.value.write(part, streamID: streamID)
+            } else {
+                try await loop.submit { try handler.value.write(part, streamID: streamID) }.get()
+            }
         }
         let stream = RPCStream(
             path: request.path, metadata: metadata, deadline: deadline,
             peer: context.channel.remoteAddress.map { "\($0)" } ?? "unknown",
-            inbound: RPCAsyncSequence(inbound), outbound: outbound
+            inbound: RPCAsyncSequence(inbound), outbound: outbound, executor: executor
         )
         if !accept(stream) {
             streams[streamID] = nil
@@ -172,7 +180,18 @@ final class ServerConnectionHandler: ChannelInboundHandler {
             }
         }
         streams[streamID] = state
-        flush()
+        scheduleFlush()
+    }
+
+    /// Coalesces the writes of every stream in this event-loop tick into one socket write.
+    private func scheduleFlush() {
+        guard !flushScheduled, let context else { return }
+        flushScheduled = true
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        context.eventLoop.execute {
+            handler.value.flushScheduled = false
+            handler.value.flush()
+        }
     }
 
     private func respondTrailersOnly(_ streamID: Int32, _ status: RPCStatus) {

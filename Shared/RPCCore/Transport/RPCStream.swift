@@ -14,6 +14,8 @@ package struct RPCStream: Sendable {
     package var inbound: RPCAsyncSequence<[UInt8]>
     /// Response parts: at most one `.metadata` first, then messages, then exactly one `.status`.
     package var outbound: RPCWriter<RPCResponsePart>
+    /// Where the transport would like the handler to run (the connection's event loop for HTTP/2).
+    package var executor: (any TaskExecutor)?
 
     package init(
         path: String,
@@ -21,7 +23,8 @@ package struct RPCStream: Sendable {
         deadline: ContinuousClock.Instant?,
         peer: String,
         inbound: RPCAsyncSequence<[UInt8]>,
-        outbound: RPCWriter<RPCResponsePart>
+        outbound: RPCWriter<RPCResponsePart>,
+        executor: (any TaskExecutor)? = nil
     ) {
         self.path = path
         self.metadata = metadata
@@ -29,6 +32,7 @@ package struct RPCStream: Sendable {
         self.peer = peer
         self.inbound = inbound
         self.outbound = outbound
+        self.executor = executor
     }
 }
 
