@@ -91,7 +91,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RPCHTTP2Tests",
-            dependencies: ["RPCHTTP2", "RPCCore"],
+            dependencies: ["RPCHTTP2", "RPCCore", "Contracts", "InteropTestService"],
             path: "Tests/RPCHTTP2Tests",
             swiftSettings: swiftSettings
         ),
@@ -111,10 +111,16 @@ let package = Package(
             path: "Tests/Tools/ContractsTool",
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "InteropTestService",
+            dependencies: ["Contracts", "RPCCore"],
+            path: "Tests/InteropTestService",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "interop-server",
             dependencies: [
-                "Contracts", "RPCCore", "RPCHTTP2",
+                "Contracts", "RPCCore", "RPCHTTP2", "InteropTestService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Tests/Tools/InteropServer",

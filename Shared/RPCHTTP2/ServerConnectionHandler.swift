@@ -21,7 +21,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         var statusSent = false
     }
 
-    private let session: NGHTTP2ServerSession
+    private let session: NGHTTP2Session
     private let configuration: Configuration
     /// Hands a new stream to the server; false when the server no longer accepts streams.
     private let accept: @Sendable (RPCStream) -> Bool
@@ -31,7 +31,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     private var flushScheduled = false
 
     init(configuration: Configuration, accept: @escaping @Sendable (RPCStream) -> Bool) throws {
-        session = try NGHTTP2ServerSession(settings: configuration.settings)
+        session = try NGHTTP2Session(role: .server, settings: configuration.settings)
         self.configuration = configuration
         self.accept = accept
     }
@@ -75,8 +75,10 @@ final class ServerConnectionHandler: ChannelInboundHandler {
 
     private func handle(_ event: HTTP2Event, context: ChannelHandlerContext) {
         switch event {
-        case .request(let streamID, let headers, let endStream):
-            openStream(streamID, headers: headers, endStream: endStream, context: context)
+        case .headers(let streamID, let fields, .request, let endStream):
+            openStream(streamID, headers: fields, endStream: endStream, context: context)
+        case .headers, .goAway:
+            break  // a client sends no trailers in gRPC; its end of stream arrives as `.endStream`
         case .data(let streamID, let bytes):
             guard streams[streamID] != nil else { return }
             streams[streamID]!.deframer.append(bytes)
@@ -128,8 +130,6 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         let deadline = request.timeout.map { ContinuousClock.now + $0.duration }
         let (inbound, continuation) = AsyncThrowingStream<[UInt8], any Error>.makeStream()
         streams[streamID] = StreamState(deframer: GRPCMessageDeframer(maxMessageSize: configuration.maxMessageSize), inbound: continuation)
-        if endStream { continuation.finish() }
-
         let loop = context.eventLoop
         let handler = NIOLoopBound(self, eventLoop: loop)
         let outbound = RPCWriter<RPCResponsePart> { part in

@@ -63,10 +63,12 @@ package struct RPCServer: Sendable {
     }
 }
 
-struct DeadlineExceeded: Error {}
+package struct DeadlineExceeded: Error {
+    package init() {}
+}
 
 /// Runs `body`, cancelling it and throwing `DeadlineExceeded` if it is still running at `deadline`.
-func withDeadline<T: Sendable>(
+package func withDeadline<T: Sendable>(
     _ deadline: ContinuousClock.Instant,
     _ body: @escaping @Sendable () async throws -> T
 ) async throws -> T {

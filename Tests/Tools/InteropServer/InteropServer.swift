@@ -3,6 +3,7 @@
 import ArgumentParser
 import RPCCore
 import RPCHTTP2
+import InteropTestService
 
 #if canImport(Glibc)
 @preconcurrency import Glibc

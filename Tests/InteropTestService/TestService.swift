@@ -1,11 +1,11 @@
-import Contracts
-import RPCCore
+package import Contracts
+package import RPCCore
 
 private typealias Test = GrpcTesting.TestService.Method
 
 /// `grpc.testing.TestService` as the gRPC interop test descriptions specify it.
-enum TestService {
-    static func register(in router: inout RPCRouter) {
+package enum TestService {
+    package static func register(in router: inout RPCRouter) {
         router.registerUnary(Test.EmptyCall.self) { _, _ in ServerResponse(GrpcTesting.Empty()) }
 
         router.registerUnary(Test.UnaryCall.self) { request, context in

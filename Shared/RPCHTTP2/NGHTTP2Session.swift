@@ -3,14 +3,24 @@ internal import CNGHTTP2
 /// What nghttp2 decoded from the peer's bytes. Callbacks only record these; the connection handles them after
 /// `receive` returns, so nghttp2 is never re-entered from inside its own callbacks.
 enum HTTP2Event {
-    /// A request's header block (`endStream`: the request has no body).
-    case request(streamID: Int32, headers: [(name: String, value: String)], endStream: Bool)
+    /// A header block: a request (server side), a response or trailers (client side). `endStream`: nothing
+    /// follows on the stream from the peer.
+    case headers(streamID: Int32, fields: [(name: String, value: String)], kind: HeaderKind, endStream: Bool)
     /// Payload bytes of a DATA frame.
     case data(streamID: Int32, bytes: [UInt8])
     /// The client half-closed the stream (END_STREAM on DATA or trailers).
     case endStream(streamID: Int32)
     /// The stream is gone: finished, or reset by either side (`errorCode` 0 means NO_ERROR).
     case closed(streamID: Int32, errorCode: UInt32)
+    /// The peer sent GOAWAY: streams above `lastStreamID` were not processed (and may be retried).
+    case goAway(lastStreamID: Int32, errorCode: UInt32)
+}
+
+/// What a header block is.
+enum HeaderKind {
+    case request
+    case response
+    case trailers
 }
 
 /// Settings the server announces and enforces.
@@ -23,38 +33,49 @@ package struct HTTP2Settings: Sendable, Hashable {
     package static let defaults = HTTP2Settings()
 }
 
-/// One server-side nghttp2 session: the only type that touches nghttp2.
+/// One nghttp2 session, server or client side: the only type that touches nghttp2.
 ///
-/// Confined to its connection's event loop (it is owned by `ServerConnectionHandler` and used only from its
+/// Confined to its connection's event loop (it is owned by a connection handler and used only from its
 /// callbacks), so it needs no lock. Pointer lifetimes: `session` lives from `init` to `deinit`; nghttp2 gets
 /// `self` unretained as `user_data`, which is valid because the session is deleted in `deinit` before `self`
 /// goes away; header name/value bytes are copied by nghttp2 during each `submit` call (no NO_COPY flags).
-final class NGHTTP2ServerSession {
+final class NGHTTP2Session {
+    enum Role {
+        case server
+        case client
+    }
+
     private var session: OpaquePointer?
     private var events: [HTTP2Event] = []
     private var pendingHeaders: [Int32: [(name: String, value: String)]] = [:]
     private var outbound: [Int32: Outbound] = [:]
 
-    /// Response bytes and trailers waiting for nghttp2 to pull them through the data provider.
+    /// Body bytes waiting for nghttp2 to pull them through the data provider, and how the body ends:
+    /// trailers (server responses) or END_STREAM on the last DATA frame (client requests).
     private struct Outbound {
+        enum End {
+            case trailers([(name: String, value: String)])
+            case endStream
+        }
+
         var bytes: [UInt8] = []
         var readIndex = 0
-        var trailers: [(name: String, value: String)]?
+        var end: End?
         var deferred = false
         var available: Int { bytes.count - readIndex }
     }
 
-    init(settings: HTTP2Settings) throws(HTTP2SessionError) {
+    init(role: Role, settings: HTTP2Settings) throws(HTTP2SessionError) {
         var callbacks: OpaquePointer?
         guard nghttp2_session_callbacks_new(&callbacks) == 0 else { throw HTTP2SessionError("out of memory") }
         defer { nghttp2_session_callbacks_del(callbacks) }
         nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks) { _, frame, userData in
-            let this = NGHTTP2ServerSession.from(userData)
+            let this = NGHTTP2Session.from(userData)
             this.pendingHeaders[frame!.pointee.hd.stream_id] = []
             return 0
         }
         nghttp2_session_callbacks_set_on_header_callback(callbacks) { _, frame, name, nameLength, value, valueLength, _, userData in
-            let this = NGHTTP2ServerSession.from(userData)
+            let this = NGHTTP2Session.from(userData)
             let streamID = frame!.pointee.hd.stream_id
             let field = (
                 name: String(decoding: UnsafeBufferPointer(start: name, count: nameLength), as: UTF8.self),
@@ -64,25 +85,27 @@ final class NGHTTP2ServerSession {
             return 0
         }
         nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks) { _, frame, userData in
-            NGHTTP2ServerSession.from(userData).frameReceived(frame!.pointee)
+            NGHTTP2Session.from(userData).frameReceived(frame!.pointee)
             return 0
         }
         nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks) { _, _, streamID, data, length, userData in
             let bytes = Array(UnsafeBufferPointer(start: data, count: length))
-            NGHTTP2ServerSession.from(userData).events.append(.data(streamID: streamID, bytes: bytes))
+            NGHTTP2Session.from(userData).events.append(.data(streamID: streamID, bytes: bytes))
             return 0
         }
         nghttp2_session_callbacks_set_on_stream_close_callback(callbacks) { _, streamID, errorCode, userData in
-            let this = NGHTTP2ServerSession.from(userData)
+            let this = NGHTTP2Session.from(userData)
             this.outbound[streamID] = nil
             this.pendingHeaders[streamID] = nil
             this.events.append(.closed(streamID: streamID, errorCode: errorCode))
             return 0
         }
         let userData = Unmanaged.passUnretained(self).toOpaque()
-        guard nghttp2_session_server_new(&session, callbacks, userData) == 0 else {
-            throw HTTP2SessionError("could not create the nghttp2 session")
+        let created = switch role {
+        case .server: nghttp2_session_server_new(&session, callbacks, userData)
+        case .client: nghttp2_session_client_new(&session, callbacks, userData)
         }
+        guard created == 0 else { throw HTTP2SessionError("could not create the nghttp2 session") }
         var entries = [
             nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS.rawValue), value: settings.maxConcurrentStreams),
             nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE.rawValue), value: settings.initialWindowSize),
@@ -98,8 +121,8 @@ final class NGHTTP2ServerSession {
 
     deinit { nghttp2_session_del(session) }
 
-    private static func from(_ userData: UnsafeMutableRawPointer?) -> NGHTTP2ServerSession {
-        Unmanaged<NGHTTP2ServerSession>.fromOpaque(userData!).takeUnretainedValue()
+    private static func from(_ userData: UnsafeMutableRawPointer?) -> NGHTTP2Session {
+        Unmanaged<NGHTTP2Session>.fromOpaque(userData!).takeUnretainedValue()
     }
 
     private func frameReceived(_ frame: nghttp2_frame) {
@@ -107,14 +130,18 @@ final class NGHTTP2ServerSession {
         let endStream = frame.hd.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0
         switch UInt32(frame.hd.type) {
         case NGHTTP2_HEADERS.rawValue:
-            let headers = pendingHeaders.removeValue(forKey: streamID) ?? []
-            if frame.headers.cat == NGHTTP2_HCAT_REQUEST {
-                events.append(.request(streamID: streamID, headers: headers, endStream: endStream))
-            } else if endStream {
-                events.append(.endStream(streamID: streamID))  // request trailers: gRPC has none, only the end
+            let fields = pendingHeaders.removeValue(forKey: streamID) ?? []
+            let kind: HeaderKind = switch frame.headers.cat {
+            case NGHTTP2_HCAT_REQUEST: .request
+            case NGHTTP2_HCAT_RESPONSE: .response
+            default: .trailers
             }
+            events.append(.headers(streamID: streamID, fields: fields, kind: kind, endStream: endStream))
+            if endStream { events.append(.endStream(streamID: streamID)) }
         case NGHTTP2_DATA.rawValue where endStream:
             events.append(.endStream(streamID: streamID))
+        case NGHTTP2_GOAWAY.rawValue:
+            events.append(.goAway(lastStreamID: frame.goaway.last_stream_id, errorCode: frame.goaway.error_code))
         default:
             break
         }
@@ -142,14 +169,40 @@ final class NGHTTP2ServerSession {
     /// True while nghttp2 still has work: open streams, or frames to read or write.
     var isActive: Bool { nghttp2_session_want_read(session) != 0 || nghttp2_session_want_write(session) != 0 }
 
-    // MARK: - Responses
+    // MARK: - Requests (client side)
+
+    /// Opens a request stream whose body follows through `submitData` and ends with `submitEndStream`.
+    /// Returns the stream id, or nil when no stream can be opened (e.g. after GOAWAY).
+    func submitRequest(_ headers: [(name: String, value: String)]) -> Int32? {
+        var provider = Self.bodyProvider
+        let streamID = withHeaderFields(headers) { fields in
+            nghttp2_submit_request(session, nil, fields.baseAddress, fields.count, &provider, nil)
+        }
+        guard streamID > 0 else { return nil }
+        outbound[streamID] = Outbound()
+        return streamID
+    }
+
+    /// Ends a request body: the last DATA frame carries END_STREAM.
+    func submitEndStream(streamID: Int32) {
+        guard outbound[streamID] != nil else { return }
+        outbound[streamID]!.end = .endStream
+        resume(streamID)
+    }
+
+    /// Whether the peer still accepts new streams on this connection.
+    var acceptsNewStreams: Bool { nghttp2_session_check_request_allowed(session) != 0 }
+
+    // MARK: - Responses (server side)
+
+    private static let bodyProvider = nghttp2_data_provider(source: nghttp2_data_source(ptr: nil)) { session, streamID, buffer, length, flags, _, userData in
+        NGHTTP2Session.from(userData).readBody(session: session, streamID: streamID, into: buffer!, length: length, flags: flags!)
+    }
 
     /// Response headers that open a body: DATA and trailers follow through the data provider.
     func submitResponseHeaders(streamID: Int32, _ headers: [(name: String, value: String)]) {
         outbound[streamID] = Outbound()
-        var provider = nghttp2_data_provider(source: nghttp2_data_source(ptr: nil)) { session, streamID, buffer, length, flags, _, userData in
-            NGHTTP2ServerSession.from(userData).readResponse(session: session, streamID: streamID, into: buffer!, length: length, flags: flags!)
-        }
+        var provider = Self.bodyProvider
         _ = withHeaderFields(headers) { fields in
             nghttp2_submit_response(session, streamID, fields.baseAddress, fields.count, &provider)
         }
@@ -172,7 +225,7 @@ final class NGHTTP2ServerSession {
     /// Queues the trailers that end an open response (after all queued bytes).
     func submitTrailers(streamID: Int32, _ trailers: [(name: String, value: String)]) {
         guard outbound[streamID] != nil else { return }
-        outbound[streamID]!.trailers = trailers
+        outbound[streamID]!.end = .trailers(trailers)
         resume(streamID)
     }
 
@@ -196,9 +249,10 @@ final class NGHTTP2ServerSession {
         }
     }
 
-    /// nghttp2's data provider: copies queued bytes; defers when there are none yet; at the end, sends the
-    /// trailers (EOF without END_STREAM, then a trailer HEADERS frame that carries END_STREAM).
-    private func readResponse(
+    /// nghttp2's data provider: copies queued bytes; defers when there are none yet; at the end, either sends
+    /// the trailers (EOF without END_STREAM, then a trailer HEADERS frame that carries END_STREAM) or ends the
+    /// stream on this DATA frame.
+    private func readBody(
         session: OpaquePointer?,
         streamID: Int32,
         into buffer: UnsafeMutablePointer<UInt8>,
@@ -219,10 +273,15 @@ final class NGHTTP2ServerSession {
                 pending.readIndex = 0
             }
         }
-        if pending.available == 0, let trailers = pending.trailers {
-            flags.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue | NGHTTP2_DATA_FLAG_NO_END_STREAM.rawValue
-            _ = withHeaderFields(trailers) { fields in
-                nghttp2_submit_trailer(session, streamID, fields.baseAddress, fields.count)
+        if pending.available == 0, let end = pending.end {
+            switch end {
+            case .trailers(let trailers):
+                flags.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue | NGHTTP2_DATA_FLAG_NO_END_STREAM.rawValue
+                _ = withHeaderFields(trailers) { fields in
+                    nghttp2_submit_trailer(session, streamID, fields.baseAddress, fields.count)
+                }
+            case .endStream:
+                flags.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue
             }
             outbound[streamID] = nil
             return count

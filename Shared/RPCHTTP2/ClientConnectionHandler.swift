@@ -1,0 +1,243 @@
+internal import NIOCore
+internal import RPCCore
+
+/// The client side of one HTTP/2 connection: opens request streams, sends their messages and turns what the
+/// server sends back into `RPCResponsePart`s. Runs on the connection's event loop only.
+final class ClientConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private struct StreamState {
+        var deframer: GRPCMessageDeframer
+        var responses: AsyncThrowingStream<RPCResponsePart, any Error>.Continuation
+        var statusReceived = false
+    }
+
+    private let session: NGHTTP2Session
+    private let authority: String
+    private let maxMessageSize: Int
+    private var streams: [Int32: StreamState] = [:]
+    private var context: ChannelHandlerContext?
+    private var flushScheduled = false
+    private(set) var isClosed = false
+
+    init(authority: String, settings: HTTP2Settings, maxMessageSize: Int) throws {
+        session = try NGHTTP2Session(role: .client, settings: settings)
+        self.authority = authority
+        self.maxMessageSize = maxMessageSize
+    }
+
+    /// False after GOAWAY or when the connection closed: new calls need a new connection.
+    var acceptsNewStreams: Bool { !isClosed && session.acceptsNewStreams }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        if context.channel.isActive { flush() }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        flush()  // the client preface and SETTINGS
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        do {
+            let events = try buffer.withUnsafeReadableBytes { try session.receive($0) }
+            for event in events { handle(event) }
+        } catch {
+            flush()
+            context.close(promise: nil)
+            return
+        }
+        flush()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        isClosed = true
+        for state in streams.values where !state.statusReceived {
+            state.responses.finish(throwing: RPCError(.unavailable, "the connection to \(authority) closed"))
+        }
+        streams.removeAll()
+        context.fireChannelInactive()
+    }
+
+    // MARK: - Calls
+
+    /// Opens a request stream; its response parts go to `responses`.
+    func openStream(
+        path: String,
+        metadata: Metadata,
+        deadline: ContinuousClock.Instant?,
+        responses: AsyncThrowingStream<RPCResponsePart, any Error>.Continuation
+    ) throws -> Int32 {
+        var headers: [(name: String, value: String)] = [
+            (":method", "POST"), (":scheme", "http"), (":path", path), (":authority", authority),
+            ("content-type", "application/grpc"), ("te", "trailers"), ("user-agent", "client-analyze/1"),
+        ]
+        if let deadline {
+            headers.append(("grpc-timeout", GRPCTimeout(deadline - .now).headerValue))
+        }
+        headers += metadata.headerFields
+        guard acceptsNewStreams, let streamID = session.submitRequest(headers) else {
+            throw RPCError(.unavailable, "the connection to \(authority) does not accept new calls")
+        }
+        streams[streamID] = StreamState(deframer: GRPCMessageDeframer(maxMessageSize: maxMessageSize), responses: responses)
+        scheduleFlush()
+        return streamID
+    }
+
+    func send(_ message: [UInt8], streamID: Int32) {
+        session.submitData(streamID: streamID, GRPCMessageDeframer.frame(message))
+        scheduleFlush()
+    }
+
+    func finishRequest(streamID: Int32) {
+        session.submitEndStream(streamID: streamID)
+        scheduleFlush()
+    }
+
+    /// Resets the stream (RST_STREAM CANCEL): the caller gave up.
+    func cancel(streamID: Int32, with error: RPCError) {
+        guard let state = streams.removeValue(forKey: streamID) else { return }
+        session.resetStream(streamID: streamID, errorCode: 0x8)
+        if !state.statusReceived { state.responses.finish(throwing: error) }
+        scheduleFlush()
+    }
+
+    // MARK: - Events
+
+    private func handle(_ event: HTTP2Event) {
+        switch event {
+        case .headers(let streamID, let fields, .response, _):
+            responseHeaders(streamID, fields)
+        case .headers(let streamID, let fields, .trailers, _):
+            trailers(streamID, fields)
+        case .headers:
+            break
+        case .data(let streamID, let bytes):
+            guard var state = streams[streamID] else { return }
+            state.deframer.append(bytes)
+            do {
+                while let message = try state.deframer.next() { state.responses.yield(.message(message)) }
+                streams[streamID] = state
+            } catch {
+                streams[streamID] = state
+                cancel(streamID: streamID, with: error)
+            }
+        case .endStream(let streamID):
+            guard let state = streams[streamID], !state.statusReceived else { return }
+            streams[streamID] = nil
+            state.responses.finish(throwing: RPCError(.internal, "the server ended the stream without a status"))
+        case .closed(let streamID, let errorCode):
+            guard let state = streams.removeValue(forKey: streamID), !state.statusReceived else { return }
+            state.responses.finish(throwing: Self.resetError(errorCode))
+        case .goAway:
+            break  // `acceptsNewStreams` turns false; streams above the last id are closed by nghttp2
+        }
+    }
+
+    private func responseHeaders(_ streamID: Int32, _ fields: [(name: String, value: String)]) {
+        guard let state = streams[streamID] else { return }
+        let head = ResponseHead(fields)
+        guard head.httpStatus == 200 else {
+            finish(streamID, state, RPCStatus(code: Self.code(forHTTPStatus: head.httpStatus), message: "HTTP status \(head.httpStatus)"), [:])
+            return
+        }
+        if let status = head.status {
+            // Trailers-Only: the whole response is this one header block.
+            finish(streamID, state, status, head.metadata)
+        } else {
+            state.responses.yield(.metadata(head.metadata))
+        }
+    }
+
+    private func trailers(_ streamID: Int32, _ fields: [(name: String, value: String)]) {
+        guard let state = streams[streamID] else { return }
+        let head = ResponseHead(fields)
+        let status = head.status ?? RPCStatus(code: .internal, message: "the trailers have no grpc-status")
+        finish(streamID, state, status, head.metadata)
+    }
+
+    private func finish(_ streamID: Int32, _ state: StreamState, _ status: RPCStatus, _ trailers: Metadata) {
+        var state = state
+        do {
+            try state.deframer.finish()
+            state.responses.yield(.status(status, trailers))
+            state.responses.finish()
+        } catch {
+            state.responses.finish(throwing: error)
+        }
+        state.statusReceived = true
+        streams[streamID] = state
+    }
+
+    /// RST_STREAM codes as gRPC statuses (PROTOCOL-HTTP2, "Errors").
+    private static func resetError(_ code: UInt32) -> RPCError {
+        switch code {
+        case 0x7: RPCError(.unavailable, "the server refused the stream (REFUSED_STREAM)")
+        case 0x8: RPCError(.cancelled, "the server cancelled the stream")
+        case 0xB: RPCError(.resourceExhausted, "the server asked to calm down (ENHANCE_YOUR_CALM)")
+        case 0xC: RPCError(.permissionDenied, "insufficient security (INADEQUATE_SECURITY)")
+        default: RPCError(.internal, "the server reset the stream (HTTP/2 error \(code))")
+        }
+    }
+
+    /// Non-200 answers, as gRPC maps them (http-grpc-status-mapping.md).
+    private static func code(forHTTPStatus status: Int) -> RPCStatus.Code {
+        switch status {
+        case 400: .internal
+        case 401: .unauthenticated
+        case 403: .permissionDenied
+        case 404: .unimplemented
+        case 429, 502, 503, 504: .unavailable
+        default: .unknown
+        }
+    }
+
+    private func scheduleFlush() {
+        guard !flushScheduled, let context else { return }
+        flushScheduled = true
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        context.eventLoop.execute {
+            handler.value.flushScheduled = false
+            handler.value.flush()
+        }
+    }
+
+    private func flush() {
+        guard let context else { return }
+        var buffer = context.channel.allocator.buffer(capacity: 0)
+        do {
+            try session.drainOutput { bytes in buffer.writeBytes(bytes) }
+        } catch {
+            context.close(promise: nil)
+            return
+        }
+        if buffer.readableBytes > 0 { context.writeAndFlush(wrapOutboundOut(buffer), promise: nil) }
+    }
+}
+
+/// The parts of a response header block or trailers the client looks at.
+private struct ResponseHead {
+    var httpStatus = 200
+    var status: RPCStatus?
+    var metadata = Metadata()
+
+    init(_ fields: [(name: String, value: String)]) {
+        var code: Int?
+        var message = ""
+        var custom: [(name: String, value: String)] = []
+        for (name, value) in fields {
+            switch name {
+            case ":status": httpStatus = Int(value) ?? 0
+            case "grpc-status": code = Int(value)
+            case "grpc-message": message = StatusMessage.decode(value)
+            case "content-type", "date", "server": break
+            default: if !name.hasPrefix(":"), !name.hasPrefix("grpc-") { custom.append((name, value)) }
+            }
+        }
+        if let code { status = RPCStatus(code: RPCStatus.Code(rawValue: code), message: message) }
+        metadata = (try? Metadata(headerFields: custom)) ?? Metadata()
+    }
+}

@@ -1,0 +1,129 @@
+internal import NIOCore
+internal import NIOPosix
+package import RPCCore
+internal import Synchronization
+
+/// gRPC over HTTP/2 (h2c) to one server address: one connection, opened on first use and reopened when it
+/// closes or the server sends GOAWAY; calls are multiplexed on it.
+///
+/// ```swift
+/// let client = RPCClient(transport: HTTP2ClientTransport(host: "127.0.0.1", port: 7002))
+/// let reply = try await client.unary(Health.Method.Check.self, .init(), timeout: .seconds(1))
+/// ```
+package final class HTTP2ClientTransport: ClientTransport {
+    private let host: String
+    private let port: Int
+    private let settings: HTTP2Settings
+    private let maxMessageSize: Int
+    private let group: any EventLoopGroup
+    private let connection = Mutex<Connection?>(nil)
+
+    private struct Connection {
+        let channel: any Channel
+        let handler: NIOLoopBound<ClientConnectionHandler>
+    }
+
+    package init(host: String, port: Int, settings: HTTP2Settings = .defaults, maxMessageSize: Int = 4 << 20) {
+        self.host = host
+        self.port = port
+        self.settings = settings
+        self.maxMessageSize = maxMessageSize
+        group = MultiThreadedEventLoopGroup.singleton
+    }
+
+    deinit { connection.withLock { $0?.channel.close(promise: nil) } }
+
+    /// Closes the connection; calls in flight fail with UNAVAILABLE.
+    package func close() async {
+        let current = connection.withLock { connection in
+            defer { connection = nil }
+            return connection
+        }
+        try? await current?.channel.close()
+    }
+
+    package func withStream<Result: Sendable>(
+        path: String,
+        metadata: Metadata,
+        deadline: ContinuousClock.Instant?,
+        requests: RPCAsyncSequence<[UInt8]>,
+        _ body: (RPCAsyncSequence<RPCResponsePart>) async throws -> Result
+    ) async throws -> Result {
+        let connection = try await readyConnection()
+        let loop = connection.channel.eventLoop
+        let handler = connection.handler
+        let (responses, continuation) = AsyncThrowingStream<RPCResponsePart, any Error>.makeStream()
+        let streamID = try await loop.submit {
+            try handler.value.openStream(path: path, metadata: metadata, deadline: deadline, responses: continuation)
+        }.get()
+        let cancel: @Sendable (RPCError) -> Void = { error in
+            loop.execute { handler.value.cancel(streamID: streamID, with: error) }
+        }
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            // Requests go out while responses come in, so bidirectional calls can interleave.
+            group.addTask {
+                for try await message in requests {
+                    try await loop.submit { handler.value.send(message, streamID: streamID) }.get()
+                }
+                try await loop.submit { handler.value.finishRequest(streamID: streamID) }.get()
+            }
+            if let deadline {
+                // At the deadline the stream is reset and the responses end with DEADLINE_EXCEEDED.
+                group.addTask {
+                    try await Task.sleep(until: deadline, clock: .continuous)
+                    cancel(RPCError(.deadlineExceeded, "deadline exceeded calling \(path)"))
+                }
+            }
+            defer { group.cancelAll() }
+            do {
+                return try await withTaskCancellationHandler {
+                    try await body(RPCAsyncSequence(responses))
+                } onCancel: {
+                    cancel(RPCError(.cancelled, "the call was cancelled"))
+                }
+            } catch {
+                cancel(RPCError(.cancelled, "the caller gave up"))
+                throw error
+            }
+        }
+    }
+
+    /// The current connection if it still takes calls, else a new one. UNAVAILABLE naming the address when
+    /// nothing listens there.
+    private func readyConnection() async throws -> Connection {
+        if let current = connection.withLock({ $0 }) {
+            let usable = try await current.channel.eventLoop.submit { current.handler.value.acceptsNewStreams }.get()
+            if usable { return current }
+        }
+        let authority = "\(host):\(port)"
+        let settings = settings
+        let maxMessageSize = maxMessageSize
+        let channel: any Channel
+        do {
+            channel = try await ClientBootstrap(group: group)
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .connectTimeout(.seconds(5))
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(
+                            ClientConnectionHandler(authority: authority, settings: settings, maxMessageSize: maxMessageSize)
+                        )
+                    }
+                }
+                .connect(host: host, port: port)
+                .get()
+        } catch {
+            throw RPCError(.unavailable, "cannot connect to \(authority): \(error)", cause: error)
+        }
+        let handler = try await channel.eventLoop.submit {
+            NIOLoopBound(try channel.pipeline.syncOperations.handler(type: ClientConnectionHandler.self), eventLoop: channel.eventLoop)
+        }.get()
+        let fresh = Connection(channel: channel, handler: handler)
+        let previous = connection.withLock { connection in
+            defer { connection = fresh }
+            return connection
+        }
+        previous?.channel.close(promise: nil)
+        return fresh
+    }
+}
