@@ -126,6 +126,15 @@ let package = Package(
             path: "Tests/Tools/InteropServer",
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "interop-client",
+            dependencies: [
+                "Contracts", "RPCCore", "RPCHTTP2",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Tests/Tools/InteropClient",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "CMallocCounter",
             path: "Tests/Benchmarks/CMallocCounter"

@@ -79,4 +79,18 @@ extension RPCClient {
             timeout: timeout, body
         )
     }
+
+    /// A call whose requests are produced while the responses arrive (bidirectional ping-pong).
+    package func streaming<M: ProtoMethod, Result: Sendable>(
+        _ method: M.Type,
+        requestStream: RPCAsyncSequence<M.Input>,
+        metadata: Metadata = [:],
+        timeout: Duration? = nil,
+        _ body: (ClientResponseStream<M.Output>) async throws -> Result
+    ) async throws -> Response<Result> {
+        try await call(
+            requestStream: requestStream, method: M.descriptor, input: .proto, output: .proto, metadata: metadata,
+            timeout: timeout, body
+        )
+    }
 }

@@ -64,17 +64,29 @@ package struct RPCClient: Sendable {
         timeout: Duration? = nil,
         _ body: (ClientResponseStream<Output>) async throws -> Result
     ) async throws -> Response<Result> {
-        let encoded = try requests.map { request in
-            do { return try input.serialize(request) } catch {
-                throw RPCError(.internal, "could not encode the request message: \(error)")
-            }
-        }
+        try await call(
+            requestStream: .elements(requests), method: method, input: input, output: output, metadata: metadata,
+            timeout: timeout, body
+        )
+    }
+
+    /// Sends requests as `requestStream` produces them (e.g. each after the previous response, for
+    /// ping-pong) while `body` reads the responses.
+    package func call<Input: Sendable, Output: Sendable, Result: Sendable>(
+        requestStream: RPCAsyncSequence<Input>,
+        method: MethodDescriptor,
+        input: MessageCodec<Input>,
+        output: MessageCodec<Output>,
+        metadata: Metadata = [:],
+        timeout: Duration? = nil,
+        _ body: (ClientResponseStream<Output>) async throws -> Result
+    ) async throws -> Response<Result> {
         let deadline = Self.deadline(timeout: timeout)
         return try await transport.withStream(
             path: method.path,
             metadata: metadata,
             deadline: deadline,
-            requests: .elements(encoded)
+            requests: RPCAsyncSequence(EncodedRequests(base: requestStream, codec: input))
         ) { parts in
             let stream = ClientResponseStream(parts: parts, codec: output)
             let result = try await body(stream)
@@ -97,4 +109,26 @@ package struct RPCClient: Sendable {
 /// Exposes the client's deadline arithmetic to tests.
 package enum RPCClientTestHooks {
     package static func deadline(timeout: Duration?) -> ContinuousClock.Instant? { RPCClient.deadline(timeout: timeout) }
+}
+
+/// Request messages encoded as they are produced.
+private struct EncodedRequests<Input: Sendable>: AsyncSequence, Sendable {
+    let base: RPCAsyncSequence<Input>
+    let codec: MessageCodec<Input>
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: base.makeAsyncIterator(), codec: codec) }
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var base: RPCAsyncSequence<Input>.AsyncIterator
+        let codec: MessageCodec<Input>
+
+        mutating func next() async throws -> [UInt8]? {
+            guard let request = try await base.next() else { return nil }
+            do {
+                return try codec.serialize(request)
+            } catch {
+                throw RPCError(.internal, "could not encode the request message: \(error)")
+            }
+        }
+    }
 }

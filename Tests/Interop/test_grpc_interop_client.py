@@ -1,0 +1,58 @@
+"""The gRPC interop cases the other way round: this project's client (the Swift interop-client, on the
+HTTP/2 client transport) against Python grpcio's TestService server (python_test_server.py).
+
+Run from the repository root: .venv/bin/python -m pytest Tests/Interop -q
+Environment: INTEROP_CLIENT overrides the client binary (default: the debug build). A missing binary or a
+server that does not start fails the tests; nothing is skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from grpc_interop_support import REPO, generate_stubs
+
+HERE = Path(__file__).resolve().parent
+CASES = ["empty_unary", "large_unary", "client_streaming", "server_streaming", "ping_pong", "empty_stream",
+         "custom_metadata", "status_code_and_message", "special_status_message", "unimplemented_method",
+         "unimplemented_service", "timeout_on_sleeping_server"]
+
+
+def client_path() -> Path:
+    return Path(os.environ.get("INTEROP_CLIENT") or REPO / ".build" / "debug" / "interop-client")
+
+
+@pytest.fixture(scope="session")
+def python_server(tmp_path_factory):
+    """A grpcio TestService server in a child process (this process never imports grpcio)."""
+    stubs = tmp_path_factory.mktemp("grpc_client_interop_stubs")
+    generate_stubs(stubs)
+    process = subprocess.Popen([sys.executable, str(HERE / "python_test_server.py"), "--stubs", str(stubs)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = process.stdout.readline()
+    match = re.search(r"listening on ([\d.]+):(\d+)", line)
+    if not match:
+        process.kill()
+        pytest.fail(f"the Python test server did not start: {line!r}\n{process.stderr.read()}", pytrace=False)
+    yield match.group(1), match.group(2)
+    process.kill()
+    process.wait()
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_swift_client_against_grpcio_server(python_server, case):
+    binary = client_path()
+    if not binary.is_file():
+        pytest.fail(f"interop-client not found at {binary}; build it with `swift build --product interop-client` "
+                    "or set INTEROP_CLIENT", pytrace=False)
+    host, port = python_server
+    done = subprocess.run([str(binary), "--host", host, "--port", port, "--case", case],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, f"{case}: {done.stdout.strip()}\n{done.stderr.strip()}"
+    assert f"PASS {case}" in done.stdout
