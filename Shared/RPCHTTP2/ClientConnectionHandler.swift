@@ -55,6 +55,8 @@ final class ClientConnectionHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         isClosed = true
+        for promise in writeWaiters.values { promise.fail(RPCError(.unavailable, "the connection to \(authority) closed")) }
+        writeWaiters.removeAll()
         for state in streams.values where !state.statusReceived {
             state.responses.finish(throwing: RPCError(.unavailable, "the connection to \(authority) closed"))
         }
@@ -87,9 +89,25 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         return streamID
     }
 
-    func send(_ message: [UInt8], streamID: Int32) {
+    /// Queues a request message; returns a future to wait for when too much is queued for a slow server.
+    func send(_ message: [UInt8], streamID: Int32) -> EventLoopFuture<Void>? {
         session.submitData(streamID: streamID, GRPCMessageDeframer.frame(message))
         scheduleFlush()
+        guard session.pendingBytes(streamID: streamID) > Self.writeHighWater, let loop = context?.eventLoop else { return nil }
+        let promise = writeWaiters[streamID] ?? loop.makePromise()
+        writeWaiters[streamID] = promise
+        return promise.futureResult
+    }
+
+    private static let writeHighWater = 256 * 1024
+    private static let writeLowWater = 64 * 1024
+    private var writeWaiters: [Int32: EventLoopPromise<Void>] = [:]
+
+    private func releaseWriters() {
+        for (streamID, promise) in writeWaiters where session.pendingBytes(streamID: streamID) < Self.writeLowWater {
+            writeWaiters[streamID] = nil
+            promise.succeed()
+        }
     }
 
     func finishRequest(streamID: Int32) {
@@ -116,6 +134,9 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         case .headers:
             break
         case .data(let streamID, let bytes):
+            // Responses are handed on as they come: credit the window at once. (A caller that reads slowly
+            // buffers in its response stream; see the note in the README.)
+            session.consume(streamID: streamID, bytes.count)
             guard var state = streams[streamID] else { return }
             state.deframer.append(bytes)
             do {
@@ -130,6 +151,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
             streams[streamID] = nil
             state.responses.finish(throwing: RPCError(.internal, "the server ended the stream without a status"))
         case .closed(let streamID, let errorCode):
+            writeWaiters.removeValue(forKey: streamID)?.fail(RPCError(.cancelled, "the stream is closed"))
             guard let state = streams.removeValue(forKey: streamID), !state.statusReceived else { return }
             state.responses.finish(throwing: Self.resetError(errorCode))
         case .goAway:
@@ -215,6 +237,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
             return
         }
         if buffer.readableBytes > 0 { context.writeAndFlush(wrapOutboundOut(buffer), promise: nil) }
+        releaseWriters()
     }
 }
 

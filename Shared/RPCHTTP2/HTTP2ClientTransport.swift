@@ -63,7 +63,9 @@ package final class HTTP2ClientTransport: ClientTransport {
             // Requests go out while responses come in, so bidirectional calls can interleave.
             group.addTask {
                 for try await message in requests {
-                    try await loop.submit { handler.value.send(message, streamID: streamID) }.get()
+                    try await loop.flatSubmit {
+                        handler.value.send(message, streamID: streamID) ?? loop.makeSucceededVoidFuture()
+                    }.get()
                 }
                 try await loop.submit { handler.value.finishRequest(streamID: streamID) }.get()
             }

@@ -101,9 +101,15 @@ final class NGHTTP2Session {
             return 0
         }
         let userData = Unmanaged.passUnretained(self).toOpaque()
+        // Window updates are ours to send (`consume`), so a slow reader stops the peer instead of making
+        // this process buffer without bound.
+        var options: OpaquePointer?
+        guard nghttp2_option_new(&options) == 0 else { throw HTTP2SessionError("out of memory") }
+        defer { nghttp2_option_del(options) }
+        nghttp2_option_set_no_auto_window_update(options, 1)
         let created = switch role {
-        case .server: nghttp2_session_server_new(&session, callbacks, userData)
-        case .client: nghttp2_session_client_new(&session, callbacks, userData)
+        case .server: nghttp2_session_server_new2(&session, callbacks, userData, options)
+        case .client: nghttp2_session_client_new2(&session, callbacks, userData, options)
         }
         guard created == 0 else { throw HTTP2SessionError("could not create the nghttp2 session") }
         var entries = [
@@ -165,6 +171,17 @@ final class NGHTTP2Session {
             write(UnsafeRawBufferPointer(start: data, count: length))
         }
     }
+
+    /// Tells nghttp2 that `count` bytes of DATA received on the stream were taken by the application, which
+    /// lets it open the stream and connection windows again.
+    func consume(streamID: Int32, _ count: Int) {
+        guard count > 0 else { return }
+        nghttp2_session_consume(session, streamID, count)
+    }
+
+    /// Body bytes queued on the stream that nghttp2 has not taken yet (the peer's window is closed or the
+    /// socket has not caught up).
+    func pendingBytes(streamID: Int32) -> Int { outbound[streamID]?.available ?? 0 }
 
     /// True while nghttp2 still has work: open streams, or frames to read or write.
     var isActive: Bool { nghttp2_session_want_read(session) != 0 || nghttp2_session_want_write(session) != 0 }

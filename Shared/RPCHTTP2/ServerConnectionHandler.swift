@@ -14,12 +14,26 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         var maxMessageSize: Int
     }
 
+    typealias InboundProducer = NIOThrowingAsyncSequenceProducer<
+        [UInt8], any Error, NIOAsyncSequenceProducerBackPressureStrategies.HighLowWatermark, InboundDelegate
+    >
+
     private struct StreamState {
         var deframer: GRPCMessageDeframer
-        var inbound: AsyncThrowingStream<[UInt8], any Error>.Continuation
+        var inbound: InboundProducer.Source
+        /// False while the handler's queue of request messages is full: received bytes are then held back
+        /// from the flow-control window, so the client stops sending.
+        var demand = true
+        var heldBytes = 0
+        /// A handler waiting for queued response bytes to drain (outbound backpressure).
+        var writeWaiter: EventLoopPromise<Void>?
         var headersSent = false
         var statusSent = false
     }
+
+    /// Response bytes queued for one stream above which its writer waits, and below which it resumes.
+    private static let writeHighWater = 256 * 1024
+    private static let writeLowWater = 64 * 1024
 
     private let session: NGHTTP2Session
     private let configuration: Configuration
@@ -62,8 +76,9 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        for state in streams.values where !state.statusSent {
-            state.inbound.finish(throwing: RPCError(.cancelled, "the connection closed"))
+        for state in streams.values {
+            if !state.statusSent { state.inbound.finish(RPCError(.cancelled, "the connection closed")) }
+            state.writeWaiter?.fail(RPCError(.cancelled, "the connection closed"))
         }
         streams.removeAll()
         context.fireChannelInactive()
@@ -80,32 +95,58 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         case .headers, .goAway:
             break  // a client sends no trailers in gRPC; its end of stream arrives as `.endStream`
         case .data(let streamID, let bytes):
-            guard streams[streamID] != nil else { return }
+            guard streams[streamID] != nil else {
+                session.consume(streamID: streamID, bytes.count)  // for a stream we refused: keep the window open
+                return
+            }
             streams[streamID]!.deframer.append(bytes)
-            deliverMessages(streamID)
+            deliverMessages(streamID, received: bytes.count)
         case .endStream(let streamID):
             guard let state = streams[streamID] else { return }
             do {
                 try state.deframer.finish()
                 state.inbound.finish()
             } catch {
-                state.inbound.finish(throwing: error)
+                state.inbound.finish(error)
             }
         case .closed(let streamID, let errorCode):
             guard let state = streams.removeValue(forKey: streamID) else { return }
             if !state.statusSent {
-                state.inbound.finish(throwing: RPCError(.cancelled, "the client reset the stream (HTTP/2 error \(errorCode))"))
+                state.inbound.finish(RPCError(.cancelled, "the client reset the stream (HTTP/2 error \(errorCode))"))
             }
+            state.writeWaiter?.fail(RPCError(.cancelled, "the stream is closed"))
+            session.consume(streamID: streamID, state.heldBytes)
         }
     }
 
-    private func deliverMessages(_ streamID: Int32) {
+    private func deliverMessages(_ streamID: Int32, received: Int) {
         guard var state = streams[streamID] else { return }
         defer { streams[streamID] = state }
+        var messages: [[UInt8]] = []
         do {
-            while let message = try state.deframer.next() { state.inbound.yield(message) }
+            while let message = try state.deframer.next() { messages.append(message) }
         } catch {
-            state.inbound.finish(throwing: error)
+            state.inbound.finish(error)
+        }
+        if !messages.isEmpty, case .stopProducing = state.inbound.yield(contentsOf: messages) {
+            state.demand = false
+        }
+        if state.demand {
+            session.consume(streamID: streamID, received)
+        } else {
+            state.heldBytes += received
+        }
+    }
+
+    /// The handler drained its queue (or stopped reading): credit what was held back.
+    fileprivate func resumeInbound(_ streamID: Int32, forever: Bool = false) {
+        guard var state = streams[streamID] else { return }
+        if forever || !state.demand {
+            state.demand = true
+            session.consume(streamID: streamID, state.heldBytes)
+            state.heldBytes = 0
+            streams[streamID] = state
+            flush()
         }
     }
 
@@ -128,16 +169,29 @@ final class ServerConnectionHandler: ChannelInboundHandler {
             return
         }
         let deadline = request.timeout.map { ContinuousClock.now + $0.duration }
-        let (inbound, continuation) = AsyncThrowingStream<[UInt8], any Error>.makeStream()
-        streams[streamID] = StreamState(deframer: GRPCMessageDeframer(maxMessageSize: configuration.maxMessageSize), inbound: continuation)
         let loop = context.eventLoop
         let handler = NIOLoopBound(self, eventLoop: loop)
+        let producer = InboundProducer.makeSequence(
+            backPressureStrategy: .init(lowWatermark: 4, highWatermark: 32),
+            finishOnDeinit: false,
+            delegate: InboundDelegate(handler: handler, streamID: streamID)
+        )
+        let inbound = producer.sequence
+        let continuation = producer.source
+        streams[streamID] = StreamState(deframer: GRPCMessageDeframer(maxMessageSize: configuration.maxMessageSize), inbound: continuation)
+
         let outbound = RPCWriter<RPCResponsePart> { part in
             // Handlers run on this loop (see `executor`), so the hop is usually not needed.
             if loop.inEventLoop {
-                try handler.value.write(part, streamID: streamID)
+                if let drained = try handler.value.write(part, streamID: streamID) { try await drained.get() }
             } else {
-                try await loop.submit { try handler.value.write(part, streamID: streamID) }.get()
+                try await loop.flatSubmit {
+                    do {
+                        return try handler.value.write(part, streamID: streamID) ?? loop.makeSucceededVoidFuture()
+                    } catch {
+                        return loop.makeFailedFuture(error)
+                    }
+                }.get()
             }
         }
         let stream = RPCStream(
@@ -154,8 +208,9 @@ final class ServerConnectionHandler: ChannelInboundHandler {
 
     // MARK: - Outbound
 
-    /// Sends one response part; throws CANCELLED once the stream is gone, so the handler stops.
-    private func write(_ part: RPCResponsePart, streamID: Int32) throws {
+    /// Sends one response part; throws CANCELLED once the stream is gone, so the handler stops. Returns a
+    /// future to wait for when the stream has too many bytes queued for a slow peer.
+    private func write(_ part: RPCResponsePart, streamID: Int32) throws -> EventLoopFuture<Void>? {
         guard var state = streams[streamID], !state.statusSent else {
             throw RPCError(.cancelled, "the stream is closed")
         }
@@ -179,8 +234,25 @@ final class ServerConnectionHandler: ChannelInboundHandler {
                 session.submitHeadersOnly(streamID: streamID, Self.responseHeaders + Self.statusFields(status) + trailers.headerFields)
             }
         }
+        var drained: EventLoopFuture<Void>?
+        if session.pendingBytes(streamID: streamID) > Self.writeHighWater, let loop = context?.eventLoop {
+            let promise = state.writeWaiter ?? loop.makePromise()
+            state.writeWaiter = promise
+            drained = promise.futureResult
+        }
         streams[streamID] = state
         scheduleFlush()
+        return drained
+    }
+
+    /// Lets writers go on whose streams have drained below the low-water mark.
+    private func releaseWriters() {
+        for (streamID, state) in streams where state.writeWaiter != nil {
+            if session.pendingBytes(streamID: streamID) < Self.writeLowWater {
+                streams[streamID]!.writeWaiter = nil
+                state.writeWaiter!.succeed()
+            }
+        }
     }
 
     /// Coalesces the writes of every stream in this event-loop tick into one socket write.
@@ -219,6 +291,25 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         if buffer.readableBytes > 0 {
             context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
         }
+        releaseWriters()
+    }
+}
+
+/// Tells the connection when a handler wants more request messages, or stopped reading them.
+struct InboundDelegate: NIOAsyncSequenceProducerDelegate {
+    let handler: NIOLoopBound<ServerConnectionHandler>
+    let streamID: Int32
+
+    func produceMore() {
+        let handler = handler
+        let streamID = streamID
+        handler.eventLoop.execute { handler.value.resumeInbound(streamID) }
+    }
+
+    func didTerminate() {
+        let handler = handler
+        let streamID = streamID
+        handler.eventLoop.execute { handler.value.resumeInbound(streamID, forever: true) }
     }
 }
 
