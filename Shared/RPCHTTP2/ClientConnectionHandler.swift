@@ -154,8 +154,8 @@ final class ClientConnectionHandler: ChannelInboundHandler {
             writeWaiters.removeValue(forKey: streamID)?.fail(RPCError(.cancelled, "the stream is closed"))
             guard let state = streams.removeValue(forKey: streamID), !state.statusReceived else { return }
             state.responses.finish(throwing: Self.resetError(errorCode))
-        case .goAway:
-            break  // `acceptsNewStreams` turns false; streams above the last id are closed by nghttp2
+        case .goAway, .pingAck:
+            break  // after GOAWAY `acceptsNewStreams` turns false; nghttp2 closes streams above the last id
         }
     }
 

@@ -16,11 +16,18 @@ package final class HTTP2ClientTransport: ClientTransport {
     private let settings: HTTP2Settings
     private let maxMessageSize: Int
     private let group: any EventLoopGroup
-    private let connection = Mutex<Connection?>(nil)
+    private let connection = Mutex<ConnectionState>(.idle)
 
     private struct Connection {
         let channel: any Channel
         let handler: NIOLoopBound<ClientConnectionHandler>
+    }
+
+    /// One connection attempt at a time: callers that arrive while it is under way wait for the same one.
+    private enum ConnectionState {
+        case idle
+        case connecting(EventLoopFuture<Connection>)
+        case ready(Connection)
     }
 
     package init(host: String, port: Int, settings: HTTP2Settings = .defaults, maxMessageSize: Int = 4 << 20) {
@@ -31,15 +38,21 @@ package final class HTTP2ClientTransport: ClientTransport {
         group = MultiThreadedEventLoopGroup.singleton
     }
 
-    deinit { connection.withLock { $0?.channel.close(promise: nil) } }
+    deinit {
+        if case .ready(let current) = connection.withLock({ $0 }) { current.channel.close(promise: nil) }
+    }
 
     /// Closes the connection; calls in flight fail with UNAVAILABLE.
     package func close() async {
         let current = connection.withLock { connection in
-            defer { connection = nil }
+            defer { connection = .idle }
             return connection
         }
-        try? await current?.channel.close()
+        switch current {
+        case .ready(let ready): try? await ready.channel.close()
+        case .connecting(let future): try? await future.get().channel.close()
+        case .idle: break
+        }
     }
 
     package func withStream<Result: Sendable>(
@@ -90,42 +103,63 @@ package final class HTTP2ClientTransport: ClientTransport {
         }
     }
 
-    /// The current connection if it still takes calls, else a new one. UNAVAILABLE naming the address when
-    /// nothing listens there.
+    /// The current connection if it still takes calls, else a new one (shared by concurrent callers).
+    /// UNAVAILABLE naming the address when nothing listens there.
     private func readyConnection() async throws -> Connection {
-        if let current = connection.withLock({ $0 }) {
-            let usable = try await current.channel.eventLoop.submit { current.handler.value.acceptsNewStreams }.get()
-            if usable { return current }
+        while true {
+            let state = connection.withLock { $0 }
+            switch state {
+            case .ready(let current):
+                let usable = try await current.channel.eventLoop.submit { current.handler.value.acceptsNewStreams }.get()
+                if usable { return current }
+                // Draining (GOAWAY) or closed: replace it unless another caller already did.
+                connection.withLock { state in
+                    if case .ready(let same) = state, same.channel === current.channel { state = .idle }
+                }
+            case .connecting(let attempt):
+                do {
+                    return try await attempt.get()
+                } catch {
+                    throw RPCError(.unavailable, "cannot connect to \(host):\(port): \(error)", cause: error)
+                }
+            case .idle:
+                let attempt = connection.withLock { state -> EventLoopFuture<Connection>? in
+                    guard case .idle = state else { return nil }
+                    let attempt = connect()
+                    state = .connecting(attempt)
+                    return attempt
+                }
+                guard let attempt else { continue }  // another caller started one first
+                do {
+                    let ready = try await attempt.get()
+                    connection.withLock { $0 = .ready(ready) }
+                    return ready
+                } catch {
+                    connection.withLock { $0 = .idle }
+                    throw RPCError(.unavailable, "cannot connect to \(host):\(port): \(error)", cause: error)
+                }
+            }
         }
+    }
+
+    private func connect() -> EventLoopFuture<Connection> {
         let authority = "\(host):\(port)"
         let settings = settings
         let maxMessageSize = maxMessageSize
-        let channel: any Channel
-        do {
-            channel = try await ClientBootstrap(group: group)
-                .channelOption(.socketOption(.tcp_nodelay), value: 1)
-                .connectTimeout(.seconds(5))
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(
-                            ClientConnectionHandler(authority: authority, settings: settings, maxMessageSize: maxMessageSize)
-                        )
-                    }
+        return ClientBootstrap(group: group)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .connectTimeout(.seconds(5))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        ClientConnectionHandler(authority: authority, settings: settings, maxMessageSize: maxMessageSize)
+                    )
                 }
-                .connect(host: host, port: port)
-                .get()
-        } catch {
-            throw RPCError(.unavailable, "cannot connect to \(authority): \(error)", cause: error)
-        }
-        let handler = try await channel.eventLoop.submit {
-            NIOLoopBound(try channel.pipeline.syncOperations.handler(type: ClientConnectionHandler.self), eventLoop: channel.eventLoop)
-        }.get()
-        let fresh = Connection(channel: channel, handler: handler)
-        let previous = connection.withLock { connection in
-            defer { connection = fresh }
-            return connection
-        }
-        previous?.channel.close(promise: nil)
-        return fresh
+            }
+            .connect(host: host, port: port)
+            .flatMapThrowing { channel in
+                let handler = try channel.pipeline.syncOperations.handler(type: ClientConnectionHandler.self)
+                return Connection(channel: channel, handler: NIOLoopBound(handler, eventLoop: channel.eventLoop))
+            }
     }
 }

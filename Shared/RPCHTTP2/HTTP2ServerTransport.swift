@@ -18,6 +18,8 @@ package final class HTTP2ServerTransport: ServerTransport {
         package var settings = HTTP2Settings.defaults
         /// Largest request message accepted (RESOURCE_EXHAUSTED above it).
         package var maxMessageSize = 4 << 20
+        /// After `beginGracefulShutdown()`, how long calls in flight may still run before connections close.
+        package var drainTimeout = Duration.seconds(30)
 
         package init(host: String, port: Int) {
             self.host = host
@@ -34,6 +36,8 @@ package final class HTTP2ServerTransport: ServerTransport {
         var serverChannel: (any Channel)?
         var streams: AsyncStream<RPCStream>.Continuation?
         var shuttingDown = false
+        /// Open connections, so a shutdown can tell each of them.
+        var connections: [ObjectIdentifier: NIOLoopBound<ServerConnectionHandler>] = [:]
     }
 
     package init(
@@ -47,8 +51,10 @@ package final class HTTP2ServerTransport: ServerTransport {
 
     package func listen(_ handler: @escaping @Sendable (RPCStream) async -> Void) async throws {
         let (streams, continuation) = AsyncStream<RPCStream>.makeStream()
+        let (seconds, attoseconds) = configuration.drainTimeout.components
         let connection = ServerConnectionHandler.Configuration(
-            settings: configuration.settings, maxMessageSize: configuration.maxMessageSize
+            settings: configuration.settings, maxMessageSize: configuration.maxMessageSize,
+            drainTimeout: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
         )
         let accept: @Sendable (RPCStream) -> Bool = { stream in
             if case .enqueued = continuation.yield(stream) { return true }
@@ -58,11 +64,20 @@ package final class HTTP2ServerTransport: ServerTransport {
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .childChannelInitializer { channel in
+            .childChannelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(
-                        ServerConnectionHandler(configuration: connection, accept: accept)
-                    )
+                    let handler = try ServerConnectionHandler(configuration: connection, accept: accept)
+                    try channel.pipeline.syncOperations.addHandler(handler)
+                    let id = ObjectIdentifier(channel)
+                    let bound = NIOLoopBound(handler, eventLoop: channel.eventLoop)
+                    let shuttingDown = self.state.withLock { state in
+                        state.connections[id] = bound
+                        return state.shuttingDown
+                    }
+                    if shuttingDown { handler.beginGracefulShutdown() }
+                    channel.closeFuture.whenComplete { _ in
+                        _ = self.state.withLock { $0.connections.removeValue(forKey: id) }
+                    }
                 }
             }
             .bind(host: configuration.host, port: configuration.port)
@@ -88,12 +103,17 @@ package final class HTTP2ServerTransport: ServerTransport {
         try? await channel.close()
     }
 
+    /// Stops accepting connections and streams; calls in flight finish (within the drain timeout), then
+    /// `listen` returns.
     package func beginGracefulShutdown() {
-        let (channel, continuation) = state.withLock { state in
+        let (channel, continuation, connections) = state.withLock { state in
             state.shuttingDown = true
-            return (state.serverChannel, state.streams)
+            return (state.serverChannel, state.streams, Array(state.connections.values))
         }
         channel?.close(promise: nil)
         continuation?.finish()
+        for connection in connections {
+            connection.eventLoop.execute { connection.value.beginGracefulShutdown() }
+        }
     }
 }

@@ -14,6 +14,8 @@ enum HTTP2Event {
     case closed(streamID: Int32, errorCode: UInt32)
     /// The peer sent GOAWAY: streams above `lastStreamID` were not processed (and may be retried).
     case goAway(lastStreamID: Int32, errorCode: UInt32)
+    /// The peer acknowledged our PING.
+    case pingAck
 }
 
 /// What a header block is.
@@ -148,6 +150,8 @@ final class NGHTTP2Session {
             events.append(.endStream(streamID: streamID))
         case NGHTTP2_GOAWAY.rawValue:
             events.append(.goAway(lastStreamID: frame.goaway.last_stream_id, errorCode: frame.goaway.error_code))
+        case NGHTTP2_PING.rawValue where frame.hd.flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) != 0:
+            events.append(.pingAck)
         default:
             break
         }
@@ -252,6 +256,9 @@ final class NGHTTP2Session {
 
     /// The first GOAWAY of a graceful shutdown (last stream id 2^31-1): no new streams, please.
     func submitShutdownNotice() { nghttp2_submit_shutdown_notice(session) }
+
+    /// A PING; its acknowledgement comes back as `.pingAck`.
+    func submitPing() { nghttp2_submit_ping(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), nil) }
 
     /// The final GOAWAY, naming the last stream that will be processed.
     func submitGoAway(errorCode: UInt32 = 0) {

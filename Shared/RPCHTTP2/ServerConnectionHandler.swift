@@ -12,6 +12,17 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     struct Configuration {
         var settings: HTTP2Settings
         var maxMessageSize: Int
+        /// How long streams in flight may run after a graceful shutdown began.
+        var drainTimeout: TimeAmount
+    }
+
+    /// Graceful shutdown (PROTOCOL-HTTP2): GOAWAY with the largest stream id, a PING so the client has seen
+    /// it, then GOAWAY naming the last stream we will serve; close when those streams are done, or when the
+    /// drain timeout runs out.
+    private enum Shutdown {
+        case running
+        case noticeSent
+        case finalGoAwaySent
     }
 
     typealias InboundProducer = NIOThrowingAsyncSequenceProducer<
@@ -43,6 +54,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     private var context: ChannelHandlerContext?
     private var executor: EventLoopTaskExecutor?
     private var flushScheduled = false
+    private var shutdown = Shutdown.running
 
     init(configuration: Configuration, accept: @escaping @Sendable (RPCStream) -> Bool) throws {
         session = try NGHTTP2Session(role: .server, settings: configuration.settings)
@@ -86,6 +98,18 @@ final class ServerConnectionHandler: ChannelInboundHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
 
+    /// Starts a graceful shutdown of this connection.
+    func beginGracefulShutdown() {
+        guard case .running = shutdown, let context else { return }
+        session.submitShutdownNotice()
+        session.submitPing()
+        shutdown = .noticeSent
+        flush()
+        context.eventLoop.scheduleTask(in: configuration.drainTimeout) { [weak context] in
+            context?.close(promise: nil)
+        }
+    }
+
     // MARK: - Inbound
 
     private func handle(_ event: HTTP2Event, context: ChannelHandlerContext) {
@@ -94,6 +118,11 @@ final class ServerConnectionHandler: ChannelInboundHandler {
             openStream(streamID, headers: fields, endStream: endStream, context: context)
         case .headers, .goAway:
             break  // a client sends no trailers in gRPC; its end of stream arrives as `.endStream`
+        case .pingAck:
+            if case .noticeSent = shutdown {
+                session.submitGoAway()
+                shutdown = .finalGoAwaySent
+            }
         case .data(let streamID, let bytes):
             guard streams[streamID] != nil else {
                 session.consume(streamID: streamID, bytes.count)  // for a stream we refused: keep the window open
@@ -292,6 +321,9 @@ final class ServerConnectionHandler: ChannelInboundHandler {
             context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
         }
         releaseWriters()
+        if case .finalGoAwaySent = shutdown, streams.isEmpty {
+            context.close(promise: nil)
+        }
     }
 }
 

@@ -147,3 +147,51 @@ struct LoopbackTests {
         }
     }
 }
+
+@Suite("HTTP/2 graceful shutdown")
+struct GracefulShutdownTests {
+    @Test("calls in flight finish, new ones are refused, serve() returns")
+    func drain() async throws {
+        var router = RPCRouter()
+        let started = Mutex(0)
+        router.registerUnary(Test.EmptyCall.self) { _, _ in
+            started.withLock { $0 += 1 }
+            try await Task.sleep(for: .milliseconds(500))
+            return ServerResponse(GrpcTesting.Empty())
+        }
+        let (ports, portContinuation) = AsyncStream<Int>.makeStream()
+        let transport = HTTP2ServerTransport(.init(host: "127.0.0.1", port: 0)) { _, port in
+            portContinuation.yield(port)
+            portContinuation.finish()
+        }
+        let server = RPCServer(transport: transport, router: router)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await server.serve() }
+            var iterator = ports.makeAsyncIterator()
+            let port = try #require(await iterator.next())
+            let clientTransport = HTTP2ClientTransport(host: "127.0.0.1", port: port)
+            let client = RPCClient(transport: clientTransport)
+            let calls = Task {
+                try await withThrowingTaskGroup(of: Bool.self) { calls in
+                    for _ in 0..<100 {
+                        calls.addTask { (try? await client.unary(Test.EmptyCall.self, .init(), timeout: .seconds(10))) != nil }
+                    }
+                    return try await calls.reduce(0) { $0 + ($1 ? 1 : 0) }
+                }
+            }
+            let waitUntil = ContinuousClock.now + .seconds(10)
+            while started.withLock({ $0 }) < 100, ContinuousClock.now < waitUntil { try await Task.sleep(for: .milliseconds(5)) }
+            try #require(started.withLock { $0 } == 100, "only \(started.withLock { $0 }) of 100 calls reached the server")
+            server.beginGracefulShutdown()
+            #expect(try await calls.value == 100)
+            // serve() returned: the group's server task is done.
+            try await group.next()
+            let refused = await #expect(throws: RPCError.self) {
+                try await RPCClient(transport: HTTP2ClientTransport(host: "127.0.0.1", port: port))
+                    .unary(Test.EmptyCall.self, .init(), timeout: .seconds(2))
+            }
+            #expect(refused?.code == .unavailable)
+            await clientTransport.close()
+        }
+    }
+}
