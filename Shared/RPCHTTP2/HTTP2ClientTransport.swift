@@ -28,7 +28,12 @@ package final class HTTP2ClientTransport: ClientTransport {
         case idle
         case connecting(EventLoopFuture<Connection>)
         case ready(Connection)
+        /// The last attempt failed: calls fail fast until `until`, then the next attempt waits `next` longer.
+        case backingOff(until: ContinuousClock.Instant, next: Duration)
     }
+
+    private static let firstReconnectBackoff = Duration.milliseconds(100)
+    private static let maxReconnectBackoff = Duration.seconds(5)
 
     package init(host: String, port: Int, settings: HTTP2Settings = .defaults, maxMessageSize: Int = 4 << 20) {
         self.host = host
@@ -51,7 +56,7 @@ package final class HTTP2ClientTransport: ClientTransport {
         switch current {
         case .ready(let ready): try? await ready.channel.close()
         case .connecting(let future): try? await future.get().channel.close()
-        case .idle: break
+        case .idle, .backingOff: break
         }
     }
 
@@ -122,20 +127,29 @@ package final class HTTP2ClientTransport: ClientTransport {
                 } catch {
                     throw RPCError(.unavailable, "cannot connect to \(host):\(port): \(error)", cause: error)
                 }
-            case .idle:
-                let attempt = connection.withLock { state -> EventLoopFuture<Connection>? in
-                    guard case .idle = state else { return nil }
+            case .backingOff(let until, _) where ContinuousClock.now < until:
+                throw RPCError(.unavailable, "cannot connect to \(host):\(port); next attempt in \(until - .now)")
+            case .idle, .backingOff:
+                let attempt = connection.withLock { state -> (EventLoopFuture<Connection>, Duration)? in
+                    let backoff: Duration
+                    switch state {
+                    case .idle: backoff = Self.firstReconnectBackoff
+                    case .backingOff(_, let next): backoff = next
+                    default: return nil
+                    }
                     let attempt = connect()
                     state = .connecting(attempt)
-                    return attempt
+                    return (attempt, backoff)
                 }
-                guard let attempt else { continue }  // another caller started one first
+                guard let (attempt, backoff) = attempt else { continue }  // another caller started one first
                 do {
                     let ready = try await attempt.get()
                     connection.withLock { $0 = .ready(ready) }
                     return ready
                 } catch {
-                    connection.withLock { $0 = .idle }
+                    // Fail fast for a while rather than have every call pay for a connect that will fail.
+                    let next = min(backoff * 2, Self.maxReconnectBackoff)
+                    connection.withLock { $0 = .backingOff(until: .now + backoff, next: next) }
                     throw RPCError(.unavailable, "cannot connect to \(host):\(port): \(error)", cause: error)
                 }
             }

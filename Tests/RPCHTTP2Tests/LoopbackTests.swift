@@ -195,3 +195,65 @@ struct GracefulShutdownTests {
         }
     }
 }
+
+/// A count shared with handlers.
+final class Counter: Sendable {
+    private let count = Mutex(0)
+    func increment() { count.withLock { $0 += 1 } }
+    var value: Int { count.withLock { $0 } }
+}
+
+@Suite("HTTP/2 round robin")
+struct RoundRobinTests {
+    /// A server that counts the GetInfo calls it answered (GetInfo is side-effect free, so it may be retried).
+    static func startServer(_ counter: Counter) -> (RPCServer, AsyncStream<Int>) {
+        var router = RPCRouter()
+        router.registerUnary(OpsV1.Ops.Method.GetInfo.self) { _, _ in
+            counter.increment()
+            return ServerResponse(.with { $0.name = "instance" })
+        }
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        let transport = HTTP2ServerTransport(.init(host: "127.0.0.1", port: 0)) { _, port in
+            continuation.yield(port)
+            continuation.finish()
+        }
+        return (RPCServer(transport: transport, router: router), ports)
+    }
+
+    @Test("calls alternate between instances, and an instance that is down is skipped by retries")
+    func alternate() async throws {
+        let first = Counter()
+        let second = Counter()
+        let (serverA, portsA) = Self.startServer(first)
+        let (serverB, portsB) = Self.startServer(second)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await serverA.serve() }
+            group.addTask { try await serverB.serve() }
+            defer {
+                serverA.beginGracefulShutdown()
+                serverB.beginGracefulShutdown()
+            }
+            var a = portsA.makeAsyncIterator()
+            var b = portsB.makeAsyncIterator()
+            let portA = try #require(await a.next())
+            let portB = try #require(await b.next())
+
+            let balanced = RPCClient(transport: RoundRobinTransport([
+                HTTP2ClientTransport(host: "127.0.0.1", port: portA), HTTP2ClientTransport(host: "127.0.0.1", port: portB),
+            ]))
+            for _ in 0..<20 { _ = try await balanced.unary(OpsV1.Ops.Method.GetInfo.self, .init(), timeout: .seconds(5)) }
+            #expect(first.value == 10)
+            #expect(second.value == 10)
+
+            // Port 1 has nothing listening: every call still succeeds, on the live instance.
+            let withDeadOne = RPCClient(transport: RoundRobinTransport([
+                HTTP2ClientTransport(host: "127.0.0.1", port: 1), HTTP2ClientTransport(host: "127.0.0.1", port: portA),
+            ]), retryPolicy: .with { $0.initialBackoff = .milliseconds(1) })
+            for _ in 0..<10 {
+                let reply = try await withDeadOne.unary(OpsV1.Ops.Method.GetInfo.self, .init(), timeout: .seconds(5))
+                #expect(reply.message.name == "instance")
+            }
+            #expect(first.value == 20)
+        }
+    }
+}

@@ -31,6 +31,8 @@ package struct ClientResponseStream<Message: Sendable>: AsyncSequence {
         private var parts: RPCAsyncSequence<RPCResponsePart>.AsyncIterator
         private var initialMetadata = Metadata()
         private var trailingMetadata: Metadata?
+        /// Whether a response message was handed to the caller.
+        private(set) var deliveredMessages = false
 
         init(parts: RPCAsyncSequence<RPCResponsePart>) {
             self.parts = parts.makeAsyncIterator()
@@ -43,6 +45,7 @@ package struct ClientResponseStream<Message: Sendable>: AsyncSequence {
                 case .metadata(let metadata):
                     initialMetadata = metadata
                 case .message(let bytes):
+                    deliveredMessages = true
                     return bytes
                 case .status(let status, let trailers):
                     trailingMetadata = trailers

@@ -12,8 +12,12 @@
 /// Failures throw `RPCError` with the status the server sent (or the transport's, e.g. UNAVAILABLE).
 package struct RPCClient: Sendable {
     private let transport: any ClientTransport
+    private let retryPolicy: RetryPolicy
 
-    package init(transport: any ClientTransport) { self.transport = transport }
+    package init(transport: any ClientTransport, retryPolicy: RetryPolicy = .defaults) {
+        self.transport = transport
+        self.retryPolicy = retryPolicy
+    }
 
     /// A response with its metadata.
     package struct Response<Message: Sendable>: Sendable {
@@ -64,14 +68,15 @@ package struct RPCClient: Sendable {
         timeout: Duration? = nil,
         _ body: (ClientResponseStream<Output>) async throws -> Result
     ) async throws -> Response<Result> {
-        try await call(
-            requestStream: .elements(requests), method: method, input: input, output: output, metadata: metadata,
+        try await callRetrying(
+            requests: requests, method: method, input: input, output: output, metadata: metadata,
             timeout: timeout, body
         )
     }
 
     /// Sends requests as `requestStream` produces them (e.g. each after the previous response, for
-    /// ping-pong) while `body` reads the responses.
+    /// ping-pong) while `body` reads the responses. A stream of requests cannot be replayed, so such calls are
+    /// never retried.
     package func call<Input: Sendable, Output: Sendable, Result: Sendable>(
         requestStream: RPCAsyncSequence<Input>,
         method: MethodDescriptor,
@@ -81,18 +86,71 @@ package struct RPCClient: Sendable {
         timeout: Duration? = nil,
         _ body: (ClientResponseStream<Output>) async throws -> Result
     ) async throws -> Response<Result> {
+        try await attempt(
+            requests: requestStream, method: method, input: input, output: output, metadata: metadata,
+            deadline: Self.deadline(timeout: timeout), body
+        ).response.get()
+    }
+
+    /// Runs the call, again after UNAVAILABLE when the policy, the method and the deadline allow.
+    private func callRetrying<Input: Sendable, Output: Sendable, Result: Sendable>(
+        requests: [Input],
+        method: MethodDescriptor,
+        input: MessageCodec<Input>,
+        output: MessageCodec<Output>,
+        metadata: Metadata,
+        timeout: Duration?,
+        _ body: (ClientResponseStream<Output>) async throws -> Result
+    ) async throws -> Response<Result> {
         let deadline = Self.deadline(timeout: timeout)
-        return try await transport.withStream(
-            path: method.path,
-            metadata: metadata,
-            deadline: deadline,
-            requests: RPCAsyncSequence(EncodedRequests(base: requestStream, codec: input))
-        ) { parts in
-            let stream = ClientResponseStream(parts: parts, codec: output)
-            let result = try await body(stream)
-            // Drain to the status so a failure after the last message is not missed.
-            let (initial, trailing) = try await stream.state.finish()
-            return Response(message: result, initialMetadata: initial, trailingMetadata: trailing)
+        var attemptNumber = 1
+        while true {
+            let outcome = try await attempt(
+                requests: .elements(requests), method: method, input: input, output: output, metadata: metadata,
+                deadline: deadline, body
+            )
+            guard case .failure(let error) = outcome.response, let rpcError = error as? RPCError,
+                rpcError.code == .unavailable, !outcome.deliveredMessages, method.idempotency.allowsRetry,
+                attemptNumber < retryPolicy.maxAttempts
+            else { return try outcome.response.get() }
+            let wait = retryPolicy.backoff(afterAttempt: attemptNumber)
+            if let deadline, ContinuousClock.now + wait >= deadline { throw rpcError }
+            try await Task.sleep(for: wait)
+            attemptNumber += 1
+        }
+    }
+
+    /// One attempt; reports whether any response message reached `body` (after which a retry would repeat
+    /// what the caller has already seen).
+    private func attempt<Input: Sendable, Output: Sendable, Result: Sendable>(
+        requests: RPCAsyncSequence<Input>,
+        method: MethodDescriptor,
+        input: MessageCodec<Input>,
+        output: MessageCodec<Output>,
+        metadata: Metadata,
+        deadline: ContinuousClock.Instant?,
+        _ body: (ClientResponseStream<Output>) async throws -> Result
+    ) async throws -> (response: Swift.Result<Response<Result>, any Error>, deliveredMessages: Bool) {
+        var delivered = false
+        do {
+            let response = try await transport.withStream(
+                path: method.path,
+                metadata: metadata,
+                deadline: deadline,
+                requests: RPCAsyncSequence(EncodedRequests(base: requests, codec: input))
+            ) { parts in
+                let stream = ClientResponseStream(parts: parts, codec: output)
+                defer { delivered = stream.state.deliveredMessages }
+                let result = try await body(stream)
+                // Drain to the status so a failure after the last message is not missed.
+                let (initial, trailing) = try await stream.state.finish()
+                return Response(message: result, initialMetadata: initial, trailingMetadata: trailing)
+            }
+            return (.success(response), delivered)
+        } catch is CancellationError {
+            throw RPCError(.cancelled, "the call was cancelled")
+        } catch {
+            return (.failure(error), delivered)
         }
     }
 
