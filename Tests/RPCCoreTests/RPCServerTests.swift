@@ -212,3 +212,94 @@ struct RPCServerTests {
         #expect(error?.code == .unavailable)
     }
 }
+
+@Suite("Interceptors and propagation")
+struct InterceptorTests {
+    /// Refuses calls without `authorization`, and records what it saw.
+    struct RequireKey: ServerInterceptor {
+        let seen: Mutex<[String]>.Box
+        func intercept(
+            _ stream: RPCStream, _ context: ServerContext, next: (RPCStream, ServerContext) async throws -> Metadata
+        ) async throws -> Metadata {
+            seen.append("\(context.method.method) \(context.metadata.string("x-request-id") ?? "-")")
+            guard context.metadata.string("authorization") == "Bearer good" else {
+                throw RPCError(.unauthenticated, "a valid API key is required")
+            }
+            return try await next(stream, context)
+        }
+    }
+
+    /// Adds the key to every call.
+    struct AddKey: ClientInterceptor {
+        func intercept<Result: Sendable>(
+            method: MethodDescriptor, metadata: Metadata, next: (Metadata) async throws -> Result
+        ) async throws -> Result {
+            var metadata = metadata
+            metadata.add("authorization", "Bearer good")
+            return try await next(metadata)
+        }
+    }
+
+    @Test("a server interceptor can refuse a call; a client interceptor can add credentials")
+    func authentication() async throws {
+        let seen = Mutex<[String]>.Box()
+        var router = RPCRouter()
+        router.registerUnary(OpsV1.Ops.Method.GetInfo.self) { _, _ in ServerResponse(.with { $0.name = "ok" }) }
+        let transport = InProcessTransport()
+        let server = RPCServer(transport: transport.server, router: router, interceptors: [RequireKey(seen: seen)])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await server.serve() }
+            defer { server.beginGracefulShutdown() }
+            let anonymous = RPCClient(transport: transport.client)
+            let refused = await #expect(throws: RPCError.self) { try await anonymous.unary(OpsV1.Ops.Method.GetInfo.self, .init()) }
+            #expect(refused?.code == .unauthenticated)
+            let keyed = RPCClient(transport: transport.client, interceptors: [AddKey()])
+            let reply = try await keyed.unary(OpsV1.Ops.Method.GetInfo.self, .init())
+            #expect(reply.message.name == "ok")
+        }
+        #expect(seen.values.count == 2)
+    }
+
+    @Test("request id and trace context travel from a handler into its downstream calls")
+    func propagation() async throws {
+        let seen = Mutex<[String]>.Box()
+        // Downstream: records the request id it receives.
+        var downstreamRouter = RPCRouter()
+        downstreamRouter.registerUnary(OpsV1.Ops.Method.GetInfo.self) { _, context in
+            seen.append(context.metadata.string("traceparent") ?? "-")
+            return ServerResponse(.with { $0.name = context.metadata.string("x-request-id") ?? "-" })
+        }
+        let downstream = InProcessTransport()
+        // Upstream: calls downstream without passing anything on explicitly.
+        var upstreamRouter = RPCRouter()
+        upstreamRouter.registerUnary(OpsV1.Ops.Method.GetInfo.self) { _, _ in
+            let reply = try await RPCClient(transport: downstream.client).unary(OpsV1.Ops.Method.GetInfo.self, .init())
+            return ServerResponse(reply.message)
+        }
+        let upstream = InProcessTransport()
+        let downstreamServer = RPCServer(transport: downstream.server, router: downstreamRouter)
+        let upstreamServer = RPCServer(transport: upstream.server, router: upstreamRouter)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await downstreamServer.serve() }
+            group.addTask { try await upstreamServer.serve() }
+            defer {
+                downstreamServer.beginGracefulShutdown()
+                upstreamServer.beginGracefulShutdown()
+            }
+            var metadata: Metadata = ["x-request-id": "req-42"]
+            metadata.add("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+            let reply = try await RPCClient(transport: upstream.client).unary(OpsV1.Ops.Method.GetInfo.self, .init(), metadata: metadata)
+            #expect(reply.message.name == "req-42")
+        }
+        #expect(seen.values == ["00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"])
+    }
+}
+
+extension Mutex where Value == [String] {
+    /// A shareable list for tests.
+    final class Box: Sendable {
+        private let list = Mutex<[String]>([])
+        func append(_ value: String) { list.withLock { $0.append(value) } }
+        var values: [String] { list.withLock { $0 } }
+    }
+}

@@ -13,10 +13,16 @@
 package struct RPCClient: Sendable {
     private let transport: any ClientTransport
     private let retryPolicy: RetryPolicy
+    private let interceptors: [any ClientInterceptor]
 
-    package init(transport: any ClientTransport, retryPolicy: RetryPolicy = .defaults) {
+    package init(
+        transport: any ClientTransport,
+        retryPolicy: RetryPolicy = .defaults,
+        interceptors: [any ClientInterceptor] = []
+    ) {
         self.transport = transport
         self.retryPolicy = retryPolicy
+        self.interceptors = interceptors
     }
 
     /// A response with its metadata.
@@ -133,24 +139,38 @@ package struct RPCClient: Sendable {
     ) async throws -> (response: Swift.Result<Response<Result>, any Error>, deliveredMessages: Bool) {
         var delivered = false
         do {
-            let response = try await transport.withStream(
-                path: method.path,
-                metadata: metadata,
-                deadline: deadline,
-                requests: RPCAsyncSequence(EncodedRequests(base: requests, codec: input))
-            ) { parts in
-                let stream = ClientResponseStream(parts: parts, codec: output)
-                defer { delivered = stream.state.deliveredMessages }
-                let result = try await body(stream)
-                // Drain to the status so a failure after the last message is not missed.
-                let (initial, trailing) = try await stream.state.finish()
-                return Response(message: result, initialMetadata: initial, trailingMetadata: trailing)
+            let response = try await Self.chain(interceptors[...], method, PropagatedMetadata.merged(into: metadata)) { metadata in
+                try await transport.withStream(
+                    path: method.path,
+                    metadata: metadata,
+                    deadline: deadline,
+                    requests: RPCAsyncSequence(EncodedRequests(base: requests, codec: input))
+                ) { parts in
+                    let stream = ClientResponseStream(parts: parts, codec: output)
+                    defer { delivered = stream.state.deliveredMessages }
+                    let result = try await body(stream)
+                    // Drain to the status so a failure after the last message is not missed.
+                    let (initial, trailing) = try await stream.state.finish()
+                    return Response(message: result, initialMetadata: initial, trailingMetadata: trailing)
+                }
             }
             return (.success(response), delivered)
         } catch is CancellationError {
             throw RPCError(.cancelled, "the call was cancelled")
         } catch {
             return (.failure(error), delivered)
+        }
+    }
+
+    private static func chain<Result: Sendable>(
+        _ interceptors: ArraySlice<any ClientInterceptor>,
+        _ method: MethodDescriptor,
+        _ metadata: Metadata,
+        _ call: (Metadata) async throws -> Result
+    ) async throws -> Result {
+        guard let first = interceptors.first else { return try await call(metadata) }
+        return try await first.intercept(method: method, metadata: metadata) { metadata in
+            try await chain(interceptors.dropFirst(), method, metadata, call)
         }
     }
 

@@ -12,16 +12,20 @@
 package struct RPCServer: Sendable {
     private let transport: any ServerTransport
     private let router: RPCRouter
+    private let interceptors: [any ServerInterceptor]
     private let onUnexpectedError: @Sendable (MethodDescriptor, any Error) -> Void
 
-    /// `onUnexpectedError` sees errors that reach the caller only as UNKNOWN (for logging).
+    /// `interceptors` run around every handler, first to last; `onUnexpectedError` sees errors that reach the
+    /// caller only as UNKNOWN (for logging).
     package init(
         transport: any ServerTransport,
         router: RPCRouter,
+        interceptors: [any ServerInterceptor] = [],
         onUnexpectedError: @escaping @Sendable (MethodDescriptor, any Error) -> Void = { _, _ in }
     ) {
         self.transport = transport
         self.router = router
+        self.interceptors = interceptors
         self.onUnexpectedError = onUnexpectedError
     }
 
@@ -40,11 +44,14 @@ package struct RPCServer: Sendable {
         let status: RPCStatus
         var trailers = Metadata()
         do {
+            let run: @Sendable () async throws -> Metadata = { [interceptors] in
+                try await Self.chain(interceptors[...], stream, context, handler)
+            }
             trailers = try await RPCDeadline.$current.withValue(stream.deadline) {
-                if let deadline = stream.deadline {
-                    return try await withDeadline(deadline) { try await handler(stream, context) }
+                try await PropagatedMetadata.$current.withValue(PropagatedMetadata.extract(from: stream.metadata)) {
+                    if let deadline = stream.deadline { return try await withDeadline(deadline, run) }
+                    return try await run()
                 }
-                return try await handler(stream, context)
             }
             status = .ok
         } catch let error as any RPCErrorConvertible {
@@ -60,6 +67,21 @@ package struct RPCServer: Sendable {
             status = RPCStatus(code: .unknown, message: "the handler failed")
         }
         try? await stream.outbound.write(.status(status, trailers))
+    }
+}
+
+extension RPCServer {
+    /// Calls the first interceptor with the rest of the chain as its `next`; the handler is last.
+    fileprivate static func chain(
+        _ interceptors: ArraySlice<any ServerInterceptor>,
+        _ stream: RPCStream,
+        _ context: ServerContext,
+        _ handler: RPCRouter.Handler
+    ) async throws -> Metadata {
+        guard let first = interceptors.first else { return try await handler(stream, context) }
+        return try await first.intercept(stream, context) { stream, context in
+            try await chain(interceptors.dropFirst(), stream, context, handler)
+        }
     }
 }
 
