@@ -3,7 +3,7 @@ internal import RPCCore
 
 /// The client side of one HTTP/2 connection: opens request streams, sends their messages and turns what the
 /// server sends back into `RPCResponsePart`s. Runs on the connection's event loop only.
-final class ClientConnectionHandler: ChannelInboundHandler {
+final class ClientConnectionHandler: NGHTTP2Connection {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
@@ -13,12 +13,12 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         var statusReceived = false
     }
 
-    private let session: NGHTTP2Session
+    let session: NGHTTP2Session
     private let authority: String
     private let maxMessageSize: Int
     private var streams: [Int32: StreamState] = [:]
-    private var context: ChannelHandlerContext?
-    private var flushScheduled = false
+    private(set) var context: ChannelHandlerContext?
+    var flushScheduled = false
     private(set) var isClosed = false
 
     init(authority: String, settings: HTTP2Settings, maxMessageSize: Int) throws {
@@ -41,16 +41,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let buffer = unwrapInboundIn(data)
-        do {
-            let events = try buffer.withUnsafeReadableBytes { try session.receive($0) }
-            for event in events { handle(event) }
-        } catch {
-            flush()
-            context.close(promise: nil)
-            return
-        }
-        flush()
+        receive(unwrapInboundIn(data), context: context)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -125,7 +116,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
 
     // MARK: - Events
 
-    private func handle(_ event: HTTP2Event) {
+    func handle(_ event: HTTP2Event) {
         switch event {
         case .headers(let streamID, let fields, .response, _):
             responseHeaders(streamID, fields)
@@ -217,26 +208,8 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         }
     }
 
-    private func scheduleFlush() {
-        guard !flushScheduled, let context else { return }
-        flushScheduled = true
-        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
-        context.eventLoop.execute {
-            handler.value.flushScheduled = false
-            handler.value.flush()
-        }
-    }
-
-    private func flush() {
-        guard let context else { return }
-        var buffer = context.channel.allocator.buffer(capacity: 0)
-        do {
-            try session.drainOutput { bytes in buffer.writeBytes(bytes) }
-        } catch {
-            context.close(promise: nil)
-            return
-        }
-        if buffer.readableBytes > 0 { context.writeAndFlush(wrapOutboundOut(buffer), promise: nil) }
+    /// Request writers may go on once their streams drained.
+    func didFlush(_ context: ChannelHandlerContext) {
         releaseWriters()
     }
 }

@@ -5,7 +5,7 @@ internal import RPCCore
 /// `RPCStream`s for the server, response parts come back through `write(_:streamID:)`.
 ///
 /// Everything here runs on the connection's event loop; handlers reach it by hopping (`NIOLoopBound`).
-final class ServerConnectionHandler: ChannelInboundHandler {
+final class ServerConnectionHandler: NGHTTP2Connection {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
@@ -46,14 +46,14 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     private static let writeHighWater = 256 * 1024
     private static let writeLowWater = 64 * 1024
 
-    private let session: NGHTTP2Session
+    let session: NGHTTP2Session
     private let configuration: Configuration
     /// Hands a new stream to the server; false when the server no longer accepts streams.
     private let accept: @Sendable (RPCStream) -> Bool
     private var streams: [Int32: StreamState] = [:]
-    private var context: ChannelHandlerContext?
+    private(set) var context: ChannelHandlerContext?
     private var executor: EventLoopTaskExecutor?
-    private var flushScheduled = false
+    var flushScheduled = false
     private var shutdown = Shutdown.running
 
     init(configuration: Configuration, accept: @escaping @Sendable (RPCStream) -> Bool) throws {
@@ -74,17 +74,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let buffer = unwrapInboundIn(data)
-        do {
-            let events = try buffer.withUnsafeReadableBytes { try session.receive($0) }
-            for event in events { handle(event, context: context) }
-        } catch {
-            // Not HTTP/2 (a bad preface) or a connection error: nghttp2 has queued a GOAWAY; send it and close.
-            flush()
-            context.close(promise: nil)
-            return
-        }
-        flush()
+        receive(unwrapInboundIn(data), context: context)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -112,9 +102,10 @@ final class ServerConnectionHandler: ChannelInboundHandler {
 
     // MARK: - Inbound
 
-    private func handle(_ event: HTTP2Event, context: ChannelHandlerContext) {
+    func handle(_ event: HTTP2Event) {
         switch event {
         case .headers(let streamID, let fields, .request, let endStream):
+            guard let context else { return }
             openStream(streamID, headers: fields, endStream: endStream, context: context)
         case .headers, .goAway:
             break  // a client sends no trailers in gRPC; its end of stream arrives as `.endStream`
@@ -284,17 +275,6 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         }
     }
 
-    /// Coalesces the writes of every stream in this event-loop tick into one socket write.
-    private func scheduleFlush() {
-        guard !flushScheduled, let context else { return }
-        flushScheduled = true
-        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
-        context.eventLoop.execute {
-            handler.value.flushScheduled = false
-            handler.value.flush()
-        }
-    }
-
     private func respondTrailersOnly(_ streamID: Int32, _ status: RPCStatus) {
         session.submitHeadersOnly(streamID: streamID, Self.responseHeaders + Self.statusFields(status))
     }
@@ -307,19 +287,8 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         return fields
     }
 
-    /// Writes whatever nghttp2 has queued, as one buffer, and flushes.
-    private func flush() {
-        guard let context else { return }
-        var buffer = context.channel.allocator.buffer(capacity: 0)
-        do {
-            try session.drainOutput { bytes in buffer.writeBytes(bytes) }
-        } catch {
-            context.close(promise: nil)
-            return
-        }
-        if buffer.readableBytes > 0 {
-            context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
-        }
+    /// Writers may go on once their streams drained; a connection in graceful shutdown closes when empty.
+    func didFlush(_ context: ChannelHandlerContext) {
         releaseWriters()
         if case .finalGoAwaySent = shutdown, streams.isEmpty {
             context.close(promise: nil)

@@ -1,0 +1,56 @@
+internal import NIOCore
+
+/// What the client and server connection handlers share: feeding socket bytes to nghttp2 and writing what
+/// it produces, coalesced to one socket write per event-loop tick.
+protocol NGHTTP2Connection: ChannelInboundHandler where InboundIn == ByteBuffer, OutboundOut == ByteBuffer {
+    var session: NGHTTP2Session { get }
+    var context: ChannelHandlerContext? { get }
+    var flushScheduled: Bool { get set }
+    /// Handles one event decoded by nghttp2.
+    func handle(_ event: HTTP2Event)
+    /// Runs after every flush (to release waiting writers, or to close a drained connection).
+    func didFlush(_ context: ChannelHandlerContext)
+}
+
+extension NGHTTP2Connection {
+    /// Feeds received bytes through nghttp2; on a protocol error sends what nghttp2 queued (a GOAWAY) and
+    /// closes the connection.
+    func receive(_ buffer: ByteBuffer, context: ChannelHandlerContext) {
+        do {
+            let events = try buffer.withUnsafeReadableBytes { try session.receive($0) }
+            for event in events { handle(event) }
+        } catch {
+            flush()
+            context.close(promise: nil)
+            return
+        }
+        flush()
+    }
+
+    /// Flushes at the end of this event-loop tick, once however many streams wrote.
+    func scheduleFlush() {
+        guard !flushScheduled, let context else { return }
+        flushScheduled = true
+        let connection = NIOLoopBound(self, eventLoop: context.eventLoop)
+        context.eventLoop.execute {
+            connection.value.flushScheduled = false
+            connection.value.flush()
+        }
+    }
+
+    /// Writes whatever nghttp2 has queued, as one buffer, and flushes.
+    func flush() {
+        guard let context else { return }
+        var buffer = context.channel.allocator.buffer(capacity: 0)
+        do {
+            try session.drainOutput { bytes in buffer.writeBytes(bytes) }
+        } catch {
+            context.close(promise: nil)
+            return
+        }
+        if buffer.readableBytes > 0 {
+            context.writeAndFlush(NIOAny(buffer), promise: nil)
+        }
+        didFlush(context)
+    }
+}
