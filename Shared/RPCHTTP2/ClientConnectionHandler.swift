@@ -145,7 +145,7 @@ final class ClientConnectionHandler: NGHTTP2Connection {
             writeWaiters.removeValue(forKey: streamID)?.fail(RPCError(.cancelled, "the stream is closed"))
             guard let state = streams.removeValue(forKey: streamID), !state.statusReceived else { return }
             state.responses.finish(throwing: Self.resetError(errorCode))
-        case .goAway, .pingAck:
+        case .goAway, .pingAck, .ping:
             break  // after GOAWAY `acceptsNewStreams` turns false; nghttp2 closes streams above the last id
         }
     }

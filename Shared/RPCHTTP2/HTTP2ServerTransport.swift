@@ -20,6 +20,8 @@ package final class HTTP2ServerTransport: ServerTransport {
         package var maxMessageSize = 4 << 20
         /// After `beginGracefulShutdown()`, how long calls in flight may still run before connections close.
         package var drainTimeout = Duration.seconds(30)
+        /// Idle timeout, keepalive pings and ping-strike limits per connection.
+        package var connectionPolicy = ConnectionPolicy()
 
         package init(host: String, port: Int) {
             self.host = host
@@ -54,7 +56,8 @@ package final class HTTP2ServerTransport: ServerTransport {
         let (seconds, attoseconds) = configuration.drainTimeout.components
         let connection = ServerConnectionHandler.Configuration(
             settings: configuration.settings, maxMessageSize: configuration.maxMessageSize,
-            drainTimeout: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+            drainTimeout: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000),
+            connectionPolicy: configuration.connectionPolicy
         )
         let accept: @Sendable (RPCStream) -> Bool = { stream in
             if case .enqueued = continuation.yield(stream) { return true }

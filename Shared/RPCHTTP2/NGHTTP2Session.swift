@@ -16,6 +16,8 @@ enum HTTP2Event {
     case goAway(lastStreamID: Int32, errorCode: UInt32)
     /// The peer acknowledged our PING.
     case pingAck
+    /// The peer sent a PING (nghttp2 answers it by itself).
+    case ping
 }
 
 /// What a header block is.
@@ -150,8 +152,8 @@ final class NGHTTP2Session {
             events.append(.endStream(streamID: streamID))
         case NGHTTP2_GOAWAY.rawValue:
             events.append(.goAway(lastStreamID: frame.goaway.last_stream_id, errorCode: frame.goaway.error_code))
-        case NGHTTP2_PING.rawValue where frame.hd.flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) != 0:
-            events.append(.pingAck)
+        case NGHTTP2_PING.rawValue:
+            events.append(frame.hd.flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) != 0 ? .pingAck : .ping)
         default:
             break
         }
@@ -260,10 +262,14 @@ final class NGHTTP2Session {
     /// A PING; its acknowledgement comes back as `.pingAck`.
     func submitPing() { nghttp2_submit_ping(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), nil) }
 
-    /// The final GOAWAY, naming the last stream that will be processed.
-    func submitGoAway(errorCode: UInt32 = 0) {
+    /// The final GOAWAY, naming the last stream that will be processed, with optional debug text (e.g.
+    /// "too_many_pings").
+    func submitGoAway(errorCode: UInt32 = 0, debug: String = "") {
         let last = nghttp2_session_get_last_proc_stream_id(session)
-        nghttp2_submit_goaway(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), last, errorCode, nil, 0)
+        var bytes = Array(debug.utf8)
+        bytes.withUnsafeMutableBufferPointer { data in
+            _ = nghttp2_submit_goaway(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), last, errorCode, data.baseAddress, data.count)
+        }
     }
 
     private func resume(_ streamID: Int32) {

@@ -14,6 +14,7 @@ final class ServerConnectionHandler: NGHTTP2Connection {
         var maxMessageSize: Int
         /// How long streams in flight may run after a graceful shutdown began.
         var drainTimeout: TimeAmount
+        var connectionPolicy: ConnectionPolicy
     }
 
     /// Graceful shutdown (PROTOCOL-HTTP2): GOAWAY with the largest stream id, a PING so the client has seen
@@ -55,9 +56,12 @@ final class ServerConnectionHandler: NGHTTP2Connection {
     private var executor: EventLoopTaskExecutor?
     var flushScheduled = false
     private var shutdown = Shutdown.running
+    private var management: ConnectionManagement
+    private var managementTimer: RepeatedTask?
 
     init(configuration: Configuration, accept: @escaping @Sendable (RPCStream) -> Bool) throws {
         session = try NGHTTP2Session(role: .server, settings: configuration.settings)
+        management = ConnectionManagement(policy: configuration.connectionPolicy, now: .now)
         self.configuration = configuration
         self.accept = accept
     }
@@ -65,6 +69,7 @@ final class ServerConnectionHandler: NGHTTP2Connection {
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         executor = EventLoopTaskExecutor(context.eventLoop)
+        startManagementTimer(context)
         if context.channel.isActive { flush() }
     }
 
@@ -74,10 +79,12 @@ final class ServerConnectionHandler: NGHTTP2Connection {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        management.bytesReceived(now: .now)
         receive(unwrapInboundIn(data), context: context)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        managementTimer?.cancel()
         for state in streams.values {
             if !state.statusSent { state.inbound.finish(RPCError(.cancelled, "the connection closed")) }
             state.writeWaiter?.fail(RPCError(.cancelled, "the connection closed"))
@@ -86,7 +93,10 @@ final class ServerConnectionHandler: NGHTTP2Connection {
         context.fireChannelInactive()
     }
 
-    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+    func handlerRemoved(context: ChannelHandlerContext) {
+        managementTimer?.cancel()
+        self.context = nil
+    }
 
     /// Starts a graceful shutdown of this connection.
     func beginGracefulShutdown() {
@@ -98,6 +108,37 @@ final class ServerConnectionHandler: NGHTTP2Connection {
         context.eventLoop.scheduleTask(in: configuration.drainTimeout) { [weak context] in
             context?.close(promise: nil)
         }
+    }
+
+    // MARK: - Keepalive and idle timeout
+
+    private func startManagementTimer(_ context: ChannelHandlerContext) {
+        let policy = configuration.connectionPolicy
+        let shortest = [policy.idleTimeout, policy.keepaliveInterval, policy.keepaliveTimeout].compactMap { $0 }.min() ?? .seconds(1)
+        // Check four times per shortest period, at most once a second: enough precision for timeouts of seconds.
+        let (seconds, attoseconds) = min(shortest / 4, .seconds(1)).components
+        let period = TimeAmount.nanoseconds(max(1_000_000, seconds * 1_000_000_000 + attoseconds / 1_000_000_000))
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        managementTimer = context.eventLoop.scheduleRepeatedTask(initialDelay: period, delay: period) { _ in
+            handler.value.perform(handler.value.management.tick(now: .now))
+        }
+    }
+
+    private func perform(_ action: ConnectionManagement.Action) {
+        switch action {
+        case .none:
+            return
+        case .sendKeepalivePing:
+            session.submitPing()
+        case .goAway(let errorCode, let debug):
+            guard case .running = shutdown else { return }
+            session.submitGoAway(errorCode: errorCode, debug: debug)
+            shutdown = .finalGoAwaySent
+        case .close:
+            context?.close(promise: nil)
+            return
+        }
+        flush()
     }
 
     // MARK: - Inbound
@@ -113,7 +154,11 @@ final class ServerConnectionHandler: NGHTTP2Connection {
             if case .noticeSent = shutdown {
                 session.submitGoAway()
                 shutdown = .finalGoAwaySent
+            } else {
+                management.keepaliveAckReceived()
             }
+        case .ping:
+            perform(management.pingReceived(now: .now))
         case .data(let streamID, let bytes):
             guard streams[streamID] != nil else {
                 session.consume(streamID: streamID, bytes.count)  // for a stream we refused: keep the window open
@@ -131,6 +176,7 @@ final class ServerConnectionHandler: NGHTTP2Connection {
             }
         case .closed(let streamID, let errorCode):
             guard let state = streams.removeValue(forKey: streamID) else { return }
+            management.streamClosed(now: .now)
             if !state.statusSent {
                 state.inbound.finish(RPCError(.cancelled, "the client reset the stream (HTTP/2 error \(errorCode))"))
             }
@@ -199,6 +245,7 @@ final class ServerConnectionHandler: NGHTTP2Connection {
         let inbound = producer.sequence
         let continuation = producer.source
         streams[streamID] = StreamState(deframer: GRPCMessageDeframer(maxMessageSize: configuration.maxMessageSize), inbound: continuation)
+        management.streamOpened(now: .now)
 
         let outbound = RPCWriter<RPCResponsePart> { part in
             // Handlers run on this loop (see `executor`), so the hop is usually not needed.
@@ -254,6 +301,7 @@ final class ServerConnectionHandler: NGHTTP2Connection {
                 session.submitHeadersOnly(streamID: streamID, Self.responseHeaders + Self.statusFields(status) + trailers.headerFields)
             }
         }
+        management.framesSent(now: .now)
         var drained: EventLoopFuture<Void>?
         if session.pendingBytes(streamID: streamID) > Self.writeHighWater, let loop = context?.eventLoop {
             let promise = state.writeWaiter ?? loop.makePromise()

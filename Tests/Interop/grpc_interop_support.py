@@ -61,8 +61,9 @@ class InteropServer:
     start() never raises: a failure to start is kept in `startup_error`, and every test that needs the
     server fails with it (raising in a fixture would report errors, and a skip would look green)."""
 
-    def __init__(self, binary: Path, log_dir: Path):
+    def __init__(self, binary: Path, log_dir: Path, extra_args: tuple[str, ...] = ()):
         self.binary = binary
+        self.extra_args = extra_args
         self.stdout_path = log_dir / "interop-server.stdout"
         self.stderr_path = log_dir / "interop-server.stderr"
         self.process: subprocess.Popen | None = None
@@ -74,7 +75,7 @@ class InteropServer:
             self.startup_error = (f"interop-server not found or not executable at {self.binary}. Build it with "
                                   "`swift build --product interop-server` or point INTEROP_SERVER at it.")
             return
-        cmd = [str(self.binary), "--host", "127.0.0.1", "--port", "0"]
+        cmd = [str(self.binary), "--host", "127.0.0.1", "--port", "0", *self.extra_args]
         with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
             self.process = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
         deadline = time.monotonic() + STARTUP_TIMEOUT
