@@ -52,6 +52,10 @@ final class NGHTTP2Session {
     private var session: OpaquePointer?
     private var events: [HTTP2Event] = []
     private var pendingHeaders: [Int32: [(name: String, value: String)]] = [:]
+    /// Bytes of header fields received per stream so far, against `maxHeaderListSize` (RFC 9113 §6.5.2
+    /// counts each field as name + value + 32).
+    private var pendingHeaderBytes: [Int32: Int] = [:]
+    private let maxHeaderListSize: Int
     private var outbound: [Int32: Outbound] = [:]
 
     /// Body bytes waiting for nghttp2 to pull them through the data provider, and how the body ends:
@@ -70,6 +74,7 @@ final class NGHTTP2Session {
     }
 
     init(role: Role, settings: HTTP2Settings) throws(HTTP2SessionError) {
+        maxHeaderListSize = Int(settings.maxHeaderListSize)
         var callbacks: OpaquePointer?
         guard nghttp2_session_callbacks_new(&callbacks) == 0 else { throw HTTP2SessionError("out of memory") }
         defer { nghttp2_session_callbacks_del(callbacks) }
@@ -81,6 +86,14 @@ final class NGHTTP2Session {
         nghttp2_session_callbacks_set_on_header_callback(callbacks) { _, frame, name, nameLength, value, valueLength, _, userData in
             let this = NGHTTP2Session.from(userData)
             let streamID = frame!.pointee.hd.stream_id
+            let total = this.pendingHeaderBytes[streamID, default: 0] + nameLength + valueLength + 32
+            guard total <= this.maxHeaderListSize else {
+                // Over the advertised limit: nghttp2 resets just this stream (RST_STREAM INTERNAL_ERROR).
+                this.pendingHeaders[streamID] = nil
+                this.pendingHeaderBytes[streamID] = nil
+                return Int32(NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue)
+            }
+            this.pendingHeaderBytes[streamID] = total
             let field = (
                 name: String(decoding: UnsafeBufferPointer(start: name, count: nameLength), as: UTF8.self),
                 value: String(decoding: UnsafeBufferPointer(start: value, count: valueLength), as: UTF8.self)
@@ -101,6 +114,7 @@ final class NGHTTP2Session {
             let this = NGHTTP2Session.from(userData)
             this.outbound[streamID] = nil
             this.pendingHeaders[streamID] = nil
+            this.pendingHeaderBytes[streamID] = nil
             this.events.append(.closed(streamID: streamID, errorCode: errorCode))
             return 0
         }
@@ -140,6 +154,7 @@ final class NGHTTP2Session {
         let endStream = frame.hd.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0
         switch UInt32(frame.hd.type) {
         case NGHTTP2_HEADERS.rawValue:
+            pendingHeaderBytes[streamID] = nil
             let fields = pendingHeaders.removeValue(forKey: streamID) ?? []
             let kind: HeaderKind = switch frame.headers.cat {
             case NGHTTP2_HCAT_REQUEST: .request

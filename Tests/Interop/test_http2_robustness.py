@@ -248,6 +248,20 @@ def test_unknown_method_is_unimplemented(srv, path):
         expect_status(stream, UNIMPLEMENTED, client, f"call to {path}")
 
 
+# ---- 6b. a header list over the advertised limit (16 KiB) ---------------------------------------------------------
+
+
+@checks_server
+def test_oversized_header_list_resets_only_that_stream(srv):
+    with H2Client(srv.address) as client:
+        big = client.call("EmptyCall", b"", extra_headers=(("x-big", "a" * 32 * 1024),))
+        assert big.reset_code is not None and big.grpc_status is None, \
+            "a 32 KiB header should reset the stream\n" + client.report()
+        # The connection is not affected: a normal call on it still works.
+        fine = client.call("EmptyCall", b"")
+        expect_status(fine, 0, client, "EmptyCall after the oversized header")
+
+
 # ---- 7. a client that opens streams and goes quiet -----------------------------------------------------------
 
 IDLE_STREAMS = 100
