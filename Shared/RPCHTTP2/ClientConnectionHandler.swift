@@ -153,6 +153,10 @@ final class ClientConnectionHandler: NGHTTP2Connection {
     private func responseHeaders(_ streamID: Int32, _ fields: [(name: String, value: String)]) {
         guard let state = streams[streamID] else { return }
         let head = ResponseHead(fields)
+        if let malformed = head.malformedMetadata {
+            cancel(streamID: streamID, with: RPCError(.internal, "the server sent malformed metadata: \(malformed)"))
+            return
+        }
         guard head.httpStatus == 200 else {
             finish(streamID, state, RPCStatus(code: Self.code(forHTTPStatus: head.httpStatus), message: "HTTP status \(head.httpStatus)"), [:])
             return
@@ -168,6 +172,10 @@ final class ClientConnectionHandler: NGHTTP2Connection {
     private func trailers(_ streamID: Int32, _ fields: [(name: String, value: String)]) {
         guard let state = streams[streamID] else { return }
         let head = ResponseHead(fields)
+        if let malformed = head.malformedMetadata {
+            cancel(streamID: streamID, with: RPCError(.internal, "the server sent malformed trailers: \(malformed)"))
+            return
+        }
         let status = head.status ?? RPCStatus(code: .internal, message: "the trailers have no grpc-status")
         finish(streamID, state, status, head.metadata)
     }
@@ -219,6 +227,8 @@ private struct ResponseHead {
     var httpStatus = 200
     var status: RPCStatus?
     var metadata = Metadata()
+    /// Why the custom fields could not be read (a `-bin` value that is not base64).
+    var malformedMetadata: Metadata.WireError?
 
     init(_ fields: [(name: String, value: String)]) {
         var code: Int?
@@ -234,6 +244,10 @@ private struct ResponseHead {
             }
         }
         if let code { status = RPCStatus(code: RPCStatus.Code(rawValue: code), message: message) }
-        metadata = (try? Metadata(headerFields: custom)) ?? Metadata()
+        do {
+            metadata = try Metadata(headerFields: custom)
+        } catch {
+            malformedMetadata = error
+        }
     }
 }
