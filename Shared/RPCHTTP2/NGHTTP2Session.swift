@@ -204,9 +204,6 @@ final class NGHTTP2Session {
     /// socket has not caught up).
     func pendingBytes(streamID: Int32) -> Int { outbound[streamID]?.available ?? 0 }
 
-    /// True while nghttp2 still has work: open streams, or frames to read or write.
-    var isActive: Bool { nghttp2_session_want_read(session) != 0 || nghttp2_session_want_write(session) != 0 }
-
     // MARK: - Requests (client side)
 
     /// Opens a request stream whose body follows through `submitData` and ends with `submitEndStream`.

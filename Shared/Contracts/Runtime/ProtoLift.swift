@@ -1,9 +1,4 @@
 package import CProtobufC
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Copies values out of a C message unpacked by protobuf-c.
 ///

@@ -174,7 +174,8 @@ package struct RPCClient: Sendable {
         }
     }
 
-    static func deadline(timeout: Duration?) -> ContinuousClock.Instant? {
+    /// The deadline a call with `timeout` gets: the sooner of its own and the inherited one.
+    package static func deadline(timeout: Duration?) -> ContinuousClock.Instant? {
         let own = timeout.map { ContinuousClock.now + $0 }
         switch (own, RPCDeadline.current) {
         case (let own?, let inherited?): return min(own, inherited)
@@ -182,11 +183,6 @@ package struct RPCClient: Sendable {
         case (nil, let inherited): return inherited
         }
     }
-}
-
-/// Exposes the client's deadline arithmetic to tests.
-package enum RPCClientTestHooks {
-    package static func deadline(timeout: Duration?) -> ContinuousClock.Instant? { RPCClient.deadline(timeout: timeout) }
 }
 
 /// Request messages encoded as they are produced.

@@ -2,7 +2,7 @@
 ///
 /// ```swift
 /// var router = RPCRouter()
-/// router.registerUnary(Health.Method.Check.descriptor, input: .proto, output: .proto) { request, context in
+/// router.registerUnary(GrpcHealthV1.Health.Method.Check.self) { request, context in
 ///     ServerResponse(HealthCheckResponse.with { $0.status = .serving })
 /// }
 /// ```

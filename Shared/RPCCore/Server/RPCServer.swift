@@ -85,12 +85,10 @@ extension RPCServer {
     }
 }
 
-package struct DeadlineExceeded: Error {
-    package init() {}
-}
+private struct DeadlineExceeded: Error {}
 
 /// Runs `body`, cancelling it and throwing `DeadlineExceeded` if it is still running at `deadline`.
-package func withDeadline<T: Sendable>(
+private func withDeadline<T: Sendable>(
     _ deadline: ContinuousClock.Instant,
     _ body: @escaping @Sendable () async throws -> T
 ) async throws -> T {

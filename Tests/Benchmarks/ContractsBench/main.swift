@@ -46,7 +46,7 @@ func measure<M: ProtoMessage>(_ name: String, _ message: M, iterations: Int) thr
         sink &+= try message.serializedBytes().count
         encodeTimes.append(clock.now - start)
     }
-    let encodeAllocations = cla_malloc_count() - encodeAllocationsBefore - UInt64(0)
+    let encodeAllocations = cla_malloc_count() - encodeAllocationsBefore
 
     var decodeTimes: [Duration] = []
     decodeTimes.reserveCapacity(iterations)

@@ -116,9 +116,8 @@ enum InteropCase: String, CaseIterable {
     }
 
     private func expectStatus(_ client: RPCClient, message: String) async throws {
-        let metadata = Metadata()
         try await expectCode(.unknown, message: message) {
-            try await client.unary(Test.UnaryCall.self, .with { $0.responseStatus = .with { $0.code = 2; $0.message = message } }, metadata: metadata, timeout: Self.timeout)
+            try await client.unary(Test.UnaryCall.self, .with { $0.responseStatus = .with { $0.code = 2; $0.message = message } }, timeout: Self.timeout)
         }
         try await expectCode(.unknown, message: message) {
             try await client.streaming(Test.FullDuplexCall.self, [.with { $0.responseStatus = .with { $0.code = 2; $0.message = message } }], timeout: Self.timeout) { responses in
