@@ -49,17 +49,12 @@ struct BackpressureTests {
             }
             return ServerResponse(.with { $0.aggregatedPayloadSize = total })
         }
-        let (ports, portContinuation) = AsyncStream<Int>.makeStream()
-        let transport = HTTP2ServerTransport(.init(host: "127.0.0.1", port: 0)) { _, port in
-            portContinuation.yield(port)
-            portContinuation.finish()
-        }
-        let server = RPCServer(transport: transport, router: router)
+        let loopback = LoopbackServer(router)
+        let server = loopback.server
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.serve() }
             defer { server.beginGracefulShutdown() }
-            var iterator = ports.makeAsyncIterator()
-            let port = try #require(await iterator.next())
+            let port = try #require(await loopback.port())
             let clientTransport = HTTP2ClientTransport(host: "127.0.0.1", port: port)
             let client = RPCClient(transport: clientTransport)
 

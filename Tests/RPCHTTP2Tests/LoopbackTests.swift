@@ -14,17 +14,12 @@ struct LoopbackTests {
     static func withServer<T: Sendable>(_ body: @Sendable (RPCClient, HTTP2ClientTransport) async throws -> T) async throws -> T {
         var router = RPCRouter()
         TestService.register(in: &router)
-        let (ports, portContinuation) = AsyncStream<Int>.makeStream()
-        let transport = HTTP2ServerTransport(.init(host: "127.0.0.1", port: 0)) { _, port in
-            portContinuation.yield(port)
-            portContinuation.finish()
-        }
-        let server = RPCServer(transport: transport, router: router)
+        let loopback = LoopbackServer(router)
+        let server = loopback.server
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.serve() }
             defer { server.beginGracefulShutdown() }
-            var iterator = ports.makeAsyncIterator()
-            let port = try #require(await iterator.next())
+            let port = try #require(await loopback.port())
             let clientTransport = HTTP2ClientTransport(host: "127.0.0.1", port: port)
             defer { Task { await clientTransport.close() } }
             return try await body(RPCClient(transport: clientTransport), clientTransport)
@@ -159,16 +154,11 @@ struct GracefulShutdownTests {
             try await Task.sleep(for: .milliseconds(500))
             return ServerResponse(GrpcTesting.Empty())
         }
-        let (ports, portContinuation) = AsyncStream<Int>.makeStream()
-        let transport = HTTP2ServerTransport(.init(host: "127.0.0.1", port: 0)) { _, port in
-            portContinuation.yield(port)
-            portContinuation.finish()
-        }
-        let server = RPCServer(transport: transport, router: router)
+        let loopback = LoopbackServer(router)
+        let server = loopback.server
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.serve() }
-            var iterator = ports.makeAsyncIterator()
-            let port = try #require(await iterator.next())
+            let port = try #require(await loopback.port())
             let clientTransport = HTTP2ClientTransport(host: "127.0.0.1", port: port)
             let client = RPCClient(transport: clientTransport)
             let calls = Task {
@@ -206,26 +196,23 @@ final class Counter: Sendable {
 @Suite("HTTP/2 round robin")
 struct RoundRobinTests {
     /// A server that counts the GetInfo calls it answered (GetInfo is side-effect free, so it may be retried).
-    static func startServer(_ counter: Counter) -> (RPCServer, AsyncStream<Int>) {
+    static func startServer(_ counter: Counter) -> LoopbackServer {
         var router = RPCRouter()
         router.registerUnary(OpsV1.Ops.Method.GetInfo.self) { _, _ in
             counter.increment()
             return ServerResponse(.with { $0.name = "instance" })
         }
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let transport = HTTP2ServerTransport(.init(host: "127.0.0.1", port: 0)) { _, port in
-            continuation.yield(port)
-            continuation.finish()
-        }
-        return (RPCServer(transport: transport, router: router), ports)
+        return LoopbackServer(router)
     }
 
     @Test("calls alternate between instances, and an instance that is down is skipped by retries")
     func alternate() async throws {
         let first = Counter()
         let second = Counter()
-        let (serverA, portsA) = Self.startServer(first)
-        let (serverB, portsB) = Self.startServer(second)
+        let instanceA = Self.startServer(first)
+        let instanceB = Self.startServer(second)
+        let serverA = instanceA.server
+        let serverB = instanceB.server
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await serverA.serve() }
             group.addTask { try await serverB.serve() }
@@ -233,10 +220,8 @@ struct RoundRobinTests {
                 serverA.beginGracefulShutdown()
                 serverB.beginGracefulShutdown()
             }
-            var a = portsA.makeAsyncIterator()
-            var b = portsB.makeAsyncIterator()
-            let portA = try #require(await a.next())
-            let portB = try #require(await b.next())
+            let portA = try #require(await instanceA.port())
+            let portB = try #require(await instanceB.port())
 
             let balanced = RPCClient(transport: RoundRobinTransport([
                 HTTP2ClientTransport(host: "127.0.0.1", port: portA), HTTP2ClientTransport(host: "127.0.0.1", port: portB),
