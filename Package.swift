@@ -19,6 +19,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swift-extras/swift-extras-base64.git", from: "1.2.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // MARK: System libraries (Debian packages; `make deps` installs them)
@@ -73,6 +79,67 @@ let package = Package(
             name: "RPCInProcess",
             dependencies: ["RPCCore"],
             path: "Shared/RPCInProcess",
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Service chassis
+        // What every executable shares: configuration, logging and metrics, admin HTTP, health, reflection,
+        // ops, lifecycle. Transport-agnostic, so tests run it over the in-process transport.
+        .target(name: "CBuildInfo", path: "Shared/CBuildInfo"),
+        .target(
+            name: "ServiceKit",
+            dependencies: [
+                "Contracts", "RPCCore", "CBuildInfo",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            path: "Shared/ServiceKit",
+            swiftSettings: swiftSettings
+        ),
+        // The `main` of every executable: flags, config, bootstrap, HTTP/2 transports, the service group.
+        .target(
+            name: "ServiceMain",
+            dependencies: [
+                "ServiceKit", "RPCCore", "RPCHTTP2",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            path: "Shared/ServiceMain",
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Services
+        .target(name: "Gateway", dependencies: ["ServiceKit"], path: "Services/Gateway/Service", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "gateway", dependencies: ["Gateway", "ServiceMain", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Services/Gateway/Main",
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "Analyzer", dependencies: ["ServiceKit"], path: "Services/Analyzer/Service", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "analyzer", dependencies: ["Analyzer", "ServiceMain", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Services/Analyzer/Main",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ReportRenderer", dependencies: ["ServiceKit"], path: "Services/ReportRenderer/Service",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "report-renderer", dependencies: ["ReportRenderer", "ServiceMain", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Services/ReportRenderer/Main", swiftSettings: swiftSettings
+        ),
+        .target(name: "Storage", dependencies: ["ServiceKit"], path: "Services/Storage/Service", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "storage", dependencies: ["Storage", "ServiceMain", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Services/Storage/Main",
             swiftSettings: swiftSettings
         ),
 
@@ -133,6 +200,15 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Tests/Tools/InteropClient",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "chassis-test-server",
+            dependencies: [
+                "InteropTestService", "RPCCore", "ServiceKit", "ServiceMain",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Tests/Tools/ChassisTestServer",
             swiftSettings: swiftSettings
         ),
         .target(

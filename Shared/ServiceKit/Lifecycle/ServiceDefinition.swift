@@ -1,0 +1,71 @@
+package import Logging
+package import RPCCore
+package import ServiceLifecycle
+
+/// What makes one executable what it is; the chassis (`ServiceChassis`, `ServiceMain`) does the rest.
+///
+/// ```swift
+/// enum StorageDefinition: ServiceDefinition {
+///     typealias Settings = NoSettings
+///     static let name = "storage"
+///     static let summary = "Threads, reports, cache and jobs."
+///     static let defaultPorts = (rpc: 50054, admin: 9094)
+///     static let dependencies: [Dependency] = []
+/// }
+/// ```
+package protocol ServiceDefinition: SendableMetatype {
+    associatedtype Settings: ServiceSettings
+    /// The executable's name, e.g. `report-renderer`; also the log label and the `service` metric label.
+    static var name: String { get }
+    /// One line for `--help` and `/info`.
+    static var summary: String { get }
+    static var defaultPorts: (rpc: Int, admin: Int) { get }
+    /// The services this one calls; required ones decide readiness.
+    static var dependencies: [Dependency] { get }
+
+    /// Backends in use, e.g. `["storage": "sqlite"]`, for `/info` and `GetInfo`.
+    static func backends(_ configuration: ServiceConfiguration<Settings>) -> [String: String]
+
+    /// Registers the service's own RPC services (health, reflection and ops come from the chassis).
+    static func registerServices(in router: inout RPCRouter, context: ServiceContext<Settings>) throws
+
+    /// Long-running work besides the RPC server (job workers, sweepers), started before it.
+    static func backgroundServices(context: ServiceContext<Settings>) throws -> [any Service]
+}
+
+extension ServiceDefinition {
+    package static func backends(_ configuration: ServiceConfiguration<Settings>) -> [String: String] { [:] }
+    package static func registerServices(in router: inout RPCRouter, context: ServiceContext<Settings>) throws {}
+    package static func backgroundServices(context: ServiceContext<Settings>) throws -> [any Service] { [] }
+
+    /// The configuration before any file, variable or flag.
+    package static var defaultConfiguration: ServiceConfiguration<Settings> {
+        var chassis = ChassisSettings(rpcPort: defaultPorts.rpc, adminPort: defaultPorts.admin)
+        for dependency in dependencies { chassis.dependencies[dependency.name] = [dependency.defaultAddress] }
+        return ServiceConfiguration(chassis: chassis)
+    }
+
+    package static var configurationKeys: [ConfigKey<ServiceConfiguration<Settings>>] {
+        ServiceConfiguration<Settings>.keys(dependencies: dependencies)
+    }
+}
+
+/// What a service's code gets from the chassis.
+package struct ServiceContext<Settings: ServiceSettings>: Sendable {
+    /// The live configuration (SIGHUP may change reloadable keys; read `current` when needed).
+    package var configuration: ConfigStore<ServiceConfiguration<Settings>>
+    package var logger: Logger
+    package var metrics: ServiceMetrics
+    /// Clients for the dependencies, by name, with deadline propagation and client metrics.
+    package var clients: [String: RPCClient]
+
+    package init(
+        configuration: ConfigStore<ServiceConfiguration<Settings>>, logger: Logger, metrics: ServiceMetrics,
+        clients: [String: RPCClient]
+    ) {
+        self.configuration = configuration
+        self.logger = logger
+        self.metrics = metrics
+        self.clients = clients
+    }
+}

@@ -1,0 +1,114 @@
+package import Prometheus
+package import RPCCore
+
+/// The standard gRPC server metrics, recorded around every handler:
+/// `grpc_server_started_total`, `grpc_server_handled_total{…,grpc_code}`, `grpc_server_handling_seconds`
+/// and `grpc_server_in_flight_calls`, labelled by service, method and call type (bounded: only the methods
+/// a server has).
+package struct RPCServerMetrics: ServerInterceptor {
+    private let registry: PrometheusCollectorRegistry
+
+    package init(registry: PrometheusCollectorRegistry) { self.registry = registry }
+
+    package func intercept(
+        _ stream: RPCStream,
+        _ context: ServerContext,
+        next: (RPCStream, ServerContext) async throws -> Metadata
+    ) async throws -> Metadata {
+        let labels = RPCMetricLabels(context.method)
+        registry.makeCounter(descriptor: .named("grpc_server_started_total", help: "RPCs started on the server."), labels: labels.withType)
+            .increment()
+        let inFlight = registry.makeGauge(descriptor: .named("grpc_server_in_flight_calls", help: "RPCs being handled now."), labels: labels.base)
+        inFlight.increment()
+        let start = ContinuousClock.now
+        var code = RPCStatus.Code.ok
+        defer {
+            inFlight.decrement()
+            registry.makeDurationHistogram(
+                descriptor: .named("grpc_server_handling_seconds", help: "Time from the start of an RPC to its status, on the server."),
+                labels: labels.withType, buckets: RPCMetricLabels.latencyBuckets
+            ).record(ContinuousClock.now - start)
+            registry.makeCounter(
+                descriptor: .named("grpc_server_handled_total", help: "RPCs completed on the server, by status code."),
+                labels: labels.withType + [("grpc_code", code.name)]
+            ).increment()
+        }
+        do {
+            return try await next(stream, context)
+        } catch {
+            code = RPCMetricLabels.code(for: error, deadline: context.deadline)
+            throw error
+        }
+    }
+}
+
+/// The client side: `grpc_client_started_total`, `grpc_client_handled_total`, `grpc_client_handling_seconds`
+/// and `grpc_client_in_flight_calls`.
+package struct RPCClientMetrics: ClientInterceptor {
+    private let registry: PrometheusCollectorRegistry
+
+    package init(registry: PrometheusCollectorRegistry) { self.registry = registry }
+
+    package func intercept<Result: Sendable>(
+        method: MethodDescriptor,
+        metadata: Metadata,
+        next: (Metadata) async throws -> Result
+    ) async throws -> Result {
+        let labels = RPCMetricLabels(method)
+        registry.makeCounter(descriptor: .named("grpc_client_started_total", help: "RPCs started by this process as a client."), labels: labels.withType)
+            .increment()
+        let inFlight = registry.makeGauge(descriptor: .named("grpc_client_in_flight_calls", help: "RPCs this process is waiting on now."), labels: labels.base)
+        inFlight.increment()
+        let start = ContinuousClock.now
+        var code = RPCStatus.Code.ok
+        defer {
+            inFlight.decrement()
+            registry.makeDurationHistogram(
+                descriptor: .named("grpc_client_handling_seconds", help: "Time from the start of an RPC to its status, on the client."),
+                labels: labels.withType, buckets: RPCMetricLabels.latencyBuckets
+            ).record(ContinuousClock.now - start)
+            registry.makeCounter(
+                descriptor: .named("grpc_client_handled_total", help: "RPCs completed by this process as a client, by status code."),
+                labels: labels.withType + [("grpc_code", code.name)]
+            ).increment()
+        }
+        do {
+            return try await next(metadata)
+        } catch {
+            code = RPCMetricLabels.code(for: error, deadline: nil)
+            throw error
+        }
+    }
+}
+
+struct RPCMetricLabels {
+    let base: [(String, String)]
+    let withType: [(String, String)]
+
+    init(_ method: MethodDescriptor) {
+        base = [("grpc_service", method.service), ("grpc_method", method.method)]
+        let type =
+            switch method.kind {
+            case .unary: "unary"
+            case .clientStreaming: "client_stream"
+            case .serverStreaming: "server_stream"
+            case .bidirectionalStreaming: "bidi_stream"
+            }
+        withType = base + [("grpc_type", type)]
+    }
+
+    /// 0.5 ms to 60 s: fast local calls and slow analyses both land in a useful bucket.
+    static let latencyBuckets: [Duration] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
+        .map { Duration.nanoseconds(Int64($0 * 1e9)) }
+
+    /// The status a failed call ends with, as the server maps errors (`RPCServer`): a cancellation past the
+    /// deadline is the deadline's doing.
+    static func code(for error: any Error, deadline: ContinuousClock.Instant?) -> RPCStatus.Code {
+        if let error = error as? any RPCErrorConvertible { return error.rpcError.code }
+        if error is CancellationError {
+            if let deadline, ContinuousClock.now >= deadline { return .deadlineExceeded }
+            return .cancelled
+        }
+        return .unknown
+    }
+}
