@@ -163,6 +163,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "ServiceKitTests",
+            dependencies: [
+                "ServiceKit", "Contracts", "RPCCore", "RPCInProcess",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            path: "Tests/ServiceKitTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "ContractsTests",
             dependencies: ["Contracts", "ContractsTestSupport"],
             path: "Tests/ContractsTests",

@@ -18,12 +18,14 @@ package final class HealthBoard: Sendable {
     private struct State {
         var phase = Phase.starting
         var dependencies: [String: DependencyStatus] = [:]
-        var watchers: [Int: AsyncStream<Bool>.Continuation] = [:]
+        var watchers: [Int: AsyncStream<Snapshot>.Continuation] = [:]
         var nextWatcher = 0
 
         var isReady: Bool {
             phase == .serving && dependencies.values.allSatisfy { !$0.isRequired || $0.isUp }
         }
+
+        var snapshot: Snapshot { Snapshot(isReady: isReady, phase: phase) }
     }
 
     private let state = Mutex(State())
@@ -44,14 +46,20 @@ package final class HealthBoard: Sendable {
 
     package func record(_ dependency: DependencyStatus) { update { $0.dependencies[dependency.name] = dependency } }
 
-    /// Readiness now and after every change (repeats removed), until the stream is dropped.
-    package func readinessUpdates() -> AsyncStream<Bool> {
-        let (stream, continuation) = AsyncStream.makeStream(of: Bool.self, bufferingPolicy: .bufferingNewest(1))
+    /// Readiness and phase together, as watchers see them.
+    package struct Snapshot: Sendable, Equatable {
+        package var isReady: Bool
+        package var phase: Phase
+    }
+
+    /// The state now and after every change of readiness or phase, until the stream is dropped.
+    package func updates() -> AsyncStream<Snapshot> {
+        let (stream, continuation) = AsyncStream.makeStream(of: Snapshot.self, bufferingPolicy: .bufferingNewest(1))
         let id = state.withLock { state in
             let id = state.nextWatcher
             state.nextWatcher += 1
             state.watchers[id] = continuation
-            continuation.yield(state.isReady)
+            continuation.yield(state.snapshot)
             return id
         }
         continuation.onTermination = { [weak self] _ in
@@ -62,10 +70,10 @@ package final class HealthBoard: Sendable {
 
     private func update(_ change: (inout State) -> Void) {
         state.withLock { state in
-            let before = state.isReady
+            let before = state.snapshot
             change(&state)
-            if state.isReady != before {
-                for watcher in state.watchers.values { watcher.yield(state.isReady) }
+            if state.snapshot != before {
+                for watcher in state.watchers.values { watcher.yield(state.snapshot) }
             }
         }
     }

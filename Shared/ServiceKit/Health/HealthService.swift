@@ -4,7 +4,8 @@ package import RPCCore
 /// `grpc.health.v1.Health` over a `HealthBoard`: SERVING only while the server is up and every required
 /// dependency answers; NOT_SERVING while starting, draining or when a required dependency is down. Answers
 /// for "" (the whole server) and for each service it exposes; others are NOT_FOUND (Check) or
-/// SERVICE_UNKNOWN (Watch), as the health protocol asks.
+/// SERVICE_UNKNOWN (Watch), as the health protocol asks. When the server drains, Watch streams get
+/// NOT_SERVING and then end with UNAVAILABLE.
 package struct HealthService: Sendable {
     private typealias Status = GrpcHealthV1.HealthCheckResponse.ServingStatus
     private let board: HealthBoard
@@ -33,11 +34,15 @@ package struct HealthService: Sendable {
                 return [:]
             }
             var last: Status?
-            for await ready in board.readinessUpdates() {
-                let status: Status = ready ? .serving : .notServing
-                guard status != last else { continue }
-                try await writer.write(.with { $0.status = status })
-                last = status
+            for await snapshot in board.updates() {
+                let status: Status = snapshot.isReady ? .serving : .notServing
+                if status != last {
+                    try await writer.write(.with { $0.status = status })
+                    last = status
+                }
+                // A watch would otherwise hold the drain open until its timeout; UNAVAILABLE tells the
+                // watcher to look elsewhere (or here again, after a restart).
+                if snapshot.phase == .draining { throw RPCError(.unavailable, "the server is shutting down") }
             }
             return [:]
         }
