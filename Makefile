@@ -4,7 +4,7 @@ SHELL := /bin/bash
 
 VENV        := .venv
 PYTHON      := $(VENV)/bin/python
-APT_PACKAGES := pkg-config protobuf-compiler protobuf-c-compiler libprotobuf-c-dev libnghttp2-dev nghttp2-client valgrind
+APT_PACKAGES := pkg-config protobuf-compiler protobuf-c-compiler libprotobuf-c-dev libnghttp2-dev nghttp2-client valgrind prometheus
 GENERATED   := Shared/ContractsC Shared/Contracts/Generated Tests/ContractsTestSupport/Generated
 MEMCHECK_ITERATIONS ?= 3
 
@@ -35,14 +35,17 @@ check-generated: generate ## Fail if the committed generated code differs from w
 	@echo "generated code is current"
 
 build: deps ## Build everything (debug)
+	@scripts/build-info.sh
 	swift build --build-tests
 
-test: deps ## Run the whole test suite (Swift tests, Python interop)
+test: deps ## Run the whole test suite (Swift tests, Python interop and system tests)
+	@scripts/build-info.sh
 	@swift build --build-tests 2>&1 | tail -1
 	@start=$$SECONDS; \
 	swift test --skip-build 2>&1 | grep -v -E '^(◇|↳|Test Suite|	 Executed)' ; status=$${PIPESTATUS[0]}; \
 	[ $$status -eq 0 ] || exit $$status; \
-	CONTRACTS_TOOL=$$(swift build --show-bin-path)/contracts-tool $(PYTHON) -m pytest -q Tests/Interop || exit 1; \
+	CONTRACTS_TOOL=$$(swift build --show-bin-path)/contracts-tool \
+		$(PYTHON) -m pytest -q Tests/Interop || exit 1; \
 	echo "tests took $$((SECONDS - start)) s (after the build)"
 
 check-memory: deps ## Encode/decode/reject loops under valgrind: no leaks, no invalid accesses

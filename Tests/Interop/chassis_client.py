@@ -1,0 +1,110 @@
+"""grpcio client for the chassis system tests (test_chassis.py), run as a child process because the pytest
+process must not import grpcio (see grpc_interop_support.py). Messages are built from what the server's own
+reflection service returns, so these calls also prove reflection works for a real client.
+
+  python chassis_client.py ADDRESS COMMAND [ARGS]
+
+Commands print JSON on stdout (one document; `watch` prints one line per status as it arrives):
+  check [SERVICE]          health Check → {"status": "SERVING"}
+  reflect                  {"services": [...], "get_metrics_input": "clientanalyze.ops.v1.GetMetricsRequest"}
+  info                     Ops.GetInfo as JSON
+  metrics PREFIX           Ops.GetMetrics as JSON
+  unary KEY=VALUE...       TestService.UnaryCall with that metadata → {"code": "OK"}
+  slow N SECONDS           N StreamingOutputCall calls at once, each answering after SECONDS
+                           → {"codes": {"OK": N}} once all have ended
+  watch                    health Watch: a line per status, then {"end": CODE}
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+
+import grpc
+from google.protobuf import json_format
+from google.protobuf.descriptor_pool import DescriptorPool
+from google.protobuf.message_factory import GetMessageClass
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
+
+
+def message_class(pool: DescriptorPool, name: str):
+    return GetMessageClass(pool.FindMessageTypeByName(name))
+
+
+def unary(channel, pool, method: str, request, metadata=(), timeout=10):
+    service, name = method.rsplit("/", 1)
+    descriptor = pool.FindServiceByName(service.lstrip("/")).methods_by_name[name]
+    response_class = GetMessageClass(descriptor.output_type)
+    call = channel.unary_unary(method, request_serializer=lambda m: m.SerializeToString(),
+                               response_deserializer=response_class.FromString)
+    return call(request, metadata=metadata, timeout=timeout)
+
+
+def main(address: str, command: str, args: list[str]) -> None:
+    channel = grpc.insecure_channel(address)
+    pool = DescriptorPool(ProtoReflectionDescriptorDatabase(channel))
+    out = {}
+    if command == "check":
+        response = health_pb2_grpc.HealthStub(channel).Check(
+            health_pb2.HealthCheckRequest(service=args[0] if args else ""), timeout=10)
+        out = {"status": health_pb2.HealthCheckResponse.ServingStatus.Name(response.status)}
+    elif command == "reflect":
+        database = ProtoReflectionDescriptorDatabase(channel)
+        services = list(database.get_services())
+        method = pool.FindServiceByName("clientanalyze.ops.v1.Ops").methods_by_name["GetMetrics"]
+        out = {"services": services, "get_metrics_input": method.input_type.full_name}
+    elif command == "info":
+        request = message_class(pool, "clientanalyze.ops.v1.GetInfoRequest")()
+        out = json_format.MessageToDict(unary(channel, pool, "/clientanalyze.ops.v1.Ops/GetInfo", request))
+    elif command == "metrics":
+        request = message_class(pool, "clientanalyze.ops.v1.GetMetricsRequest")(name_prefix=args[0])
+        out = json_format.MessageToDict(unary(channel, pool, "/clientanalyze.ops.v1.Ops/GetMetrics", request))
+    elif command == "unary":
+        metadata = [tuple(arg.split("=", 1)) for arg in args]
+        request = message_class(pool, "grpc.testing.SimpleRequest")(response_size=1)
+        unary(channel, pool, "/grpc.testing.TestService/UnaryCall", request, metadata=metadata)
+        out = {"code": "OK"}
+    elif command == "slow":
+        count, seconds = int(args[0]), float(args[1])
+        request_class = message_class(pool, "grpc.testing.StreamingOutputCallRequest")
+        parameters_class = message_class(pool, "grpc.testing.ResponseParameters")
+        response_class = message_class(pool, "grpc.testing.StreamingOutputCallResponse")
+        call = channel.unary_stream("/grpc.testing.TestService/StreamingOutputCall",
+                                    request_serializer=lambda m: m.SerializeToString(),
+                                    response_deserializer=response_class.FromString)
+        request = request_class(response_parameters=[parameters_class(size=8, interval_us=int(seconds * 1e6))])
+        codes: dict[str, int] = {}
+        lock = threading.Lock()
+
+        def one():
+            try:
+                responses = list(call(request, timeout=seconds + 60))
+                code = "OK" if len(responses) == 1 else f"OK with {len(responses)} responses"
+            except grpc.RpcError as error:
+                code = error.code().name
+            with lock:
+                codes[code] = codes.get(code, 0) + 1
+
+        threads = [threading.Thread(target=one) for _ in range(count)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        out = {"codes": codes}
+    elif command == "watch":
+        try:
+            for response in health_pb2_grpc.HealthStub(channel).Watch(health_pb2.HealthCheckRequest(), timeout=60):
+                print(json.dumps({"status": health_pb2.HealthCheckResponse.ServingStatus.Name(response.status)}),
+                      flush=True)
+            out = {"end": "OK"}
+        except grpc.RpcError as error:
+            out = {"end": error.code().name}
+    else:
+        raise SystemExit(f"unknown command {command}")
+    print(json.dumps(out), flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2], sys.argv[3:])
