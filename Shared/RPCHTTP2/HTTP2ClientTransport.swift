@@ -125,7 +125,7 @@ package final class HTTP2ClientTransport: ClientTransport {
                 do {
                     return try await attempt.get()
                 } catch {
-                    throw RPCError(.unavailable, "cannot connect to \(host):\(port): \(error)", cause: error)
+                    throw RPCError(.unavailable, "cannot connect to \(host):\(port): \(Self.reason(error))", cause: error)
                 }
             case .backingOff(let until, _) where ContinuousClock.now < until:
                 throw RPCError(.unavailable, "cannot connect to \(host):\(port); next attempt in \(until - .now)")
@@ -150,7 +150,7 @@ package final class HTTP2ClientTransport: ClientTransport {
                     // Fail fast for a while rather than have every call pay for a connect that will fail.
                     let next = min(backoff * 2, Self.maxReconnectBackoff)
                     connection.withLock { $0 = .backingOff(until: .now + backoff, next: next) }
-                    throw RPCError(.unavailable, "cannot connect to \(host):\(port): \(error)", cause: error)
+                    throw RPCError(.unavailable, "cannot connect to \(host):\(port): \(Self.reason(error))", cause: error)
                 }
             }
         }
@@ -175,5 +175,16 @@ package final class HTTP2ClientTransport: ClientTransport {
                 let handler = try channel.pipeline.syncOperations.handler(type: ClientConnectionHandler.self)
                 return Connection(channel: channel, handler: NIOLoopBound(handler, eventLoop: channel.eventLoop))
             }
+    }
+}
+
+extension HTTP2ClientTransport {
+    /// "connection refused" rather than NIO's nested description of every attempt.
+    fileprivate static func reason(_ error: any Error) -> String {
+        if let error = error as? NIOConnectionError, let first = error.connectionErrors.first?.error {
+            return reason(first)
+        }
+        if let error = error as? IOError { return String(cString: strerror(error.errnoCode)).lowercased() }
+        return "\(error)"
     }
 }

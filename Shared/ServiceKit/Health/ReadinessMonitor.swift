@@ -78,7 +78,8 @@ package struct ReadinessMonitor: Service {
         } catch let error as RPCError {
             return DependencyStatus(
                 name: dependency.name, isRequired: dependency.isRequired, isUp: false,
-                detail: "\(error.code.name): \(error.message) (\(target.addresses))")
+                detail: error.message.contains(target.addresses)
+                    ? "\(error.code.name): \(error.message)" : "\(error.code.name): \(error.message) (\(target.addresses))")
         } catch {
             return DependencyStatus(
                 name: dependency.name, isRequired: dependency.isRequired, isUp: false, detail: "\(error) (\(target.addresses))")

@@ -2,6 +2,10 @@ package import Logging
 #if canImport(Glibc)
 internal import Glibc
 #endif
+#if canImport(SwiftOverlayShims)
+// timespec/timeval fields come from here under MemberImportVisibility (release builds insist).
+internal import SwiftOverlayShims
+#endif
 
 /// Writes one JSON object per line to standard error:
 /// `{"ts":"2026-11-25T10:00:00.123Z","level":"info","service":"storage","msg":"…","request.id":"…",…}`.

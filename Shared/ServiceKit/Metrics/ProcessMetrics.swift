@@ -3,6 +3,10 @@ internal import Synchronization
 #if canImport(Glibc)
 internal import Glibc
 #endif
+#if canImport(SwiftOverlayShims)
+// timespec/timeval fields come from here under MemberImportVisibility (release builds insist).
+internal import SwiftOverlayShims
+#endif
 
 /// The standard `process_*` metrics Prometheus client libraries export, read from `/proc/self` at scrape
 /// time: resident and virtual memory, CPU seconds, open file descriptors and start time.

@@ -1,6 +1,10 @@
 #if canImport(Glibc)
 internal import Glibc
 #endif
+#if canImport(SwiftOverlayShims)
+// timespec/timeval fields come from here under MemberImportVisibility (release builds insist).
+internal import SwiftOverlayShims
+#endif
 
 /// Wall-clock time, for the timestamps services report (`started_at_ms`, `collected_at_ms`).
 package enum UnixTime {
