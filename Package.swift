@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // MARK: System libraries (Debian packages; `make deps` installs them)
@@ -137,7 +138,18 @@ let package = Package(
             name: "report-renderer", dependencies: ["ReportRenderer", "ServiceMain", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Services/ReportRenderer/Main", swiftSettings: swiftSettings
         ),
-        .target(name: "Storage", dependencies: ["ServiceKit"], path: "Services/Storage/Service", swiftSettings: swiftSettings),
+        .target(
+            name: "Storage",
+            dependencies: [
+                "ServiceKit", "Contracts", "RPCCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Services/Storage/Service",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "storage", dependencies: ["Storage", "ServiceMain", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Services/Storage/Main",
             swiftSettings: swiftSettings
@@ -170,6 +182,16 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             path: "Tests/ServiceKitTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "StorageTests",
+            dependencies: [
+                "Storage", "Contracts", "RPCCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            path: "Tests/StorageTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -17,12 +17,14 @@ struct ServiceChassisTests {
         static let defaultPorts = (rpc: 0, admin: 0)
         static let dependencies = [Dependency("storage", defaultAddress: ServiceAddress(host: "127.0.0.1", port: 1), required: true)]
 
-        static func registerServices(in router: inout RPCRouter, context: ServiceContext<NoSettings>) throws {
-            router.registerUnary(GrpcTesting.TestService.Method.UnaryCall.self) { request, _ in
-                if let status = request.responseStatus, status.code != 0 {
-                    throw RPCError(RPCStatus.Code(rawValue: Int(status.code)), status.message)
+        static func makeParts(context: ServiceContext<NoSettings>) throws -> ServiceParts {
+            ServiceParts { router in
+                router.registerUnary(GrpcTesting.TestService.Method.UnaryCall.self) { request, _ in
+                    if let status = request.responseStatus, status.code != 0 {
+                        throw RPCError(RPCStatus.Code(rawValue: Int(status.code)), status.message)
+                    }
+                    return ServerResponse(GrpcTesting.SimpleResponse())
                 }
-                return ServerResponse(GrpcTesting.SimpleResponse())
             }
         }
     }

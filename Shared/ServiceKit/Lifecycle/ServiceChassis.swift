@@ -52,8 +52,9 @@ package struct ServiceChassis<Definition: ServiceDefinition>: Sendable {
         }
         context = ServiceContext(configuration: configuration, logger: logger, metrics: metrics, clients: clients)
 
+        let parts = try Definition.makeParts(context: context)
         var router = RPCRouter()
-        try Definition.registerServices(in: &router, context: context)
+        parts.register(&router)
         let ownServices = Set(router.methods.map(\.service))
         let chassisServices = [
             GrpcHealthV1.Health.name, OpsV1.Ops.name, GrpcReflectionV1.ServerReflection.name,
@@ -74,7 +75,7 @@ package struct ServiceChassis<Definition: ServiceDefinition>: Sendable {
             })
         readiness = ReadinessMonitor(
             targets: targets, board: board, settings: { configuration.current.chassis }, logger: logger)
-        background = try Definition.backgroundServices(context: context)
+        background = parts.background
     }
 
     /// What `/info` and `GetInfo` report.

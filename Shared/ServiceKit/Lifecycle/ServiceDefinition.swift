@@ -26,17 +26,27 @@ package protocol ServiceDefinition: SendableMetatype {
     /// Backends in use, e.g. `["storage": "sqlite"]`, for `/info` and `GetInfo`.
     static func backends(_ configuration: ServiceConfiguration<Settings>) -> [String: String]
 
-    /// Registers the service's own RPC services (health, reflection and ops come from the chassis).
-    static func registerServices(in router: inout RPCRouter, context: ServiceContext<Settings>) throws
+    /// The service's own parts: its RPC services (health, reflection and ops come from the chassis) and its
+    /// long-running work. Called once at start; opening a database or a connection pool happens here.
+    static func makeParts(context: ServiceContext<Settings>) throws -> ServiceParts
+}
 
-    /// Long-running work besides the RPC server (job workers, sweepers), started before it.
-    static func backgroundServices(context: ServiceContext<Settings>) throws -> [any Service]
+/// What a service adds to the chassis.
+package struct ServiceParts: Sendable {
+    /// Registers the service's RPC methods.
+    package var register: @Sendable (inout RPCRouter) -> Void
+    /// Long-running work besides the RPC server (job workers, sweepers), started before it and stopped after.
+    package var background: [any Service]
+
+    package init(register: @escaping @Sendable (inout RPCRouter) -> Void = { _ in }, background: [any Service] = []) {
+        self.register = register
+        self.background = background
+    }
 }
 
 extension ServiceDefinition {
     package static func backends(_ configuration: ServiceConfiguration<Settings>) -> [String: String] { [:] }
-    package static func registerServices(in router: inout RPCRouter, context: ServiceContext<Settings>) throws {}
-    package static func backgroundServices(context: ServiceContext<Settings>) throws -> [any Service] { [] }
+    package static func makeParts(context: ServiceContext<Settings>) throws -> ServiceParts { ServiceParts() }
 
     /// The configuration before any file, variable or flag.
     package static var defaultConfiguration: ServiceConfiguration<Settings> {

@@ -15,8 +15,8 @@ enum ChassisTestDefinition: ServiceDefinition {
     static let defaultPorts = (rpc: 0, admin: 0)
     static let dependencies: [Dependency] = []
 
-    static func registerServices(in router: inout RPCRouter, context: ServiceContext<NoSettings>) throws {
-        TestService.register(in: &router)
+    static func makeParts(context: ServiceContext<NoSettings>) throws -> ServiceParts {
+        ServiceParts { router in TestService.register(in: &router) }
     }
 }
 

@@ -1,0 +1,43 @@
+internal import Foundation
+package import GRDB
+
+/// The storage service's SQLite file: WAL journal (readers never wait for the writer), `synchronous=FULL`
+/// (an acknowledged write survives power loss), foreign keys on, and the schema brought up to date by
+/// versioned migrations when it opens.
+package struct SQLiteDatabase: Sendable {
+    package let pool: DatabasePool
+
+    /// Opens (creating if needed) the database at `path`, creating its directory too.
+    package init(path: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+        }
+        configuration.busyMode = .timeout(10)
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try Self.migrator.migrate(pool)
+    }
+
+    /// Every schema version, in order. A released migration is never edited: add a new one.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: cache") { db in
+            try db.execute(sql: """
+                CREATE TABLE cache_entries (
+                    key TEXT PRIMARY KEY NOT NULL,
+                    value BLOB NOT NULL,
+                    source INTEGER NOT NULL,
+                    size INTEGER NOT NULL,
+                    created_at_ms INTEGER NOT NULL,
+                    expires_at_ms INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                CREATE INDEX cache_entries_by_expiry ON cache_entries(expires_at_ms);
+                CREATE INDEX cache_entries_by_source ON cache_entries(source, expires_at_ms);
+                """)
+        }
+        return migrator
+    }
+}

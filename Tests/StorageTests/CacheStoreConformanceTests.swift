@@ -1,0 +1,132 @@
+import Contracts
+import Foundation
+import Storage
+import Testing
+
+/// What every cache backend must do. Later backends (Tarantool) join `Backend` and pass the same tests.
+@Suite("Cache store conformance")
+struct CacheStoreConformanceTests {
+    enum Backend: String, CaseIterable, CustomTestStringConvertible {
+        case memory
+        case sqlite
+
+        var testDescription: String { rawValue }
+
+        func make() throws -> any CacheStore {
+            switch self {
+            case .memory: InMemoryCacheStore()
+            case .sqlite: SQLiteCacheStore(database: try SQLiteDatabase(path: Self.temporaryPath()))
+            }
+        }
+
+        static func temporaryPath() -> String {
+            FileManager.default.temporaryDirectory.appendingPathComponent("cla-storage-\(UUID().uuidString)/storage.sqlite").path
+        }
+    }
+
+    static let now: Int64 = 1_800_000_000_000
+
+    static func entry(_ key: String, _ value: String = "v", source: CommonV1.Source = .dadata, ttl: Int64 = 60_000) -> CacheEntry {
+        CacheEntry(key: key, value: Array(value.utf8), source: source, createdAtMs: now, expiresAtMs: now + ttl)
+    }
+
+    @Test("set, get, replace; a missing key is nil", arguments: Backend.allCases)
+    func setAndGet(backend: Backend) async throws {
+        let store = try backend.make()
+        #expect(try await store.get("dadata:1", now: Self.now) == nil)
+        try await store.set(Self.entry("dadata:1", "first"))
+        #expect(try await store.get("dadata:1", now: Self.now) == Self.entry("dadata:1", "first"))
+        try await store.set(Self.entry("dadata:1", "second", source: .casebook))
+        let replaced = try #require(try await store.get("dadata:1", now: Self.now))
+        #expect(replaced.value == Array("second".utf8) && replaced.source == .casebook)
+        #expect(try await store.count(prefix: "", now: Self.now) == 1)
+    }
+
+    @Test("an expired entry is never returned, listed, counted or totalled; cleanup removes only those", arguments: Backend.allCases)
+    func expiry(backend: Backend) async throws {
+        let store = try backend.make()
+        try await store.set(Self.entry("dadata:short", ttl: 10))
+        try await store.set(Self.entry("dadata:long", ttl: 1000))
+        #expect(try await store.get("dadata:short", now: Self.now + 9) != nil)
+        let later = Self.now + 10
+        #expect(try await store.get("dadata:short", now: later) == nil)
+        #expect(try await store.count(prefix: "dadata:", now: later) == 1)
+        #expect(try await store.list(prefix: "", after: nil, limit: 10, now: later).map(\.key) == ["dadata:long"])
+        #expect(try await store.totals(now: later)[.dadata] == CacheSourceTotals(entries: 1, bytes: 1))
+        #expect(try await store.removeExpired(now: later) == 1)
+        #expect(try await store.removeExpired(now: later) == 0)
+        #expect(try await store.get("dadata:long", now: later) != nil)
+    }
+
+    @Test("delete by key and by prefix remove exactly what they name", arguments: Backend.allCases)
+    func deletion(backend: Backend) async throws {
+        let store = try backend.make()
+        for key in ["dadata:1", "dadata:2", "dadata2:1", "casebook:1", "дадата:1", "50%_off:1", "50%Xoff:1"] {
+            try await store.set(Self.entry(key))
+        }
+        #expect(try await store.delete(key: "dadata:1") == 1)
+        #expect(try await store.delete(key: "dadata:1") == 0)
+        #expect(try await store.delete(prefix: "dadata:") == 1)
+        #expect(try await store.delete(prefix: "50%_") == 1)  // LIKE wildcards are plain characters here
+        #expect(try await store.delete(prefix: "дад") == 1)
+        let left = try await store.list(prefix: "", after: nil, limit: 100, now: Self.now).map(\.key)
+        #expect(left == ["50%Xoff:1", "casebook:1", "dadata2:1"])
+    }
+
+    @Test("list pages by key with a cursor; pages stay stable while entries are added", arguments: Backend.allCases)
+    func paging(backend: Backend) async throws {
+        let store = try backend.make()
+        let keys = (0..<25).map { String(format: "tavily:%03d", $0 * 2) }
+        for key in keys { try await store.set(Self.entry(key)) }
+        try await store.set(Self.entry("other:1"))
+
+        var seen: [String] = []
+        var after: String?
+        var inserted = 0
+        repeat {
+            let page = try await store.list(prefix: "tavily:", after: after, limit: 10, now: Self.now)
+            seen += page.map(\.key)
+            after = page.count == 10 ? page.last?.key : nil
+            // Concurrent writers: one key before the cursor (not to be seen) and one after it (to be seen).
+            if let cursor = after, inserted < 2 {
+                try await store.set(Self.entry("tavily:000a"))
+                try await store.set(Self.entry(cursor + "x"))
+                inserted += 1
+            }
+        } while after != nil
+        let expected = (keys + seen.filter { $0.hasSuffix("x") }).sorted()
+        #expect(seen == expected)
+        #expect(Set(seen).count == seen.count)
+        #expect(!seen.contains("tavily:000a"))
+        #expect(seen.filter { $0.hasSuffix("x") }.count == 2)
+    }
+
+    @Test("totals count live entries and bytes per source", arguments: Backend.allCases)
+    func totals(backend: Backend) async throws {
+        let store = try backend.make()
+        try await store.set(Self.entry("dadata:1", "12345"))
+        try await store.set(Self.entry("dadata:2", "123"))
+        try await store.set(Self.entry("perplexity:1", "1234567", source: .perplexity))
+        let totals = try await store.totals(now: Self.now)
+        #expect(totals == [.dadata: CacheSourceTotals(entries: 2, bytes: 8), .perplexity: CacheSourceTotals(entries: 1, bytes: 7)])
+    }
+
+    @Test("binary values, including NUL bytes and a megabyte, come back intact", arguments: Backend.allCases)
+    func binaryValues(backend: Backend) async throws {
+        let store = try backend.make()
+        let value = (0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        try await store.set(CacheEntry(key: "llm:big", value: value, source: .llm, createdAtMs: Self.now, expiresAtMs: Self.now + 1))
+        #expect(try await store.get("llm:big", now: Self.now)?.value == value)
+    }
+
+    @Test("SQLite: what was written is there after the database is reopened")
+    func sqliteDurability() async throws {
+        let path = Backend.temporaryPath()
+        do {
+            let store = SQLiteCacheStore(database: try SQLiteDatabase(path: path))
+            try await store.set(Self.entry("dadata:kept", "persisted"))
+        }
+        let reopened = SQLiteCacheStore(database: try SQLiteDatabase(path: path))
+        #expect(try await reopened.get("dadata:kept", now: Self.now)?.value == Array("persisted".utf8))
+    }
+}
