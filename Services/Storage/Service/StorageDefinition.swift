@@ -2,8 +2,8 @@ package import ServiceKit
 internal import Logging
 
 /// `storage`: all state — threads, report versions and documents, feedback, cache, the embedded job queue.
-/// Today it serves the cache (`clientanalyze.storage.v1.Cache`); the other services arrive with the rest of
-/// the storage issue.
+/// Today it serves the cache (`storage.v1.Cache`) and the job queue (`storage.v1.Jobs`); threads, reports,
+/// feedback and access records arrive with the rest of the storage issue.
 package enum StorageDefinition: ServiceDefinition {
     package typealias Settings = StorageSettings
     package static let name = "storage"
@@ -18,14 +18,17 @@ package enum StorageDefinition: ServiceDefinition {
     package static func makeParts(context: ServiceContext<StorageSettings>) throws -> ServiceParts {
         let settings = context.configuration.current.service
         let cache: any CacheStore
+        let jobs: any JobStore
         switch settings.backend {
         case .sqlite:
             let database = try SQLiteDatabase(path: settings.path)
             context.logger.notice("storage: SQLite database \(settings.path)")
             cache = SQLiteCacheStore(database: database)
+            jobs = SQLiteJobStore(database: database)
         case .memory:
             context.logger.notice("storage: in memory; nothing survives a restart")
             cache = InMemoryCacheStore()
+            jobs = InMemoryJobStore()
         }
         let statistics = CacheStatistics(registry: context.metrics.registry)
         let now: @Sendable () -> Int64 = { UnixTime.nowMilliseconds }
@@ -34,6 +37,13 @@ package enum StorageDefinition: ServiceDefinition {
         let sweeper = CacheSweeper(
             store: cache, statistics: statistics, interval: { context.configuration.current.service.cacheCleanupInterval },
             now: now, logger: context.logger)
-        return ServiceParts(register: { service.register(in: &$0) }, background: [sweeper])
+        let jobsService = JobsService(
+            store: jobs, registry: context.metrics.registry, policy: { context.configuration.current.service.retry }, now: now)
+        return ServiceParts(
+            register: { router in
+                service.register(in: &router)
+                jobsService.register(in: &router)
+            },
+            background: [sweeper, JobDepthMonitor(service: jobsService, logger: context.logger)])
     }
 }

@@ -17,6 +17,9 @@ package struct StorageSettings: ServiceSettings {
     /// Largest cached value, in bytes.
     package var cacheMaxValueBytes = 3 << 20
 
+    /// Attempts before a job becomes a dead letter, and the backoff between them.
+    package var retry = JobRetryPolicy()
+
     package static let defaults = StorageSettings()
 
     package static let keys: [ConfigKey<StorageSettings>] = [
@@ -26,5 +29,14 @@ package struct StorageSettings: ServiceSettings {
         },
         .duration("cache.cleanup_interval", \.cacheCleanupInterval, in: .milliseconds(100)...Duration.seconds(86_400), help: "How often expired cache entries are deleted.", reloadable: true),
         .integer("cache.max_value_bytes", \.cacheMaxValueBytes, in: 1...(3_900_000), help: "Largest cached value in bytes (below the RPC message limit)."),
+        .integer("jobs.max_attempts", \.retryMaxAttempts, in: 1...100, help: "Attempts before a failing job becomes a dead letter (for jobs enqueued from then on).", reloadable: true),
+        .duration("jobs.retry_backoff", \.retry.backoff, in: .milliseconds(10)...Duration.seconds(3600), help: "Wait after the first failure; doubles with each further one.", reloadable: true),
+        .duration("jobs.retry_backoff_max", \.retry.maxBackoff, in: .milliseconds(10)...Duration.seconds(86_400), help: "Longest wait between attempts.", reloadable: true),
     ]
+
+    /// `retry.maxAttempts` as an `Int` for the integer setting.
+    package var retryMaxAttempts: Int {
+        get { Int(retry.maxAttempts) }
+        set { retry.maxAttempts = Int32(newValue) }
+    }
 }

@@ -38,6 +38,31 @@ package struct SQLiteDatabase: Sendable {
                 CREATE INDEX cache_entries_by_source ON cache_entries(source, expires_at_ms);
                 """)
         }
+        migrator.registerMigration("v2: jobs") { db in
+            try db.execute(sql: """
+                CREATE TABLE jobs (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    state INTEGER NOT NULL,
+                    inn TEXT NOT NULL,
+                    idempotency_key TEXT,
+                    due_at_ms INTEGER,
+                    created_at_ms INTEGER NOT NULL,
+                    record BLOB NOT NULL,
+                    errors TEXT NOT NULL,
+                    cancel_requested INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                CREATE UNIQUE INDEX jobs_by_idempotency_key ON jobs(idempotency_key) WHERE idempotency_key IS NOT NULL;
+                CREATE INDEX jobs_by_due ON jobs(due_at_ms, id) WHERE due_at_ms IS NOT NULL;
+                CREATE INDEX jobs_by_state ON jobs(state, id);
+                CREATE INDEX jobs_by_inn ON jobs(inn, id);
+                CREATE TABLE job_events (
+                    job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+                    sequence INTEGER NOT NULL,
+                    event BLOB NOT NULL,
+                    PRIMARY KEY (job_id, sequence)
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

@@ -1,0 +1,171 @@
+package import Contracts
+internal import Foundation
+internal import GRDB
+
+/// The job queue in the storage service's SQLite file. A job is one row: the `Job` message as protobuf plus
+/// the columns the queue searches by (state, INN, idempotency key, when it is next due).
+package struct SQLiteJobStore: JobStore {
+    private let database: SQLiteDatabase
+
+    package init(database: SQLiteDatabase) { self.database = database }
+
+    package func enqueue(_ job: QueuedJob) async throws -> (job: QueuedJob, created: Bool) {
+        try await database.pool.write { db in
+            let key = job.job.idempotencyKey
+            if !key.isEmpty, let existing = try Self.fetchOne(db, "SELECT * FROM jobs WHERE idempotency_key = ?", [key]) {
+                return (existing, false)
+            }
+            try Self.insert(job, db)
+            return (job, true)
+        }
+    }
+
+    package func get(_ id: String) async throws -> QueuedJob? {
+        try await database.pool.read { db in try Self.fetchOne(db, "SELECT * FROM jobs WHERE id = ?", [id]) }
+    }
+
+    package func update(_ id: String, _ change: @Sendable (inout QueuedJob) throws -> Void) async throws -> QueuedJob? {
+        try await database.pool.write { db in
+            guard var job = try Self.fetchOne(db, "SELECT * FROM jobs WHERE id = ?", [id]) else { return nil }
+            try change(&job)
+            try Self.save(job, db)
+            return job
+        }
+    }
+
+    package func takeDue(now: Int64, limit: Int, _ take: @Sendable (inout QueuedJob) -> Bool) async throws -> [QueuedJob] {
+        try await database.pool.write { db in
+            var taken: [QueuedJob] = []
+            while taken.count < limit {
+                // Jobs that are passed but not taken (dead-lettered) stop being due, so each batch is new.
+                let due = try Self.fetchAll(
+                    db, "SELECT * FROM jobs WHERE due_at_ms IS NOT NULL AND due_at_ms <= ? ORDER BY due_at_ms, id LIMIT ?",
+                    [now, limit - taken.count])
+                if due.isEmpty { break }
+                for var job in due {
+                    if take(&job) { taken.append(job) }
+                    try Self.save(job, db)
+                }
+            }
+            return taken
+        }
+    }
+
+    package func list(states: [CommonV1.JobState], inn: String?, after: String?, limit: Int) async throws -> [QueuedJob] {
+        try await database.pool.read { db in
+            var conditions: [String] = []
+            var arguments: StatementArguments = []
+            if !states.isEmpty {
+                conditions.append("state IN (\(states.map { _ in "?" }.joined(separator: ",")))")
+                for state in states { arguments += [state.protoNumber] }
+            }
+            if let inn {
+                conditions.append("inn = ?")
+                arguments += [inn]
+            }
+            if let after {
+                conditions.append("id > ?")
+                arguments += [after]
+            }
+            let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            arguments += [limit]
+            return try Self.fetchAll(db, "SELECT * FROM jobs \(filter) ORDER BY id LIMIT ?", arguments)
+        }
+    }
+
+    package func appendProgress(_ event: CommonV1.ProgressEvent, now: Int64) async throws -> CommonV1.ProgressEvent? {
+        try await database.pool.write { db in
+            guard var job = try Self.fetchOne(db, "SELECT * FROM jobs WHERE id = ?", [event.jobId]) else { return nil }
+            let last = try Int64.fetchOne(db, sql: "SELECT max(sequence) FROM job_events WHERE job_id = ?", arguments: [event.jobId]) ?? 0
+            var stored = event
+            stored.sequence = last + 1
+            stored.atMs = now
+            try db.execute(
+                sql: "INSERT INTO job_events (job_id, sequence, event) VALUES (?, ?, ?)",
+                arguments: [event.jobId, stored.sequence, Data(try stored.serializedBytes())])
+            job.record(stored, now: now)
+            try Self.save(job, db)
+            return stored
+        }
+    }
+
+    package func progress(jobID: String, after: Int64) async throws -> [CommonV1.ProgressEvent] {
+        try await database.pool.read { db in
+            try Data.fetchAll(
+                db, sql: "SELECT event FROM job_events WHERE job_id = ? AND sequence > ? ORDER BY sequence", arguments: [jobID, after]
+            ).map { try CommonV1.ProgressEvent(serializedBytes: $0) }
+        }
+    }
+
+    package func countByState() async throws -> [CommonV1.JobState: Int64] {
+        try await database.pool.read { db in
+            var counts: [CommonV1.JobState: Int64] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT state, count(*) AS n FROM jobs GROUP BY state") {
+                counts[CommonV1.JobState(protoNumber: row["state"])] = row["n"]
+            }
+            return counts
+        }
+    }
+
+    package func oldestWaitingCreatedAt() async throws -> Int64? {
+        try await database.pool.read { db in
+            let waiting = [CommonV1.JobState.queued, .retryWait, .scheduled].map(\.protoNumber)
+            return try Int64.fetchOne(
+                db, sql: "SELECT min(created_at_ms) FROM jobs WHERE state IN (?, ?, ?)", arguments: StatementArguments(waiting))
+        }
+    }
+
+    package func delete(ids: [String]) async throws -> Int {
+        try await database.pool.write { db in
+            var deleted = 0
+            for id in ids {
+                try db.execute(sql: "DELETE FROM jobs WHERE id = ?", arguments: [id])
+                deleted += db.changesCount
+            }
+            return deleted
+        }
+    }
+
+    // MARK: Rows
+
+    private static func insert(_ job: QueuedJob, _ db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO jobs (id, state, inn, idempotency_key, due_at_ms, created_at_ms, record, errors, cancel_requested)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: try columns(job))
+    }
+
+    private static func save(_ job: QueuedJob, _ db: Database) throws {
+        try db.execute(
+            sql: """
+                UPDATE jobs SET state = ?2, inn = ?3, idempotency_key = ?4, due_at_ms = ?5, created_at_ms = ?6, record = ?7,
+                errors = ?8, cancel_requested = ?9 WHERE id = ?1
+                """,
+            arguments: try columns(job))
+    }
+
+    private static func columns(_ job: QueuedJob) throws -> StatementArguments {
+        let errors = String(decoding: try JSONEncoder().encode(job.errors), as: UTF8.self)
+        let key = job.job.idempotencyKey
+        return [
+            job.id, job.state.protoNumber, job.job.request?.inn ?? "", key.isEmpty ? nil : key, job.dueAtMs,
+            job.job.createdAtMs, Data(try job.job.serializedBytes()), errors, job.cancelRequested,
+        ]
+    }
+
+    private static func fetchOne(_ db: Database, _ sql: String, _ arguments: StatementArguments) throws -> QueuedJob? {
+        try Row.fetchOne(db, sql: sql, arguments: arguments).map(job(from:))
+    }
+
+    private static func fetchAll(_ db: Database, _ sql: String, _ arguments: StatementArguments) throws -> [QueuedJob] {
+        try Row.fetchAll(db, sql: sql, arguments: arguments).map(job(from:))
+    }
+
+    private static func job(from row: Row) throws -> QueuedJob {
+        let errors = try JSONDecoder().decode([String].self, from: Data((row["errors"] as String).utf8))
+        return QueuedJob(
+            job: try CommonV1.Job(serializedBytes: row["record"] as Data), errors: errors, cancelRequested: row["cancel_requested"])
+    }
+}

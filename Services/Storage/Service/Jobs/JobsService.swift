@@ -1,0 +1,290 @@
+package import Contracts
+package import Prometheus
+internal import ServiceKit
+package import RPCCore
+internal import Synchronization
+
+/// `clientanalyze.storage.v1.Jobs`: the embedded queue. The job record is the source of truth; workers lease
+/// jobs for a visibility timeout and keep them with heartbeats; a lease that runs out makes the job visible
+/// again (an attempt used); failures retry with backoff until the delivery limit, then the job is a dead
+/// letter that an admin can replay or purge.
+package struct JobsService: Sendable {
+    private let store: any JobStore
+    private let policy: @Sendable () -> JobRetryPolicy
+    private let now: @Sendable () -> Int64
+    private let signal = ChangeSignal()
+    private let depthGauges: DepthGauges
+
+    package init(store: any JobStore, registry: PrometheusCollectorRegistry, policy: @escaping @Sendable () -> JobRetryPolicy, now: @escaping @Sendable () -> Int64) {
+        self.store = store
+        self.policy = policy
+        self.now = now
+        self.depthGauges = DepthGauges(registry: registry)
+    }
+
+    private typealias Method = StorageV1.Jobs.Method
+
+    package func register(in router: inout RPCRouter) {
+        router.registerUnary(Method.Enqueue.self) { request, _ in ServerResponse(try await enqueue(request)) }
+        router.registerUnary(Method.Lease.self) { request, _ in ServerResponse(try await lease(request)) }
+        router.registerUnary(Method.Heartbeat.self) { request, _ in ServerResponse(try await heartbeat(request)) }
+        router.registerUnary(Method.Complete.self) { request, _ in ServerResponse(try await complete(request)) }
+        router.registerUnary(Method.Fail.self) { request, _ in ServerResponse(try await fail(request)) }
+        router.registerUnary(Method.Release.self) { request, _ in ServerResponse(try await release(request)) }
+        router.registerUnary(Method.Cancel.self) { request, _ in ServerResponse(try await cancel(request)) }
+        router.registerUnary(Method.GetJob.self) { request, _ in ServerResponse(try await getJob(request)) }
+        router.registerUnary(Method.ListJobs.self) { request, _ in ServerResponse(try await listJobs(request)) }
+        router.registerUnary(Method.AppendProgress.self) { request, _ in ServerResponse(try await appendProgress(request)) }
+        router.registerServerStreaming(Method.WatchJob.self) { request, writer, _ in
+            try await watch(request) { try await writer.write($0) }
+            return [:]
+        }
+        router.registerUnary(Method.ListDeadLetters.self) { request, _ in ServerResponse(try await listDeadLetters(request)) }
+        router.registerUnary(Method.ReplayDeadLetters.self) { request, _ in ServerResponse(try await replayDeadLetters(request)) }
+        router.registerUnary(Method.PurgeDeadLetters.self) { request, _ in ServerResponse(try await purgeDeadLetters(request)) }
+        router.registerUnary(Method.QueueDepth.self) { _, _ in ServerResponse(try await depth()) }
+    }
+
+    package func complete(_ request: StorageV1.CompleteRequest) async throws -> StorageV1.CompleteResponse {
+        let job = try await change(request.jobId, field: "job_id") { [now] in
+            try $0.complete(worker: request.worker, reportID: request.reportId, now: now())
+        }
+        return .with { $0.job = job.job }
+    }
+
+    package func fail(_ request: StorageV1.FailRequest) async throws -> StorageV1.FailResponse {
+        let policy = policy()
+        let job = try await change(request.jobId, field: "job_id") { [now] in
+            try $0.fail(worker: request.worker, error: request.error, retriable: request.retriable, now: now(), policy: policy)
+        }
+        return .with { $0.job = job.job }
+    }
+
+    package func release(_ request: StorageV1.ReleaseRequest) async throws -> StorageV1.ReleaseResponse {
+        _ = try await change(request.jobId, field: "job_id") { [now] in try $0.release(worker: request.worker, now: now()) }
+        return StorageV1.ReleaseResponse()
+    }
+
+    package func cancel(_ request: StorageV1.CancelJobRequest) async throws -> StorageV1.CancelJobResponse {
+        let job = try await change(request.jobId, field: "job_id") { [now] in $0.cancel(reason: request.reason, now: now()) }
+        return .with { $0.job = job.job }
+    }
+
+    package func getJob(_ request: StorageV1.GetJobRequest) async throws -> StorageV1.GetJobResponse {
+        guard let job = try await store.get(try Self.required(request.jobId, "job_id")) else { throw Self.notFound(request.jobId) }
+        return .with { $0.job = job.job }
+    }
+
+    package func listJobs(_ request: StorageV1.ListJobsRequest) async throws -> StorageV1.ListJobsResponse {
+        let page = try PageRequest(request.page, cursorPrefix: "j1.")
+        let jobs = try await store.list(
+            states: request.states, inn: request.inn.isEmpty ? nil : request.inn, after: page.after, limit: page.size + 1)
+        return .with { response in
+            response.jobs = jobs.prefix(page.size).map(\.job)
+            response.page = .with { $0.nextCursor = Self.nextCursor(jobs, page) }
+        }
+    }
+
+    package func appendProgress(_ request: StorageV1.AppendProgressRequest) async throws -> StorageV1.AppendProgressResponse {
+        let jobID = try Self.required(request.event?.jobId ?? "", "event.job_id")
+        guard let stored = try await store.appendProgress(request.event ?? .init(), now: now()) else { throw Self.notFound(jobID) }
+        signal.notifyAll()
+        return .with { $0.sequence = stored.sequence }
+    }
+
+    package func listDeadLetters(_ request: StorageV1.ListDeadLettersRequest) async throws -> StorageV1.ListDeadLettersResponse {
+        let page = try PageRequest(request.page, cursorPrefix: "j1.")
+        let jobs = try await store.list(states: [.dead], inn: nil, after: page.after, limit: page.size + 1)
+        return .with { response in
+            response.deadLetters = jobs.prefix(page.size).map(\.deadLetter)
+            response.page = .with { $0.nextCursor = Self.nextCursor(jobs, page) }
+        }
+    }
+
+    package func replayDeadLetters(_ request: StorageV1.ReplayDeadLetterRequest) async throws -> StorageV1.ReplayDeadLetterResponse {
+        let ids = try await targets(request.jobIds, all: request.all)
+        var replayed: [CommonV1.Job] = []
+        for id in ids {
+            replayed.append(try await change(id, field: "job_ids") { [now] in try $0.replay(now: now()) }.job)
+        }
+        return .with { $0.jobs = replayed }
+    }
+
+    /// Only dead letters: any other id refuses the whole request before anything is deleted.
+    package func purgeDeadLetters(_ request: StorageV1.PurgeDeadLettersRequest) async throws -> StorageV1.PurgeDeadLettersResponse {
+        let ids = try await targets(request.jobIds, all: request.all)
+        for id in ids {
+            guard let job = try await store.get(id) else { throw Self.notFound(id) }
+            guard job.state == .dead else {
+                throw RPCError(.failedPrecondition, "job_ids: \(id) is \(job.state.protoName), not a dead letter")
+            }
+        }
+        let purged = try await store.delete(ids: ids)
+        return .with { $0.purged = Int64(purged) }
+    }
+
+    // MARK: Operations
+
+    package func enqueue(_ request: StorageV1.EnqueueRequest) async throws -> StorageV1.EnqueueResponse {
+        guard let analysis = request.request else { throw RPCError(.invalidArgument, "request: must be set") }
+        let inn = analysis.inn
+        guard (inn.count == 10 || inn.count == 12), inn.allSatisfy(\.isASCII), inn.allSatisfy(\.isNumber) else {
+            throw RPCError(.invalidArgument, "request.inn: must be 10 or 12 digits, got \"\(inn)\"")
+        }
+        guard request.idempotencyKey.utf8.count <= 256 else {
+            throw RPCError(.invalidArgument, "idempotency_key: at most 256 bytes, got \(request.idempotencyKey.utf8.count)")
+        }
+        let time = now()
+        let job = CommonV1.Job.with {
+            $0.id = JobID.make(now: time)
+            $0.request = analysis
+            $0.state = request.notBeforeMs > time ? .scheduled : .queued
+            $0.stage = .queued
+            $0.idempotencyKey = request.idempotencyKey
+            $0.maxAttempts = policy().maxAttempts
+            $0.notBeforeMs = max(request.notBeforeMs, time)
+            $0.createdAtMs = time
+            $0.updatedAtMs = time
+            $0.submittedBy = request.submittedBy
+            $0.labels = request.labels
+        }
+        let (stored, created) = try await store.enqueue(QueuedJob(job: job))
+        if created { signal.notifyAll() }
+        return .with {
+            $0.job = stored.job
+            $0.created = created
+        }
+    }
+
+    package func lease(_ request: StorageV1.LeaseRequest) async throws -> StorageV1.LeaseResponse {
+        let worker = try Self.required(request.worker, "worker")
+        let count = request.maxJobs == 0 ? 1 : Int(request.maxJobs)
+        guard (1...100).contains(count) else { throw RPCError(.invalidArgument, "max_jobs: must be from 1 to 100, got \(request.maxJobs)") }
+        let visibility = try Self.visibility(request.visibilityTimeoutMs)
+        guard (0...30_000).contains(request.waitMs) else { throw RPCError(.invalidArgument, "wait_ms: must be from 0 to 30000, got \(request.waitMs)") }
+        let deadline = ContinuousClock.now + .milliseconds(request.waitMs)
+        while true {
+            let time = now()
+            let jobs = try await store.takeDue(now: time, limit: count) { $0.lease(worker: worker, visibilityMs: visibility, now: time) }
+            if !jobs.isEmpty || ContinuousClock.now >= deadline {
+                return .with { $0.jobs = jobs.map(\.job) }
+            }
+            // Wake on a new job, or re-check soon for jobs whose backoff or lease ran out meanwhile.
+            await signal.wait(timeout: min(deadline - ContinuousClock.now, .milliseconds(250)))
+            try Task.checkCancellation()
+        }
+    }
+
+    package func heartbeat(_ request: StorageV1.HeartbeatRequest) async throws -> StorageV1.HeartbeatResponse {
+        let visibility = try Self.visibility(request.visibilityTimeoutMs)
+        let time = now()
+        let job = try await change(request.jobId, field: "job_id") { try $0.heartbeat(worker: request.worker, visibilityMs: visibility, now: time) }
+        if var progress = request.progress {
+            progress.jobId = job.id
+            _ = try await store.appendProgress(progress, now: time)
+            signal.notifyAll()
+        }
+        return .with {
+            $0.leaseExpiresAtMs = job.job.leaseExpiresAtMs
+            $0.cancelRequested = job.cancelRequested
+        }
+    }
+
+    /// The history after `after_sequence`, then new events, until the job is final and every event is sent.
+    package func watch(_ request: StorageV1.WatchJobRequest, send: (CommonV1.ProgressEvent) async throws -> Void) async throws {
+        let id = try Self.required(request.jobId, "job_id")
+        guard try await store.get(id) != nil else { throw Self.notFound(id) }
+        var after = request.afterSequence
+        while true {
+            let final = try await store.get(id)?.isFinal ?? true
+            for event in try await store.progress(jobID: id, after: after) {
+                try await send(event)
+                after = event.sequence
+            }
+            if final { return }
+            await signal.wait(timeout: .seconds(1))
+            try Task.checkCancellation()
+        }
+    }
+
+    package func depth() async throws -> StorageV1.QueueDepthResponse {
+        let counts = try await store.countByState()
+        let oldest = try await store.oldestWaitingCreatedAt()
+        depthGauges.update(counts)
+        return .with { response in
+            for state in DepthGauges.states { response.byState[DepthGauges.label(state)] = counts[state] ?? 0 }
+            response.oldestQueuedAgeMs = oldest.map { max(0, now() - $0) } ?? 0
+        }
+    }
+
+    // MARK: Helpers
+
+    private func change(_ id: String, field: String, _ body: @escaping @Sendable (inout QueuedJob) throws -> Void) async throws -> QueuedJob {
+        _ = try Self.required(id, field)
+        guard let job = try await store.update(id, body) else { throw Self.notFound(id) }
+        signal.notifyAll()  // a job may be due again, or final (watchers end)
+        return job
+    }
+
+    private func targets(_ ids: [String], all: Bool) async throws -> [String] {
+        guard all != !ids.isEmpty else { throw RPCError(.invalidArgument, "job_ids: give some ids or set all, not both or neither") }
+        if !all { return ids }
+        var found: [String] = []
+        var after: String?
+        repeat {
+            let batch = try await store.list(states: [.dead], inn: nil, after: after, limit: 1000)
+            found += batch.map(\.id)
+            after = batch.count == 1000 ? batch.last?.id : nil
+        } while after != nil
+        return found
+    }
+
+    private static func nextCursor(_ jobs: [QueuedJob], _ page: PageRequest) -> String {
+        jobs.count > page.size ? PageRequest.cursor(after: jobs[page.size - 1].id, prefix: "j1.") : ""
+    }
+
+    private static func required(_ value: String, _ field: String) throws -> String {
+        guard !value.isEmpty else { throw RPCError(.invalidArgument, "\(field): must not be empty") }
+        return value
+    }
+
+    private static func visibility(_ milliseconds: Int64) throws -> Int64 {
+        let value = milliseconds == 0 ? 60_000 : milliseconds
+        guard (1000...3_600_000).contains(value) else {
+            throw RPCError(.invalidArgument, "visibility_timeout_ms: must be from 1000 to 3600000 (0: 60000), got \(milliseconds)")
+        }
+        return value
+    }
+
+    private static func notFound(_ id: String) -> RPCError { RPCError(.notFound, "job \(id) not found") }
+}
+
+/// `storage_jobs{state}`: jobs per state, refreshed by `QueueDepth` and the depth monitor.
+struct DepthGauges: Sendable {
+    static let states: [CommonV1.JobState] = [.queued, .scheduled, .running, .retryWait, .succeeded, .failed, .cancelled, .dead]
+    private let registry: PrometheusCollectorRegistry
+
+    init(registry: PrometheusCollectorRegistry) { self.registry = registry }
+
+    func update(_ counts: [CommonV1.JobState: Int64]) {
+        for state in Self.states {
+            registry.makeGauge(descriptor: .named("storage_jobs", help: "Jobs in the embedded queue by state."), labels: [("state", Self.label(state))])
+                .set(to: Double(counts[state] ?? 0))
+        }
+    }
+
+    /// `queued`, `retry_wait`, … from `JOB_STATE_QUEUED`, …
+    static func label(_ state: CommonV1.JobState) -> String { String(state.protoName.dropFirst("JOB_STATE_".count)).lowercased() }
+}
+
+/// Job ids sort by creation time: `j` + 12 hex digits of milliseconds + 8 random hex digits.
+enum JobID {
+    static func make(now: Int64) -> String {
+        "j" + hex(UInt64(now), width: 12) + hex(UInt64(UInt32.random(in: .min ... .max)), width: 8)
+    }
+
+    private static func hex(_ value: UInt64, width: Int) -> String {
+        let text = String(value, radix: 16)
+        return String(repeating: "0", count: max(0, width - text.count)) + text
+    }
+}

@@ -1,0 +1,253 @@
+import Contracts
+import Foundation
+import Prometheus
+import RPCCore
+import Storage
+import Synchronization
+import Testing
+
+/// The embedded queue's behaviour through `JobsService`, on every backend, with a clock the test moves.
+@Suite("Job queue conformance")
+struct JobStoreConformanceTests {
+    enum Backend: String, CaseIterable, CustomTestStringConvertible {
+        case memory
+        case sqlite
+
+        var testDescription: String { rawValue }
+
+        func make() throws -> any JobStore {
+            switch self {
+            case .memory: InMemoryJobStore()
+            case .sqlite:
+                SQLiteJobStore(database: try SQLiteDatabase(
+                    path: FileManager.default.temporaryDirectory.appendingPathComponent("cla-jobs-\(UUID().uuidString)/s.sqlite").path))
+            }
+        }
+    }
+
+    /// Sequence numbers seen by a watch running in another task.
+    final class Sequences: Sendable {
+        private let value = Mutex<[Int64]>([])
+        func withLock<T>(_ body: (inout [Int64]) -> T) -> T { value.withLock { body(&$0) } }
+    }
+
+    final class TestClock: Sendable {
+        private let value = Mutex<Int64>(1_800_000_000_000)
+        var now: Int64 { value.withLock { $0 } }
+        func advance(by milliseconds: Int64) { value.withLock { $0 += milliseconds } }
+    }
+
+    struct Queue: Sendable {
+        let clock = TestClock()
+        let service: JobsService
+
+        init(_ backend: Backend, maxAttempts: Int32 = 3) throws {
+            var policy = JobRetryPolicy()
+            policy.maxAttempts = maxAttempts
+            policy.backoff = .seconds(2)
+            policy.maxBackoff = .seconds(5)
+            let clock = self.clock
+            let fixed = policy
+            service = JobsService(store: try backend.make(), registry: PrometheusCollectorRegistry(), policy: { fixed }, now: { clock.now })
+        }
+
+        func enqueue(_ inn: String = "7707083893", key: String = "") async throws -> StorageV1.EnqueueResponse {
+            try await service.enqueue(.with {
+                $0.request = .with { $0.inn = inn }
+                $0.idempotencyKey = key
+            })
+        }
+
+        func lease(_ worker: String = "w1", max: Int32 = 1, visibility: Int64 = 10_000) async throws -> [CommonV1.Job] {
+            try await service.lease(.with {
+                $0.worker = worker
+                $0.maxJobs = max
+                $0.visibilityTimeoutMs = visibility
+            }).jobs
+        }
+    }
+
+    @Test("enqueue with an idempotency key returns the same job the second time", arguments: Backend.allCases)
+    func idempotentEnqueue(backend: Backend) async throws {
+        let queue = try Queue(backend)
+        let first = try await queue.enqueue(key: "req-1")
+        let again = try await queue.enqueue(key: "req-1")
+        let other = try await queue.enqueue(key: "req-2")
+        #expect(first.created && !again.created && other.created)
+        #expect(first.job?.id == again.job?.id && first.job?.id != other.job?.id)
+        #expect(first.job?.state == .queued && first.job?.maxAttempts == 3)
+    }
+
+    @Test("lease, heartbeat, complete: a leased job is invisible to others until done", arguments: Backend.allCases)
+    func happyPath(backend: Backend) async throws {
+        let queue = try Queue(backend)
+        let id = try #require(try await queue.enqueue().job?.id)
+        let leased = try await queue.lease("w1")
+        #expect(leased.map(\.id) == [id] && leased.first?.state == .running && leased.first?.attempts == 1)
+        #expect(try await queue.lease("w2").isEmpty)
+
+        queue.clock.advance(by: 9_000)
+        let beat = try await queue.service.heartbeat(.with { $0.jobId = id; $0.worker = "w1"; $0.visibilityTimeoutMs = 10_000 })
+        #expect(beat.leaseExpiresAtMs == queue.clock.now + 10_000 && !beat.cancelRequested)
+        queue.clock.advance(by: 9_000)  // past the first lease, within the extended one
+        #expect(try await queue.lease("w2").isEmpty)
+
+        let stranger = await #expect(throws: RPCError.self) {
+            try await queue.service.heartbeat(.with { $0.jobId = id; $0.worker = "w2" })
+        }
+        #expect(stranger?.code == .failedPrecondition)
+        // Completing through the RPC layer, twice: idempotent.
+        var router = RPCRouter()
+        queue.service.register(in: &router)
+        let done = try await Self.complete(queue, id: id, worker: "w1", report: "r1")
+        #expect(done.state == .succeeded && done.reportId == "r1" && done.percent == 100)
+        #expect(try await Self.complete(queue, id: id, worker: "w1", report: "r1") == done)
+    }
+
+    @Test("an expired lease makes the job visible again; with no attempts left it is dead-lettered", arguments: Backend.allCases)
+    func leaseExpiry(backend: Backend) async throws {
+        let queue = try Queue(backend, maxAttempts: 2)
+        let id = try #require(try await queue.enqueue().job?.id)
+        _ = try await queue.lease("w1", visibility: 5_000)
+        queue.clock.advance(by: 5_000)
+        let redelivered = try await queue.lease("w2", visibility: 5_000)
+        #expect(redelivered.first?.id == id && redelivered.first?.attempts == 2 && redelivered.first?.leaseOwner == "w2")
+        queue.clock.advance(by: 5_000)
+        #expect(try await queue.lease("w3").isEmpty)
+        let dead = try await Self.deadLetters(queue)
+        #expect(dead.map(\.jobId) == [id])
+        #expect(dead.first?.errors.count == 2 && dead.first?.reason.contains("expired") == true)
+    }
+
+    @Test("failures retry with backoff up to the delivery limit, then dead letter, replay and purge", arguments: Backend.allCases)
+    func retriesAndDeadLetters(backend: Backend) async throws {
+        let queue = try Queue(backend, maxAttempts: 3)
+        let id = try #require(try await queue.enqueue().job?.id)
+        for attempt in 1...3 {
+            let leased = try await queue.lease()
+            #expect(leased.first?.id == id && leased.first?.attempts == Int32(attempt))
+            let failed = try await queue.service.fail(jobID: id, worker: "w1", error: "timeout \(attempt)", retriable: true)
+            if attempt < 3 {
+                #expect(failed.state == .retryWait)
+                let backoff: Int64 = attempt == 1 ? 2_000 : 4_000
+                #expect(failed.notBeforeMs == queue.clock.now + backoff)
+                #expect(try await queue.lease().isEmpty)  // not before the backoff
+                queue.clock.advance(by: backoff)
+            } else {
+                #expect(failed.state == .dead && failed.error.contains("timeout 3"))
+            }
+        }
+        let dead = try await Self.deadLetters(queue)
+        #expect(dead.first?.errors == ["timeout 1", "timeout 2", "timeout 3"])
+
+        let replayed = try await queue.service.replay([id])
+        #expect(replayed.first?.state == .queued && replayed.first?.attempts == 0)
+        #expect(try await queue.lease().first?.id == id)
+        _ = try await queue.service.fail(jobID: id, worker: "w1", error: "bad input", retriable: false)
+        #expect(try await queue.service.job(id).state == .failed)  // not retriable: failed at once, not dead
+
+        let second = try #require(try await queue.enqueue(key: "k2").job?.id)
+        for _ in 1...3 {
+            _ = try await queue.lease()
+            _ = try await queue.service.fail(jobID: second, worker: "w1", error: "x", retriable: true)
+            queue.clock.advance(by: 10_000)
+        }
+        #expect(try await queue.service.purge([id]) == nil)  // a failed job is not a dead letter: refused
+        #expect(try await queue.service.purge([second]) == 1)
+        #expect(try await Self.deadLetters(queue).isEmpty)
+    }
+
+    @Test("release gives a job back without using an attempt; cancel stops waiting and running jobs", arguments: Backend.allCases)
+    func releaseAndCancel(backend: Backend) async throws {
+        let queue = try Queue(backend)
+        let id = try #require(try await queue.enqueue().job?.id)
+        _ = try await queue.lease()
+        try await queue.service.release(jobID: id, worker: "w1")
+        let again = try await queue.lease("w2")
+        #expect(again.first?.attempts == 1)
+
+        let cancelled = try await queue.service.cancel(id)
+        #expect(cancelled.state == .running)  // running: asked to stop
+        let beat = try await queue.service.heartbeat(.with { $0.jobId = id; $0.worker = "w2" })
+        #expect(beat.cancelRequested)
+        _ = try await queue.service.fail(jobID: id, worker: "w2", error: "stopped on request", retriable: true)
+        #expect(try await queue.service.job(id).state == .cancelled)
+
+        let waiting = try #require(try await queue.enqueue(key: "w").job?.id)
+        #expect(try await queue.service.cancel(waiting).state == .cancelled)
+        #expect(try await queue.lease().isEmpty)
+    }
+
+    @Test("progress: events get sequence numbers, update the job, and a watch replays then follows to the end", arguments: Backend.allCases)
+    func progressAndWatch(backend: Backend) async throws {
+        let queue = try Queue(backend)
+        let id = try #require(try await queue.enqueue().job?.id)
+        _ = try await queue.lease()
+        for (stage, percent) in [(CommonV1.Stage.registries, Int32(20)), (.scoring, 60)] {
+            _ = try await queue.service.appendProgress(.with { $0.jobId = id; $0.stage = stage; $0.percent = percent })
+        }
+        #expect(try await queue.service.job(id).percent == 60)
+
+        let seen = Sequences()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await queue.service.watch(.with { $0.jobId = id; $0.afterSequence = 1 }) { event in
+                    seen.withLock { $0.append(event.sequence) }
+                }
+            }
+            // Wait until the history (sequence 2) is out, then add one more and finish the job.
+            while seen.withLock({ $0.isEmpty }) { try await Task.sleep(for: .milliseconds(5)) }
+            _ = try await queue.service.appendProgress(.with { $0.jobId = id; $0.stage = .storing; $0.percent = 90 })
+            _ = try await Self.complete(queue, id: id, worker: "w1", report: "r")
+            try await group.waitForAll()
+        }
+        #expect(seen.withLock { $0 } == [2, 3])
+    }
+
+    @Test("list filters by state and INN and pages by id; depth counts by state", arguments: Backend.allCases)
+    func listAndDepth(backend: Backend) async throws {
+        let queue = try Queue(backend)
+        for i in 0..<5 { _ = try await queue.enqueue(i % 2 == 0 ? "7707083893" : "500100732259") ; queue.clock.advance(by: 1) }
+        _ = try await queue.lease(max: 2)
+        let running = try await queue.service.list(states: [.running], inn: nil)
+        #expect(running.count == 2)
+        let byINN = try await queue.service.list(states: [], inn: "500100732259")
+        #expect(byINN.count == 2)
+        var ids: [String] = []
+        var cursor = ""
+        repeat {
+            let page = try await queue.service.listPage(size: 2, cursor: cursor)
+            ids += page.jobs.map(\.id)
+            cursor = page.page?.nextCursor ?? ""
+        } while !cursor.isEmpty
+        #expect(ids.count == 5 && ids == ids.sorted())
+        let depth = try await queue.service.depth()
+        #expect(depth.byState["queued"] == 3 && depth.byState["running"] == 2 && depth.byState["dead"] == 0)
+        #expect(depth.oldestQueuedAgeMs > 0)
+    }
+
+    @Test("bad input names the field", arguments: Backend.allCases)
+    func badInput(backend: Backend) async throws {
+        let queue = try Queue(backend)
+        for (body, message) in [
+            ({ _ = try await queue.enqueue("123") }, "request.inn: must be 10 or 12 digits"),
+            ({ _ = try await queue.lease("") }, "worker: must not be empty"),
+            ({ _ = try await queue.lease(max: 101) }, "max_jobs: must be from 1 to 100"),
+            ({ _ = try await queue.lease(visibility: 10) }, "visibility_timeout_ms: must be from 1000"),
+            ({ _ = try await queue.service.job("nope") }, "job nope not found"),
+        ] as [(() async throws -> Void, String)] {
+            let error = await #expect(throws: RPCError.self) { try await body() }
+            #expect(error?.message.hasPrefix(message) == true, "\(String(describing: error))")
+        }
+    }
+
+    // MARK: Calls through the router, as a client makes them
+
+    static func complete(_ queue: Queue, id: String, worker: String, report: String) async throws -> CommonV1.Job {
+        try await queue.service.complete(jobID: id, worker: worker, reportID: report)
+    }
+
+    static func deadLetters(_ queue: Queue) async throws -> [CommonV1.DeadLetter] {
+        try await queue.service.deadLetters()
+    }
+}
