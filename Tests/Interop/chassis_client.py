@@ -13,6 +13,11 @@ Commands print JSON on stdout (one document; `watch` prints one line per status 
   slow N SECONDS           N StreamingOutputCall calls at once, each answering after SECONDS
                            → {"codes": {"OK": N}} once all have ended
   watch                    health Watch: a line per status, then {"end": CODE}
+  call METHOD JSON         any unary method (/pkg.Service/Method) with a JSON request → the JSON response,
+                           or {"error": CODE, "message": …}
+  stream METHOD JSON       a server-streaming method → a line per response, then {"end": CODE}
+  ack-writes PREFIX N      N Cache.Set calls (keys PREFIX0…), a line with each key once acknowledged;
+                           stops at the first failure
 """
 
 from __future__ import annotations
@@ -101,6 +106,41 @@ def main(address: str, command: str, args: list[str]) -> None:
             out = {"end": "OK"}
         except grpc.RpcError as error:
             out = {"end": error.code().name}
+    elif command == "call":
+        method, body = args[0], args[1]
+        service, name = method.rsplit("/", 1)
+        descriptor = pool.FindServiceByName(service.lstrip("/")).methods_by_name[name]
+        request = json_format.Parse(body, GetMessageClass(descriptor.input_type)())
+        try:
+            response = unary(channel, pool, method, request)
+            out = json_format.MessageToDict(response, preserving_proto_field_name=True)
+        except grpc.RpcError as error:
+            out = {"error": error.code().name, "message": error.details()}
+    elif command == "stream":
+        method, body = args[0], args[1]
+        service, name = method.rsplit("/", 1)
+        descriptor = pool.FindServiceByName(service.lstrip("/")).methods_by_name[name]
+        request = json_format.Parse(body, GetMessageClass(descriptor.input_type)())
+        call = channel.unary_stream(method, request_serializer=lambda m: m.SerializeToString(),
+                                    response_deserializer=GetMessageClass(descriptor.output_type).FromString)
+        try:
+            for response in call(request, timeout=30):
+                print(json.dumps(json_format.MessageToDict(response, preserving_proto_field_name=True)), flush=True)
+            out = {"end": "OK"}
+        except grpc.RpcError as error:
+            out = {"end": error.code().name, "message": error.details()}
+    elif command == "ack-writes":
+        prefix, count = args[0], int(args[1])
+        request_class = message_class(pool, "clientanalyze.storage.v1.CacheSetRequest")
+        for i in range(count):
+            key = f"{prefix}{i}"
+            try:
+                unary(channel, pool, "/clientanalyze.storage.v1.Cache/Set",
+                      request_class(key=key, value=str(i).encode(), ttl_ms=3_600_000, source=1), timeout=5)
+            except grpc.RpcError as error:
+                out = {"error": error.code().name}
+                break
+            print(json.dumps({"acked": key}), flush=True)
     else:
         raise SystemExit(f"unknown command {command}")
     print(json.dumps(out), flush=True)
