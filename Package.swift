@@ -243,6 +243,15 @@ let package = Package(
             path: "Tests/Tools/ChassisTestServer",
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "storage-bench",
+            dependencies: [
+                "Contracts", "RPCCore", "RPCHTTP2",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Tests/Benchmarks/StorageBench",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "CMallocCounter",
             path: "Tests/Benchmarks/CMallocCounter"

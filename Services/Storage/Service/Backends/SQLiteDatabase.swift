@@ -21,6 +21,11 @@ package struct SQLiteDatabase: Sendable {
         try Self.migrator.migrate(pool)
     }
 
+    /// A read on the calling thread (see `SQLiteCacheStore.get` for when that is the right choice).
+    package func readNow<T>(_ body: (Database) throws -> T) throws -> T {
+        try pool.read(body)
+    }
+
     /// Every schema version, in order. A released migration is never edited: add a new one.
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()

@@ -1,0 +1,89 @@
+// storage-bench: drives a running storage service over RPC on loopback (HTTP/2, this project's client) and
+// prints operations per second: cache Set and Get, and jobs through enqueue → lease → complete.
+// `make bench` starts a release storage with a fresh SQLite file and runs this against it.
+import ArgumentParser
+import Contracts
+import RPCCore
+import RPCHTTP2
+import Synchronization
+
+@main
+struct StorageBench: AsyncParsableCommand {
+    @Option(help: "Port of the storage service on 127.0.0.1.") var port: Int
+    @Option(help: "Concurrent callers.") var concurrency = 32
+    @Option(help: "Operations per cache run.") var cacheOperations = 40_000
+    @Option(help: "Jobs through the queue.") var jobs = 4_000
+
+    func run() async throws {
+        let client = RPCClient(transport: HTTP2ClientTransport(host: "127.0.0.1", port: port))
+        let value = [UInt8](repeating: 0x5A, count: 512)
+        let keys = 2_000
+
+        let set = try await measure(cacheOperations) { i in
+            _ = try await client.unary(StorageV1.Cache.Method.Set.self, .with {
+                $0.key = "bench:\(i % keys)"
+                $0.value = value
+                $0.ttlMs = 3_600_000
+                $0.source = .dadata
+            })
+        }
+        report("cache Set (512 B, \(keys) keys)", cacheOperations, set, target: "≥ 20000/s")
+        let get = try await measure(cacheOperations) { i in
+            let reply = try await client.unary(StorageV1.Cache.Method.Get.self, .with { $0.key = "bench:\(i % keys)" })
+            guard reply.message.found else { throw RPCError(.internal, "bench:\(i % keys) missing") }
+        }
+        report("cache Get (hits)", cacheOperations, get, target: "≥ 20000/s")
+
+        let worker = "bench-worker"
+        let pipeline = try await measure(jobs) { i in
+            _ = try await client.unary(StorageV1.Jobs.Method.Enqueue.self, .with { $0.request = .with { $0.inn = "7707083893" } })
+            let leased = try await client.unary(StorageV1.Jobs.Method.Lease.self, .with {
+                $0.worker = worker
+                $0.visibilityTimeoutMs = 60_000
+            }).message.jobs
+            for job in leased {
+                _ = try await client.unary(StorageV1.Jobs.Method.Complete.self, .with {
+                    $0.jobId = job.id
+                    $0.worker = worker
+                    $0.reportId = "r\(i)"
+                })
+            }
+        }
+        report("jobs enqueue → lease → complete", jobs, pipeline, target: "≥ 2000/s")
+    }
+
+    /// Runs `operations` calls over `concurrency` tasks; returns the wall time.
+    func measure(_ operations: Int, _ body: @escaping @Sendable (Int) async throws -> Void) async throws -> Duration {
+        let next = Ticket()
+        let start = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<concurrency {
+                group.addTask {
+                    while true {
+                        let i = next.take()
+                        if i >= operations { return }
+                        try await body(i)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        return ContinuousClock.now - start
+    }
+
+    func report(_ name: String, _ operations: Int, _ time: Duration, target: String) {
+        let seconds = Double(time.components.seconds) + Double(time.components.attoseconds) / 1e18
+        let rate = Int(Double(operations) / seconds)
+        print("\(name + String(repeating: " ", count: max(0, 36 - name.count))) \(String(rate).leftPad(8))/s   (\(operations) in \(String(Double(Int(seconds * 100)) / 100)) s; target \(target))")
+    }
+}
+
+extension String {
+    func leftPad(_ width: Int) -> String { String(repeating: " ", count: max(0, width - count)) + self }
+}
+
+/// Hands out 0, 1, 2, … to concurrent callers.
+final class Ticket: Sendable {
+    private let counter = Atomic<Int>(0)
+    func take() -> Int { counter.add(1, ordering: .relaxed).oldValue }
+}

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Storage over RPC on loopback: a release storage on a fresh SQLite file, driven by storage-bench (this
+# project's client) and by h2load (cache Get with a pre-encoded request). Writes bench-results/storage.txt.
+set -euo pipefail
+bin=$1
+work=$(mktemp -d)
+trap 'kill $pid 2>/dev/null || true; rm -rf "$work"' EXIT
+"$bin/storage" --rpc-port 0 --admin-port 0 --set log.format=json --set storage.path="$work/storage.sqlite" 2> "$work/log" &
+pid=$!
+for _ in $(seq 100); do
+    port=$(grep -o '"rpc.port":"[0-9]*"' "$work/log" | grep -o '[0-9]*' || true)
+    [ -n "$port" ] && break
+    sleep 0.05
+done
+{
+    echo "storage over RPC on loopback (release, SQLite WAL, synchronous=FULL)"
+    "$bin/storage-bench" --port "$port"
+    python3 -c "import sys; m=b'\x0a\x0abench:1234'; sys.stdout.buffer.write(b'\x00'+len(m).to_bytes(4,'big')+m)" > "$work/get.bin"
+    h2load -n 60000 -c 4 -m 32 -d "$work/get.bin" -H 'content-type: application/grpc' -H 'te: trailers' \
+        "http://127.0.0.1:$port/clientanalyze.storage.v1.Cache/Get" | awk '/finished in/ {print "cache Get with h2load -c 4 -m 32       " $4 " " $5}'
+    echo "database size: $(du -ch "$work"/storage.sqlite* | tail -1 | cut -f1)"
+} | tee bench-results/storage.txt
