@@ -188,6 +188,7 @@ let package = Package(
             name: "StorageTests",
             dependencies: [
                 "Storage", "Contracts", "RPCCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],

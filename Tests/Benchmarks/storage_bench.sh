@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Storage over RPC on loopback: a release storage on a fresh SQLite file, driven by storage-bench (this
-# project's client) and by h2load (cache Get with a pre-encoded request). Writes bench-results/storage.txt.
+# project's client) and by h2load (cache Set and Get with pre-encoded requests). Writes bench-results/storage.txt.
 set -euo pipefail
 bin=$1
 work=$(mktemp -d)
@@ -15,8 +15,15 @@ done
 {
     echo "storage over RPC on loopback (release, SQLite WAL, synchronous=FULL)"
     "$bin/storage-bench" --port "$port"
+    # Pre-encoded requests: Get {key: "bench:1234"}; Set {key, 512-byte value, ttl_ms: 3600000, source: DADATA}.
     python3 -c "import sys; m=b'\x0a\x0abench:1234'; sys.stdout.buffer.write(b'\x00'+len(m).to_bytes(4,'big')+m)" > "$work/get.bin"
+    python3 -c "import sys; m=b'\x0a\x0abench:1234\x12\x80\x04'+b'Z'*512+b'\x18\x80\xdd\xdb\x01\x20\x01'; sys.stdout.buffer.write(b'\x00'+len(m).to_bytes(4,'big')+m)" > "$work/set.bin"
+    h2load -n 60000 -c 4 -m 32 -d "$work/set.bin" -H 'content-type: application/grpc' -H 'te: trailers' \
+        "http://127.0.0.1:$port/clientanalyze.storage.v1.Cache/Set" | awk '/finished in/ {print "cache Set with h2load -c 4 -m 32       " $4 " " $5} /succeeded/ {print "  " $0}' 
     h2load -n 60000 -c 4 -m 32 -d "$work/get.bin" -H 'content-type: application/grpc' -H 'te: trailers' \
-        "http://127.0.0.1:$port/clientanalyze.storage.v1.Cache/Get" | awk '/finished in/ {print "cache Get with h2load -c 4 -m 32       " $4 " " $5}'
+        "http://127.0.0.1:$port/clientanalyze.storage.v1.Cache/Get" | awk '/finished in/ {print "cache Get with h2load -c 4 -m 32       " $4 " " $5} /succeeded/ {print "  " $0}'
+    admin=$(grep -o '"admin.port":"[0-9]*"' "$work/log" | grep -o '[0-9]*')
+    # h2load counts HTTP 200s; a gRPC error is a 200 too, so count the statuses the server recorded.
+    echo "non-OK gRPC statuses: $(curl -s "http://127.0.0.1:$admin/metrics" | awk '/^grpc_server_handled_total/ && !/grpc_code="OK"/ {n += $NF} END {print n + 0}')"
     echo "database size: $(du -ch "$work"/storage.sqlite* | tail -1 | cut -f1)"
 } | tee bench-results/storage.txt

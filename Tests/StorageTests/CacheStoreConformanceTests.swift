@@ -1,5 +1,6 @@
 import Contracts
 import Foundation
+import GRDB
 import Storage
 import Testing
 
@@ -128,5 +129,35 @@ struct CacheStoreConformanceTests {
         }
         let reopened = SQLiteCacheStore(database: try SQLiteDatabase(path: path))
         #expect(try await reopened.get("dadata:kept", now: Self.now)?.value == Array("persisted".utf8))
+    }
+
+    @Test("SQLite group commit: 200 concurrent writes all land, and a failing one fails alone")
+    func groupCommit() async throws {
+        struct Refused: Error {}
+        let database = try SQLiteDatabase(path: Backend.temporaryPath())
+        let store = SQLiteCacheStore(database: database)
+        let outcomes = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for i in 0..<200 {
+                group.addTask {
+                    if i == 100 {
+                        do {
+                            try await database.batchedWrite { db in
+                                try db.execute(sql: "INSERT INTO cache_entries (key, value, source, size, created_at_ms, expires_at_ms) VALUES ('doomed', x'00', 1, 1, 0, 9e15)")
+                                throw Refused()
+                            }
+                            return false
+                        } catch is Refused {
+                            return true
+                        }
+                    }
+                    try await store.set(Self.entry("dadata:\(i)"))
+                    return true
+                }
+            }
+            return try await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(outcomes.allSatisfy { $0 })
+        #expect(try await store.count(prefix: "dadata:", now: Self.now) == 199)
+        #expect(try await store.get("doomed", now: 0) == nil)  // its savepoint was rolled back
     }
 }

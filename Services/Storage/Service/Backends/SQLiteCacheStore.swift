@@ -23,13 +23,14 @@ package struct SQLiteCacheStore: CacheStore {
     }
 
     package func set(_ entry: CacheEntry) async throws {
-        try await database.pool.write { db in
-            try db.execute(
-                sql: """
-                    INSERT OR REPLACE INTO cache_entries (key, value, source, size, created_at_ms, expires_at_ms)
-                    VALUES (?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [entry.key, Data(entry.value), entry.source.protoNumber, entry.value.count, entry.createdAtMs, entry.expiresAtMs])
+        try await database.batchedWrite { db in
+            let statement = try db.cachedStatement(sql: """
+                INSERT OR REPLACE INTO cache_entries (key, value, source, size, created_at_ms, expires_at_ms)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """)
+            try statement.execute(arguments: [
+                entry.key, Data(entry.value), entry.source.protoNumber, entry.value.count, entry.createdAtMs, entry.expiresAtMs,
+            ])
         }
     }
 

@@ -6,6 +6,7 @@ package import GRDB
 /// versioned migrations when it opens.
 package struct SQLiteDatabase: Sendable {
     package let pool: DatabasePool
+    private let batcher: WriteBatcher
 
     /// Opens (creating if needed) the database at `path`, creating its directory too.
     package init(path: String) throws {
@@ -19,6 +20,13 @@ package struct SQLiteDatabase: Sendable {
         configuration.busyMode = .timeout(10)
         pool = try DatabasePool(path: path, configuration: configuration)
         try Self.migrator.migrate(pool)
+        batcher = WriteBatcher(pool: pool)
+    }
+
+    /// A write committed together with the writes that arrive while the previous commit is on its way to
+    /// disk (group commit); returns once it is durable.
+    package func batchedWrite(_ work: @escaping @Sendable (Database) throws -> Void) async throws {
+        try await batcher.write(work)
     }
 
     /// A read on the calling thread (see `SQLiteCacheStore.get` for when that is the right choice).
