@@ -2,8 +2,8 @@ package import ServiceKit
 internal import Logging
 
 /// `storage`: all state — threads, report versions and documents, feedback, cache, the embedded job queue.
-/// Today it serves the cache (`storage.v1.Cache`) and the job queue (`storage.v1.Jobs`); threads, reports,
-/// feedback and access records arrive with the rest of the storage issue.
+/// Today it serves the cache (`storage.v1.Cache`), the job queue (`storage.v1.Jobs`), threads and the core of
+/// reports; documents, feedback and access records arrive with the rest of the storage issue.
 package enum StorageDefinition: ServiceDefinition {
     package typealias Settings = StorageSettings
     package static let name = "storage"
@@ -19,16 +19,19 @@ package enum StorageDefinition: ServiceDefinition {
         let settings = context.configuration.current.service
         let cache: any CacheStore
         let jobs: any JobStore
+        let records: SQLiteRecordStore
         switch settings.backend {
         case .sqlite:
             let database = try SQLiteDatabase(path: settings.path)
             context.logger.notice("storage: SQLite database \(settings.path)")
             cache = SQLiteCacheStore(database: database)
             jobs = SQLiteJobStore(database: database)
+            records = SQLiteRecordStore(database: database)
         case .memory:
             context.logger.notice("storage: in memory; nothing survives a restart")
             cache = InMemoryCacheStore()
             jobs = InMemoryJobStore()
+            records = SQLiteRecordStore(database: try SQLiteDatabase.inMemory())
         }
         let statistics = CacheStatistics(registry: context.metrics.registry)
         let now: @Sendable () -> Int64 = { UnixTime.nowMilliseconds }
@@ -43,6 +46,8 @@ package enum StorageDefinition: ServiceDefinition {
             register: { router in
                 service.register(in: &router)
                 jobsService.register(in: &router)
+                ThreadsService(store: records, now: now).register(in: &router)
+                ReportsService(store: records, now: now).register(in: &router)
             },
             background: [sweeper, JobDepthMonitor(service: jobsService, logger: context.logger)])
     }

@@ -5,22 +5,36 @@ package import GRDB
 /// (an acknowledged write survives power loss), foreign keys on, and the schema brought up to date by
 /// versioned migrations when it opens.
 package struct SQLiteDatabase: Sendable {
-    package let pool: DatabasePool
+    /// A pool (one writer, concurrent readers) on a file; a single connection in memory.
+    package let pool: any DatabaseWriter
     private let batcher: WriteBatcher
 
     /// Opens (creating if needed) the database at `path`, creating its directory too.
     package init(path: String) throws {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        try self.init(writer: DatabasePool(path: path, configuration: Self.configuration))
+    }
+
+    /// A private database in memory: the same schema and SQL, nothing on disk (`storage.backend: memory`).
+    package static func inMemory() throws -> SQLiteDatabase {
+        try SQLiteDatabase(writer: DatabaseQueue(configuration: configuration))
+    }
+
+    private init(writer: any DatabaseWriter) throws {
+        pool = writer
+        try Self.migrator.migrate(writer)
+        batcher = WriteBatcher(pool: writer)
+    }
+
+    private static var configuration: Configuration {
         var configuration = Configuration()
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
             try db.execute(sql: "PRAGMA foreign_keys = ON")
         }
         configuration.busyMode = .timeout(10)
-        pool = try DatabasePool(path: path, configuration: configuration)
-        try Self.migrator.migrate(pool)
-        batcher = WriteBatcher(pool: pool)
+        return configuration
     }
 
     /// A write committed together with the writes that arrive while the previous commit is on its way to
@@ -74,6 +88,51 @@ package struct SQLiteDatabase: Sendable {
                     event BLOB NOT NULL,
                     PRIMARY KEY (job_id, sequence)
                 ) WITHOUT ROWID;
+                """)
+        }
+        migrator.registerMigration("v3: threads and reports") { db in
+            try db.execute(sql: """
+                CREATE TABLE threads (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    inn TEXT NOT NULL UNIQUE,
+                    company_name TEXT NOT NULL,
+                    company_name_folded TEXT NOT NULL,
+                    notes TEXT NOT NULL,
+                    created_at_ms INTEGER NOT NULL,
+                    updated_at_ms INTEGER NOT NULL,
+                    report_count INTEGER NOT NULL DEFAULT 0,
+                    last_version INTEGER NOT NULL DEFAULT 0,
+                    latest_report_id TEXT,
+                    latest_score REAL,
+                    latest_level INTEGER
+                ) WITHOUT ROWID;
+                CREATE INDEX threads_by_created ON threads(created_at_ms);
+                CREATE INDEX threads_by_level ON threads(latest_level, id);
+                CREATE TABLE reports (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    thread_id TEXT NOT NULL REFERENCES threads(id) ON DELETE CASCADE,
+                    version INTEGER NOT NULL,
+                    parent_report_id TEXT NOT NULL,
+                    job_id TEXT,
+                    inn TEXT NOT NULL,
+                    company_name TEXT NOT NULL,
+                    company_name_folded TEXT NOT NULL,
+                    score REAL NOT NULL,
+                    level INTEGER NOT NULL,
+                    confidence REAL NOT NULL,
+                    marker_count INTEGER NOT NULL,
+                    has_pdf INTEGER NOT NULL,
+                    created_at_ms INTEGER NOT NULL,
+                    record BLOB NOT NULL,
+                    UNIQUE (thread_id, version)
+                ) WITHOUT ROWID;
+                CREATE UNIQUE INDEX reports_by_job ON reports(job_id) WHERE job_id IS NOT NULL;
+                CREATE INDEX reports_by_created ON reports(created_at_ms);
+                CREATE INDEX reports_by_inn ON reports(inn, id);
+                CREATE VIRTUAL TABLE threads_search USING fts5(
+                    thread_id UNINDEXED, inn, company_name, summary, notes,
+                    tokenize = 'unicode61 remove_diacritics 2'
+                );
                 """)
         }
         return migrator

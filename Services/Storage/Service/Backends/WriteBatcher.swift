@@ -13,12 +13,12 @@ final class WriteBatcher: Sendable {
         var continuation: CheckedContinuation<Void, any Error>
     }
 
-    private let pool: DatabasePool
+    private let pool: any DatabaseWriter
     private let state = Mutex<(pending: [Pending], draining: Bool)>(([], false))
     /// Commits block on the disk, so they run here rather than on an event loop or the concurrency pool.
     private let queue = DispatchQueue(label: "storage.sqlite.writer")
 
-    init(pool: DatabasePool) { self.pool = pool }
+    init(pool: any DatabaseWriter) { self.pool = pool }
 
     func write(_ work: @escaping Work) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in

@@ -1,0 +1,104 @@
+package import Contracts
+package import RPCCore
+
+/// `clientanalyze.storage.v1.Threads`: one thread per subject company (INN), holding its report versions.
+package struct ThreadsService: Sendable {
+    private let store: SQLiteRecordStore
+    private let now: @Sendable () -> Int64
+
+    package init(store: SQLiteRecordStore, now: @escaping @Sendable () -> Int64) {
+        self.store = store
+        self.now = now
+    }
+
+    private typealias Method = StorageV1.Threads.Method
+
+    package func register(in router: inout RPCRouter) {
+        router.registerUnary(Method.CreateThread.self) { request, _ in ServerResponse(try await createThread(request)) }
+        router.registerUnary(Method.GetThread.self) { request, _ in ServerResponse(try await getThread(request)) }
+        router.registerUnary(Method.ListThreads.self) { request, _ in ServerResponse(try await listThreads(request)) }
+        router.registerUnary(Method.SearchThreads.self) { request, _ in ServerResponse(try await searchThreads(request)) }
+        router.registerUnary(Method.CountThreads.self) { request, _ in
+            let count = try await store.countThreads(try RecordFilter(request.filter))
+            return ServerResponse(.with { $0.count = count })
+        }
+        router.registerUnary(Method.DeleteThread.self) { request, _ in
+            guard let reports = try await store.deleteThread(id: try Validate.nonEmpty(request.id, "id")) else {
+                throw RPCError(.notFound, "thread \(request.id) not found")
+            }
+            return ServerResponse(.with { $0.reportsDeleted = reports })
+        }
+    }
+
+    package func createThread(_ request: StorageV1.CreateThreadRequest) async throws -> StorageV1.CreateThreadResponse {
+        let inn = try Validate.inn(request.inn, "inn")
+        let name = try Validate.text(request.companyName, "company_name", max: 1000)
+        let notes = try Validate.text(request.notes, "notes", max: 10_000)
+        let (thread, created) = try await store.createThread(inn: inn, companyName: name, notes: notes, now: now())
+        return .with {
+            $0.thread = thread
+            $0.created = created
+        }
+    }
+
+    package func getThread(_ request: StorageV1.GetThreadRequest) async throws -> StorageV1.GetThreadResponse {
+        let found: (CommonV1.Thread, [CommonV1.ReportSummary])?
+        switch request.key {
+        case .id(let id)?: found = try await store.thread(id: try Validate.nonEmpty(id, "id"), inn: nil)
+        case .inn(let inn)?: found = try await store.thread(id: nil, inn: try Validate.inn(inn, "inn"))
+        case nil: throw RPCError(.invalidArgument, "key: set id or inn")
+        }
+        guard let (thread, reports) = found else { throw RPCError(.notFound, "thread not found") }
+        return .with {
+            $0.thread = thread
+            $0.reports = reports
+        }
+    }
+
+    package func listThreads(_ request: StorageV1.ListThreadsRequest) async throws -> StorageV1.ListThreadsResponse {
+        let page = try PageRequest(request.page, cursorPrefix: "t1.")
+        let filter = try RecordFilter(request.filter)
+        let threads = try await store.listThreads(filter, before: page.after, limit: page.size + 1)
+        let total = try await store.countThreads(filter)
+        return .with { response in
+            response.threads = Array(threads.prefix(page.size))
+            response.page = .with {
+                $0.nextCursor = threads.count > page.size ? PageRequest.cursor(after: threads[page.size - 1].id, prefix: "t1.") : ""
+                $0.total = total
+            }
+        }
+    }
+
+    package func searchThreads(_ request: StorageV1.SearchThreadsRequest) async throws -> StorageV1.SearchThreadsResponse {
+        let page = try PageRequest(request.page, cursorPrefix: "t1.")
+        let threads = try await store.searchThreads(request.query, before: page.after, limit: page.size + 1)
+        return .with { response in
+            response.threads = Array(threads.prefix(page.size))
+            response.page = .with {
+                $0.nextCursor = threads.count > page.size ? PageRequest.cursor(after: threads[page.size - 1].id, prefix: "t1.") : ""
+            }
+        }
+    }
+}
+
+/// Checks shared by the record services; each error names the field.
+enum Validate {
+    static func nonEmpty(_ value: String, _ field: String) throws -> String {
+        guard !value.isEmpty else { throw RPCError(.invalidArgument, "\(field): must not be empty") }
+        return value
+    }
+
+    /// 10 digits (an organisation) or 12 (an individual entrepreneur). The checksum is the gateway's to
+    /// check; storage keeps what it is given as long as it has the shape of an INN.
+    static func inn(_ value: String, _ field: String) throws -> String {
+        guard value.count == 10 || value.count == 12, value.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+            throw RPCError(.invalidArgument, "\(field): must be 10 or 12 digits, got \"\(value)\"")
+        }
+        return value
+    }
+
+    static func text(_ value: String, _ field: String, max: Int) throws -> String {
+        guard value.count <= max else { throw RPCError(.invalidArgument, "\(field): at most \(max) characters, got \(value.count)") }
+        return value
+    }
+}

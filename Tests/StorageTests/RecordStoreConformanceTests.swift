@@ -1,0 +1,175 @@
+import Contracts
+import Foundation
+import RPCCore
+import Storage
+import Synchronization
+import Testing
+
+/// Threads and reports through their services, on a SQLite file and on SQLite in memory.
+@Suite("Threads and reports")
+struct RecordStoreConformanceTests {
+    enum Backend: String, CaseIterable, CustomTestStringConvertible {
+        case sqliteFile
+        case sqliteMemory
+
+        var testDescription: String { rawValue }
+
+        func make() throws -> SQLiteRecordStore {
+            switch self {
+            case .sqliteFile:
+                SQLiteRecordStore(database: try SQLiteDatabase(
+                    path: FileManager.default.temporaryDirectory.appendingPathComponent("cla-records-\(UUID().uuidString)/s.sqlite").path))
+            case .sqliteMemory: SQLiteRecordStore(database: try SQLiteDatabase.inMemory())
+            }
+        }
+    }
+
+    final class Clock: Sendable {
+        private let value = Mutex<Int64>(1_800_000_000_000)
+        var now: Int64 { value.withLock { $0 } }
+        func tick(_ milliseconds: Int64 = 1) { value.withLock { $0 += milliseconds } }
+    }
+
+    struct Fixture {
+        let clock = Clock()
+        let threads: ThreadsService
+        let reports: ReportsService
+
+        init(_ backend: Backend) throws {
+            let store = try backend.make()
+            let clock = self.clock
+            threads = ThreadsService(store: store, now: { clock.now })
+            reports = ReportsService(store: store, now: { clock.now })
+        }
+
+        @discardableResult
+        func put(inn: String, name: String = "", score: Double = 10, level: CommonV1.RiskLevel = .low, summary: String = "", job: String = "") async throws -> CommonV1.Report {
+            clock.tick()
+            return try await reports.putReport(.with {
+                $0.report = .with {
+                    $0.inn = inn
+                    $0.company = .with { $0.shortName = name }
+                    $0.risk = .with { $0.score = score; $0.level = level; $0.markers = [.init(), .init()] }
+                    $0.narrative = .with { $0.summary = summary }
+                }
+                $0.jobId = job
+            }).report ?? .init()
+        }
+    }
+
+    @Test("create is idempotent per INN; reports are versions n+1 linked to their parent", arguments: Backend.allCases)
+    func versions(backend: Backend) async throws {
+        let f = try Fixture(backend)
+        let created = try await f.threads.createThread(.with { $0.inn = "7707083893"; $0.companyName = "Сбербанк" })
+        let again = try await f.threads.createThread(.with { $0.inn = "7707083893" })
+        #expect(created.created && !again.created && created.thread?.id == again.thread?.id)
+
+        let first = try await f.put(inn: "7707083893", name: "ПАО СБЕРБАНК", score: 12)
+        let second = try await f.put(inn: "7707083893", name: "ПАО СБЕРБАНК", score: 55, level: .high)
+        #expect(first.version == 1 && second.version == 2)
+        #expect(first.threadId == created.thread?.id && second.parentReportId == first.id)
+
+        let thread = try await f.threads.getThread(.with { $0.key = .inn("7707083893") })
+        #expect(thread.reports.map(\.version) == [1, 2])
+        #expect(thread.thread?.reportCount == 2 && thread.thread?.latest?.id == second.id && thread.thread?.companyName == "ПАО СБЕРБАНК")
+        #expect(thread.reports.last?.markerCount == 2 && thread.reports.last?.level == .high)
+    }
+
+    @Test("a job stores at most one report; a report for a new INN creates its thread", arguments: Backend.allCases)
+    func jobDeduplication(backend: Backend) async throws {
+        let f = try Fixture(backend)
+        let first = try await f.reports.putReport(.with { $0.report = .with { $0.inn = "500100732259" }; $0.jobId = "j1" })
+        let again = try await f.reports.putReport(.with { $0.report = .with { $0.inn = "500100732259" }; $0.jobId = "j1" })
+        #expect(first.created && !again.created && first.report?.id == again.report?.id)
+        #expect(try await f.threads.getThread(.with { $0.key = .inn("500100732259") }).reports.count == 1)
+    }
+
+    @Test("list and count filter by INN, name (any case, Cyrillic), level, score and date, newest first", arguments: Backend.allCases)
+    func filters(backend: Backend) async throws {
+        let f = try Fixture(backend)
+        try await f.put(inn: "7707083893", name: "ПАО СБЕРБАНК", score: 20, level: .low)
+        let from = f.clock.now + 1
+        try await f.put(inn: "7736050003", name: "ПАО ГАЗПРОМ", score: 60, level: .high)
+        try await f.put(inn: "1027700132", name: "ООО Ромашка", score: 80, level: .critical)
+
+        func threads(_ filter: CommonV1.ReportFilter) async throws -> [String] {
+            try await f.threads.listThreads(.with { $0.filter = filter }).threads.map(\.inn)
+        }
+        #expect(try await threads(.init()) == ["1027700132", "7736050003", "7707083893"])
+        #expect(try await threads(.with { $0.nameContains = "ромаш" }) == ["1027700132"])
+        #expect(try await threads(.with { $0.levels = [.high, .critical] }) == ["1027700132", "7736050003"])
+        #expect(try await threads(.with { $0.minScore = 50; $0.maxScore = 70 }) == ["7736050003"])
+        #expect(try await threads(.with { $0.createdFromMs = from }) == ["1027700132", "7736050003"])
+        #expect(try await threads(.with { $0.inn = "7707083893" }) == ["7707083893"])
+        let count = try await RouterCall.unary(register: f.threads.register, StorageV1.Threads.Method.CountThreads.self, .with { $0.filter = .with { $0.levels = [.high, .critical] } })
+        #expect(count.count == 2)
+        let reports = try await f.reports.listReports(.with { $0.filter = .with { $0.nameContains = "пао" } })
+        #expect(reports.reports.map(\.inn) == ["7736050003", "7707083893"])
+
+        let bad = await #expect(throws: RPCError.self) {
+            try await f.threads.listThreads(.with { $0.filter = .with { $0.minScore = 80; $0.maxScore = 10 } })
+        }
+        #expect(bad?.message.hasPrefix("filter.max_score: must not be below min_score") == true)
+    }
+
+    @Test("paging is stable while threads are added", arguments: Backend.allCases)
+    func paging(backend: Backend) async throws {
+        let f = try Fixture(backend)
+        for i in 0..<9 { try await f.put(inn: String(format: "77000000%02d", i)) }
+        var seen: [String] = []
+        var cursor = ""
+        repeat {
+            let page = try await f.threads.listThreads(.with { $0.page = .with { $0.pageSize = 4; $0.cursor = cursor } })
+            seen += page.threads.map(\.inn)
+            cursor = page.page?.nextCursor ?? ""
+            if seen.count == 4 { try await f.put(inn: "7799999999") }  // newer than every page: not in this walk
+        } while !cursor.isEmpty
+        #expect(seen == (0..<9).reversed().map { String(format: "77000000%02d", $0) })
+    }
+
+    @Test("search finds Cyrillic words by prefix, INNs and summary words; deleting removes from search", arguments: Backend.allCases)
+    func search(backend: Backend) async throws {
+        let f = try Fixture(backend)
+        try await f.put(inn: "1027700132", name: "ООО Ромашка", summary: "Компания участвует в арбитражных делах как ответчик")
+        try await f.put(inn: "7707083893", name: "ПАО СБЕРБАНК", summary: "Крупнейший банк")
+        func search(_ query: String) async throws -> [String] {
+            try await f.threads.searchThreads(.with { $0.query = query }).threads.map(\.inn)
+        }
+        #expect(try await search("ромашк") == ["1027700132"])
+        #expect(try await search("РОМАШКА") == ["1027700132"])
+        #expect(try await search("арбитраж ответчик") == ["1027700132"])
+        #expect(try await search("7707083893") == ["7707083893"])
+        #expect(try await search("банк") == ["7707083893"])
+        let bad = await #expect(throws: RPCError.self) { try await search("  \"*  ") }
+        #expect(bad?.code == .invalidArgument)
+
+        let id = try await f.threads.getThread(.with { $0.key = .inn("1027700132") }).thread?.id ?? ""
+        let deleted = try await Self.deleteThread(f, id)
+        #expect(deleted == 1)
+        #expect(try await search("ромашк").isEmpty)
+        let gone = await #expect(throws: RPCError.self) { try await f.threads.getThread(.with { $0.key = .id(id) }) }
+        #expect(gone?.code == .notFound)
+        #expect(try await f.reports.listReports(.with { $0.filter = .with { $0.inn = "1027700132" } }).reports.isEmpty)
+    }
+
+    @Test("deleting reports moves the thread's latest version back and reports unknown ids", arguments: Backend.allCases)
+    func deleteReports(backend: Backend) async throws {
+        let f = try Fixture(backend)
+        let first = try await f.put(inn: "7707083893", score: 10)
+        let second = try await f.put(inn: "7707083893", score: 90, level: .critical)
+        let result = try await Self.deleteReports(f, [second.id, "r-nope"])
+        #expect(result.deleted == 1 && result.notFound == ["r-nope"])
+        let thread = try await f.threads.getThread(.with { $0.key = .inn("7707083893") }).thread
+        #expect(thread?.reportCount == 1 && thread?.latest?.id == first.id)
+        #expect(try await f.put(inn: "7707083893").version == 3)  // versions are never reused
+    }
+
+    /// DeleteThread and DeleteReports are registered handlers only; call them through an in-memory router.
+    static func deleteThread(_ f: Fixture, _ id: String) async throws -> Int64 {
+        try await RouterCall.unary(register: f.threads.register, StorageV1.Threads.Method.DeleteThread.self, .with { $0.id = id }).reportsDeleted
+    }
+
+    static func deleteReports(_ f: Fixture, _ ids: [String]) async throws -> StorageV1.DeleteReportsResponse {
+        try await RouterCall.unary(register: f.reports.register, StorageV1.Reports.Method.DeleteReports.self, .with { $0.ids = ids })
+    }
+}
