@@ -145,7 +145,7 @@ struct RecordStoreConformanceTests {
 
         let id = try await f.threads.getThread(.with { $0.key = .inn("1027700132") }).thread?.id ?? ""
         let deleted = try await Self.deleteThread(f, id)
-        #expect(deleted == 1)
+        #expect(deleted.reportsDeleted == 1)
         #expect(try await search("ромашк").isEmpty)
         let gone = await #expect(throws: RPCError.self) { try await f.threads.getThread(.with { $0.key = .id(id) }) }
         #expect(gone?.code == .notFound)
@@ -165,8 +165,8 @@ struct RecordStoreConformanceTests {
     }
 
     /// DeleteThread and DeleteReports are registered handlers only; call them through an in-memory router.
-    static func deleteThread(_ f: Fixture, _ id: String) async throws -> Int64 {
-        try await RouterCall.unary(register: f.threads.register, StorageV1.Threads.Method.DeleteThread.self, .with { $0.id = id }).reportsDeleted
+    static func deleteThread(_ f: Fixture, _ id: String) async throws -> StorageV1.DeleteThreadResponse {
+        try await RouterCall.unary(register: f.threads.register, StorageV1.Threads.Method.DeleteThread.self, .with { $0.id = id })
     }
 
     static func deleteReports(_ f: Fixture, _ ids: [String]) async throws -> StorageV1.DeleteReportsResponse {

@@ -2,8 +2,8 @@ package import ServiceKit
 internal import Logging
 
 /// `storage`: all state — threads, report versions and documents, feedback, cache, the embedded job queue.
-/// Today it serves the cache (`storage.v1.Cache`), the job queue (`storage.v1.Jobs`), threads and the core of
-/// reports; documents, feedback and access records arrive with the rest of the storage issue.
+/// It serves the cache, the job queue, threads, reports with their documents, feedback, and access records
+/// (API keys, audit). Still to come: report comparison, statistics, timeline and export.
 package enum StorageDefinition: ServiceDefinition {
     package typealias Settings = StorageSettings
     package static let name = "storage"
@@ -20,18 +20,21 @@ package enum StorageDefinition: ServiceDefinition {
         let cache: any CacheStore
         let jobs: any JobStore
         let records: SQLiteRecordStore
+        let recordsDatabase: SQLiteDatabase
         switch settings.backend {
         case .sqlite:
             let database = try SQLiteDatabase(path: settings.path)
             context.logger.notice("storage: SQLite database \(settings.path)")
             cache = SQLiteCacheStore(database: database)
             jobs = SQLiteJobStore(database: database)
+            recordsDatabase = database
             records = SQLiteRecordStore(database: database)
         case .memory:
             context.logger.notice("storage: in memory; nothing survives a restart")
             cache = InMemoryCacheStore()
             jobs = InMemoryJobStore()
-            records = SQLiteRecordStore(database: try SQLiteDatabase.inMemory())
+            recordsDatabase = try SQLiteDatabase.inMemory()
+            records = SQLiteRecordStore(database: recordsDatabase)
         }
         let statistics = CacheStatistics(registry: context.metrics.registry)
         let now: @Sendable () -> Int64 = { UnixTime.nowMilliseconds }
@@ -48,6 +51,9 @@ package enum StorageDefinition: ServiceDefinition {
                 jobsService.register(in: &router)
                 ThreadsService(store: records, now: now).register(in: &router)
                 ReportsService(store: records, now: now).register(in: &router)
+                DocumentsService(store: records, now: now).register(in: &router)
+                FeedbackService(store: records, now: now).register(in: &router)
+                AccessService(database: recordsDatabase, now: now).register(in: &router)
             },
             background: [sweeper, JobDepthMonitor(service: jobsService, logger: context.logger)])
     }

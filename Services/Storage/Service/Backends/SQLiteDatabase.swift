@@ -135,6 +135,46 @@ package struct SQLiteDatabase: Sendable {
                 );
                 """)
         }
+        migrator.registerMigration("v4: feedback and documents") { db in
+            try db.execute(sql: """
+                CREATE TABLE feedback (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    report_id TEXT NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+                    thread_id TEXT NOT NULL,
+                    record BLOB NOT NULL
+                ) WITHOUT ROWID;
+                CREATE INDEX feedback_by_report ON feedback(report_id, id);
+                CREATE INDEX feedback_by_thread ON feedback(thread_id, id);
+                CREATE TABLE documents (
+                    report_id TEXT NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+                    format TEXT NOT NULL,
+                    content_type TEXT NOT NULL,
+                    size INTEGER NOT NULL,
+                    sha256 TEXT NOT NULL,
+                    created_at_ms INTEGER NOT NULL,
+                    data BLOB NOT NULL,
+                    UNIQUE (report_id, format)
+                );
+                """)
+        }
+        migrator.registerMigration("v5: api keys and audit") { db in
+            try db.execute(sql: """
+                CREATE TABLE api_keys (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    secret_hash TEXT NOT NULL UNIQUE,
+                    revoked INTEGER NOT NULL,
+                    record BLOB NOT NULL
+                ) WITHOUT ROWID;
+                CREATE TABLE audit (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    at_ms INTEGER NOT NULL,
+                    actor TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    record BLOB NOT NULL
+                ) WITHOUT ROWID;
+                CREATE INDEX audit_by_actor ON audit(actor, id);
+                """)
+        }
         return migrator
     }
 }

@@ -9,7 +9,7 @@ package import RPCCore
 /// Lists run newest first (ids are time-ordered) with the last id as the cursor, so a page boundary stays put
 /// while new records arrive.
 package struct SQLiteRecordStore: Sendable {
-    private let database: SQLiteDatabase
+    let database: SQLiteDatabase
 
     package init(database: SQLiteDatabase) { self.database = database }
 
@@ -72,14 +72,21 @@ package struct SQLiteRecordStore: Sendable {
         }
     }
 
-    /// Deletes the thread and, by cascade, its reports; nil when there is no such thread.
-    package func deleteThread(id: String) async throws -> Int64? {
-        try await database.pool.write { db in
+    /// Deletes the thread and, by cascade, its reports with their documents and feedback; returns what went,
+    /// or nil when there is no such thread.
+    package func deleteThread(id: String) async throws -> StorageV1.DeleteThreadResponse? {
+        try await database.pool.write { db -> StorageV1.DeleteThreadResponse? in
             guard try Self.thread(db, "id = ?", [id]) != nil else { return nil }
             let reports = try Int64.fetchOne(db, sql: "SELECT count(*) FROM reports WHERE thread_id = ?", arguments: [id]) ?? 0
+            let (documents, feedback) = try Self.attachmentCounts(threadID: id, db)
             try db.execute(sql: "DELETE FROM threads WHERE id = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM threads_search WHERE thread_id = ?", arguments: [id])
-            return reports
+            try db.execute(sql: "DELETE FROM feedback WHERE thread_id = ?", arguments: [id])
+            return .with {
+                $0.reportsDeleted = reports
+                $0.documentsDeleted = documents
+                $0.feedbackDeleted = feedback
+            }
         }
     }
 

@@ -23,10 +23,10 @@ package struct ThreadsService: Sendable {
             return ServerResponse(.with { $0.count = count })
         }
         router.registerUnary(Method.DeleteThread.self) { request, _ in
-            guard let reports = try await store.deleteThread(id: try Validate.nonEmpty(request.id, "id")) else {
+            guard let deleted = try await store.deleteThread(id: try Validate.nonEmpty(request.id, "id")) else {
                 throw RPCError(.notFound, "thread \(request.id) not found")
             }
-            return ServerResponse(.with { $0.reportsDeleted = reports })
+            return ServerResponse(deleted)
         }
     }
 
