@@ -94,6 +94,13 @@ class ServiceProcess:
         assert done.returncode == 0, f"chassis_client {args} failed:\n{done.stderr}"
         return json.loads(done.stdout.strip().splitlines()[-1])
 
+    @staticmethod
+    def finish(process: subprocess.Popen, timeout: float) -> tuple[str, str]:
+        """Waits for a client_process and returns the rest of its stdout and its stderr. Not `communicate()`:
+        that reads the raw pipes and would lose lines an earlier `stdout.readline()` already buffered."""
+        process.wait(timeout=timeout)
+        return process.stdout.read(), process.stderr.read()
+
     def client_process(self, *args: str) -> subprocess.Popen:
         return subprocess.Popen([sys.executable, str(HERE / "chassis_client.py"), self.address, *args],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -185,7 +185,8 @@ def test_sigterm_drains_in_flight_calls_and_refuses_new_ones(log_dir: Path):
         assert slow.returncode == 0, err
         assert json.loads(out.strip().splitlines()[-1]) == {"codes": {"OK": 100}}
         assert server.wait(timeout=30) == 0
-        watch_out, _ = watch.communicate(timeout=10)
+        watch_out, watch_err = server.finish(watch, timeout=10)
+        assert watch_out.strip(), f"the watch ended without a status (exit {watch.returncode}):\n{watch_err}"
         assert json.loads(watch_out.strip().splitlines()[-1]) == {"end": "UNAVAILABLE"}
         messages = [line["msg"] for line in server.log_lines()]
         assert any(m.startswith("SIGTERM: shutting down gracefully") for m in messages)

@@ -54,7 +54,7 @@ def test_job_lifecycle_over_rpc(tmp_path: Path):
         assert json.loads(watch.stdout.readline())["sequence"] == "2"
         done = call(storage, JOBS + "Complete", {"job_id": job_id, "worker": "w1", "report_id": "r1"})
         assert done["job"]["state"] == "JOB_STATE_SUCCEEDED"
-        out, _ = watch.communicate(timeout=10)
+        out, _ = storage.finish(watch, timeout=10)
         assert json.loads(out.strip().splitlines()[-1]) == {"end": "OK"}  # the watch ends with the job
         depth = call(storage, JOBS + "QueueDepth", {})
         assert depth["by_state"]["succeeded"] == "1"
@@ -75,7 +75,7 @@ def test_kill_9_during_writes_loses_no_acknowledged_write_and_frees_leases(tmp_p
             acked.append(json.loads(writer.stdout.readline())["acked"])
         storage.process.send_signal(signal.SIGKILL)
         storage.process.wait(timeout=10)
-        rest, _ = writer.communicate(timeout=30)
+        rest, _ = ServiceProcess.finish(writer, timeout=30)
         acked += [json.loads(line)["acked"] for line in rest.splitlines() if "acked" in line]
     finally:
         storage.kill()
