@@ -1,9 +1,8 @@
 package import Contracts
 package import RPCCore
 
-/// `clientanalyze.storage.v1.Reports`: report versions within threads. Served so far: PutReport, GetReport,
-/// GetLatestReport, ListReports and DeleteReports; the others (compare, stats, timeline, export, documents)
-/// are not registered yet and answer UNIMPLEMENTED.
+/// `clientanalyze.storage.v1.Reports`: report versions within threads, their comparison, statistics,
+/// timeline and export (the document methods are `DocumentsService`).
 package struct ReportsService: Sendable {
     private let store: SQLiteRecordStore
     private let now: @Sendable () -> Int64
@@ -34,6 +33,24 @@ package struct ReportsService: Sendable {
             return ServerResponse(.with { $0.report = report })
         }
         router.registerUnary(Method.ListReports.self) { request, _ in ServerResponse(try await listReports(request)) }
+        router.registerUnary(Method.CompareReports.self) { request, _ in ServerResponse(try await compare(request)) }
+        router.registerUnary(Method.ReportStats.self) { request, _ in
+            guard (-14 * 60...14 * 60).contains(request.utcOffsetMinutes) else {
+                throw RPCError(.invalidArgument, "utc_offset_minutes: must be from -840 to 840, got \(request.utcOffsetMinutes)")
+            }
+            let stats = try await store.stats(try RecordFilter(request.filter), utcOffsetMinutes: request.utcOffsetMinutes, now: now())
+            return ServerResponse(.with { $0.stats = stats })
+        }
+        router.registerUnary(Method.ReportTimeline.self) { request, _ in
+            let days = request.days == 0 ? 30 : Int(request.days)
+            guard (1...366).contains(days) else { throw RPCError(.invalidArgument, "days: must be from 1 to 366, got \(request.days)") }
+            let points = try await store.timeline(try RecordFilter(request.filter), days: days, now: now())
+            return ServerResponse(.with { $0.points = points })
+        }
+        router.registerServerStreaming(Method.ExportReports.self) { request, writer, _ in
+            try await export(request) { try await writer.write($0) }
+            return [:]
+        }
         router.registerUnary(Method.DeleteReports.self) { request, _ in
             guard !request.ids.isEmpty, request.ids.count <= 1000 else {
                 throw RPCError(.invalidArgument, "ids: give 1 to 1000 report ids, got \(request.ids.count)")
@@ -65,5 +82,48 @@ package struct ReportsService: Sendable {
                 $0.nextCursor = reports.count > page.size ? PageRequest.cursor(after: reports[page.size - 1].id, prefix: "r1.") : ""
             }
         }
+    }
+
+    package func compare(_ request: StorageV1.CompareReportsRequest) async throws -> StorageV1.CompareReportsResponse {
+        let baseID = try Validate.nonEmpty(request.baseReportId, "base_report_id")
+        let reportID = try Validate.nonEmpty(request.reportId, "report_id")
+        guard let base = try await store.report(id: baseID) else { throw RPCError(.notFound, "base_report_id: report \(baseID) not found") }
+        guard let report = try await store.report(id: reportID) else { throw RPCError(.notFound, "report_id: report \(reportID) not found") }
+        return .with { $0.diff = ReportComparison.diff(base: base, report: report) }
+    }
+
+    /// The matching report summaries as JSON (an array of objects) or CSV (a header row, then one row per
+    /// report), newest first, in chunks; the first chunk names the content type.
+    package func export(_ request: StorageV1.ExportReportsRequest, send: (StorageV1.Chunk) async throws -> Void) async throws {
+        let filter = try RecordFilter(request.filter)
+        let csv: Bool
+        switch request.format {
+        case .json: csv = false
+        case .csv: csv = true
+        default: throw RPCError(.invalidArgument, "format: must be JSON or CSV")
+        }
+        var first = true
+        var anyRow = false
+        func emit(_ text: String) async throws {
+            try await send(.with {
+                $0.data = Array(text.utf8)
+                if first { $0.contentType = csv ? "text/csv; charset=utf-8" : "application/json" }
+            })
+            first = false
+        }
+        try await emit(csv ? ReportExport.csvHeader : "[")
+        try await store.allReports(filter) { page in
+            var text = ""
+            for summary in page {
+                if csv {
+                    text += ReportExport.csvRow(summary)
+                } else {
+                    text += (anyRow ? ",\n" : "\n") + ReportExport.json(summary)
+                }
+                anyRow = true
+            }
+            try await emit(text)
+        }
+        if !csv { try await emit(anyRow ? "\n]\n" : "]\n") }
     }
 }

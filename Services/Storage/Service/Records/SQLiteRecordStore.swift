@@ -208,7 +208,7 @@ package struct SQLiteRecordStore: Sendable {
 
     // MARK: Rows
 
-    private static let summaryColumns =
+    static let summaryColumns =
         "reports.id, reports.thread_id, reports.version, reports.parent_report_id, reports.inn, reports.company_name, reports.score, reports.level, reports.confidence, reports.created_at_ms, reports.marker_count, reports.has_pdf"
 
     private static func insertThread(_ db: Database, id: String, inn: String, companyName: String, notes: String, now: Int64) throws {
@@ -249,7 +249,7 @@ package struct SQLiteRecordStore: Sendable {
         }
     }
 
-    private static func summary(from row: Row) -> CommonV1.ReportSummary {
+    static func summary(from row: Row) -> CommonV1.ReportSummary {
         .with {
             $0.id = row["id"]
             $0.threadId = row["thread_id"]
@@ -289,7 +289,7 @@ package struct SQLiteRecordStore: Sendable {
         return [card?.shortName, card?.fullName, report.clientName].compactMap { $0 }.first { !$0.isEmpty } ?? ""
     }
 
-    private static func whereClause(_ conditions: [String]) -> String {
+    static func whereClause(_ conditions: [String]) -> String {
         conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
     }
 
@@ -308,6 +308,10 @@ package struct SQLiteRecordStore: Sendable {
         if let high = filter.maxScore { conditions.append("latest_score <= ?"); arguments += [high] }
         if let thread = filter.threadID { conditions.append("id = ?"); arguments += [thread] }
         return (conditions, arguments)
+    }
+
+    static func reportConditionsForAnalytics(_ filter: RecordFilter) -> ([String], StatementArguments) {
+        reportConditions(filter)
     }
 
     private static func reportConditions(_ filter: RecordFilter) -> ([String], StatementArguments) {
