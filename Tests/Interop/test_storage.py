@@ -45,6 +45,9 @@ def test_job_lifecycle_over_rpc(tmp_path: Path):
         job_id = enqueued["job"]["id"]
         assert enqueued["created"] is True
         assert call(storage, JOBS + "Enqueue", {"request": {"inn": "7707083893"}, "idempotency_key": "k1"})["job"]["id"] == job_id
+        # Enqueueing created the thread for the INN, and the job records it.
+        thread = call(storage, "/clientanalyze.storage.v1.Threads/GetThread", {"inn": "7707083893"})["thread"]
+        assert enqueued["job"]["thread_id"] == thread["id"]
         leased = call(storage, JOBS + "Lease", {"worker": "w1", "visibility_timeout_ms": 30000})
         assert [j["id"] for j in leased["jobs"]] == [job_id]
         for stage, percent in [("STAGE_REGISTRIES", 30), ("STAGE_SCORING", 70)]:

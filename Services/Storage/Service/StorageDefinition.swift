@@ -1,4 +1,5 @@
 package import ServiceKit
+internal import Contracts
 internal import Logging
 
 /// `storage`: all state — threads, report versions and documents, feedback, cache, the embedded job queue.
@@ -44,7 +45,10 @@ package enum StorageDefinition: ServiceDefinition {
             store: cache, statistics: statistics, interval: { context.configuration.current.service.cacheCleanupInterval },
             now: now, logger: context.logger)
         let jobsService = JobsService(
-            store: jobs, registry: context.metrics.registry, policy: { context.configuration.current.service.retry }, now: now)
+            store: jobs, registry: context.metrics.registry, policy: { context.configuration.current.service.retry }, now: now,
+            threadFor: { request in
+                try await records.createThread(inn: request.inn, companyName: request.clientName, notes: request.notes, now: now()).0.id
+            })
         return ServiceParts(
             register: { router in
                 service.register(in: &router)

@@ -14,12 +14,19 @@ package struct JobsService: Sendable {
     private let now: @Sendable () -> Int64
     private let signal = ChangeSignal()
     private let depthGauges: DepthGauges
+    private let threadFor: (@Sendable (CommonV1.AnalysisRequest) async throws -> String)?
 
-    package init(store: any JobStore, registry: PrometheusCollectorRegistry, policy: @escaping @Sendable () -> JobRetryPolicy, now: @escaping @Sendable () -> Int64) {
+    /// `threadFor` finds or creates the thread of the request's INN, whose id the job records (DESIGN §3:
+    /// storage creates the job and, for a new INN, its thread).
+    package init(
+        store: any JobStore, registry: PrometheusCollectorRegistry, policy: @escaping @Sendable () -> JobRetryPolicy,
+        now: @escaping @Sendable () -> Int64, threadFor: (@Sendable (CommonV1.AnalysisRequest) async throws -> String)? = nil
+    ) {
         self.store = store
         self.policy = policy
         self.now = now
         self.depthGauges = DepthGauges(registry: registry)
+        self.threadFor = threadFor
     }
 
     private typealias Method = StorageV1.Jobs.Method
@@ -135,8 +142,10 @@ package struct JobsService: Sendable {
             throw RPCError(.invalidArgument, "idempotency_key: at most 256 bytes, got \(request.idempotencyKey.utf8.count)")
         }
         let time = now()
+        let threadID = try await threadFor?(analysis) ?? ""
         let job = CommonV1.Job.with {
             $0.id = JobID.make(now: time)
+            $0.threadId = threadID
             $0.request = analysis
             $0.state = request.notBeforeMs > time ? .scheduled : .queued
             $0.stage = .queued
