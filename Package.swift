@@ -250,7 +250,8 @@ let package = Package(
         .executableTarget(
             name: "storage-bench",
             dependencies: [
-                "Contracts", "RPCCore", "RPCHTTP2",
+                "Contracts", "RPCCore", "RPCHTTP2", "Storage",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Tests/Benchmarks/StorageBench",

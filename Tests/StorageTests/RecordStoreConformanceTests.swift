@@ -127,6 +127,31 @@ struct RecordStoreConformanceTests {
         #expect(seen == (0..<9).reversed().map { String(format: "77000000%02d", $0) })
     }
 
+    @Test("name filters match substrings literally, short or long, with GLOB characters; search pages newest first", arguments: Backend.allCases)
+    func nameFilterAndSearchPaging(backend: Backend) async throws {
+        let f = try Fixture(backend)
+        try await f.put(inn: "1000000001", name: "ООО Альфа*[Бета]?")
+        try await f.put(inn: "1000000002", name: "ООО Ромашка")
+        for i in 3...7 { try await f.put(inn: "100000000\(i)", name: "Альфа Строй \(i)") }
+        func names(_ needle: String) async throws -> [String] {
+            try await f.threads.listThreads(.with { $0.filter = .with { $0.nameContains = needle } }).threads.map(\.inn)
+        }
+        #expect(try await names("а*[б") == ["1000000001"])
+        #expect(try await names("]?") == ["1000000001"])
+        #expect(try await names("ом") == ["1000000002"])
+        #expect(try await names("РОМАШ") == ["1000000002"])
+        #expect(try await names("альфа с").count == 5)
+
+        var seen: [String] = []
+        var cursor = ""
+        repeat {
+            let page = try await f.threads.searchThreads(.with { $0.query = "альфа"; $0.page = .with { $0.pageSize = 2; $0.cursor = cursor } })
+            seen += page.threads.map(\.inn)
+            cursor = page.page?.nextCursor ?? ""
+        } while !cursor.isEmpty
+        #expect(seen == ["1000000007", "1000000006", "1000000005", "1000000004", "1000000003", "1000000001"])
+    }
+
     @Test("search finds Cyrillic words by prefix, INNs and summary words; deleting removes from search", arguments: Backend.allCases)
     func search(backend: Backend) async throws {
         let f = try Fixture(backend)

@@ -9,13 +9,24 @@ import Synchronization
 
 @main
 struct StorageBench: AsyncParsableCommand {
-    @Option(help: "Port of the storage service on 127.0.0.1.") var port: Int
+    @Option(help: "Port of the storage service on 127.0.0.1.") var port: Int = 0
+    @Option(help: "Fill this SQLite database with --threads threads (one report each) and exit.") var seed: String?
+    @Option(help: "Threads to seed, or (with --records) the count the database is expected to hold.") var threads = 1_000_000
+    @Flag(help: "Measure thread list and search latency instead of cache and jobs.") var records = false
     @Option(help: "Concurrent callers.") var concurrency = 32
     @Option(help: "Operations per cache run.") var cacheOperations = 40_000
     @Option(help: "Jobs through the queue.") var jobs = 4_000
 
     func run() async throws {
+        if let seed {
+            try Seed.run(path: seed, count: threads)
+            return
+        }
         let client = RPCClient(transport: HTTP2ClientTransport(host: "127.0.0.1", port: port))
+        if records {
+            try await measureRecords(client)
+            return
+        }
         let value = [UInt8](repeating: 0x5A, count: 512)
         let keys = 2_000
 
@@ -50,6 +61,53 @@ struct StorageBench: AsyncParsableCommand {
             }
         }
         report("jobs enqueue → lease → complete", jobs, pipeline, target: "≥ 2000/s")
+    }
+
+    /// p50 and p99 of single calls, one at a time, for listings and searches over the seeded threads.
+    func measureRecords(_ client: RPCClient) async throws {
+        let count = try await client.unary(StorageV1.Threads.Method.CountThreads.self, .init()).message.count
+        print("threads in the database: \(count)")
+        let cases: [(String, @Sendable (Int) async throws -> Int)] = [
+            ("list, newest page of 50", { _ in
+                try await client.unary(StorageV1.Threads.Method.ListThreads.self, .with { $0.page = .with { $0.pageSize = 50 } }).message.threads.count
+            }),
+            ("list, level high, page of 50", { _ in
+                try await client.unary(StorageV1.Threads.Method.ListThreads.self, .with {
+                    $0.filter = .with { $0.levels = [.high] }
+                    $0.page = .with { $0.pageSize = 50 }
+                }).message.threads.count
+            }),
+            ("list, name contains, page of 50", { i in
+                try await client.unary(StorageV1.Threads.Method.ListThreads.self, .with {
+                    $0.filter = .with { $0.nameContains = Seed.words[i % Seed.words.count] }
+                    $0.page = .with { $0.pageSize = 50 }
+                }).message.threads.count
+            }),
+            ("search one word, page of 50", { i in
+                try await client.unary(StorageV1.Threads.Method.SearchThreads.self, .with {
+                    $0.query = Seed.words[i % Seed.words.count]
+                    $0.page = .with { $0.pageSize = 50 }
+                }).message.threads.count
+            }),
+            ("search two words, page of 50", { i in
+                try await client.unary(StorageV1.Threads.Method.SearchThreads.self, .with {
+                    $0.query = "\(Seed.words[i % Seed.words.count]) ответчик"
+                    $0.page = .with { $0.pageSize = 50 }
+                }).message.threads.count
+            }),
+        ]
+        for (name, call) in cases {
+            var latencies: [Duration] = []
+            for i in 0..<200 {
+                let start = ContinuousClock.now
+                _ = try await call(i)
+                latencies.append(ContinuousClock.now - start)
+            }
+            latencies.sort()
+            let ms = { (d: Duration) in Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15 }
+            let p50 = ms(latencies[latencies.count / 2]), p99 = ms(latencies[latencies.count * 99 / 100])
+            print("\(name + String(repeating: " ", count: max(0, 36 - name.count))) p50 \(String(Double(Int(p50 * 100)) / 100)) ms   p99 \(String(Double(Int(p99 * 100)) / 100)) ms   (target p99 < 20 ms)")
+        }
     }
 
     /// Runs `operations` calls over `concurrency` tasks; returns the wall time.

@@ -175,6 +175,13 @@ package struct SQLiteDatabase: Sendable {
                 CREATE INDEX audit_by_actor ON audit(actor, id);
                 """)
         }
+        migrator.registerMigration("v6: trigram index of thread names") { db in
+            // Substring filters on company names ("name contains") use this index instead of scanning.
+            try db.execute(sql: """
+                CREATE VIRTUAL TABLE threads_names USING fts5(thread_id UNINDEXED, name, tokenize = 'trigram');
+                INSERT INTO threads_names (thread_id, name) SELECT id, company_name_folded FROM threads;
+                """)
+        }
         return migrator
     }
 }

@@ -57,18 +57,23 @@ package struct SQLiteRecordStore: Sendable {
     }
 
     /// Full-text search; every word must match as a prefix of a word (`ромашк` finds "Ромашка", "ромашки").
-    package func searchThreads(_ query: String, before: String?, limit: Int) async throws -> [CommonV1.Thread] {
+    /// Results come most recently indexed first (a thread is re-indexed when a report is added), in the
+    /// index's own order so that a page needs no sort of every match; `before` is the last result's position.
+    package func searchThreads(_ query: String, before: Int64?, limit: Int) async throws -> [(thread: CommonV1.Thread, position: Int64)] {
         let match = try Self.matchExpression(query)
         return try await database.pool.read { db in
-            var sql = "SELECT threads.* FROM threads_search JOIN threads ON threads.id = threads_search.thread_id WHERE threads_search MATCH ?"
+            var sql = """
+                SELECT threads.*, threads_search.rowid AS position FROM threads_search
+                JOIN threads ON threads.id = threads_search.thread_id WHERE threads_search MATCH ?
+                """
             var arguments: StatementArguments = [match]
             if let before {
-                sql += " AND threads.id < ?"
+                sql += " AND threads_search.rowid < ?"
                 arguments += [before]
             }
-            sql += " ORDER BY threads.id DESC LIMIT ?"
+            sql += " ORDER BY threads_search.rowid DESC LIMIT ?"
             arguments += [limit]
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { try Self.thread(from: $0, db) }
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { (try Self.thread(from: $0, db), $0["position"]) }
         }
     }
 
@@ -81,6 +86,7 @@ package struct SQLiteRecordStore: Sendable {
             let (documents, feedback) = try Self.attachmentCounts(threadID: id, db)
             try db.execute(sql: "DELETE FROM threads WHERE id = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM threads_search WHERE thread_id = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM threads_names WHERE thread_id = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM feedback WHERE thread_id = ?", arguments: [id])
             return .with {
                 $0.reportsDeleted = reports
@@ -226,6 +232,8 @@ package struct SQLiteRecordStore: Sendable {
         try db.execute(
             sql: "INSERT INTO threads_search (thread_id, inn, company_name, summary, notes) VALUES (?, ?, ?, ?, ?)",
             arguments: [threadID, inn, name, summary, notes])
+        try db.execute(sql: "DELETE FROM threads_names WHERE thread_id = ?", arguments: [threadID])
+        try db.execute(sql: "INSERT INTO threads_names (thread_id, name) VALUES (?, ?)", arguments: [threadID, name.lowercased()])
     }
 
     private static func thread(_ db: Database, _ condition: String, _ arguments: StatementArguments) throws -> CommonV1.Thread? {
@@ -297,7 +305,15 @@ package struct SQLiteRecordStore: Sendable {
         var conditions: [String] = []
         var arguments: StatementArguments = []
         if let inn = filter.inn { conditions.append("inn = ?"); arguments += [inn] }
-        if let name = filter.nameContains { conditions.append("instr(company_name_folded, ?) > 0"); arguments += [name] }
+        if let name = filter.nameContains {
+            // Three characters or more: the trigram index finds the candidates; instr keeps the match exact.
+            if name.count >= 3 {
+                conditions.append("id IN (SELECT thread_id FROM threads_names WHERE name GLOB ?)")
+                arguments += ["*" + globEscaped(name) + "*"]
+            }
+            conditions.append("instr(company_name_folded, ?) > 0")
+            arguments += [name]
+        }
         if !filter.levels.isEmpty {
             conditions.append("latest_level IN (\(filter.levels.map { _ in "?" }.joined(separator: ",")))")
             for level in filter.levels { arguments += [level.protoNumber] }
@@ -332,6 +348,18 @@ package struct SQLiteRecordStore: Sendable {
             conditions.append("reports.id IN (SELECT latest_report_id FROM threads WHERE latest_report_id IS NOT NULL)")
         }
         return (conditions, arguments)
+    }
+
+    /// `text` as a GLOB pattern that matches it literally.
+    private static func globEscaped(_ text: String) -> String {
+        var out = ""
+        for character in text {
+            switch character {
+            case "*", "?", "[": out += "[\(character)]"
+            default: out.append(character)
+            }
+        }
+        return out
     }
 
     /// The user's words as an FTS5 query: letters and digits only, each quoted and matched as a prefix.
