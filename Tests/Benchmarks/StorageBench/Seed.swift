@@ -31,14 +31,14 @@ enum Seed {
         try database.pool.write { db in
             let thread = try db.makeStatement(sql: """
                 INSERT INTO threads (id, inn, company_name, company_name_folded, notes, created_at_ms, updated_at_ms,
-                report_count, last_version, latest_report_id, latest_score, latest_level) VALUES (?, ?, ?, ?, '', ?, ?, 1, 1, ?, ?, ?)
+                report_count, last_version, latest_report_id, latest_score, latest_level, seq) VALUES (?, ?, ?, ?, '', ?, ?, 1, 1, ?, ?, ?, ?)
                 """)
             let report = try db.makeStatement(sql: """
                 INSERT INTO reports (id, thread_id, version, parent_report_id, job_id, inn, company_name, company_name_folded, score,
                 level, confidence, marker_count, has_pdf, created_at_ms, record) VALUES (?, ?, 1, '', NULL, ?, ?, ?, ?, ?, 0.8, 3, 0, ?, ?)
                 """)
-            let search = try db.makeStatement(sql: "INSERT INTO threads_search (thread_id, inn, company_name, summary, notes) VALUES (?, ?, ?, ?, '')")
-            let names = try db.makeStatement(sql: "INSERT INTO threads_names (thread_id, name) VALUES (?, ?)")
+            let search = try db.makeStatement(sql: "INSERT INTO threads_fts (rowid, inn, company_name, summary, notes) VALUES (?, ?, ?, ?, '')")
+            let names = try db.makeStatement(sql: "INSERT INTO threads_trigram (rowid, name) VALUES (?, ?)")
             for i in existing..<count {
                 let time = base + Int64(i) * 30_000
                 let threadID = String(format: "t%012llx%08x", time, i)
@@ -54,10 +54,11 @@ enum Seed {
                     $0.narrative = .with { $0.summary = summary }
                     $0.createdAtMs = time
                 }.serializedBytes()
-                try thread.execute(arguments: [threadID, inn, name, name.lowercased(), time, time, reportID, score, level.protoNumber])
+                let seq = i + 1
+                try thread.execute(arguments: [threadID, inn, name, name.lowercased(), time, time, reportID, score, level.protoNumber, seq])
                 try report.execute(arguments: [reportID, threadID, inn, name, name.lowercased(), score, level.protoNumber, time, Data(record)])
-                try search.execute(arguments: [threadID, inn, name, summary])
-                try names.execute(arguments: [threadID, name.lowercased()])
+                try search.execute(arguments: [seq, inn, name, summary])
+                try names.execute(arguments: [seq, name.lowercased()])
             }
         }
         print("seed: \(count - existing) threads in \(Int(Date().timeIntervalSince(start))) s")

@@ -35,17 +35,27 @@ package struct SQLiteRecordStore: Sendable {
         }
     }
 
-    package func listThreads(_ filter: RecordFilter, before: String?, limit: Int) async throws -> [CommonV1.Thread] {
+    /// Threads newest first; `before` is the position (`seq`) of the last thread of the previous page. A
+    /// name filter of three characters or more walks the trigram index in the same order.
+    package func listThreads(_ filter: RecordFilter, before: Int64?, limit: Int) async throws -> [(thread: CommonV1.Thread, position: Int64)] {
         try await database.pool.read { db in
             var (conditions, arguments) = Self.threadConditions(filter)
+            var source = "threads"
+            var order = "threads.seq"
+            if let name = filter.nameContains, name.count >= 3 {
+                source = "threads_trigram JOIN threads ON threads.seq = threads_trigram.rowid"
+                order = "threads_trigram.rowid"
+                conditions.insert("threads_trigram.name GLOB ?", at: 0)
+                arguments = ["*" + Self.globEscaped(name) + "*"] + arguments
+            }
             if let before {
-                conditions.append("id < ?")
+                conditions.append("\(order) < ?")
                 arguments += [before]
             }
             arguments += [limit]
             return try Row.fetchAll(
-                db, sql: "SELECT * FROM threads \(Self.whereClause(conditions)) ORDER BY id DESC LIMIT ?", arguments: arguments
-            ).map { try Self.thread(from: $0, db) }
+                db, sql: "SELECT threads.* FROM \(source) \(Self.whereClause(conditions)) ORDER BY \(order) DESC LIMIT ?", arguments: arguments
+            ).map { (try Self.thread(from: $0, db), $0["seq"]) }
         }
     }
 
@@ -57,23 +67,19 @@ package struct SQLiteRecordStore: Sendable {
     }
 
     /// Full-text search; every word must match as a prefix of a word (`ромашк` finds "Ромашка", "ромашки").
-    /// Results come most recently indexed first (a thread is re-indexed when a report is added), in the
-    /// index's own order so that a page needs no sort of every match; `before` is the last result's position.
+    /// Newest threads first, like lists; `before` is the position of the last result of the previous page.
     package func searchThreads(_ query: String, before: Int64?, limit: Int) async throws -> [(thread: CommonV1.Thread, position: Int64)] {
         let match = try Self.matchExpression(query)
         return try await database.pool.read { db in
-            var sql = """
-                SELECT threads.*, threads_search.rowid AS position FROM threads_search
-                JOIN threads ON threads.id = threads_search.thread_id WHERE threads_search MATCH ?
-                """
+            var sql = "SELECT threads.* FROM threads_fts JOIN threads ON threads.seq = threads_fts.rowid WHERE threads_fts MATCH ?"
             var arguments: StatementArguments = [match]
             if let before {
-                sql += " AND threads_search.rowid < ?"
+                sql += " AND threads_fts.rowid < ?"
                 arguments += [before]
             }
-            sql += " ORDER BY threads_search.rowid DESC LIMIT ?"
+            sql += " ORDER BY threads_fts.rowid DESC LIMIT ?"
             arguments += [limit]
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { (try Self.thread(from: $0, db), $0["position"]) }
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { (try Self.thread(from: $0, db), $0["seq"]) }
         }
     }
 
@@ -81,12 +87,12 @@ package struct SQLiteRecordStore: Sendable {
     /// or nil when there is no such thread.
     package func deleteThread(id: String) async throws -> StorageV1.DeleteThreadResponse? {
         try await database.pool.write { db -> StorageV1.DeleteThreadResponse? in
-            guard try Self.thread(db, "id = ?", [id]) != nil else { return nil }
+            guard let seq = try Int64.fetchOne(db, sql: "SELECT seq FROM threads WHERE id = ?", arguments: [id]) else { return nil }
             let reports = try Int64.fetchOne(db, sql: "SELECT count(*) FROM reports WHERE thread_id = ?", arguments: [id]) ?? 0
             let (documents, feedback) = try Self.attachmentCounts(threadID: id, db)
             try db.execute(sql: "DELETE FROM threads WHERE id = ?", arguments: [id])
-            try db.execute(sql: "DELETE FROM threads_search WHERE thread_id = ?", arguments: [id])
-            try db.execute(sql: "DELETE FROM threads_names WHERE thread_id = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM threads_fts WHERE rowid = ?", arguments: [seq])
+            try db.execute(sql: "DELETE FROM threads_trigram WHERE rowid = ?", arguments: [seq])
             try db.execute(sql: "DELETE FROM feedback WHERE thread_id = ?", arguments: [id])
             return .with {
                 $0.reportsDeleted = reports
@@ -220,20 +226,22 @@ package struct SQLiteRecordStore: Sendable {
     private static func insertThread(_ db: Database, id: String, inn: String, companyName: String, notes: String, now: Int64) throws {
         try db.execute(
             sql: """
-                INSERT INTO threads (id, inn, company_name, company_name_folded, notes, created_at_ms, updated_at_ms)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO threads (id, inn, company_name, company_name_folded, notes, created_at_ms, updated_at_ms, seq)
+                VALUES (?, ?, ?, ?, ?, ?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM threads))
                 """,
             arguments: [id, inn, companyName, companyName.lowercased(), notes, now, now])
         try index(db, threadID: id, inn: inn, name: companyName, summary: "", notes: notes)
     }
 
+    /// (Re)writes the thread's rows in both text indexes, keyed by its `seq`.
     private static func index(_ db: Database, threadID: String, inn: String, name: String, summary: String, notes: String) throws {
-        try db.execute(sql: "DELETE FROM threads_search WHERE thread_id = ?", arguments: [threadID])
+        guard let seq = try Int64.fetchOne(db, sql: "SELECT seq FROM threads WHERE id = ?", arguments: [threadID]) else { return }
+        try db.execute(sql: "DELETE FROM threads_fts WHERE rowid = ?", arguments: [seq])
         try db.execute(
-            sql: "INSERT INTO threads_search (thread_id, inn, company_name, summary, notes) VALUES (?, ?, ?, ?, ?)",
-            arguments: [threadID, inn, name, summary, notes])
-        try db.execute(sql: "DELETE FROM threads_names WHERE thread_id = ?", arguments: [threadID])
-        try db.execute(sql: "INSERT INTO threads_names (thread_id, name) VALUES (?, ?)", arguments: [threadID, name.lowercased()])
+            sql: "INSERT INTO threads_fts (rowid, inn, company_name, summary, notes) VALUES (?, ?, ?, ?, ?)",
+            arguments: [seq, inn, name, summary, notes])
+        try db.execute(sql: "DELETE FROM threads_trigram WHERE rowid = ?", arguments: [seq])
+        try db.execute(sql: "INSERT INTO threads_trigram (rowid, name) VALUES (?, ?)", arguments: [seq, name.lowercased()])
     }
 
     private static func thread(_ db: Database, _ condition: String, _ arguments: StatementArguments) throws -> CommonV1.Thread? {
@@ -304,25 +312,21 @@ package struct SQLiteRecordStore: Sendable {
     private static func threadConditions(_ filter: RecordFilter) -> ([String], StatementArguments) {
         var conditions: [String] = []
         var arguments: StatementArguments = []
-        if let inn = filter.inn { conditions.append("inn = ?"); arguments += [inn] }
+        if let inn = filter.inn { conditions.append("threads.inn = ?"); arguments += [inn] }
         if let name = filter.nameContains {
-            // Three characters or more: the trigram index finds the candidates; instr keeps the match exact.
-            if name.count >= 3 {
-                conditions.append("id IN (SELECT thread_id FROM threads_names WHERE name GLOB ?)")
-                arguments += ["*" + globEscaped(name) + "*"]
-            }
-            conditions.append("instr(company_name_folded, ?) > 0")
+            // Exact for any length; `listThreads` adds the trigram index for three characters or more.
+            conditions.append("instr(threads.company_name_folded, ?) > 0")
             arguments += [name]
         }
         if !filter.levels.isEmpty {
-            conditions.append("latest_level IN (\(filter.levels.map { _ in "?" }.joined(separator: ",")))")
+            conditions.append("threads.latest_level IN (\(filter.levels.map { _ in "?" }.joined(separator: ",")))")
             for level in filter.levels { arguments += [level.protoNumber] }
         }
-        if let from = filter.createdFromMs { conditions.append("created_at_ms >= ?"); arguments += [from] }
-        if let to = filter.createdToMs { conditions.append("created_at_ms < ?"); arguments += [to] }
-        if let low = filter.minScore { conditions.append("latest_score >= ?"); arguments += [low] }
-        if let high = filter.maxScore { conditions.append("latest_score <= ?"); arguments += [high] }
-        if let thread = filter.threadID { conditions.append("id = ?"); arguments += [thread] }
+        if let from = filter.createdFromMs { conditions.append("threads.created_at_ms >= ?"); arguments += [from] }
+        if let to = filter.createdToMs { conditions.append("threads.created_at_ms < ?"); arguments += [to] }
+        if let low = filter.minScore { conditions.append("threads.latest_score >= ?"); arguments += [low] }
+        if let high = filter.maxScore { conditions.append("threads.latest_score <= ?"); arguments += [high] }
+        if let thread = filter.threadID { conditions.append("threads.id = ?"); arguments += [thread] }
         return (conditions, arguments)
     }
 
@@ -351,7 +355,7 @@ package struct SQLiteRecordStore: Sendable {
     }
 
     /// `text` as a GLOB pattern that matches it literally.
-    private static func globEscaped(_ text: String) -> String {
+    static func globEscaped(_ text: String) -> String {
         var out = ""
         for character in text {
             switch character {

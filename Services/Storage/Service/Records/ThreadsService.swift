@@ -58,30 +58,32 @@ package struct ThreadsService: Sendable {
     /// A page of threads, newest first. The total is left out: counting a million rows costs more than the
     /// page itself, and `CountThreads` answers it when wanted.
     package func listThreads(_ request: StorageV1.ListThreadsRequest) async throws -> StorageV1.ListThreadsResponse {
-        let page = try PageRequest(request.page, cursorPrefix: "t1.")
-        let filter = try RecordFilter(request.filter)
-        let threads = try await store.listThreads(filter, before: page.after, limit: page.size + 1)
+        let page = try PageRequest(request.page, cursorPrefix: "t2.")
+        let found = try await store.listThreads(try RecordFilter(request.filter), before: try Self.position(page), limit: page.size + 1)
         return .with { response in
-            response.threads = Array(threads.prefix(page.size))
-            response.page = .with {
-                $0.nextCursor = threads.count > page.size ? PageRequest.cursor(after: threads[page.size - 1].id, prefix: "t1.") : ""
-            }
+            response.threads = found.prefix(page.size).map(\.thread)
+            response.page = .with { $0.nextCursor = Self.cursor(found, page, prefix: "t2.") }
         }
     }
 
     package func searchThreads(_ request: StorageV1.SearchThreadsRequest) async throws -> StorageV1.SearchThreadsResponse {
-        let page = try PageRequest(request.page, cursorPrefix: "s1.")
-        let before = try page.after.map { text in
+        let page = try PageRequest(request.page, cursorPrefix: "s2.")
+        let found = try await store.searchThreads(request.query, before: try Self.position(page), limit: page.size + 1)
+        return .with { response in
+            response.threads = found.prefix(page.size).map(\.thread)
+            response.page = .with { $0.nextCursor = Self.cursor(found, page, prefix: "s2.") }
+        }
+    }
+
+    private static func position(_ page: PageRequest) throws -> Int64? {
+        try page.after.map { text in
             guard let position = Int64(text) else { throw RPCError(.invalidArgument, "page.cursor: not a cursor this service gave out") }
             return position
         }
-        let found = try await store.searchThreads(request.query, before: before, limit: page.size + 1)
-        return .with { response in
-            response.threads = found.prefix(page.size).map(\.thread)
-            response.page = .with {
-                $0.nextCursor = found.count > page.size ? PageRequest.cursor(after: String(found[page.size - 1].position), prefix: "s1.") : ""
-            }
-        }
+    }
+
+    private static func cursor(_ found: [(thread: CommonV1.Thread, position: Int64)], _ page: PageRequest, prefix: String) -> String {
+        found.count > page.size ? PageRequest.cursor(after: String(found[page.size - 1].position), prefix: prefix) : ""
     }
 }
 
