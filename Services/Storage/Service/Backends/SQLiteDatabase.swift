@@ -49,7 +49,7 @@ package struct SQLiteDatabase: Sendable {
     }
 
     /// Every schema version, in order. A released migration is never edited: add a new one.
-    static var migrator: DatabaseMigrator {
+    package static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1: cache") { db in
             try db.execute(sql: """

@@ -1,0 +1,41 @@
+import Contracts
+import Foundation
+import GRDB
+import Storage
+import Testing
+
+/// A database written by an earlier version opens with today's code: migrations bring it up to date and
+/// what it held stays reachable.
+@Suite("Schema migrations")
+struct MigrationTests {
+    @Test("threads from before sequence numbers are numbered, listed newest first and still found by search")
+    func sequenceMigration() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cla-migrate-\(UUID().uuidString).sqlite").path
+        do {
+            let old = try DatabaseQueue(path: path)
+            try SQLiteDatabase.migrator.migrate(old, upTo: "v6: trigram index of thread names")
+            try await old.write { db in
+                for (i, name) in ["ООО Ромашка", "ПАО Газпром", "АО Ромашка Плюс"].enumerated() {
+                    let id = "t00000000000\(i)00000000"
+                    try db.execute(
+                        sql: "INSERT INTO threads (id, inn, company_name, company_name_folded, notes, created_at_ms, updated_at_ms) VALUES (?, ?, ?, ?, '', 0, 0)",
+                        arguments: [id, "770708389\(i)", name, name.lowercased()])
+                    try db.execute(
+                        sql: "INSERT INTO threads_search (thread_id, inn, company_name, summary, notes) VALUES (?, ?, ?, '', '')",
+                        arguments: [id, "770708389\(i)", name])
+                    try db.execute(sql: "INSERT INTO threads_names (thread_id, name) VALUES (?, ?)", arguments: [id, name.lowercased()])
+                }
+            }
+        }
+        let threads = ThreadsService(store: SQLiteRecordStore(database: try SQLiteDatabase(path: path)), now: { 1 })
+        let listed = try await threads.listThreads(.init()).threads.map(\.inn)
+        #expect(listed == ["7707083892", "7707083891", "7707083890"])
+        let found = try await threads.searchThreads(.with { $0.query = "ромашка" }).threads.map(\.inn)
+        #expect(found == ["7707083892", "7707083890"])
+        let named = try await threads.listThreads(.with { $0.filter = .with { $0.nameContains = "газпр" } }).threads.map(\.inn)
+        #expect(named == ["7707083891"])
+        // A thread created now comes after the migrated ones.
+        _ = try await threads.createThread(.with { $0.inn = "1027700132"; $0.companyName = "ООО Новая Ромашка" })
+        #expect(try await threads.searchThreads(.with { $0.query = "ромашка" }).threads.first?.inn == "1027700132")
+    }
+}
