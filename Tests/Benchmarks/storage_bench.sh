@@ -5,13 +5,20 @@ set -euo pipefail
 bin=$1
 work=$(mktemp -d)
 trap 'kill $pid 2>/dev/null || true; rm -rf "$work"' EXIT
-"$bin/storage" --rpc-port 0 --admin-port 0 --set log.format=json --set storage.path="$work/storage.sqlite" 2> "$work/log" &
-pid=$!
-for _ in $(seq 100); do
-    port=$(grep -o '"rpc.port":"[0-9]*"' "$work/log" | grep -o '[0-9]*' || true)
-    [ -n "$port" ] && break
-    sleep 0.05
-done
+# Starts storage on database $1 with its log in $2; sets pid and port (migrating a large database takes a while).
+start_storage() {
+    "$bin/storage" --rpc-port 0 --admin-port 0 --set log.format=json --set storage.path="$1" 2> "$2" &
+    pid=$!
+    port=""
+    for _ in $(seq 1200); do
+        port=$(grep -o '"rpc.port":"[0-9]*"' "$2" | grep -o '[0-9]*' || true)
+        [ -n "$port" ] && return
+        sleep 0.1
+    done
+    echo "storage did not start:" >&2; cat "$2" >&2; exit 1
+}
+
+start_storage "$work/storage.sqlite" "$work/log"
 {
     echo "storage over RPC on loopback (release, SQLite WAL, synchronous=FULL)"
     "$bin/storage-bench" --port "$port"
@@ -33,13 +40,7 @@ done
 seeded=bench-results/threads-1m.sqlite
 "$bin/storage-bench" --seed "$seeded" --threads 1000000
 kill $pid 2>/dev/null || true
-"$bin/storage" --rpc-port 0 --admin-port 0 --set log.format=json --set storage.path="$seeded" 2> "$work/log-1m" &
-pid=$!
-for _ in $(seq 600); do
-    port=$(grep -o '"rpc.port":"[0-9]*"' "$work/log-1m" | grep -o '[0-9]*' || true)
-    [ -n "$port" ] && break
-    sleep 0.1
-done
+start_storage "$seeded" "$work/log-1m"
 {
     echo
     echo "thread listings over RPC, one call at a time, 200 calls each"

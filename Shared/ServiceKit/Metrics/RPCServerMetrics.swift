@@ -6,76 +6,71 @@ package import RPCCore
 /// and `grpc_server_in_flight_calls`, labelled by service, method and call type (bounded: only the methods
 /// a server has).
 package struct RPCServerMetrics: ServerInterceptor {
-    private let registry: PrometheusCollectorRegistry
+    private let metrics: RPCCallMetrics
 
-    package init(registry: PrometheusCollectorRegistry) { self.registry = registry }
+    package init(registry: PrometheusCollectorRegistry) { metrics = RPCCallMetrics(registry: registry, side: .server) }
 
     package func intercept(
         _ stream: RPCStream,
         _ context: ServerContext,
         next: (RPCStream, ServerContext) async throws -> Metadata
     ) async throws -> Metadata {
-        let labels = RPCMetricLabels(context.method)
-        registry.makeCounter(descriptor: .named("grpc_server_started_total", help: "RPCs started on the server."), labels: labels.withType)
-            .increment()
-        let inFlight = registry.makeGauge(descriptor: .named("grpc_server_in_flight_calls", help: "RPCs being handled now."), labels: labels.base)
-        inFlight.increment()
-        let start = ContinuousClock.now
-        var code = RPCStatus.Code.ok
-        defer {
-            inFlight.decrement()
-            registry.makeDurationHistogram(
-                descriptor: .named("grpc_server_handling_seconds", help: "Time from the start of an RPC to its status, on the server."),
-                labels: labels.withType, buckets: RPCMetricLabels.latencyBuckets
-            ).record(ContinuousClock.now - start)
-            registry.makeCounter(
-                descriptor: .named("grpc_server_handled_total", help: "RPCs completed on the server, by status code."),
-                labels: labels.withType + [("grpc_code", code.name)]
-            ).increment()
-        }
-        do {
-            return try await next(stream, context)
-        } catch {
-            code = RPCMetricLabels.code(for: error, deadline: context.deadline)
-            throw error
-        }
+        try await metrics.measure(context.method, deadline: context.deadline) { try await next(stream, context) }
     }
 }
 
 /// The client side: `grpc_client_started_total`, `grpc_client_handled_total`, `grpc_client_handling_seconds`
 /// and `grpc_client_in_flight_calls`.
 package struct RPCClientMetrics: ClientInterceptor {
-    private let registry: PrometheusCollectorRegistry
+    private let metrics: RPCCallMetrics
 
-    package init(registry: PrometheusCollectorRegistry) { self.registry = registry }
+    package init(registry: PrometheusCollectorRegistry) { metrics = RPCCallMetrics(registry: registry, side: .client) }
 
     package func intercept<Result: Sendable>(
         method: MethodDescriptor,
         metadata: Metadata,
         next: (Metadata) async throws -> Result
     ) async throws -> Result {
+        try await metrics.measure(method, deadline: nil) { try await next(metadata) }
+    }
+}
+
+/// The four metrics of one side of a call, named `grpc_<side>_…`.
+struct RPCCallMetrics: Sendable {
+    enum Side: String { case server, client }
+
+    private let registry: PrometheusCollectorRegistry
+    private let side: Side
+
+    init(registry: PrometheusCollectorRegistry, side: Side) {
+        self.registry = registry
+        self.side = side
+    }
+
+    func measure<Result>(_ method: MethodDescriptor, deadline: ContinuousClock.Instant?, _ call: () async throws -> Result) async throws -> Result {
         let labels = RPCMetricLabels(method)
-        registry.makeCounter(descriptor: .named("grpc_client_started_total", help: "RPCs started by this process as a client."), labels: labels.withType)
+        let who = side == .server ? "on the server" : "by this process as a client"
+        registry.makeCounter(descriptor: .named("grpc_\(side)_started_total", help: "RPCs started \(who)."), labels: labels.withType)
             .increment()
-        let inFlight = registry.makeGauge(descriptor: .named("grpc_client_in_flight_calls", help: "RPCs this process is waiting on now."), labels: labels.base)
+        let inFlight = registry.makeGauge(descriptor: .named("grpc_\(side)_in_flight_calls", help: "RPCs in progress \(who)."), labels: labels.base)
         inFlight.increment()
         let start = ContinuousClock.now
         var code = RPCStatus.Code.ok
         defer {
             inFlight.decrement()
             registry.makeDurationHistogram(
-                descriptor: .named("grpc_client_handling_seconds", help: "Time from the start of an RPC to its status, on the client."),
+                descriptor: .named("grpc_\(side)_handling_seconds", help: "Time from the start of an RPC to its status, \(who)."),
                 labels: labels.withType, buckets: RPCMetricLabels.latencyBuckets
             ).record(ContinuousClock.now - start)
             registry.makeCounter(
-                descriptor: .named("grpc_client_handled_total", help: "RPCs completed by this process as a client, by status code."),
+                descriptor: .named("grpc_\(side)_handled_total", help: "RPCs completed \(who), by status code."),
                 labels: labels.withType + [("grpc_code", code.name)]
             ).increment()
         }
         do {
-            return try await next(metadata)
+            return try await call()
         } catch {
-            code = RPCMetricLabels.code(for: error, deadline: nil)
+            code = RPCMetricLabels.code(for: error, deadline: deadline)
             throw error
         }
     }

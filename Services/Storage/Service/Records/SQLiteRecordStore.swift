@@ -309,25 +309,9 @@ package struct SQLiteRecordStore: Sendable {
         conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
     }
 
+    /// Threads are filtered by their latest report's level and score (`latest_only` changes nothing here).
     private static func threadConditions(_ filter: RecordFilter) -> ([String], StatementArguments) {
-        var conditions: [String] = []
-        var arguments: StatementArguments = []
-        if let inn = filter.inn { conditions.append("threads.inn = ?"); arguments += [inn] }
-        if let name = filter.nameContains {
-            // Exact for any length; `listThreads` adds the trigram index for three characters or more.
-            conditions.append("instr(threads.company_name_folded, ?) > 0")
-            arguments += [name]
-        }
-        if !filter.levels.isEmpty {
-            conditions.append("threads.latest_level IN (\(filter.levels.map { _ in "?" }.joined(separator: ",")))")
-            for level in filter.levels { arguments += [level.protoNumber] }
-        }
-        if let from = filter.createdFromMs { conditions.append("threads.created_at_ms >= ?"); arguments += [from] }
-        if let to = filter.createdToMs { conditions.append("threads.created_at_ms < ?"); arguments += [to] }
-        if let low = filter.minScore { conditions.append("threads.latest_score >= ?"); arguments += [low] }
-        if let high = filter.maxScore { conditions.append("threads.latest_score <= ?"); arguments += [high] }
-        if let thread = filter.threadID { conditions.append("threads.id = ?"); arguments += [thread] }
-        return (conditions, arguments)
+        conditions(filter, table: "threads", levelColumn: "latest_level", scoreColumn: "latest_score", threadColumn: "id")
     }
 
     static func reportConditionsForAnalytics(_ filter: RecordFilter) -> ([String], StatementArguments) {
@@ -335,22 +319,35 @@ package struct SQLiteRecordStore: Sendable {
     }
 
     private static func reportConditions(_ filter: RecordFilter) -> ([String], StatementArguments) {
-        var conditions: [String] = []
-        var arguments: StatementArguments = []
-        if let inn = filter.inn { conditions.append("reports.inn = ?"); arguments += [inn] }
-        if let name = filter.nameContains { conditions.append("instr(reports.company_name_folded, ?) > 0"); arguments += [name] }
-        if !filter.levels.isEmpty {
-            conditions.append("reports.level IN (\(filter.levels.map { _ in "?" }.joined(separator: ",")))")
-            for level in filter.levels { arguments += [level.protoNumber] }
-        }
-        if let from = filter.createdFromMs { conditions.append("reports.created_at_ms >= ?"); arguments += [from] }
-        if let to = filter.createdToMs { conditions.append("reports.created_at_ms < ?"); arguments += [to] }
-        if let low = filter.minScore { conditions.append("reports.score >= ?"); arguments += [low] }
-        if let high = filter.maxScore { conditions.append("reports.score <= ?"); arguments += [high] }
-        if let thread = filter.threadID { conditions.append("reports.thread_id = ?"); arguments += [thread] }
+        var (conditions, arguments) = conditions(filter, table: "reports", levelColumn: "level", scoreColumn: "score", threadColumn: "thread_id")
         if filter.latestOnly {
             conditions.append("reports.id IN (SELECT latest_report_id FROM threads WHERE latest_report_id IS NOT NULL)")
         }
+        return (conditions, arguments)
+    }
+
+    /// The filter's conditions on `table`, whose level, score and thread columns have the names given.
+    private static func conditions(
+        _ filter: RecordFilter, table: String, levelColumn: String, scoreColumn: String, threadColumn: String
+    ) -> ([String], StatementArguments) {
+        var conditions: [String] = []
+        var arguments: StatementArguments = []
+        func add(_ condition: String, _ value: some DatabaseValueConvertible) {
+            conditions.append(condition)
+            arguments += [value]
+        }
+        if let inn = filter.inn { add("\(table).inn = ?", inn) }
+        // Exact for any length; `listThreads` adds the trigram index for three characters or more.
+        if let name = filter.nameContains { add("instr(\(table).company_name_folded, ?) > 0", name) }
+        if !filter.levels.isEmpty {
+            conditions.append("\(table).\(levelColumn) IN (\(filter.levels.map { _ in "?" }.joined(separator: ",")))")
+            for level in filter.levels { arguments += [level.protoNumber] }
+        }
+        if let from = filter.createdFromMs { add("\(table).created_at_ms >= ?", from) }
+        if let to = filter.createdToMs { add("\(table).created_at_ms < ?", to) }
+        if let low = filter.minScore { add("\(table).\(scoreColumn) >= ?", low) }
+        if let high = filter.maxScore { add("\(table).\(scoreColumn) <= ?", high) }
+        if let thread = filter.threadID { add("\(table).\(threadColumn) = ?", thread) }
         return (conditions, arguments)
     }
 
