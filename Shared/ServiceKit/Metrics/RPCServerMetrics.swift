@@ -35,37 +35,39 @@ package struct RPCClientMetrics: ClientInterceptor {
     }
 }
 
-/// The four metrics of one side of a call, named `grpc_<side>_…`.
+/// The four metrics of one side of a call, named `grpc_<side>_…`. Their descriptors are made once: this runs
+/// on every call.
 struct RPCCallMetrics: Sendable {
     enum Side: String { case server, client }
 
     private let registry: PrometheusCollectorRegistry
-    private let side: Side
+    /// Names and help texts (MetricNameDescriptor itself is not Sendable, and is only a pair of strings).
+    private let started: (String, String)
+    private let inFlight: (String, String)
+    private let handling: (String, String)
+    private let handled: (String, String)
 
     init(registry: PrometheusCollectorRegistry, side: Side) {
         self.registry = registry
-        self.side = side
+        let who = side == .server ? "on the server" : "by this process as a client"
+        started = ("grpc_\(side)_started_total", "RPCs started \(who).")
+        inFlight = ("grpc_\(side)_in_flight_calls", "RPCs in progress \(who).")
+        handling = ("grpc_\(side)_handling_seconds", "Time from the start of an RPC to its status, \(who).")
+        handled = ("grpc_\(side)_handled_total", "RPCs completed \(who), by status code.")
     }
 
     func measure<Result>(_ method: MethodDescriptor, deadline: ContinuousClock.Instant?, _ call: () async throws -> Result) async throws -> Result {
         let labels = RPCMetricLabels(method)
-        let who = side == .server ? "on the server" : "by this process as a client"
-        registry.makeCounter(descriptor: .named("grpc_\(side)_started_total", help: "RPCs started \(who)."), labels: labels.withType)
-            .increment()
-        let inFlight = registry.makeGauge(descriptor: .named("grpc_\(side)_in_flight_calls", help: "RPCs in progress \(who)."), labels: labels.base)
-        inFlight.increment()
+        registry.makeCounter(descriptor: .named(started.0, help: started.1), labels: labels.withType).increment()
+        let gauge = registry.makeGauge(descriptor: .named(inFlight.0, help: inFlight.1), labels: labels.base)
+        gauge.increment()
         let start = ContinuousClock.now
         var code = RPCStatus.Code.ok
         defer {
-            inFlight.decrement()
-            registry.makeDurationHistogram(
-                descriptor: .named("grpc_\(side)_handling_seconds", help: "Time from the start of an RPC to its status, \(who)."),
-                labels: labels.withType, buckets: RPCMetricLabels.latencyBuckets
-            ).record(ContinuousClock.now - start)
-            registry.makeCounter(
-                descriptor: .named("grpc_\(side)_handled_total", help: "RPCs completed \(who), by status code."),
-                labels: labels.withType + [("grpc_code", code.name)]
-            ).increment()
+            gauge.decrement()
+            registry.makeDurationHistogram(descriptor: .named(handling.0, help: handling.1), labels: labels.withType, buckets: RPCMetricLabels.latencyBuckets)
+                .record(ContinuousClock.now - start)
+            registry.makeCounter(descriptor: .named(handled.0, help: handled.1), labels: labels.withType + [("grpc_code", code.name)]).increment()
         }
         do {
             return try await call()

@@ -25,7 +25,7 @@ package final class InMemoryJobStore: JobStore {
 
     package func get(_ id: String) async throws -> QueuedJob? { state.withLock { $0.jobs[id] } }
 
-    package func update(_ id: String, _ change: @Sendable (inout QueuedJob) throws -> Void) async throws -> QueuedJob? {
+    package func update(_ id: String, _ change: @escaping @Sendable (inout QueuedJob) throws -> Void) async throws -> QueuedJob? {
         try state.withLock { state in
             guard var job = state.jobs[id] else { return nil }
             try change(&job)
@@ -34,7 +34,7 @@ package final class InMemoryJobStore: JobStore {
         }
     }
 
-    package func takeDue(now: Int64, limit: Int, _ take: @Sendable (inout QueuedJob) -> Bool) async throws -> [QueuedJob] {
+    package func takeDue(now: Int64, limit: Int, _ take: @escaping @Sendable (inout QueuedJob) -> Bool) async throws -> [QueuedJob] {
         state.withLock { state in
             let due = state.jobs.values.compactMap { job in job.dueAtMs.flatMap { $0 <= now ? (job.id, $0) : nil } }
                 .sorted { ($0.1, $0.0) < ($1.1, $1.0) }

@@ -39,7 +39,7 @@ package struct SQLiteDatabase: Sendable {
 
     /// A write committed together with the writes that arrive while the previous commit is on its way to
     /// disk (group commit); returns once it is durable.
-    package func batchedWrite(_ work: @escaping @Sendable (Database) throws -> Void) async throws {
+    package func batchedWrite<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await batcher.write(work)
     }
 

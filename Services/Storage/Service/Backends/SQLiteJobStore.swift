@@ -10,7 +10,7 @@ package struct SQLiteJobStore: JobStore {
     package init(database: SQLiteDatabase) { self.database = database }
 
     package func enqueue(_ job: QueuedJob) async throws -> (job: QueuedJob, created: Bool) {
-        try await database.pool.write { db in
+        try await database.batchedWrite { db in
             let key = job.job.idempotencyKey
             if !key.isEmpty, let existing = try Self.fetchOne(db, "SELECT * FROM jobs WHERE idempotency_key = ?", [key]) {
                 return (existing, false)
@@ -24,8 +24,8 @@ package struct SQLiteJobStore: JobStore {
         try await database.pool.read { db in try Self.fetchOne(db, "SELECT * FROM jobs WHERE id = ?", [id]) }
     }
 
-    package func update(_ id: String, _ change: @Sendable (inout QueuedJob) throws -> Void) async throws -> QueuedJob? {
-        try await database.pool.write { db in
+    package func update(_ id: String, _ change: @escaping @Sendable (inout QueuedJob) throws -> Void) async throws -> QueuedJob? {
+        try await database.batchedWrite { db in
             guard var job = try Self.fetchOne(db, "SELECT * FROM jobs WHERE id = ?", [id]) else { return nil }
             try change(&job)
             try Self.save(job, db)
@@ -33,8 +33,8 @@ package struct SQLiteJobStore: JobStore {
         }
     }
 
-    package func takeDue(now: Int64, limit: Int, _ take: @Sendable (inout QueuedJob) -> Bool) async throws -> [QueuedJob] {
-        try await database.pool.write { db in
+    package func takeDue(now: Int64, limit: Int, _ take: @escaping @Sendable (inout QueuedJob) -> Bool) async throws -> [QueuedJob] {
+        try await database.batchedWrite { db in
             var taken: [QueuedJob] = []
             while taken.count < limit {
                 // Jobs that are passed but not taken (dead-lettered) stop being due, so each batch is new.
@@ -74,7 +74,7 @@ package struct SQLiteJobStore: JobStore {
     }
 
     package func appendProgress(_ event: CommonV1.ProgressEvent, now: Int64) async throws -> CommonV1.ProgressEvent? {
-        try await database.pool.write { db in
+        try await database.batchedWrite { db in
             guard var job = try Self.fetchOne(db, "SELECT * FROM jobs WHERE id = ?", [event.jobId]) else { return nil }
             let last = try Int64.fetchOne(db, sql: "SELECT max(sequence) FROM job_events WHERE job_id = ?", arguments: [event.jobId]) ?? 0
             var stored = event
@@ -116,7 +116,7 @@ package struct SQLiteJobStore: JobStore {
     }
 
     package func delete(ids: [String]) async throws -> Int {
-        try await database.pool.write { db in
+        try await database.batchedWrite { db in
             var deleted = 0
             for id in ids {
                 try db.execute(sql: "DELETE FROM jobs WHERE id = ?", arguments: [id])

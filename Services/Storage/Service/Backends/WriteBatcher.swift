@@ -6,11 +6,11 @@ internal import Synchronization
 /// one transaction and one fsync, each in its own savepoint so that one failing write fails alone. Under
 /// concurrent load this multiplies durable writes per second; a lone write is committed at once.
 final class WriteBatcher: Sendable {
-    typealias Work = @Sendable (Database) throws -> Void
-
-    private struct Pending {
-        var work: Work
-        var continuation: CheckedContinuation<Void, any Error>
+    /// One queued write: `run` does the work inside the batch's transaction and keeps its result; `finish`
+    /// hands the result (or the commit's failure) to the waiting caller once the batch is durable.
+    private struct Pending: Sendable {
+        var run: @Sendable (Database) throws -> Void
+        var finish: @Sendable ((any Error)?) -> Void
     }
 
     private let pool: any DatabaseWriter
@@ -20,10 +20,25 @@ final class WriteBatcher: Sendable {
 
     init(pool: any DatabaseWriter) { self.pool = pool }
 
-    func write(_ work: @escaping Work) async throws {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+    func write<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        let result = Mutex<Result<T, any Error>?>(nil)
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let pending = Pending(
+                run: { db in
+                    do {
+                        let value = try work(db)
+                        result.withLock { $0 = .success(value) }
+                    } catch {
+                        result.withLock { $0 = .failure(error) }
+                        throw error
+                    }
+                },
+                finish: { commitError in
+                    if let commitError { return continuation.resume(throwing: commitError) }
+                    continuation.resume(with: result.withLock { $0 } ?? .failure(CancellationError()))
+                })
             let start = state.withLock { state in
-                state.pending.append(Pending(work: work, continuation: continuation))
+                state.pending.append(pending)
                 defer { state.draining = true }
                 return !state.draining
             }
@@ -39,27 +54,24 @@ final class WriteBatcher: Sendable {
                 return state.pending
             }
             if batch.isEmpty { return }
-            var results = [Result<Void, any Error>](repeating: .success(()), count: batch.count)
+            var commitError: (any Error)?
             do {
                 try pool.writeWithoutTransaction { db in
                     try db.inTransaction(.immediate) {
-                        for (index, item) in batch.enumerated() {
-                            do {
-                                try db.inSavepoint {
-                                    try item.work(db)
-                                    return .commit
-                                }
-                            } catch {
-                                results[index] = .failure(error)
+                        for item in batch {
+                            // A failed write rolls back its savepoint only; its error reaches its caller.
+                            try? db.inSavepoint {
+                                try item.run(db)
+                                return .commit
                             }
                         }
                         return .commit
                     }
                 }
             } catch {
-                results = results.map { _ in .failure(error) }
+                commitError = error
             }
-            for (item, result) in zip(batch, results) { item.continuation.resume(with: result) }
+            for item in batch { item.finish(commitError) }
         }
     }
 }

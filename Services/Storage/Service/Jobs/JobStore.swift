@@ -8,10 +8,10 @@ package protocol JobStore: Sendable {
     func get(_ id: String) async throws -> QueuedJob?
     /// Applies `change` and saves the result atomically; nil when there is no such job. When `change`
     /// throws, nothing is saved.
-    func update(_ id: String, _ change: @Sendable (inout QueuedJob) throws -> Void) async throws -> QueuedJob?
+    func update(_ id: String, _ change: @escaping @Sendable (inout QueuedJob) throws -> Void) async throws -> QueuedJob?
     /// Atomically passes due jobs (`dueAtMs <= now`, earliest first) to `take` until `limit` of them returned
     /// true, saving each one passed; returns the taken ones.
-    func takeDue(now: Int64, limit: Int, _ take: @Sendable (inout QueuedJob) -> Bool) async throws -> [QueuedJob]
+    func takeDue(now: Int64, limit: Int, _ take: @escaping @Sendable (inout QueuedJob) -> Bool) async throws -> [QueuedJob]
     /// Jobs in any of `states` (all when empty) for `inn` (any when nil), by id, after the id `after`.
     func list(states: [CommonV1.JobState], inn: String?, after: String?, limit: Int) async throws -> [QueuedJob]
     /// Stores the event with the next sequence number of its job and records its stage on the job; nil

@@ -17,7 +17,9 @@ package struct SQLiteRecordStore: Sendable {
 
     /// The thread for `inn`, created if there is none.
     package func createThread(inn: String, companyName: String, notes: String, now: Int64) async throws -> (CommonV1.Thread, created: Bool) {
-        try await database.pool.write { db in
+        // Most calls find the thread (every job for a known INN): a read does not wait for a durable commit.
+        if let existing = try database.readNow({ db in try Self.thread(db, "inn = ?", [inn]) }) { return (existing, false) }
+        return try await database.pool.write { db in
             if let existing = try Self.thread(db, "inn = ?", [inn]) { return (existing, false) }
             let id = RecordID.make("t", now: now)
             try Self.insertThread(db, id: id, inn: inn, companyName: companyName, notes: notes, now: now)
