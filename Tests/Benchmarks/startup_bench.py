@@ -41,14 +41,15 @@ class Started:
         self.began = time.monotonic()
         self.process = subprocess.Popen(
             [str(bin_dir / name), "--rpc-port", "0", "--admin-port", "0", "--set", "log.format=json",
-             "--set", "health.probe_interval=50ms", *args],
+             "--set", "health.probe_interval=50ms", *args,
+             *(["--set", f"storage.path={log.with_suffix('.sqlite')}"] if name == "storage" else [])],
             stdout=subprocess.DEVNULL, stderr=open(log, "w"))
         self.ready_seconds = None
         self.rpc_port = self.admin_port = None
         deadline = self.began + 10
         while time.monotonic() < deadline and self.ready_seconds is None:
             if self.admin_port is None:
-                for line in log.read_text().splitlines():
+                for line in log.read_text().split("\n")[:-1]:  # the last may be half written
                     entry = json.loads(line)
                     self.rpc_port = int(entry["rpc.port"]) if "rpc.port" in entry else self.rpc_port
                     self.admin_port = int(entry["admin.port"]) if "admin.port" in entry else self.admin_port
