@@ -7,12 +7,14 @@ package import RPCCore
 package struct PageRequest: Sendable, Equatable {
     package var size: Int
     package var after: String?
+    /// Tells one listing's cursors from another's (`c1.` cache keys, `j1.` job ids).
+    package var cursorPrefix: String
 
     package static let defaultSize = 50
     package static let maxSize = 1000
 
-    /// `cursorPrefix` tells one listing's cursors from another's (`c1.` cache keys, `j1.` job ids).
     package init(_ page: CommonV1.PageRequest?, cursorPrefix: String = "c1.") throws {
+        self.cursorPrefix = cursorPrefix
         let requested = Int(page?.pageSize ?? 0)
         guard (0...Self.maxSize).contains(requested) else {
             throw RPCError(.invalidArgument, "page.page_size: must be from 1 to \(Self.maxSize) (0: \(Self.defaultSize)), got \(requested)")
@@ -24,6 +26,14 @@ package struct PageRequest: Sendable, Equatable {
             throw RPCError(.invalidArgument, "page.cursor: not a cursor this service gave out")
         }
         self.after = after
+    }
+
+    /// How many rows to fetch: one more than a page, to know whether another page follows.
+    package var limit: Int { size + 1 }
+
+    /// The cursor for the page after `items` (fetched with `limit`), or "" when they were the last.
+    package func nextCursor<Item>(_ items: [Item], key: (Item) -> String) -> String {
+        items.count > size ? Self.cursor(after: key(items[size - 1]), prefix: cursorPrefix) : ""
     }
 
     package static func cursor(after key: String, prefix: String = "c1.") -> String {

@@ -136,7 +136,7 @@ package struct AccessService: Sendable {
         if request.fromMs != 0 { conditions.append("at_ms >= ?"); arguments += [request.fromMs] }
         if request.toMs != 0 { conditions.append("at_ms < ?"); arguments += [request.toMs] }
         if let before = page.after { conditions.append("id < ?"); arguments += [before] }
-        arguments += [page.size + 1]
+        arguments += [page.limit]
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let bound = arguments
         let records = try await database.pool.read { db in
@@ -146,7 +146,7 @@ package struct AccessService: Sendable {
         return .with { response in
             response.records = Array(records.prefix(page.size))
             response.page = .with {
-                $0.nextCursor = records.count > page.size ? PageRequest.cursor(after: records[page.size - 1].id, prefix: "a1.") : ""
+                $0.nextCursor = page.nextCursor(records, key: \.id)
             }
         }
     }

@@ -95,12 +95,12 @@ package struct CacheService: Sendable {
     package func list(_ request: StorageV1.CacheListRequest) async throws -> StorageV1.CacheListResponse {
         let page = try PageRequest(request.page)
         let time = now()
-        let entries = try await store.list(prefix: request.prefix, after: page.after, limit: page.size + 1, now: time)
+        let entries = try await store.list(prefix: request.prefix, after: page.after, limit: page.limit, now: time)
         let total = try await store.count(prefix: request.prefix, now: time)
         return .with { response in
             response.entries = entries.prefix(page.size).map { $0.info(now: time) }
             response.page = .with {
-                $0.nextCursor = entries.count > page.size ? PageRequest.cursor(after: entries[page.size - 1].key) : ""
+                $0.nextCursor = page.nextCursor(entries, key: \.key)
                 $0.total = total
             }
         }

@@ -85,10 +85,10 @@ package struct JobsService: Sendable {
     package func listJobs(_ request: StorageV1.ListJobsRequest) async throws -> StorageV1.ListJobsResponse {
         let page = try PageRequest(request.page, cursorPrefix: "j1.")
         let jobs = try await store.list(
-            states: request.states, inn: request.inn.isEmpty ? nil : request.inn, after: page.after, limit: page.size + 1)
+            states: request.states, inn: request.inn.isEmpty ? nil : request.inn, after: page.after, limit: page.limit)
         return .with { response in
             response.jobs = jobs.prefix(page.size).map(\.job)
-            response.page = .with { $0.nextCursor = Self.nextCursor(jobs, page) }
+            response.page = .with { $0.nextCursor = page.nextCursor(jobs, key: \.id) }
         }
     }
 
@@ -101,10 +101,10 @@ package struct JobsService: Sendable {
 
     package func listDeadLetters(_ request: StorageV1.ListDeadLettersRequest) async throws -> StorageV1.ListDeadLettersResponse {
         let page = try PageRequest(request.page, cursorPrefix: "j1.")
-        let jobs = try await store.list(states: [.dead], inn: nil, after: page.after, limit: page.size + 1)
+        let jobs = try await store.list(states: [.dead], inn: nil, after: page.after, limit: page.limit)
         return .with { response in
             response.deadLetters = jobs.prefix(page.size).map(\.deadLetter)
-            response.page = .with { $0.nextCursor = Self.nextCursor(jobs, page) }
+            response.page = .with { $0.nextCursor = page.nextCursor(jobs, key: \.id) }
         }
     }
 
@@ -246,10 +246,6 @@ package struct JobsService: Sendable {
             after = batch.count == 1000 ? batch.last?.id : nil
         } while after != nil
         return found
-    }
-
-    private static func nextCursor(_ jobs: [QueuedJob], _ page: PageRequest) -> String {
-        jobs.count > page.size ? PageRequest.cursor(after: jobs[page.size - 1].id, prefix: "j1.") : ""
     }
 
     private static func required(_ value: String, _ field: String) throws -> String {

@@ -38,16 +38,16 @@ package struct FeedbackService: Sendable {
         let entries: [CommonV1.Feedback]
         switch request.key {
         case .reportId(let id)?:
-            entries = try await store.listFeedback(reportID: try Validate.nonEmpty(id, "report_id"), threadID: nil, before: page.after, limit: page.size + 1)
+            entries = try await store.listFeedback(reportID: try Validate.nonEmpty(id, "report_id"), threadID: nil, before: page.after, limit: page.limit)
         case .threadId(let id)?:
-            entries = try await store.listFeedback(reportID: nil, threadID: try Validate.nonEmpty(id, "thread_id"), before: page.after, limit: page.size + 1)
+            entries = try await store.listFeedback(reportID: nil, threadID: try Validate.nonEmpty(id, "thread_id"), before: page.after, limit: page.limit)
         case nil:
             throw RPCError(.invalidArgument, "key: set report_id or thread_id")
         }
         return .with { response in
             response.feedback = Array(entries.prefix(page.size))
             response.page = .with {
-                $0.nextCursor = entries.count > page.size ? PageRequest.cursor(after: entries[page.size - 1].id, prefix: "f1.") : ""
+                $0.nextCursor = page.nextCursor(entries, key: \.id)
             }
         }
     }

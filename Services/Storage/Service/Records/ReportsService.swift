@@ -75,11 +75,11 @@ package struct ReportsService: Sendable {
 
     package func listReports(_ request: StorageV1.ListReportsRequest) async throws -> StorageV1.ListReportsResponse {
         let page = try PageRequest(request.page, cursorPrefix: "r1.")
-        let reports = try await store.listReports(try RecordFilter(request.filter), before: page.after, limit: page.size + 1)
+        let reports = try await store.listReports(try RecordFilter(request.filter), before: page.after, limit: page.limit)
         return .with { response in
             response.reports = Array(reports.prefix(page.size))
             response.page = .with {
-                $0.nextCursor = reports.count > page.size ? PageRequest.cursor(after: reports[page.size - 1].id, prefix: "r1.") : ""
+                $0.nextCursor = page.nextCursor(reports, key: \.id)
             }
         }
     }

@@ -59,19 +59,19 @@ package struct ThreadsService: Sendable {
     /// page itself, and `CountThreads` answers it when wanted.
     package func listThreads(_ request: StorageV1.ListThreadsRequest) async throws -> StorageV1.ListThreadsResponse {
         let page = try PageRequest(request.page, cursorPrefix: "t2.")
-        let found = try await store.listThreads(try RecordFilter(request.filter), before: try Self.position(page), limit: page.size + 1)
+        let found = try await store.listThreads(try RecordFilter(request.filter), before: try Self.position(page), limit: page.limit)
         return .with { response in
             response.threads = found.prefix(page.size).map(\.thread)
-            response.page = .with { $0.nextCursor = Self.cursor(found, page, prefix: "t2.") }
+            response.page = .with { $0.nextCursor = page.nextCursor(found) { String($0.position) } }
         }
     }
 
     package func searchThreads(_ request: StorageV1.SearchThreadsRequest) async throws -> StorageV1.SearchThreadsResponse {
         let page = try PageRequest(request.page, cursorPrefix: "s2.")
-        let found = try await store.searchThreads(request.query, before: try Self.position(page), limit: page.size + 1)
+        let found = try await store.searchThreads(request.query, before: try Self.position(page), limit: page.limit)
         return .with { response in
             response.threads = found.prefix(page.size).map(\.thread)
-            response.page = .with { $0.nextCursor = Self.cursor(found, page, prefix: "s2.") }
+            response.page = .with { $0.nextCursor = page.nextCursor(found) { String($0.position) } }
         }
     }
 
@@ -80,10 +80,6 @@ package struct ThreadsService: Sendable {
             guard let position = Int64(text) else { throw RPCError(.invalidArgument, "page.cursor: not a cursor this service gave out") }
             return position
         }
-    }
-
-    private static func cursor(_ found: [(thread: CommonV1.Thread, position: Int64)], _ page: PageRequest, prefix: String) -> String {
-        found.count > page.size ? PageRequest.cursor(after: String(found[page.size - 1].position), prefix: prefix) : ""
     }
 }
 
