@@ -130,7 +130,7 @@ package struct CacheService: Sendable {
     }
 
     private func validate(key: String, field: String) throws {
-        guard !key.isEmpty else { throw RPCError(.invalidArgument, "\(field): must not be empty") }
+        _ = try Validate.nonEmpty(key, field)
         guard key.utf8.count <= limits.maxKeyBytes else {
             throw RPCError(.invalidArgument, "\(field): \(key.utf8.count) bytes is over the limit of \(limits.maxKeyBytes)")
         }

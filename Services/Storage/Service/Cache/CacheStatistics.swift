@@ -38,6 +38,6 @@ package final class CacheStatistics: Sendable {
 
     /// `dadata`, `casebook`, … (`unknown` for unspecified).
     package static func label(_ source: CommonV1.Source) -> String {
-        source == .unspecified ? "unknown" : String(source.protoName.dropFirst("SOURCE_".count)).lowercased()
+        source == .unspecified ? "unknown" : ProtoLabel.of(source.protoName, prefix: "SOURCE_")
     }
 }

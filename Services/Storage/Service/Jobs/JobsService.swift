@@ -78,7 +78,7 @@ package struct JobsService: Sendable {
     }
 
     package func getJob(_ request: StorageV1.GetJobRequest) async throws -> StorageV1.GetJobResponse {
-        guard let job = try await store.get(try Self.required(request.jobId, "job_id")) else { throw Self.notFound(request.jobId) }
+        guard let job = try await store.get(try Validate.nonEmpty(request.jobId, "job_id")) else { throw Self.notFound(request.jobId) }
         return .with { $0.job = job.job }
     }
 
@@ -93,7 +93,7 @@ package struct JobsService: Sendable {
     }
 
     package func appendProgress(_ request: StorageV1.AppendProgressRequest) async throws -> StorageV1.AppendProgressResponse {
-        let jobID = try Self.required(request.event?.jobId ?? "", "event.job_id")
+        let jobID = try Validate.nonEmpty(request.event?.jobId ?? "", "event.job_id")
         guard let stored = try await store.appendProgress(request.event ?? .init(), now: now()) else { throw Self.notFound(jobID) }
         signal.notifyAll()
         return .with { $0.sequence = stored.sequence }
@@ -134,17 +134,14 @@ package struct JobsService: Sendable {
 
     package func enqueue(_ request: StorageV1.EnqueueRequest) async throws -> StorageV1.EnqueueResponse {
         guard let analysis = request.request else { throw RPCError(.invalidArgument, "request: must be set") }
-        let inn = analysis.inn
-        guard (inn.count == 10 || inn.count == 12), inn.allSatisfy(\.isASCII), inn.allSatisfy(\.isNumber) else {
-            throw RPCError(.invalidArgument, "request.inn: must be 10 or 12 digits, got \"\(inn)\"")
-        }
+        _ = try Validate.inn(analysis.inn, "request.inn")
         guard request.idempotencyKey.utf8.count <= 256 else {
             throw RPCError(.invalidArgument, "idempotency_key: at most 256 bytes, got \(request.idempotencyKey.utf8.count)")
         }
         let time = now()
         let threadID = try await threadFor?(analysis) ?? ""
         let job = CommonV1.Job.with {
-            $0.id = JobID.make(now: time)
+            $0.id = RecordID.make("j", now: time)
             $0.threadId = threadID
             $0.request = analysis
             $0.state = request.notBeforeMs > time ? .scheduled : .queued
@@ -166,7 +163,7 @@ package struct JobsService: Sendable {
     }
 
     package func lease(_ request: StorageV1.LeaseRequest) async throws -> StorageV1.LeaseResponse {
-        let worker = try Self.required(request.worker, "worker")
+        let worker = try Validate.nonEmpty(request.worker, "worker")
         let count = request.maxJobs == 0 ? 1 : Int(request.maxJobs)
         guard (1...100).contains(count) else { throw RPCError(.invalidArgument, "max_jobs: must be from 1 to 100, got \(request.maxJobs)") }
         let visibility = try Self.visibility(request.visibilityTimeoutMs)
@@ -201,7 +198,7 @@ package struct JobsService: Sendable {
 
     /// The history after `after_sequence`, then new events, until the job is final and every event is sent.
     package func watch(_ request: StorageV1.WatchJobRequest, send: (CommonV1.ProgressEvent) async throws -> Void) async throws {
-        let id = try Self.required(request.jobId, "job_id")
+        let id = try Validate.nonEmpty(request.jobId, "job_id")
         guard try await store.get(id) != nil else { throw Self.notFound(id) }
         var after = request.afterSequence
         while true {
@@ -229,7 +226,7 @@ package struct JobsService: Sendable {
     // MARK: Helpers
 
     private func change(_ id: String, field: String, _ body: @escaping @Sendable (inout QueuedJob) throws -> Void) async throws -> QueuedJob {
-        _ = try Self.required(id, field)
+        _ = try Validate.nonEmpty(id, field)
         guard let job = try await store.update(id, body) else { throw Self.notFound(id) }
         signal.notifyAll()  // a job may be due again, or final (watchers end)
         return job
@@ -248,10 +245,6 @@ package struct JobsService: Sendable {
         return found
     }
 
-    private static func required(_ value: String, _ field: String) throws -> String {
-        guard !value.isEmpty else { throw RPCError(.invalidArgument, "\(field): must not be empty") }
-        return value
-    }
 
     private static func visibility(_ milliseconds: Int64) throws -> Int64 {
         let value = milliseconds == 0 ? 60_000 : milliseconds
@@ -279,17 +272,5 @@ struct DepthGauges: Sendable {
     }
 
     /// `queued`, `retry_wait`, … from `JOB_STATE_QUEUED`, …
-    static func label(_ state: CommonV1.JobState) -> String { String(state.protoName.dropFirst("JOB_STATE_".count)).lowercased() }
-}
-
-/// Job ids sort by creation time: `j` + 12 hex digits of milliseconds + 8 random hex digits.
-enum JobID {
-    static func make(now: Int64) -> String {
-        "j" + hex(UInt64(now), width: 12) + hex(UInt64(UInt32.random(in: .min ... .max)), width: 8)
-    }
-
-    private static func hex(_ value: UInt64, width: Int) -> String {
-        let text = String(value, radix: 16)
-        return String(repeating: "0", count: max(0, width - text.count)) + text
-    }
+    static func label(_ state: CommonV1.JobState) -> String { ProtoLabel.of(state.protoName, prefix: "JOB_STATE_") }
 }

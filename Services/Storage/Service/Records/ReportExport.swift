@@ -10,7 +10,7 @@ enum ReportExport {
     static func values(_ summary: CommonV1.ReportSummary) -> [String] {
         [
             summary.id, summary.threadId, String(summary.version), summary.inn, summary.companyName, String(summary.score),
-            ReportComparison.name(summary.level.protoName, prefix: "RISK_LEVEL_"), String(summary.confidence),
+            ProtoLabel.of(summary.level.protoName, prefix: "RISK_LEVEL_"), String(summary.confidence),
             String(summary.markerCount), String(summary.hasPdf), String(summary.createdAtMs),
         ]
     }
@@ -38,7 +38,7 @@ enum ReportExport {
     static func json(_ summary: CommonV1.ReportSummary) -> String {
         let row = Row(
             id: summary.id, thread_id: summary.threadId, version: summary.version, inn: summary.inn, company_name: summary.companyName,
-            score: summary.score, level: ReportComparison.name(summary.level.protoName, prefix: "RISK_LEVEL_"),
+            score: summary.score, level: ProtoLabel.of(summary.level.protoName, prefix: "RISK_LEVEL_"),
             confidence: summary.confidence, marker_count: summary.markerCount, has_pdf: summary.hasPdf, created_at_ms: summary.createdAtMs)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

@@ -25,7 +25,7 @@ extension SQLiteRecordStore {
                 arguments: [todayStart, weekStart, CommonV1.RiskLevel.high.protoNumber, CommonV1.RiskLevel.critical.protoNumber] + arguments)!
             var byLevel: [String: Int64] = [:]
             for levelRow in try Row.fetchAll(db, sql: "SELECT level, count(*) AS n FROM reports \(filterSQL) GROUP BY level", arguments: arguments) {
-                byLevel[ReportComparison.name(CommonV1.RiskLevel(protoNumber: levelRow["level"]).protoName, prefix: "RISK_LEVEL_")] = levelRow["n"]
+                byLevel[ProtoLabel.of(CommonV1.RiskLevel(protoNumber: levelRow["level"]).protoName, prefix: "RISK_LEVEL_")] = levelRow["n"]
             }
             return .with {
                 $0.totalReports = row["total"]

@@ -373,15 +373,3 @@ package struct SQLiteRecordStore: Sendable {
         return words.map { "\"\($0)\"*" }.joined(separator: " ")
     }
 }
-
-/// Record ids sort by creation time: a letter, 12 hex digits of milliseconds, 8 random hex digits.
-enum RecordID {
-    static func make(_ kind: Character, now: Int64) -> String {
-        String(kind) + hex(UInt64(max(0, now)), width: 12) + hex(UInt64(UInt32.random(in: .min ... .max)), width: 8)
-    }
-
-    private static func hex(_ value: UInt64, width: Int) -> String {
-        let text = String(value, radix: 16)
-        return String(repeating: "0", count: max(0, width - text.count)) + text
-    }
-}
