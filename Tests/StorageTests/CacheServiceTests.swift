@@ -9,13 +9,7 @@ import Testing
 /// The Cache RPC service over an in-memory store with a clock the test moves.
 @Suite("Cache service")
 struct CacheServiceTests {
-    final class TestClock: Sendable {
-        private let value = Mutex<Int64>(1_800_000_000_000)
-        var now: Int64 { value.withLock { $0 } }
-        func advance(by milliseconds: Int64) { value.withLock { $0 += milliseconds } }
-    }
-
-    let clock = TestClock()
+    let clock = ManualClock()
     let store = InMemoryCacheStore()
     let registry = PrometheusCollectorRegistry()
     let service: CacheService

@@ -31,14 +31,8 @@ struct JobStoreConformanceTests {
         func withLock<T>(_ body: (inout [Int64]) -> T) -> T { value.withLock { body(&$0) } }
     }
 
-    final class TestClock: Sendable {
-        private let value = Mutex<Int64>(1_800_000_000_000)
-        var now: Int64 { value.withLock { $0 } }
-        func advance(by milliseconds: Int64) { value.withLock { $0 += milliseconds } }
-    }
-
     struct Queue: Sendable {
-        let clock = TestClock()
+        let clock = ManualClock()
         let service: JobsService
 
         init(_ backend: Backend, maxAttempts: Int32 = 3) throws {

@@ -24,14 +24,8 @@ struct RecordStoreConformanceTests {
         }
     }
 
-    final class Clock: Sendable {
-        private let value = Mutex<Int64>(1_800_000_000_000)
-        var now: Int64 { value.withLock { $0 } }
-        func tick(_ milliseconds: Int64 = 1) { value.withLock { $0 += milliseconds } }
-    }
-
     struct Fixture {
-        let clock = Clock()
+        let clock = ManualClock()
         let threads: ThreadsService
         let reports: ReportsService
 
@@ -44,7 +38,7 @@ struct RecordStoreConformanceTests {
 
         @discardableResult
         func put(inn: String, name: String = "", score: Double = 10, level: CommonV1.RiskLevel = .low, summary: String = "", job: String = "") async throws -> CommonV1.Report {
-            clock.tick()
+            clock.advance(by: 1)
             return try await reports.putReport(.with {
                 $0.report = .with {
                     $0.inn = inn

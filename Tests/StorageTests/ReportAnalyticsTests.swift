@@ -48,17 +48,17 @@ struct ReportAnalyticsTests {
 
     @Test("stats count today and this week in the caller's time zone; the timeline has a point per day")
     func statsAndTimeline() async throws {
-        let clock = Mutex<Int64>(Self.friday - 9 * 86_400_000)  // nine days back: the Wednesday of the week before
+        let clock = ManualClock(Self.friday - 9 * 86_400_000)  // nine days back: the Wednesday of the week before
         let store = SQLiteRecordStore(database: try SQLiteDatabase.inMemory())
-        let reports = ReportsService(store: store, now: { clock.withLock { $0 } })
+        let reports = ReportsService(store: store, now: { clock.now })
         func put(_ inn: String, score: Double, level: CommonV1.RiskLevel, at time: Int64) async throws {
-            clock.withLock { $0 = time }
+            clock.set(time)
             _ = try await reports.putReport(.with { $0.report = .with { $0.inn = inn; $0.risk = .with { $0.score = score; $0.level = level } } })
         }
         try await put("7707083893", score: 20, level: .low, at: Self.friday - 9 * 86_400_000)
         try await put("7707083893", score: 80, level: .critical, at: Self.friday - 3 * 86_400_000)  // Tuesday
         try await put("7736050003", score: 60, level: .high, at: Self.friday - 3_600_000)  // today, 11:00 UTC
-        clock.withLock { $0 = Self.friday }
+        clock.set(Self.friday)
 
         let stats = try await store.stats(RecordFilter(), utcOffsetMinutes: 0, now: Self.friday)
         #expect(stats.totalReports == 3 && stats.totalThreads == 2)
