@@ -88,6 +88,9 @@ package struct DependencyStatus: Sendable, Equatable {
     package var detail: String
     package var checkedAt: ContinuousClock.Instant
 
+    /// The detail of a dependency before its first probe (shown by `/readyz`).
+    package static let notCheckedYet = "not checked yet"
+
     package init(name: String, isRequired: Bool, isUp: Bool, detail: String, checkedAt: ContinuousClock.Instant = .now) {
         self.name = name
         self.isRequired = isRequired

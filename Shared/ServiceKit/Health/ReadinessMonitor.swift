@@ -31,7 +31,7 @@ package struct ReadinessMonitor: Service {
         self.logger = logger
         for target in targets {
             board.record(DependencyStatus(
-                name: target.dependency.name, isRequired: target.dependency.isRequired, isUp: false, detail: "not checked yet"))
+                name: target.dependency.name, isRequired: target.dependency.isRequired, isUp: false, detail: DependencyStatus.notCheckedYet))
         }
     }
 
@@ -57,7 +57,7 @@ package struct ReadinessMonitor: Service {
             for await status in group {
                 let previous = board.dependencies.first { $0.name == status.name }
                 board.record(status)
-                if previous?.isUp != status.isUp || previous?.detail == "not checked yet" {
+                if previous?.isUp != status.isUp || previous?.detail == DependencyStatus.notCheckedYet {
                     let message: Logger.Message = status.isUp ? "dependency is up" : "dependency is down"
                     logger.log(
                         level: status.isUp ? .info : (status.isRequired ? .warning : .notice), message,

@@ -43,15 +43,17 @@ package struct SQLiteCacheStore: CacheStore {
 
     package func delete(prefix: String) async throws -> Int {
         try await database.pool.write { db in
-            try db.execute(sql: "DELETE FROM cache_entries WHERE \(Self.prefixCondition)", arguments: Self.prefixArguments(prefix))
+            let range = Self.keyRange(prefix)
+            try db.execute(sql: "DELETE FROM cache_entries WHERE \(range.sql)", arguments: range.arguments)
             return db.changesCount
         }
     }
 
     package func list(prefix: String, after: String?, limit: Int, now: Int64) async throws -> [CacheEntrySummary] {
         try await database.pool.read { db in
-            var sql = "SELECT key, source, size, created_at_ms, expires_at_ms FROM cache_entries WHERE \(Self.prefixCondition) AND expires_at_ms > ?"
-            var arguments = Self.prefixArguments(prefix) + [now]
+            let range = Self.keyRange(prefix)
+            var sql = "SELECT key, source, size, created_at_ms, expires_at_ms FROM cache_entries WHERE \(range.sql) AND expires_at_ms > ?"
+            var arguments = range.arguments + [now]
             if let after {
                 sql += " AND key > ?"
                 arguments += [after]
@@ -69,8 +71,8 @@ package struct SQLiteCacheStore: CacheStore {
     package func count(prefix: String, now: Int64) async throws -> Int64 {
         try await database.pool.read { db in
             try Int64.fetchOne(
-                db, sql: "SELECT count(*) FROM cache_entries WHERE \(Self.prefixCondition) AND expires_at_ms > ?",
-                arguments: Self.prefixArguments(prefix) + [now]) ?? 0
+                db, sql: "SELECT count(*) FROM cache_entries WHERE \(Self.keyRange(prefix).sql) AND expires_at_ms > ?",
+                arguments: Self.keyRange(prefix).arguments + [now]) ?? 0
         }
     }
 
@@ -94,11 +96,25 @@ package struct SQLiteCacheStore: CacheStore {
         }
     }
 
-    /// Keys starting with a prefix, as an index range plus an exact check: `key >= p AND key < p || U+10FFFF`
-    /// lets SQLite seek in the primary key; the `substr` test makes the match exact (the range alone would
-    /// miss a key continuing with U+10FFFF itself, a noncharacter).
-    private static let prefixCondition =
-        "((key >= ?1 AND key < ?1 || char(1114111)) OR (key >= ?1 || char(1114111) AND substr(key, 1, length(?1)) = ?1))"
+    /// Keys starting with `prefix` as a range of the primary key, so SQLite seeks instead of scanning:
+    /// `prefix <= key < successor`, where the successor is the prefix with its last scalar incremented. Text
+    /// compares byte-wise in UTF-8, which orders like scalars, so the range holds exactly the keys with the
+    /// prefix.
+    static func keyRange(_ prefix: String) -> (sql: String, arguments: StatementArguments) {
+        guard !prefix.isEmpty else { return ("1", []) }
+        guard let upper = successor(of: prefix) else { return ("key >= ?", [prefix]) }
+        return ("key >= ? AND key < ?", [prefix, upper])
+    }
 
-    private static func prefixArguments(_ prefix: String) -> StatementArguments { [prefix] }
+    /// The smallest string above every string that starts with `text`; nil when there is none (all U+10FFFF).
+    static func successor(of text: String) -> String? {
+        var scalars = Array(text.unicodeScalars)
+        while let last = scalars.last, last.value == 0x10FFFF { scalars.removeLast() }
+        guard let last = scalars.popLast() else { return nil }
+        let next = last.value == 0xD7FF ? 0xE000 : last.value + 1  // surrogates are not scalars
+        scalars.append(Unicode.Scalar(next)!)
+        var result = ""
+        result.unicodeScalars.append(contentsOf: scalars)
+        return result
+    }
 }
