@@ -1,0 +1,194 @@
+internal import Contracts
+
+/// Russian names for the contract's enums, as a reader of the report sees them.
+enum Labels {
+    static let noData = "нет данных"
+
+    static func status(_ status: CommonV1.CompanyStatus) -> String {
+        switch status {
+        case .active: "Действующая"
+        case .liquidating: "В процессе ликвидации"
+        case .liquidated: "Ликвидирована"
+        case .bankrupt: "Банкротство"
+        case .reorganizing: "В процессе реорганизации"
+        default: noData
+        }
+    }
+
+    static func kind(_ kind: CommonV1.SubjectKind) -> String {
+        switch kind {
+        case .legal: "Юридическое лицо"
+        case .individual: "Индивидуальный предприниматель"
+        default: noData
+        }
+    }
+
+    static func level(_ level: CommonV1.RiskLevel) -> String {
+        switch level {
+        case .low: "Низкий риск"
+        case .medium: "Средний риск"
+        case .high: "Высокий риск"
+        case .critical: "Критический риск"
+        case .insufficientData: "Недостаточно данных"
+        default: "Уровень не определён"
+        }
+    }
+
+    static func category(_ category: CommonV1.RiskCategory) -> String {
+        switch category {
+        case .legal: "Судебные"
+        case .financial: "Финансовые"
+        case .reputation: "Репутационные"
+        case .regulatory: "Регуляторные и санкции"
+        case .registration: "Регистрационные"
+        default: "Прочие"
+        }
+    }
+
+    static func severity(_ severity: CommonV1.Severity) -> String {
+        switch severity {
+        case .info: "Информация"
+        case .low: "Низкая"
+        case .medium: "Средняя"
+        case .high: "Высокая"
+        case .critical: "Критическая"
+        default: "—"
+        }
+    }
+
+    /// How urgent a recommendation is.
+    static func priority(_ severity: CommonV1.Severity) -> String {
+        switch severity {
+        case .critical: "Обязательно"
+        case .high: "Важно"
+        case .medium: "Рекомендуется"
+        case .low: "На заметку"
+        default: ""
+        }
+    }
+
+    static func source(_ source: CommonV1.Source) -> String {
+        switch source {
+        case .dadata: "DaData"
+        case .casebook: "Casebook"
+        case .infosphere: "InfoSphere"
+        case .tavily: "Tavily"
+        case .perplexity: "Perplexity"
+        case .llm: "LLM"
+        default: "Источник не указан"
+        }
+    }
+
+    /// What a source's data is about, for "нет данных" reasons and the source table.
+    static func sourceSubject(_ source: CommonV1.Source) -> String {
+        switch source {
+        case .dadata: "ЕГРЮЛ/ЕГРИП"
+        case .casebook: "арбитражные дела"
+        case .infosphere: "государственные реестры"
+        case .tavily: "веб-поиск"
+        case .perplexity: "веб-поиск с ответом"
+        case .llm: "текст заключения"
+        default: ""
+        }
+    }
+
+    static func state(_ state: CommonV1.SourceStatus.State) -> String {
+        switch state {
+        case .ok: "Получено"
+        case .cached: "Из кэша"
+        case .notConfigured: "Не настроен"
+        case .error: "Ошибка"
+        case .timeout: "Нет ответа (таймаут)"
+        case .circuitOpen: "Отключён после сбоев"
+        case .disabled: "Отключён"
+        case .notFound: "Нет сведений о компании"
+        default: "Не опрашивался"
+        }
+    }
+
+    static func role(_ role: CommonV1.CaseRole) -> String {
+        switch role {
+        case .plaintiff: "Истец"
+        case .defendant: "Ответчик"
+        case .thirdParty: "Третье лицо"
+        case .other: "Иная роль"
+        default: "—"
+        }
+    }
+
+    static func caseStatus(_ status: CommonV1.CaseStatus) -> String {
+        switch status {
+        case .active: "Рассматривается"
+        case .closed: "Завершено"
+        case .won: "Выиграно"
+        case .lost: "Проиграно"
+        case .settled: "Мировое соглашение"
+        default: "—"
+        }
+    }
+
+    static func registry(_ kind: CommonV1.RegistryKind) -> String {
+        switch kind {
+        case .taxDebt: "Налоговая задолженность (ФНС)"
+        case .enforcement: "Исполнительные производства (ФССП)"
+        case .bankruptcy: "Банкротство (ЕФРСБ)"
+        case .sanctions: "Санкционные списки"
+        case .disqualification: "Дисквалифицированные лица"
+        case .massAddress: "Адрес массовой регистрации"
+        case .massDirector: "Массовый руководитель"
+        case .unreliableData: "Недостоверные сведения"
+        case .cbrWarning: "Предупреждения ЦБ РФ"
+        case .unfairSupplier: "Недобросовестные поставщики (РНП)"
+        default: "Прочие реестры"
+        }
+    }
+
+    static func sentiment(_ sentiment: CommonV1.Sentiment) -> String {
+        switch sentiment {
+        case .positive: "Позитивная"
+        case .neutral: "Нейтральная"
+        case .negative: "Негативная"
+        default: "—"
+        }
+    }
+
+    static func intent(_ intent: CommonV1.SearchIntent) -> String {
+        switch intent {
+        case .legal: "правовые"
+        case .court: "суды"
+        case .finance: "финансы"
+        case .news: "новости"
+        case .reputation: "репутация"
+        case .affiliates: "аффилированность"
+        case .sanctions: "санкции"
+        case .custom: "по запросу"
+        default: "—"
+        }
+    }
+
+    static func rating(_ rating: CommonV1.FeedbackRating) -> String {
+        switch rating {
+        case .accurate: "Точный"
+        case .partiallyAccurate: "Частично точный"
+        case .inaccurate: "Неточный"
+        default: "Без оценки"
+        }
+    }
+
+    static func founderKind(_ kind: CommonV1.Founder.Kind) -> String {
+        switch kind {
+        case .person: "физ. лицо"
+        case .legal: "юр. лицо"
+        default: ""
+        }
+    }
+
+    static func change(_ kind: CommonV1.MarkerChange.Kind) -> String {
+        switch kind {
+        case .added: "Добавлен"
+        case .removed: "Снят"
+        case .changed: "Изменён"
+        default: "—"
+        }
+    }
+}
