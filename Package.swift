@@ -200,6 +200,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "ReportRendererTests",
+            dependencies: [
+                "ReportRenderer", "ReportFixtures", "Contracts", "RPCCore",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            path: "Tests/ReportRendererTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "StorageTests",
             dependencies: [
                 "Storage", "Contracts", "RPCCore", "RPCInProcess",
