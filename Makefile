@@ -58,7 +58,7 @@ check-memory: deps ## Encode/decode/reject loops under valgrind: no leaks, no in
 		--show-leak-kinds=definite .build/memcheck/contracts-tool memcheck --iterations $(MEMCHECK_ITERATIONS)
 	@echo "memory check clean"
 
-bench: deps ## Benchmarks (release build): contracts, gRPC with h2load, executables' start-up, storage over RPC; results in bench-results/
+bench: deps ## Benchmarks (release build): contracts, gRPC with h2load, executables' start-up, storage over RPC, report rendering; results in bench-results/
 	@mkdir -p bench-results
 	swift build -c release --product contracts-bench 2>&1 | tail -1
 	swift build -c release --product interop-server 2>&1 | tail -1
@@ -69,6 +69,8 @@ bench: deps ## Benchmarks (release build): contracts, gRPC with h2load, executab
 	python3 Tests/Benchmarks/startup_bench.py $$(swift build -c release --show-bin-path)
 	swift build -c release --product storage-bench 2>&1 | tail -1
 	Tests/Benchmarks/storage_bench.sh $$(swift build -c release --show-bin-path)
+	swift build -c release --product renderer-bench 2>&1 | tail -1
+	$$(swift build -c release --show-bin-path)/renderer-bench | tee bench-results/renderer.txt
 
 coverage: deps ## Line coverage per target from the Swift tests
 	swift test --enable-code-coverage 2>&1 | tail -1

@@ -285,6 +285,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(
+            name: "renderer-bench",
+            dependencies: [
+                "ReportFixtures", "ReportRenderer", "Contracts",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Tests/Benchmarks/RendererBench",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
             name: "storage-bench",
             dependencies: [
                 "Contracts", "RPCCore", "RPCHTTP2", "Storage",

@@ -312,6 +312,18 @@ package enum ReportFixtures {
         return report
     }
 
+    // MARK: - Long: a busy company whose report runs to about 30 pages (for the benchmark)
+
+    package static var long: CommonV1.Report {
+        var report = stress
+        report.id = "r-long-1"
+        report.company = bankrupt.company
+        report.courtCases = Array(report.courtCases.prefix(150))
+        report.webMentions = Array(report.webMentions.prefix(120))
+        report.sources = allSources(cases: 150, hits: 3, mentions: 120)
+        return report
+    }
+
     // MARK: - Builders
 
     static func base(id: String, inn: String, version: Int32) -> CommonV1.Report {

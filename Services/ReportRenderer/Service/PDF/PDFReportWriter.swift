@@ -11,6 +11,8 @@ final class PDFReportWriter {
     /// The document's bytes and page count.
     static func write(_ document: ReportDocument) throws(RenderFailure) -> (bytes: [UInt8], pages: Int) {
         let writer = PDFReportWriter(document)
+        // The placed drawings capture the flow and the writer; dropping them afterwards breaks those cycles.
+        defer { writer.flow.discardPages() }
         writer.layOut()
         return try writer.draw()
     }

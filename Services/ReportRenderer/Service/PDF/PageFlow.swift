@@ -24,6 +24,9 @@ final class PageFlow {
         y = top
     }
 
+    /// Forgets everything placed, once it has been drawn.
+    func discardPages() { pages = [] }
+
     /// Starts a new page unless `height` more points fit on this one (or the page is still empty).
     func ensure(_ height: Double) {
         if height > remaining, !atTopOfPage { newPage() }
