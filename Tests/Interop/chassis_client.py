@@ -16,6 +16,12 @@ Commands print JSON on stdout (one document; `watch` prints one line per status 
   call METHOD JSON         any unary method (/pkg.Service/Method) with a JSON request → the JSON response,
                            or {"error": CODE, "message": …}
   stream METHOD JSON       a server-streaming method → a line per response, then {"end": CODE}
+  render REQUEST OUT [FORMAT]
+                           Renderer.Render with the serialized RenderRequest in the file REQUEST (its format
+                           replaced by FORMAT, e.g. FORMAT_HTML, if given); writes the document to OUT →
+                           {"chunks": n, "content_type": …, "file_name": …, "page_count": …, "total_size": …,
+                            "bytes": n, "content_type_in": [chunk indexes], "total_size_in": [chunk indexes]},
+                           or {"error": CODE, "message": …}
   ack-writes PREFIX N      N Cache.Set calls (keys PREFIX0…), a line with each key once acknowledged;
                            stops at the first failure
 """
@@ -25,6 +31,7 @@ from __future__ import annotations
 import json
 import sys
 import threading
+from pathlib import Path
 
 import grpc
 from google.protobuf import json_format
@@ -45,6 +52,30 @@ def unary(channel, pool, method: str, request, metadata=(), timeout=10):
     call = channel.unary_unary(method, request_serializer=lambda m: m.SerializeToString(),
                                response_deserializer=response_class.FromString)
     return call(request, metadata=metadata, timeout=timeout)
+
+
+def render(channel, pool, request_file: Path, out_file: Path, format_name: str | None) -> dict:
+    """Renderer.Render: the chunks' data concatenated into out_file, and what the chunks said about it."""
+    descriptor = pool.FindServiceByName("clientanalyze.render.v1.Renderer").methods_by_name["Render"]
+    request = GetMessageClass(descriptor.input_type).FromString(request_file.read_bytes())
+    if format_name:
+        request.format = descriptor.input_type.fields_by_name["format"].enum_type.values_by_name[format_name].number
+    call = channel.unary_stream("/clientanalyze.render.v1.Renderer/Render",
+                                request_serializer=lambda m: m.SerializeToString(),
+                                response_deserializer=GetMessageClass(descriptor.output_type).FromString)
+    try:
+        chunks = list(call(request, timeout=120))
+    except grpc.RpcError as error:
+        return {"error": error.code().name, "message": error.details()}
+    if not chunks:
+        return {"chunks": 0}
+    data = b"".join(chunk.data for chunk in chunks)
+    out_file.write_bytes(data)
+    return {"chunks": len(chunks), "content_type": chunks[0].content_type, "file_name": chunks[0].file_name,
+            "page_count": chunks[-1].page_count, "total_size": chunks[-1].total_size, "bytes": len(data),
+            # Which chunks carry the metadata: the first should carry the name and type, the last the sizes.
+            "content_type_in": [i for i, chunk in enumerate(chunks) if chunk.content_type or chunk.file_name],
+            "total_size_in": [i for i, chunk in enumerate(chunks) if chunk.total_size or chunk.page_count]}
 
 
 def main(address: str, command: str, args: list[str]) -> None:
@@ -129,6 +160,8 @@ def main(address: str, command: str, args: list[str]) -> None:
             out = {"end": "OK"}
         except grpc.RpcError as error:
             out = {"end": error.code().name, "message": error.details()}
+    elif command == "render":
+        out = render(channel, pool, Path(args[0]), Path(args[1]), args[2] if len(args) > 2 else None)
     elif command == "ack-writes":
         prefix, count = args[0], int(args[1])
         request_class = message_class(pool, "clientanalyze.storage.v1.CacheSetRequest")

@@ -168,7 +168,7 @@ package enum ReportFixtures {
                 marker("registration.bankrupt", .registration, .critical, "Процедура банкротства", 60,
                        evidence: [evidence(.dadata, "state.status", "BANKRUPT"), evidence(.infosphere, "bankrot", "наблюдение", url: "https://bankrot.fedresurs.ru/", date: "2025-04-02")], floor: .critical),
                 marker("legal.many_defendant_cases", .legal, .high, "Много дел в роли ответчика", 30,
-                       evidence: [evidence(.casebook, "cases.defendant", "38 дел, 214,5 млн ₽")]),
+                       evidence: [evidence(.casebook, "cases.defendant", defendantSummary(cases))]),
                 marker("financial.tax_debt", .financial, .high, "Налоговая задолженность", 25,
                        evidence: [evidence(.infosphere, "fns_debt", "23,4 млн ₽", date: "2025-10-01")]),
                 marker("financial.enforcement", .financial, .medium, "Исполнительные производства", 12,
@@ -181,7 +181,7 @@ package enum ReportFixtures {
             $0.author = .llm
             $0.model = "sandbox-llm"
             $0.summary = "В отношении АО «Сибстроймонтаж» введено наблюдение в деле о банкротстве А45-9876/2025 [1]. "
-                + "Компания — ответчик по большинству из 48 арбитражных дел, у неё налоговая задолженность 23,4 млн ₽ [2]."
+                + "Компания — ответчик по большинству из \(cases.count) арбитражных дел, у неё налоговая задолженность 23,4 млн ₽ [2]."
             $0.recommendations = [
                 .with { $0.text = "Не заключать договоры с предоплатой."; $0.priority = .critical },
                 .with { $0.text = "Требовать банковскую гарантию при любых поставках."; $0.priority = .high },
@@ -246,7 +246,7 @@ package enum ReportFixtures {
         report.courtCases.append(courtCase("А40-77001/2026", date: "2026-10-05", role: .defendant, claim: 950_000_000, status: .active,
                                            category: "о взыскании убытков", counterparty: "ООО \"ГРУЗОВИК\""))
         report.sources = allSources(cases: 3, hits: 0, mentions: 2)
-        report.sources[1].cacheAgeMs = 0
+        report.sources[1] = status(.casebook, .ok, items: 3)  // refreshed, as the feedback asked
         report.risk?.score = 31.5
         report.risk?.level = .medium
         report.risk?.markers.insert(
@@ -304,11 +304,12 @@ package enum ReportFixtures {
                 category: String(repeating: "о взыскании задолженности по договору ", count: 1 + index % 4), counterparty: "ООО \"КОНТРАГЕНТ \(index)\"")
         }
         report.webMentions = (0..<1000).map { index in
-            mention(index % 2 == 0 ? .tavily : .perplexity, .news, "Публикация номер \(index) о компании " + String(repeating: "и её делах ", count: index % 9),
+            mention(index % 2 == 0 ? .tavily : .perplexity, .news, "Публикация номер \(index) о компании" + String(repeating: " и её делах", count: index % 9),
                     sentiment: [.negative, .neutral, .positive][index % 3],
                     url: "https://example.ru/news/\(index)/" + String(repeating: "segment/", count: index % 15), date: "2025-\(pad(1 + index % 12))-15")
         }
         report.sources = allSources(cases: 500, hits: 3, mentions: 1000)
+        report.narrative?.summary = "Компания — ответчик по большинству из 500 арбитражных дел."
         return report
     }
 
@@ -474,6 +475,15 @@ package enum ReportFixtures {
             $0.url = url
             $0.date = date
         }
+    }
+
+    /// "34 дела, 179,9 млн ₽": the defendant cases as the marker's evidence states them.
+    static func defendantSummary(_ cases: [CommonV1.CourtCase]) -> String {
+        let defendant = cases.filter { $0.role == .defendant }
+        let kopecks = defendant.compactMap(\.claimKopecks).reduce(0, +)
+        let millions = (Double(kopecks) / 1e7).rounded() / 10
+        let whole = Int(millions), tenth = Int(((millions - Double(whole)) * 10).rounded())
+        return "\(defendant.count) дел, \(whole),\(tenth) млн ₽"
     }
 
     static func pad(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }

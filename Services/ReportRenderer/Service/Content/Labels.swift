@@ -175,6 +175,32 @@ enum Labels {
         }
     }
 
+    /// A category by its short name, as diffs key them ("legal"); unknown names are shown as given.
+    static func category(named name: String) -> String {
+        let categories: [String: CommonV1.RiskCategory] = [
+            "legal": .legal, "financial": .financial, "reputation": .reputation, "regulatory": .regulatory, "registration": .registration,
+        ]
+        return categories[name.lowercased()].map(category) ?? name
+    }
+
+    /// A feedback focus area ("court", "sanctions", …) in Russian; unknown ones are shown as given.
+    static func focusArea(_ area: String) -> String {
+        let names = [
+            "legal": "правовые вопросы", "court": "судебные дела", "finance": "финансы", "news": "новости",
+            "reputation": "репутация", "affiliates": "аффилированные лица", "sanctions": "санкции", "registration": "регистрационные данные",
+        ]
+        return names[area.lowercased()] ?? area
+    }
+
+    /// A feedback issue tag ("outdated", "missing_cases", …) in Russian; unknown ones are shown as given.
+    static func issueTag(_ tag: String) -> String {
+        let names = [
+            "outdated": "устаревшие данные", "missing_cases": "не хватает судебных дел", "wrong_company": "данные другой компании",
+            "wrong_score": "неверная оценка", "missing_sanctions": "не учтены санкции", "missing_news": "не хватает публикаций",
+        ]
+        return names[tag.lowercased()] ?? tag
+    }
+
     static func founderKind(_ kind: CommonV1.Founder.Kind) -> String {
         switch kind {
         case .person: "физ. лицо"

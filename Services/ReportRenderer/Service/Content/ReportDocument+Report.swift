@@ -130,7 +130,7 @@ extension ReportDocument {
         ]
         if let unfloored = risk.unflooredLevel, unfloored != risk.level {
             facts.append(Field(
-                label: "Уровень повышен", value: "критическими факторами; без них — «\(Labels.level(unfloored).lowercased())»",
+                label: "Уровень повышен", value: "из-за критических факторов; без них был бы «\(Labels.level(unfloored).lowercased())»",
                 tone: .warning))
         }
         var blocks: [Block] = [
@@ -383,7 +383,7 @@ extension ReportDocument {
             .paragraph(summary, .lead),
             .table(Table(
                 columns: [
-                    Column(title: "Тональность", width: 0.13), Column(title: "Публикация", width: 0.49),
+                    Column(title: "Тональность", width: 0.15), Column(title: "Публикация", width: 0.47),
                     Column(title: "Источник, ссылка", width: 0.26), Column(title: "Дата", width: 0.12),
                 ],
                 rows: rows)),
@@ -422,8 +422,8 @@ extension ReportDocument {
         if let feedback = report.appliedFeedback {
             var fields = [Field(label: "Оценка предыдущей версии", value: Labels.rating(feedback.rating))]
             if !feedback.comment.isEmpty { fields.append(Field(label: "Комментарий", value: feedback.comment)) }
-            if !feedback.focusAreas.isEmpty { fields.append(Field(label: "Проверить заново", value: feedback.focusAreas.joined(separator: ", "))) }
-            if !feedback.issueTags.isEmpty { fields.append(Field(label: "Замечания", value: feedback.issueTags.joined(separator: ", "))) }
+            if !feedback.focusAreas.isEmpty { fields.append(Field(label: "Проверить заново", value: feedback.focusAreas.map(Labels.focusArea).joined(separator: ", "))) }
+            if !feedback.issueTags.isEmpty { fields.append(Field(label: "Замечания", value: feedback.issueTags.map(Labels.issueTag).joined(separator: ", "))) }
             if !feedback.refreshSources.isEmpty {
                 fields.append(Field(label: "Обновлены источники", value: feedback.refreshSources.map(Labels.source).joined(separator: ", ")))
             }
@@ -463,7 +463,7 @@ extension ReportDocument {
             blocks.append(.paragraph("Состав факторов риска не изменился."))
         }
         var items = diff.categoryDeltas.sorted { $0.key < $1.key }.filter { $0.value != 0 }.map { entry in
-            ListItem(text: "Категория «\(entry.key)»: \(entry.value > 0 ? "+" : "")\(RussianFormat.decimal(entry.value))")
+            ListItem(text: "Категория «\(Labels.category(named: entry.key))»: \(entry.value > 0 ? "+" : "")\(RussianFormat.decimal(entry.value))")
         }
         items += diff.sourceChanges.map { ListItem(text: "Источник: \($0)") }
         if !items.isEmpty { blocks.append(.list(items)) }
@@ -502,8 +502,8 @@ extension ReportDocument {
         }
         return Section(id: "sources", title: "Источники данных", blocks: [.table(Table(
             columns: [
-                Column(title: "Источник", width: 0.2), Column(title: "Состояние", width: 0.2),
-                Column(title: "Подробности", width: 0.32), Column(title: "Время", width: 0.17),
+                Column(title: "Источник", width: 0.17), Column(title: "Состояние", width: 0.25),
+                Column(title: "Подробности", width: 0.30), Column(title: "Время", width: 0.17),
                 Column(title: "Записей", width: 0.11, alignment: .trailing),
             ],
             rows: rows))])

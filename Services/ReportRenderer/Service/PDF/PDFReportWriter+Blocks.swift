@@ -12,7 +12,7 @@ extension PDFReportWriter {
     }
 
     func missing(_ reason: String) {
-        let text = typesetter.layout(reason, TextStyle(size: 9, italic: true, color: Palette.secondary, maxLines: 6), width: flow.width - 16)
+        let text = typesetter.layout(reason, TextStyle(size: 9, italic: true, color: Palette.secondary, maxHeight: 120), width: flow.width - 16)
         flow.place(height: text.height + 10) { [flow] cr, y in
             cr.setColor(Palette.band)
             cairo_rectangle(cr, flow.left, y, flow.width, text.height + 10)
@@ -28,9 +28,16 @@ extension PDFReportWriter {
         let labelWidth = flow.width * 0.3
         for field in fields {
             let label = typesetter.layout(field.label, TextStyle(size: 8.5, color: Palette.secondary), width: labelWidth - 8)
-            let value = typesetter.layout(
-                field.value, TextStyle(size: 9.5, color: Palette.text(field.tone), maxLines: 40), width: flow.width - labelWidth)
+            let value = typesetter.layout(field.value, TextStyle(size: 9.5, color: Palette.text(field.tone)), width: flow.width - labelWidth)
             let height = max(label.height, value.height) + 5
+            guard height <= flow.bottom - flow.top else {
+                // Taller than a page (forty founders): the value continues on the next pages, nothing is cut.
+                flow.ensure(60)
+                flow.place(height: 0) { [flow] cr, y in label.draw(cr, x: flow.left, y: y + 1.5) }
+                flow.placeText(value, x: flow.left + labelWidth)
+                flow.skip(5)
+                continue
+            }
             flow.place(height: height) { [flow] cr, y in
                 label.draw(cr, x: flow.left, y: y + 1.5)
                 value.draw(cr, x: flow.left + labelWidth, y: y + 1)
@@ -52,6 +59,7 @@ extension PDFReportWriter {
             flow.ensure(min(layout.height, 24))
             flow.place(height: 0) { [flow] cr, y in
                 cr.setColor(Palette.fill(tone == .neutral ? .muted : tone))
+                cairo_new_path(cr)  // else the arc is joined to wherever the last drawing ended
                 cairo_arc(cr, flow.left + 4, y + 6.5, 2.6, 0, 2 * .pi)
                 cairo_fill(cr)
             }
@@ -88,11 +96,11 @@ extension PDFReportWriter {
                 let width = column.width - 2 * padding
                 let main = typesetter.layout(
                     cell.text.isEmpty ? "—" : cell.text,
-                    TextStyle(size: 8.5, bold: cell.strong, color: Palette.text(cell.tone), alignment: column.column.alignment, maxLines: 14),
+                    TextStyle(size: 8.5, bold: cell.strong, color: Palette.text(cell.tone), alignment: column.column.alignment, maxHeight: 150),
                     width: width)
                 let detail = cell.detail.isEmpty
                     ? nil
-                    : typesetter.layout(cell.detail, TextStyle(size: 7.5, color: Palette.secondary, alignment: column.column.alignment, maxLines: 8), width: width)
+                    : typesetter.layout(cell.detail, TextStyle(size: 7.5, color: Palette.secondary, alignment: column.column.alignment, maxHeight: 80), width: width)
                 return (main, detail, cell.link)
             }
             let height = (cells.map { $0.main.height + ($0.detail.map { $0.height + 1.5 } ?? 0) }.max() ?? 0) + 2 * padding

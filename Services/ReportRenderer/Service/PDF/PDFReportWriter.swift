@@ -76,7 +76,7 @@ final class PDFReportWriter {
         cairo_translate(cr, PDFSurface.pageWidth / 2, PDFSurface.pageHeight / 2)
         cairo_rotate(cr, -.pi / 5)
         cairo_push_group(cr)
-        text.draw(cr, x: -text.width / 2, y: -text.height / 2)
+        text.fillOutline(cr, x: -text.width / 2, y: -text.height / 2)
         cairo_pop_group_to_source(cr)
         cairo_paint_with_alpha(cr, 0.09)
         cairo_restore(cr)

@@ -7,8 +7,10 @@ struct TextStyle {
     var italic = false
     var color: RGB = Palette.text
     var alignment: ReportDocument.Alignment = .leading
-    /// Lines shown at most; the last one ends in "…" (0: no limit).
+    /// Lines shown at most, for one-paragraph text; the last one ends in "…" (0: no limit).
     var maxLines = 0
+    /// Height in points shown at most, whatever the paragraphs; the last line ends in "…" (0: no limit).
+    var maxHeight = 0.0
 
     static let body = TextStyle(size: 9.5)
 }
@@ -47,7 +49,11 @@ final class Typesetter {
         pango_layout_set_width(layout, Int32(max(1, width) * Double(PANGO_SCALE)))
         pango_layout_set_wrap(layout, PANGO_WRAP_WORD_CHAR)
         pango_layout_set_alignment(layout, style.alignment == .trailing ? PANGO_ALIGN_RIGHT : PANGO_ALIGN_LEFT)
-        if style.maxLines > 0 {
+        // A negative height limits lines per paragraph, a positive one the whole text.
+        if style.maxHeight > 0 {
+            pango_layout_set_ellipsize(layout, PANGO_ELLIPSIZE_END)
+            pango_layout_set_height(layout, Int32(style.maxHeight * Double(PANGO_SCALE)))
+        } else if style.maxLines > 0 {
             pango_layout_set_ellipsize(layout, PANGO_ELLIPSIZE_END)
             pango_layout_set_height(layout, Int32(-style.maxLines))
         }
@@ -55,10 +61,18 @@ final class Typesetter {
         return TextLayout(layout, color: style.color)
     }
 
-    /// Control characters other than line breaks and tabs would print as boxes; they become spaces.
+    /// Control characters other than line breaks and tabs would print as boxes, so they become spaces; a space
+    /// before "%" or "₽" becomes a no-break space so the sign never starts a line.
     static func printable(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\n" && $0 != "\t" }) else { return text }
-        return String(String.UnicodeScalarView(text.unicodeScalars.map { $0.value < 0x20 && $0 != "\n" && $0 != "\t" ? " " : $0 }))
+        var scalars = String.UnicodeScalarView()
+        var previousWasSpace = false
+        for scalar in text.unicodeScalars {
+            if (scalar == "%" || scalar == "₽"), previousWasSpace { scalars.removeLast(); scalars.append("\u{00A0}") }
+            let printable = scalar.value < 0x20 && scalar != "\n" && scalar != "\t" ? " " : scalar
+            scalars.append(printable)
+            previousWasSpace = printable == " "
+        }
+        return String(scalars)
     }
 }
 
@@ -98,6 +112,16 @@ final class TextLayout {
         cr.setColor(color)
         cairo_move_to(cr, x, y)
         pango_cairo_show_layout(cr, layout)
+    }
+
+    /// Fills the outline of the text: it prints like text but is not text, so copying and extraction skip it
+    /// (the watermark).
+    func fillOutline(_ cr: OpaquePointer, x: Double, y: Double) {
+        cr.setColor(color)
+        cairo_new_path(cr)
+        cairo_move_to(cr, x, y)
+        pango_cairo_layout_path(cr, layout)
+        cairo_fill(cr)
     }
 
     /// Draws the part of the text between `from` and `to` (measured from its top) at (x, y).
