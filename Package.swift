@@ -132,7 +132,12 @@ let package = Package(
             name: "gateway", dependencies: ["Gateway", "ServiceMain", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Services/Gateway/Main",
             swiftSettings: swiftSettings
         ),
-        .target(name: "Analyzer", dependencies: ["ServiceKit"], path: "Services/Analyzer/Service", swiftSettings: swiftSettings),
+        .target(
+            name: "Analyzer",
+            dependencies: ["ServiceKit", "Contracts", "RPCCore", .product(name: "Yams", package: "Yams")],
+            path: "Services/Analyzer/Service",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "analyzer", dependencies: ["Analyzer", "ServiceMain", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Services/Analyzer/Main",
             swiftSettings: swiftSettings
@@ -197,6 +202,12 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             path: "Tests/ServiceKitTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AnalyzerTests",
+            dependencies: ["Analyzer", "Contracts"],
+            path: "Tests/AnalyzerTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,0 +1,47 @@
+package import Contracts
+
+/// Everything collection produced for one subject: what scoring and the narrative work from.
+package struct Findings: Sendable {
+    package var company: CommonV1.CompanyCard?
+    package var courtCases: [CommonV1.CourtCase] = []
+    package var registryHits: [CommonV1.RegistryHit] = []
+    package var webMentions: [CommonV1.WebMention] = []
+    package var sources: [CommonV1.SourceStatus] = []
+    /// The day the analysis runs, ISO "YYYY-MM-DD": "recent" is measured from it.
+    package var asOf: String
+
+    package init(
+        company: CommonV1.CompanyCard? = nil, courtCases: [CommonV1.CourtCase] = [], registryHits: [CommonV1.RegistryHit] = [],
+        webMentions: [CommonV1.WebMention] = [], sources: [CommonV1.SourceStatus] = [], asOf: String
+    ) {
+        self.company = company
+        self.courtCases = courtCases
+        self.registryHits = registryHits
+        self.webMentions = webMentions
+        self.sources = sources
+        self.asOf = asOf
+    }
+
+    /// True when the source gave data (fresh, cached, or a definite "not found").
+    package func answered(_ source: CommonV1.Source) -> Bool {
+        sources.contains { $0.source == source && [.ok, .cached, .notFound].contains($0.state) }
+    }
+
+    func hits(_ kind: CommonV1.RegistryKind) -> [CommonV1.RegistryHit] { registryHits.filter { $0.kind == kind } }
+}
+
+/// Calendar arithmetic on ISO dates, enough for "within the last N months/years".
+enum ISODate {
+    /// (year, month, day) of "YYYY-MM-DD…".
+    static func parts(_ iso: String) -> (Int, Int, Int)? {
+        let fields = iso.prefix(10).split(separator: "-").compactMap { Int($0) }
+        guard fields.count == 3, (1...12).contains(fields[1]), (1...31).contains(fields[2]) else { return nil }
+        return (fields[0], fields[1], fields[2])
+    }
+
+    /// Whole months from `from` to `to` (negative when `from` is later).
+    static func months(from: String, to: String) -> Int? {
+        guard let a = parts(from), let b = parts(to) else { return nil }
+        return (b.0 - a.0) * 12 + (b.1 - a.1) - (b.2 < a.2 ? 1 : 0)
+    }
+}
