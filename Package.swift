@@ -27,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         // MARK: System libraries (Debian packages; `make deps` installs them)
@@ -134,7 +136,13 @@ let package = Package(
         ),
         .target(
             name: "Analyzer",
-            dependencies: ["ServiceKit", "Contracts", "RPCCore", .product(name: "Yams", package: "Yams")],
+            dependencies: [
+                "ServiceKit", "Contracts", "RPCCore",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             path: "Services/Analyzer/Service",
             swiftSettings: swiftSettings
         ),
@@ -206,7 +214,12 @@ let package = Package(
         ),
         .testTarget(
             name: "AnalyzerTests",
-            dependencies: ["Analyzer", "Contracts"],
+            dependencies: [
+                "Analyzer", "Contracts", "ProviderSandbox",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             path: "Tests/AnalyzerTests",
             swiftSettings: swiftSettings
         ),
@@ -293,6 +306,28 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Tests/Tools/RenderFixtures",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ProviderSandbox",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Tests/ProviderSandbox/Library",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "provider-sandbox",
+            dependencies: [
+                "ProviderSandbox",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/ProviderSandbox/Main",
             swiftSettings: swiftSettings
         ),
         .executableTarget(

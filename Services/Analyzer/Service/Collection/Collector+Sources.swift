@@ -1,0 +1,141 @@
+internal import Contracts
+
+extension Collector {
+    /// Asks one registry source (or its cache) and says how it went.
+    func registry<Client: Sendable, Value: Sendable>(
+        _ source: CommonV1.Source, asked: Bool, key: String, fresh: Bool, client: Client?,
+        fetch: @Sendable (Client) async throws(ProviderFailure) -> (Value, Int),
+        encode: (Value) throws -> [UInt8], decode: ([UInt8]) throws -> Value, count: (Value) -> Int
+    ) async -> (Value?, CommonV1.SourceStatus) {
+        var status = CommonV1.SourceStatus.with { $0.source = source }
+        guard asked else {
+            status.state = .disabled
+            status.reason = "источник не запрошен"
+            return (nil, status)
+        }
+        guard let client else {
+            status.state = .notConfigured
+            status.reason = ProviderFailure.notConfigured.description
+            return (nil, status)
+        }
+        let start = ContinuousClock.now
+        if !fresh, let (bytes, age) = await cache.get(key), let value = try? decode(bytes) {
+            status.state = .cached
+            status.cacheAgeMs = age
+            status.fetchedAtMs = nowMilliseconds() - age
+            status.items = Int32(count(value))
+            status.durationMs = Self.milliseconds(since: start)
+            return (value, status)
+        }
+        do {
+            let (value, attempts) = try await fetch(client)
+            status.state = .ok
+            status.attempts = Int32(attempts)
+            status.items = Int32(count(value))
+            status.fetchedAtMs = nowMilliseconds()
+            status.durationMs = Self.milliseconds(since: start)
+            if let bytes = try? encode(value), !bytes.isEmpty { await cache.set(key, bytes, ttl: clients.ttl(source), source: source) }
+            return (value, status)
+        } catch {
+            status.state = error.state
+            status.reason = error.description
+            status.attempts = Int32(error.attempts)
+            status.durationMs = Self.milliseconds(since: start)
+            return (nil, status)
+        }
+    }
+
+    /// Runs the search intents through Tavily and Perplexity, at most `webConcurrency` at a time, and merges the
+    /// outcome per source: ok when any search answered, otherwise the first failure.
+    func webSearch(
+        _ intents: [SearchIntents.Intent], question: SearchIntents.Intent, asked: (CommonV1.Source) -> Bool, fresh: (CommonV1.Source) -> Bool
+    ) async -> (mentions: [CommonV1.WebMention], statuses: [CommonV1.SourceStatus], answers: [String]) {
+        struct Outcome: Sendable {
+            var source: CommonV1.Source
+            var mentions: [CommonV1.WebMention] = []
+            var answer = ""
+            var status: CommonV1.SourceStatus
+        }
+        var jobs: [@Sendable () async -> Outcome] = []
+        if asked(.tavily), let tavily = clients.tavily {
+            let refresh = fresh(.tavily)
+            for intent in intents {
+                jobs.append {
+                    let (value, status) = await registry(
+                        .tavily, asked: true, key: "tavily:" + SearchIntents.key(intent), fresh: refresh, client: tavily,
+                        fetch: { (client: TavilyClient) async throws(ProviderFailure) in
+                            let (mentions, _, attempts) = try await client.search(intent.query, intent: intent.kind)
+                            return (mentions, attempts)
+                        },
+                        encode: { mentions in try AnalyzerV1.WebMentionList.with { $0.mentions = mentions }.serializedBytes() },
+                        decode: { try AnalyzerV1.WebMentionList(serializedBytes: $0).mentions }, count: { $0.count })
+                    return Outcome(source: .tavily, mentions: value ?? [], status: status)
+                }
+            }
+        }
+        if asked(.perplexity), let perplexity = clients.perplexity {
+            let refresh = fresh(.perplexity)
+            jobs.append {
+                let (value, status) = await registry(
+                    .perplexity, asked: true, key: "perplexity:" + SearchIntents.key(question), fresh: refresh, client: perplexity,
+                    fetch: { (client: PerplexityClient) async throws(ProviderFailure) in
+                        let (mentions, answer, attempts) = try await client.ask(question.query, intent: question.kind)
+                        return (AnalyzerV1.WebMentionList.with { $0.mentions = mentions; $0.answer = answer }, attempts)
+                    },
+                    encode: { try $0.serializedBytes() }, decode: { try AnalyzerV1.WebMentionList(serializedBytes: $0) },
+                    count: { $0.mentions.count })
+                return Outcome(source: .perplexity, mentions: value?.mentions ?? [], answer: value?.answer ?? "", status: status)
+            }
+        }
+        var outcomes: [Outcome] = []
+        await withTaskGroup(of: Outcome.self) { group in
+            var pending = jobs[...]
+            for _ in 0..<min(webConcurrency, pending.count) { let job = pending.removeFirst(); group.addTask { await job() } }
+            for await outcome in group {
+                outcomes.append(outcome)
+                if let job = pending.popFirst() { group.addTask { await job() } }
+            }
+        }
+        var statuses: [CommonV1.SourceStatus] = []
+        for source in [CommonV1.Source.tavily, .perplexity] {
+            let own = outcomes.filter { $0.source == source }.map(\.status)
+            guard !own.isEmpty else {
+                let client: (any Sendable)? = source == .tavily ? clients.tavily : clients.perplexity
+                statuses.append(.with {
+                    $0.source = source
+                    $0.state = !asked(source) ? .disabled : client == nil ? .notConfigured : .ok
+                    $0.reason = !asked(source) ? "источник не запрошен" : client == nil ? ProviderFailure.notConfigured.description : ""
+                })
+                continue
+            }
+            statuses.append(Self.merge(own))
+        }
+        var seen = Set<String>()
+        let mentions = outcomes.flatMap(\.mentions).filter { mention in mention.url.isEmpty || seen.insert(mention.url).inserted }
+        return (mentions, statuses, outcomes.map(\.answer).filter { !$0.isEmpty })
+    }
+
+    /// One status for many calls to a source: answered if any call answered (cached only if all answered from
+    /// the cache), else the first failure; counts and times summed.
+    static func merge(_ statuses: [CommonV1.SourceStatus]) -> CommonV1.SourceStatus {
+        let answered = statuses.filter { $0.state == .ok || $0.state == .cached }
+        var merged = answered.first ?? statuses[0]
+        merged.state = answered.isEmpty ? statuses[0].state : answered.allSatisfy { $0.state == .cached } ? .cached : .ok
+        merged.items = statuses.map(\.items).reduce(0, +)
+        merged.attempts = statuses.map(\.attempts).reduce(0, +)
+        merged.durationMs = statuses.map(\.durationMs).max() ?? 0
+        merged.cacheAgeMs = answered.map(\.cacheAgeMs).max() ?? 0
+        let failed = statuses.filter { $0.state != .ok && $0.state != .cached }
+        if !answered.isEmpty, !failed.isEmpty {
+            merged.reason = "\(failed.count) из \(statuses.count) запросов без ответа: \(failed[0].reason)"
+        }
+        return merged
+    }
+
+    func nowMilliseconds() -> Int64 { now() }
+
+    static func milliseconds(since start: ContinuousClock.Instant) -> Int64 {
+        let elapsed = ContinuousClock.now - start
+        return elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+    }
+}

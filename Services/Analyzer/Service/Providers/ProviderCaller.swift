@@ -1,0 +1,76 @@
+package import Contracts
+
+/// How one provider is called: where, how long to wait, how often to try.
+package struct ProviderSettings: Sendable, Equatable {
+    package var enabled = true
+    package var baseURL: String
+    package var timeout: Duration = .seconds(10)
+    /// Attempts in all, the first included (1: no retries).
+    package var attempts = 3
+    /// First backoff; doubled per attempt, with jitter.
+    package var backoff: Duration = .milliseconds(200)
+    /// A Retry-After longer than this is not waited for: the call fails with the 429.
+    package var maxRetryAfter: Duration = .seconds(5)
+    /// How long a successful answer is cached.
+    package var cacheTTL: Duration = .seconds(6 * 3600)
+
+    package init(baseURL: String) { self.baseURL = baseURL }
+}
+
+/// Calls a provider through the transport with the retry budget and the circuit breaker: retries only what
+/// is worth retrying (timeouts, 429 honouring Retry-After, 5xx, broken connections), never 4xx, and records
+/// every outcome with the breaker.
+package struct ProviderCaller: Sendable {
+    package let source: CommonV1.Source
+    package let settings: ProviderSettings
+    package let transport: any HTTPTransport
+    package let breaker: CircuitBreaker
+    private let sleep: @Sendable (Duration) async -> Void
+
+    package init(
+        source: CommonV1.Source, settings: ProviderSettings, transport: any HTTPTransport, breaker: CircuitBreaker = CircuitBreaker(),
+        sleep: @escaping @Sendable (Duration) async -> Void = { try? await Task.sleep(for: $0) }
+    ) {
+        self.source = source
+        self.settings = settings
+        self.transport = transport
+        self.breaker = breaker
+        self.sleep = sleep
+    }
+
+    /// A successful (2xx) answer and the attempts it took.
+    package func call(_ request: HTTPRequestSpec) async throws(ProviderFailure) -> (answer: HTTPAnswer, attempts: Int) {
+        guard breaker.allow() else { throw .circuitOpen }
+        var attempt = 0
+        while true {
+            attempt += 1
+            let failure: ProviderFailure
+            var retryAfter: Duration?
+            do {
+                let answer = try await transport.send(request, timeout: settings.timeout)
+                if (200..<300).contains(answer.status) {
+                    breaker.record(success: true)
+                    return (answer, attempt)
+                }
+                failure = .http(status: answer.status, attempts: attempt)
+                retryAfter = answer.header("Retry-After").flatMap(Int.init).map { .seconds($0) }
+            } catch {
+                switch error {
+                case .timeout: failure = .timeout(attempts: attempt)
+                case .connection(let reason): failure = .transport(reason, attempts: attempt)
+                }
+            }
+            guard failure.retriable, attempt < settings.attempts, (retryAfter ?? .zero) <= settings.maxRetryAfter else {
+                breaker.record(success: false)
+                throw failure
+            }
+            await sleep(retryAfter ?? backoff(attempt: attempt))
+        }
+    }
+
+    /// `backoff × 2^(attempt-1)`, with up to 25 % jitter so callers do not retry in step.
+    func backoff(attempt: Int) -> Duration {
+        let base = settings.backoff * (1 << min(attempt - 1, 6))
+        return base + base * Double.random(in: 0...0.25)
+    }
+}

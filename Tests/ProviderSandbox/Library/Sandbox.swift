@@ -1,0 +1,119 @@
+internal import Foundation
+internal import HTTPTypes
+package import Hummingbird
+package import Logging
+internal import NIOCore
+
+/// The provider sandbox: an HTTP server that answers as DaData, Casebook, InfoSphere, Tavily, Perplexity and an
+/// OpenAI-compatible LLM would, from `SandboxCompany.all`, with faults and latency on request. Each provider
+/// lives under its own path prefix (`/dadata/...`, `/casebook/...`), so one sandbox is every provider's base URL.
+package struct Sandbox: Sendable {
+    package let behaviour: SandboxBehaviour
+
+    package init(behaviour: SandboxBehaviour = SandboxBehaviour()) { self.behaviour = behaviour }
+
+    package func application(host: String, port: Int, logger: Logger, onListening: @escaping @Sendable (Int) -> Void) -> some ApplicationProtocol {
+        Application(
+            router: router(),
+            configuration: .init(address: .hostname(host, port: port), serverName: "provider-sandbox"),
+            onServerRunning: { channel in onListening(channel.localAddress?.port ?? port) },
+            logger: logger)
+    }
+
+    func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.post("/dadata/suggestions/api/4_1/rs/findById/party") { request, _ in
+            try await serve(.dadata, request, auth: request.headers[.authorization]?.hasPrefix("Token ") == true) { body in
+                let query = (try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any])?["query"] as? String ?? ""
+                return (query, { DaDataWire.response(for: query) })
+            }
+        }
+        router.get("/casebook/arbitrage/cases") { request, _ in
+            let key = request.headers[HTTPField.Name("apikey")!] ?? request.uri.queryParameters["apikey"].map(String.init)
+            return try await serve(.casebook, request, auth: key?.isEmpty == false) { _ in
+                let inn = request.uri.queryParameters["sideInn"].map(String.init) ?? ""
+                let page = request.uri.queryParameters["page"].flatMap { Int($0) } ?? 1
+                let size = request.uri.queryParameters["size"].flatMap { Int($0) } ?? 20
+                return (inn, { CasebookWire.cases(inn: inn, page: page, size: size) })
+            }
+        }
+        router.post("/infosphere/2.00") { request, _ in
+            try await serve(.infosphere, request, auth: true) { body in
+                let xml = String(decoding: body, as: UTF8.self)
+                let inn = InfoSphereWire.element("inn", in: xml) ?? ""
+                let authorised = !(InfoSphereWire.element("UserID", in: xml) ?? "").isEmpty
+                return (inn, { authorised ? InfoSphereWire.response(inn: inn) : InfoSphereWire.authError() })
+            }
+        }
+        router.post("/tavily/search") { request, _ in
+            try await serve(.tavily, request, auth: request.headers[.authorization]?.hasPrefix("Bearer ") == true) { body in
+                let object = (try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any]) ?? [:]
+                let query = object["query"] as? String ?? ""
+                return (query, { WebWire.tavily(query: query, maxResults: object["max_results"] as? Int ?? 5) })
+            }
+        }
+        router.post("/perplexity/chat/completions") { request, _ in
+            try await serve(.perplexity, request, auth: request.headers[.authorization]?.hasPrefix("Bearer ") == true) { body in
+                let question = WebWire.lastUserMessage(body)
+                return (question, { WebWire.perplexity(question: question) })
+            }
+        }
+        router.post("/llm/chat/completions") { request, _ in
+            try await serve(.llm, request, auth: request.headers[.authorization]?.hasPrefix("Bearer ") == true) { body in
+                let prompt = WebWire.lastUserMessage(body)
+                return (prompt, { WebWire.llm(prompt: prompt) })
+            }
+        }
+        router.get("/sandbox/companies") { _, _ in
+            Self.json(SandboxCompany.all.map { ["inn": $0.inn, "kind": $0.kind.rawValue, "name": $0.name.isEmpty ? "" : $0.shortName] })
+        }
+        router.get("/sandbox/stats") { _, _ in
+            Self.json(Dictionary(uniqueKeysWithValues: behaviour.requestCounts.map { ($0.key.rawValue, $0.value) }))
+        }
+        return router
+    }
+
+    /// Applies latency and faults, then answers with what `handle` makes of the body: the subject (for
+    /// per-subject faults) and the normal answer (a status and a body).
+    private func serve(
+        _ provider: Provider, _ request: Request, auth: Bool,
+        handle: ([UInt8]) throws -> (subject: String, answer: () -> (HTTPResponse.Status, String, String))
+    ) async throws -> Response {
+        behaviour.countRequest(provider)
+        let body = Array(try await request.body.collect(upTo: 1 << 20).readableBytesView)
+        let latency = request.headers[HTTPField.Name("X-Sandbox-Latency-Ms")!].flatMap { Int($0) } ?? behaviour.latencyMilliseconds[provider] ?? 0
+        if latency > 0 { try await Task.sleep(for: .milliseconds(latency)) }
+        guard auth else { return Self.text(.unauthorized, "application/json", #"{"message":"invalid credentials"}"#) }
+        let (subject, answer) = try handle(body)
+        let company = SandboxCompany.all.first { $0.inn == subject || (!$0.name.isEmpty && subject.uppercased().contains($0.name)) }
+        let fault: Fault? = request.headers[HTTPField.Name("X-Sandbox-Fault")!].flatMap(Fault.init)
+            ?? company?.faults[provider].flatMap(Fault.init) ?? behaviour.faults[provider]
+        switch fault {
+        case .status(let status)?:
+            return Self.text(HTTPResponse.Status(code: status), "application/json", #"{"message":"sandbox fault \#(status)"}"#)
+        case .retryAfter(let seconds)?:
+            var response = Self.text(.tooManyRequests, "application/json", #"{"message":"rate limited"}"#)
+            response.headers[.retryAfter] = String(seconds)
+            return response
+        case .timeout?:
+            try await Task.sleep(for: .seconds(behaviour.timeoutSeconds))
+            return Self.text(.gatewayTimeout, "text/plain", "too late")
+        case .malformed?:
+            return Self.text(.ok, provider == .infosphere ? "application/xml" : "application/json", "{\"unexpected\": [1, 2,")
+        case .flaky(let times)? where behaviour.shouldFail(provider, subject: subject, times: times):
+            return Self.text(.serviceUnavailable, "application/json", #"{"message":"sandbox flaky"}"#)
+        case .flaky?, nil:
+            let (status, contentType, text) = answer()
+            return Self.text(status, contentType, text)
+        }
+    }
+
+    static func text(_ status: HTTPResponse.Status, _ contentType: String, _ text: String) -> Response {
+        Response(status: status, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    static func json(_ object: Any) -> Response {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return text(.ok, "application/json", String(decoding: data, as: UTF8.self))
+    }
+}

@@ -1,0 +1,62 @@
+internal import Synchronization
+
+/// The providers the sandbox imitates; the first path segment of every route.
+package enum Provider: String, Sendable, CaseIterable {
+    case dadata, casebook, infosphere, tavily, perplexity, llm
+}
+
+/// A fault to inject, from `--fault provider=SPEC`, the `X-Sandbox-Fault` header or a company's own faults.
+///
+/// SPEC: an HTTP status (`401`, `429`, `500`, `503`), `retry-after:SECONDS` (429 with Retry-After), `timeout`
+/// (no answer for a long time), `malformed` (200 with a body that is not the provider's format), or
+/// `flaky:N` (503 for the first N requests per subject, then normal answers).
+package enum Fault: Sendable, Equatable {
+    case status(Int)
+    case retryAfter(seconds: Int)
+    case timeout
+    case malformed
+    case flaky(times: Int)
+
+    package init?(_ spec: String) {
+        let parts = spec.split(separator: ":", maxSplits: 1).map(String.init)
+        switch parts[0] {
+        case "timeout": self = .timeout
+        case "malformed": self = .malformed
+        case "retry-after" where parts.count == 2: guard let seconds = Int(parts[1]) else { return nil }; self = .retryAfter(seconds: seconds)
+        case "flaky" where parts.count == 2: guard let times = Int(parts[1]) else { return nil }; self = .flaky(times: times)
+        default:
+            guard let status = Int(parts[0]), (400...599).contains(status) else { return nil }
+            self = .status(status)
+        }
+    }
+}
+
+/// Faults and latency set at start, and the counters `flaky:N` needs.
+package final class SandboxBehaviour: Sendable {
+    package let faults: [Provider: Fault]
+    package let latencyMilliseconds: [Provider: Int]
+    /// How long `timeout` keeps a request waiting: longer than any client timeout, but bounded.
+    package let timeoutSeconds: Int
+    private let attempts = Mutex<[String: Int]>([:])
+    private let requests = Mutex<[Provider: Int]>([:])
+
+    package init(faults: [Provider: Fault] = [:], latencyMilliseconds: [Provider: Int] = [:], timeoutSeconds: Int = 30) {
+        self.faults = faults
+        self.latencyMilliseconds = latencyMilliseconds
+        self.timeoutSeconds = timeoutSeconds
+    }
+
+    /// Counts an attempt for `flaky`: true while the subject still has failures to serve.
+    func shouldFail(_ provider: Provider, subject: String, times: Int) -> Bool {
+        attempts.withLock { counts in
+            let key = "\(provider.rawValue):\(subject)"
+            counts[key, default: 0] += 1
+            return counts[key]! <= times
+        }
+    }
+
+    func countRequest(_ provider: Provider) { requests.withLock { $0[provider, default: 0] += 1 } }
+
+    /// Requests served per provider, for tests (also at `GET /sandbox/stats`).
+    package var requestCounts: [Provider: Int] { requests.withLock { $0 } }
+}
