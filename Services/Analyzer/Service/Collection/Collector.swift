@@ -76,7 +76,7 @@ package struct Collector: Sendable {
         var (card, cardStatus) = await company
         let (courtCases, casesStatus) = await cases
         let (registryHits, hitsStatus) = await hits
-        if cardStatus.state == .ok, card == nil {
+        if cardStatus.state == .ok, (card ?? nil) == nil {
             cardStatus.state = .notFound
             cardStatus.reason = "ИНН \(request.inn) не найден в ЕГРЮЛ/ЕГРИП"
         }

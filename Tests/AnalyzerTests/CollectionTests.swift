@@ -1,0 +1,121 @@
+@testable import Analyzer
+import Contracts
+import ProviderSandbox
+import Testing
+
+/// Collection through the real clients against the sandbox, then scoring: what each kind of company ends up as.
+@Suite("Collection and scoring against the sandbox")
+struct CollectionTests {
+    static func clients(_ base: String, timeout: Duration = .seconds(5), attempts: Int = 2) -> ProviderClients {
+        func make(_ source: CommonV1.Source, _ path: String) -> ProviderCaller {
+            caller(source, base: base, path: path, attempts: attempts, timeout: timeout)
+        }
+        return ProviderClients(
+            dadata: DaDataClient(caller: make(.dadata, "/dadata"), apiKey: "key"),
+            casebook: CasebookClient(caller: make(.casebook, "/casebook"), apiKey: "key", pageSize: 25),
+            infosphere: InfoSphereClient(caller: make(.infosphere, "/infosphere"), login: "user", password: "secret"),
+            tavily: TavilyClient(caller: make(.tavily, "/tavily"), apiKey: "tvly-key"),
+            perplexity: PerplexityClient(caller: make(.perplexity, "/perplexity"), apiKey: "pplx-key"))
+    }
+
+    static func request(_ inn: String) -> CommonV1.AnalysisRequest { .with { $0.inn = inn } }
+
+    static let expectations: [(kind: String, inn: String, level: CommonV1.RiskLevel, markers: Set<String>)] = [
+        ("clean", "7705123452", .low, []),
+        ("liquidated", "7816345676", .critical, ["registration.liquidated"]),
+        ("bankrupt", "5402987650", .critical, ["registration.bankrupt", "legal.bankruptcy_case", "financial.tax_debt"]),
+        ("many lawsuits", "7728456786", .medium, ["legal.defendant_cases", "legal.large_claims", "legal.lost_cases"]),
+        ("sanctions", "1650123403", .critical, ["regulatory.sanctions"]),
+        ("disqualified director", "6670112230", .high, ["regulatory.disqualified_director"]),
+        ("registered last month", "6315445565", .low, ["registration.recently_registered"]),
+        ("mass address", "2634778891", .low, ["registration.mass_address", "registration.mass_director"]),
+        ("not found", "3900123459", .insufficientData, []),
+    ]
+
+    @Test("each sandbox company collects and scores to its level and key markers", arguments: expectations.map(\.kind))
+    func table(kind: String) async throws {
+        let expected = try #require(Self.expectations.first { $0.kind == kind })
+        try await withSandbox { base in
+            let collected = await Collector(clients: Self.clients(base), cache: InMemoryProviderCache()).collect(Self.request(expected.inn), asOf: "2026-11-20")
+            let risk = RiskScorer().assess(collected.findings)
+            #expect(risk.level == expected.level, "score \(risk.score), markers \(risk.markers.map(\.code))")
+            #expect(expected.markers.isSubset(of: Set(risk.markers.map(\.code))), "\(risk.markers.map(\.code))")
+            #expect(collected.findings.sources.map(\.source) == [.dadata, .casebook, .infosphere, .tavily, .perplexity])
+            if expected.level != .insufficientData {
+                #expect(collected.findings.sources.allSatisfy { $0.state == .ok }, "\(collected.findings.sources.map { ($0.source, $0.state, $0.reason) })")
+                #expect(risk.confidence == 1)
+            } else {
+                #expect(collected.findings.sources[0].state == .notFound)
+            }
+        }
+    }
+
+    @Test("partial data: failed sources say why, their categories have no data, confidence drops")
+    func partial() async throws {
+        try await withSandbox(SandboxBehaviour(timeoutSeconds: 2)) { base in
+            let collected = await Collector(clients: Self.clients(base, timeout: .milliseconds(300), attempts: 1), cache: InMemoryProviderCache())
+                .collect(Self.request("5026112237"), asOf: "2026-11-20")
+            let byState = Dictionary(uniqueKeysWithValues: collected.findings.sources.map { ($0.source, $0) })
+            #expect(byState[.casebook]?.state == .error)
+            #expect(byState[.casebook]?.reason == "HTTP 503")
+            #expect(byState[.tavily]?.state == .timeout)
+            #expect(byState[.dadata]?.state == .ok)
+            #expect(collected.findings.courtCases.isEmpty)
+            let risk = RiskScorer().assess(collected.findings)
+            #expect(risk.categories.first { $0.category == .legal }?.hasData == false)
+            #expect(risk.confidence < 0.8)
+        }
+    }
+
+    @Test("successful answers are cached and reused; a refresh asks again; failures are never cached")
+    func cache() async throws {
+        let behaviour = SandboxBehaviour(timeoutSeconds: 2)
+        try await withSandbox(behaviour) { base in
+            let cache = InMemoryProviderCache()
+            let collector = Collector(clients: Self.clients(base), cache: cache)
+            _ = await collector.collect(Self.request("5402987650"), asOf: "2026-11-20")
+            let asked = behaviour.requestCounts
+            let second = await collector.collect(Self.request("5402987650"), asOf: "2026-11-20")
+            #expect(behaviour.requestCounts == asked)  // nothing asked again
+            #expect(second.findings.sources.allSatisfy { $0.state == .cached })
+            #expect(second.findings.courtCases.count == 15)
+            let refreshed = await collector.collect(
+                .with { $0.inn = "5402987650"; $0.options = .with { $0.refreshSources = [.casebook] } }, asOf: "2026-11-20")
+            #expect(refreshed.findings.sources.first { $0.source == .casebook }?.state == .ok)
+            #expect(refreshed.findings.sources.first { $0.source == .dadata }?.state == .cached)
+
+            // The partial-data company: Casebook answers 503, Tavily never answers (short timeouts keep this quick).
+            _ = await Collector(clients: Self.clients(base, timeout: .milliseconds(300), attempts: 1), cache: cache)
+                .collect(Self.request("5026112237"), asOf: "2026-11-20")
+            #expect(!cache.keys.contains("casebook:5026112237"))  // the 503 was not cached
+            #expect(cache.keys.contains("dadata:5026112237"))
+        }
+    }
+
+    @Test("sources not configured, not asked or with web search off are reported as such")
+    func notConfigured() async throws {
+        try await withSandbox { base in
+            var clients = Self.clients(base)
+            clients.infosphere = nil
+            let collected = await Collector(clients: clients, cache: InMemoryProviderCache()).collect(
+                .with {
+                    $0.inn = "7705123452"
+                    $0.options = .with { $0.sources = [.dadata, .infosphere]; $0.webSearch = false }
+                }, asOf: "2026-11-20")
+            let states = collected.findings.sources.map(\.state)
+            #expect(states == [.ok, .disabled, .notConfigured, .disabled, .disabled])
+        }
+    }
+
+    @Test("search intents: the seven standard ones, feedback focus and notes as custom intents, no duplicates")
+    func intents() {
+        let intents = SearchIntents.plan(
+            inn: "7705123452", name: "ООО \"СЕВЕРНЫЙ ВЕТЕР\"", notes: "поставки в Казахстан",
+            feedback: .with { $0.focusAreas = ["court", "лизинг"]; $0.comment = "" }, extra: ["поставки в Казахстан"])
+        #expect(intents.filter { $0.kind != .custom }.count == 8)  // seven plus a sharper court query
+        #expect(intents.filter { $0.kind == .custom }.map(\.query) == [
+            "ООО \"СЕВЕРНЫЙ ВЕТЕР\" ИНН 7705123452 лизинг", "ООО \"СЕВЕРНЫЙ ВЕТЕР\" ИНН 7705123452 поставки в Казахстан",
+        ])
+        #expect(intents.allSatisfy { $0.query.contains("7705123452") })
+    }
+}
