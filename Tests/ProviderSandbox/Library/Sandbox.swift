@@ -82,7 +82,8 @@ package struct Sandbox: Sendable {
         behaviour.countRequest(provider)
         let body = Array(try await request.body.collect(upTo: 1 << 20).readableBytesView)
         let latency = request.headers[HTTPField.Name("X-Sandbox-Latency-Ms")!].flatMap { Int($0) } ?? behaviour.latencyMilliseconds[provider] ?? 0
-        if latency > 0 { try await Task.sleep(for: .milliseconds(latency)) }
+        // Waits are not cut short by cancellation: a handler that throws mid-response upsets the server's writer.
+        if latency > 0 { await Self.pause(.milliseconds(latency)) }
         guard auth else { return Self.text(.unauthorized, "application/json", #"{"message":"invalid credentials"}"#) }
         let (subject, answer) = try handle(body)
         let company = SandboxCompany.all.first { $0.inn == subject || (!$0.name.isEmpty && subject.uppercased().contains($0.name)) }
@@ -96,7 +97,7 @@ package struct Sandbox: Sendable {
             response.headers[.retryAfter] = String(seconds)
             return response
         case .timeout?:
-            try await Task.sleep(for: .seconds(behaviour.timeoutSeconds))
+            await Self.pause(.seconds(behaviour.timeoutSeconds))
             return Self.text(.gatewayTimeout, "text/plain", "too late")
         case .malformed?:
             return Self.text(.ok, provider == .infosphere ? "application/xml" : "application/json", "{\"unexpected\": [1, 2,")
@@ -106,6 +107,11 @@ package struct Sandbox: Sendable {
             let (status, contentType, text) = answer()
             return Self.text(status, contentType, text)
         }
+    }
+
+    static func pause(_ duration: Duration) async {
+        let end = ContinuousClock.now + duration
+        while ContinuousClock.now < end { try? await Task.sleep(until: min(end, .now + .milliseconds(50))) }
     }
 
     static func text(_ status: HTTPResponse.Status, _ contentType: String, _ text: String) -> Response {

@@ -150,7 +150,7 @@ enum WebWire {
     static func llm(prompt: String) -> (HTTPResponse.Status, String, String) {
         let name = company(in: prompt).map(\.shortName) ?? "Компания"
         let narrative: [String: Any] = [
-            "summary": "\(name): сводка составлена песочницей по фактам из запроса [1].",
+            "summary": "\(name): сводка составлена песочницей по фактам из запроса" + (prompt.contains("\n[1] ") ? " [1]." : "."),
             "recommendations": [["text": "Проверить сведения перед заключением договора.", "priority": "medium"]],
         ]
         return (.ok, "application/json", completion(jsonText(narrative)))

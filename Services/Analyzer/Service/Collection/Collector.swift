@@ -86,7 +86,7 @@ package struct Collector: Sendable {
             company: card ?? nil, courtCases: courtCases ?? [], registryHits: registryHits ?? [],
             sources: [cardStatus, casesStatus, hitsStatus], asOf: asOf)
         var answers: [String] = []
-        if options?.webSearch ?? true {
+        if options?.webSearch ?? true, !Task.isCancelled {
             await progress(.webSearch, 50, "Ищем упоминания в интернете", nil)
             let name = request.clientName.isEmpty ? (card??.shortName ?? "") : request.clientName
             let intents = SearchIntents.plan(inn: request.inn, name: name, notes: request.notes, feedback: request.feedback, extra: options?.extraIntents ?? [])

@@ -43,6 +43,8 @@ package struct ProviderCaller: Sendable {
         guard breaker.allow() else { throw .circuitOpen }
         var attempt = 0
         while true {
+            // A cancelled analysis (shutdown, a user's cancel) asks nothing more.
+            guard !Task.isCancelled else { throw .transport("запрос отменён", attempts: attempt) }
             attempt += 1
             let failure: ProviderFailure
             var retryAfter: Duration?

@@ -1,0 +1,159 @@
+package import Contracts
+package import Logging
+package import ServiceLifecycle
+internal import Synchronization
+
+/// How the worker takes and runs jobs.
+package struct WorkerSettings: Sendable, Equatable {
+    /// Identifies this worker's leases, e.g. "analyzer-host-1234".
+    package var name: String
+    /// Jobs run at once.
+    package var concurrency = 2
+    /// A lease lasts this long without a heartbeat; heartbeats come three times per period.
+    package var visibility: Duration = .seconds(30)
+    /// Long-poll: how long a lease request waits for work.
+    package var leaseWait: Duration = .seconds(5)
+    /// Render and store the PDF unless the request says otherwise.
+    package var renderPDF = true
+
+    package init(name: String) { self.name = name }
+}
+
+/// Consumes the job queue: leases up to `concurrency` jobs, runs each through the pipeline with heartbeats and
+/// progress, stores the report (once per job, however often it is delivered), renders and stores its PDF, and
+/// completes the job. A failure goes back to the queue, which retries with backoff and dead-letters after the
+/// delivery limit; a user's cancel stops the job; on shutdown unfinished jobs are released, not failed.
+package final class JobWorker: Service {
+    private let pipeline: AnalysisPipeline
+    private let queue: any JobQueue
+    private let reports: any ReportStore
+    private let renderer: any PDFRenderer
+    private let settings: WorkerSettings
+    private let logger: Logger
+    private let state = Mutex<Counts>(Counts())
+
+    package struct Counts: Sendable {
+        package var running: Set<String> = []
+        package var completed: Int64 = 0
+        package var failed: Int64 = 0
+    }
+
+    package init(
+        pipeline: AnalysisPipeline, queue: any JobQueue, reports: any ReportStore, renderer: any PDFRenderer, settings: WorkerSettings, logger: Logger
+    ) {
+        self.pipeline = pipeline
+        self.queue = queue
+        self.reports = reports
+        self.renderer = renderer
+        self.settings = settings
+        self.logger = logger
+    }
+
+    package var counts: Counts { state.withLock { $0 } }
+
+    package func run() async throws {
+        await withDiscardingTaskGroup { group in
+            while !Task.isShuttingDownGracefully, !Task.isCancelled {
+                let free = settings.concurrency - state.withLock { $0.running.count }
+                guard free > 0 else {
+                    try? await Task.sleep(for: .milliseconds(50))
+                    continue
+                }
+                let jobs: [CommonV1.Job]
+                do {
+                    jobs = try await cancelWhenGracefulShutdown {
+                        try await self.queue.lease(worker: self.settings.name, max: free, visibility: self.settings.visibility, wait: self.settings.leaseWait)
+                    }
+                } catch {
+                    if Task.isShuttingDownGracefully || Task.isCancelled { break }
+                    logger.warning("worker: cannot lease jobs", metadata: ["error": "\(error)"])
+                    try? await Task.sleep(for: .seconds(1))
+                    continue
+                }
+                for job in jobs {
+                    state.withLock { _ = $0.running.insert(job.id) }
+                    group.addTask { await self.process(job) }
+                }
+            }
+            // Shutting down: jobs still running give their leases back.
+            group.cancelAll()
+        }
+    }
+
+    enum Outcome: Sendable {
+        case completed(reportID: String)
+        case cancelledByUser
+    }
+
+    /// Runs one job to its end, whatever happens.
+    package func process(_ job: CommonV1.Job) async {
+        defer { state.withLock { _ = $0.running.remove(job.id) } }
+        var jobLogger = logger
+        jobLogger[metadataKey: "job.id"] = "\(job.id)"
+        let logger = jobLogger
+        do {
+            let outcome = try await withThrowingTaskGroup(of: Outcome?.self) { group in
+                group.addTask { .completed(reportID: try await self.analyse(job, logger: logger)) }
+                group.addTask {
+                    // Heartbeats until the analysis ends; a cancel request ends the job.
+                    while !Task.isCancelled {
+                        try await Task.sleep(for: self.settings.visibility / 3)
+                        if try await self.queue.heartbeat(jobID: job.id, worker: self.settings.name, visibility: self.settings.visibility) {
+                            return .cancelledByUser
+                        }
+                    }
+                    return nil
+                }
+                let first = try await group.next() ?? nil
+                group.cancelAll()
+                return first
+            }
+            switch outcome {
+            case .completed(let reportID)?:
+                try await queue.complete(jobID: job.id, worker: settings.name, reportID: reportID)
+                state.withLock { $0.completed += 1 }
+                logger.info("worker: job completed", metadata: ["report.id": "\(reportID)"])
+            case nil:
+                // Neither finished: this task was cancelled (shutdown).
+                throw CancellationError()
+            case .cancelledByUser?:
+                _ = try? await queue.fail(jobID: job.id, worker: settings.name, error: "отменено пользователем", retriable: false)
+                logger.info("worker: job cancelled by its user")
+            }
+        } catch where Task.isCancelled {
+            try? await queue.release(jobID: job.id, worker: settings.name)
+            logger.notice("worker: job released at shutdown")
+        } catch {
+            state.withLock { $0.failed += 1 }
+            let after = try? await queue.fail(jobID: job.id, worker: settings.name, error: "\(error)", retriable: true)
+            logger.warning("worker: job failed", metadata: ["error": "\(error)", "job.state": "\(after?.state.protoName ?? "unknown")"])
+        }
+    }
+
+    /// Collect, score, write, store, render: the report's id.
+    private func analyse(_ job: CommonV1.Job, logger: Logger) async throws -> String {
+        let request = job.request ?? CommonV1.AnalysisRequest()
+        let progress: Collector.Progress = { stage, percent, message, source in
+            try? await self.queue.progress(.with {
+                $0.jobId = job.id
+                $0.stage = stage
+                $0.percent = percent
+                $0.message = message
+                if let source { $0.detail = .source(source) }
+            })
+        }
+        await progress(.started, 5, "Анализ начат (попытка \(job.attempts))", nil)
+        let parent = request.parentReportId.isEmpty ? nil : try await reports.report(id: request.parentReportId)
+        var report = await pipeline.run(request, jobID: job.id, parent: parent, progress: progress)
+        try Task.checkCancellation()
+        report.threadId = job.threadId
+        await progress(.storing, 90, "Сохраняем отчёт", nil)
+        let stored = try await reports.put(report, jobID: job.id)
+        if request.options?.renderPdf ?? settings.renderPDF {
+            await progress(.rendering, 95, "Формируем PDF", nil)
+            let pdf = try await renderer.pdf(stored)
+            try await reports.putDocument(reportID: stored.id, format: "pdf", contentType: "application/pdf", data: pdf)
+        }
+        return stored.id
+    }
+}
