@@ -41,6 +41,8 @@ final class ServerConnectionHandler: NGHTTP2Connection {
         var writeWaiter: EventLoopPromise<Void>?
         var headersSent = false
         var statusSent = false
+        /// Signalled if the stream ends before the status (the handler is then cancelled).
+        let abort = StreamAbort()
     }
 
     /// Response bytes queued for one stream above which its writer waits, and below which it resumes.
@@ -86,7 +88,10 @@ final class ServerConnectionHandler: NGHTTP2Connection {
     func channelInactive(context: ChannelHandlerContext) {
         managementTimer?.cancel()
         for state in streams.values {
-            if !state.statusSent { state.inbound.finish(RPCError(.cancelled, "the connection closed")) }
+            if !state.statusSent {
+                state.inbound.finish(RPCError(.cancelled, "the connection closed"))
+                state.abort.abort()
+            }
             state.writeWaiter?.fail(RPCError(.cancelled, "the connection closed"))
         }
         streams.removeAll()
@@ -179,6 +184,9 @@ final class ServerConnectionHandler: NGHTTP2Connection {
             management.streamClosed(now: .now)
             if !state.statusSent {
                 state.inbound.finish(RPCError(.cancelled, "the client reset the stream (HTTP/2 error \(errorCode))"))
+                state.abort.abort()
+            } else {
+                state.abort.finish()
             }
             state.writeWaiter?.fail(RPCError(.cancelled, "the stream is closed"))
             session.consume(streamID: streamID, state.heldBytes)
@@ -244,7 +252,8 @@ final class ServerConnectionHandler: NGHTTP2Connection {
         )
         let inbound = producer.sequence
         let continuation = producer.source
-        streams[streamID] = StreamState(deframer: GRPCMessageDeframer(maxMessageSize: configuration.maxMessageSize), inbound: continuation)
+        let state = StreamState(deframer: GRPCMessageDeframer(maxMessageSize: configuration.maxMessageSize), inbound: continuation)
+        streams[streamID] = state
         management.streamOpened(now: .now)
 
         let outbound = RPCWriter<RPCResponsePart> { part in
@@ -264,7 +273,7 @@ final class ServerConnectionHandler: NGHTTP2Connection {
         let stream = RPCStream(
             path: request.path, metadata: metadata, deadline: deadline,
             peer: context.channel.remoteAddress.map { "\($0)" } ?? "unknown",
-            inbound: RPCAsyncSequence(inbound), outbound: outbound, executor: executor
+            inbound: RPCAsyncSequence(inbound), outbound: outbound, executor: executor, abort: state.abort
         )
         if !accept(stream) {
             streams[streamID] = nil

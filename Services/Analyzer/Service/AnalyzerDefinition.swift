@@ -1,7 +1,11 @@
 package import ServiceKit
+internal import Contracts
+internal import Logging
+internal import RPCCore
 
-/// `analyzer`: the analysis pipeline (job worker, provider clients, scoring, narrative). Today it runs the
-/// chassis with its dependencies and provider credentials; the pipeline arrives with the analyzer issue.
+/// `analyzer`: the analysis pipeline. A job worker consumes the queue in storage; each job collects from the
+/// providers (through storage's cache), scores, writes the narrative, stores the report and its PDF (rendered by
+/// report-renderer). The `analyzer.v1` RPCs serve operators and the gateway.
 package enum AnalyzerDefinition: ServiceDefinition {
     package typealias Settings = AnalyzerSettings
     package static let name = "analyzer"
@@ -13,38 +17,53 @@ package enum AnalyzerDefinition: ServiceDefinition {
     ]
 
     package static func backends(_ configuration: ServiceConfiguration<AnalyzerSettings>) -> [String: String] {
-        ["queue": configuration.chassis.features.queueBackend.rawValue]
+        ["queue": configuration.chassis.features.queueBackend.rawValue, "providers": configuration.service.sandboxURL.isEmpty ? "real" : "sandbox"]
     }
-}
 
-/// The analyzer's own settings: provider credentials (secrets; reloaded by SIGHUP) and the LLM endpoint.
-package struct AnalyzerSettings: ServiceSettings {
-    package var dadataAPIKey = Secret()
-    package var dadataSecretKey = Secret()
-    package var casebookAPIKey = Secret()
-    package var infosphereLogin = Secret()
-    package var infospherePassword = Secret()
-    package var tavilyAPIKey = Secret()
-    package var perplexityAPIKey = Secret()
-    /// An OpenAI-compatible chat-completions endpoint (OpenRouter, GigaChat, YandexGPT, a local model).
-    package var llmBaseURL = ""
-    package var llmModel = ""
-    package var llmAPIKey = Secret()
+    struct MissingClient: Error, CustomStringConvertible {
+        var name: String
+        var description: String { "no client for the \(name) dependency" }
+    }
 
-    package static let defaults = AnalyzerSettings()
-
-    package static let keys: [ConfigKey<AnalyzerSettings>] = [
-        .secret("providers.dadata.api_key", \.dadataAPIKey, help: "DaData API key (company card)."),
-        .secret("providers.dadata.secret_key", \.dadataSecretKey, help: "DaData secret key."),
-        .secret("providers.casebook.api_key", \.casebookAPIKey, help: "Casebook API key (court cases)."),
-        .secret("providers.infosphere.login", \.infosphereLogin, help: "InfoSphere login (registry checks)."),
-        .secret("providers.infosphere.password", \.infospherePassword, help: "InfoSphere password."),
-        .secret("providers.tavily.api_key", \.tavilyAPIKey, help: "Tavily API key (web search)."),
-        .secret("providers.perplexity.api_key", \.perplexityAPIKey, help: "Perplexity API key (web search)."),
-        .string("llm.base_url", \.llmBaseURL, help: "Chat-completions base URL; empty: the template narrative.", reloadable: true) { text in
-            text.isEmpty || text.hasPrefix("http://") || text.hasPrefix("https://") ? nil : "expected an http(s) URL, got \"\(text)\""
-        },
-        .string("llm.model", \.llmModel, help: "Model name sent to the LLM endpoint.", reloadable: true),
-        .secret("llm.api_key", \.llmAPIKey, help: "API key of the LLM endpoint."),
-    ]
+    package static func makeParts(context: ServiceContext<AnalyzerSettings>) throws -> ServiceParts {
+        guard let storage = context.clients["storage"] else { throw MissingClient(name: "storage") }
+        guard let rendererClient = context.clients["report-renderer"] else { throw MissingClient(name: "report-renderer") }
+        guard context.configuration.current.chassis.features.queueBackend == .embedded else {
+            throw ConfigError(.invalidValue, "rabbitmq is not available yet; use embedded", key: "features.queue_backend")
+        }
+        let factory = ProviderFactory(transport: AsyncHTTPTransport())
+        let storageCache = StorageProviderCache(client: storage)
+        let configuration = context.configuration
+        let pipeline: @Sendable () -> AnalysisPipeline = {
+            let current = configuration.current
+            let settings = current.service
+            let cache: any ProviderCache = current.chassis.features.providerCache ? storageCache : NoProviderCache()
+            return AnalysisPipeline(
+                collector: Collector(clients: factory.clients(settings), cache: cache, webConcurrency: settings.webConcurrency),
+                narrator: factory.narrator(settings), sandbox: !settings.sandboxURL.isEmpty)
+        }
+        let workerName = "analyzer-" + ServiceChassis<AnalyzerDefinition>.instanceName
+        let workerSettings: @Sendable () -> WorkerSettings = {
+            let current = configuration.current
+            var worker = WorkerSettings(name: workerName)
+            worker.concurrency = current.service.workerConcurrency
+            worker.visibility = current.service.workerVisibility
+            worker.renderPDF = current.chassis.features.renderPDFOnCompletion
+            worker.webSearch = current.chassis.features.webSearch
+            worker.narrativeLLM = current.chassis.features.narrativeLLM
+            return worker
+        }
+        let reports = StorageReportStore(client: storage)
+        let renderer = RendererClient(client: rendererClient)
+        let worker = JobWorker(
+            pipeline: pipeline, queue: StorageJobQueue(client: storage), reports: reports, renderer: renderer, settings: workerSettings,
+            logger: context.logger)
+        let service = AnalyzerService(
+            pipeline: pipeline, reports: reports, renderer: renderer, worker: worker, factory: factory, workerName: workerName,
+            queueBackend: context.configuration.current.chassis.features.queueBackend.rawValue)
+        let settings = context.configuration.current.service
+        context.logger.notice(
+            "analyzer: providers \(settings.sandboxURL.isEmpty ? "real" : "sandbox at \(settings.sandboxURL)"), worker \(workerName) × \(settings.workerConcurrency)")
+        return ServiceParts(register: { router in service.register(in: &router) }, background: [worker])
+    }
 }

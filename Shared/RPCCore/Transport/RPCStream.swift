@@ -16,6 +16,8 @@ package struct RPCStream: Sendable {
     package var outbound: RPCWriter<RPCResponsePart>
     /// Where the transport would like the handler to run (the connection's event loop for HTTP/2).
     package var executor: (any TaskExecutor)?
+    /// Signalled when the client goes away before the answer; transports that can tell set it.
+    package var abort: StreamAbort?
 
     package init(
         path: String,
@@ -24,7 +26,8 @@ package struct RPCStream: Sendable {
         peer: String,
         inbound: RPCAsyncSequence<[UInt8]>,
         outbound: RPCWriter<RPCResponsePart>,
-        executor: (any TaskExecutor)? = nil
+        executor: (any TaskExecutor)? = nil,
+        abort: StreamAbort? = nil
     ) {
         self.path = path
         self.metadata = metadata
@@ -33,6 +36,7 @@ package struct RPCStream: Sendable {
         self.inbound = inbound
         self.outbound = outbound
         self.executor = executor
+        self.abort = abort
     }
 }
 

@@ -102,7 +102,7 @@ package struct ServiceChassis<Definition: ServiceDefinition>: Sendable {
     }
 
     /// `host:pid`, to tell instances of a scaled service apart.
-    static var instanceName: String {
+    package static var instanceName: String {
         var name = [CChar](repeating: 0, count: 256)
         gethostname(&name, name.count - 1)
         let host = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)

@@ -3,6 +3,7 @@ internal import ArgumentParser
 internal import Hummingbird
 internal import Logging
 internal import ProviderSandbox
+internal import Glibc
 
 @main
 struct ProviderSandboxMain: AsyncParsableCommand {
@@ -54,6 +55,7 @@ struct ProviderSandboxMain: AsyncParsableCommand {
         let host = host
         let app = sandbox.application(host: host, port: port, logger: logger) { port in
             print("provider sandbox listening on http://\(host):\(port)")
+            fflush(nil)  // the line is how a parent learns the port, even through a pipe
         }
         try await app.runService()
     }

@@ -58,3 +58,10 @@ package final class InMemoryProviderCache: ProviderCache {
 
     package var keys: [String] { entries.withLock { Array($0.keys).sorted() } }
 }
+
+/// No cache (`features.provider_cache: false`): every analysis asks the providers.
+package struct NoProviderCache: ProviderCache {
+    package init() {}
+    package func get(_ key: String) async -> (value: [UInt8], ageMs: Int64)? { nil }
+    package func set(_ key: String, _ value: [UInt8], ttl: Duration, source: CommonV1.Source) async {}
+}

@@ -8,12 +8,18 @@ package struct AnalysisPipeline: Sendable {
     package let scorer: RiskScorer
     /// nil: the template narrative.
     package let narrator: LLMNarrator?
+    /// The providers are the sandbox: reports are marked as test data.
+    package let sandbox: Bool
     private let now: @Sendable () -> Int64
 
-    package init(collector: Collector, scorer: RiskScorer = RiskScorer(), narrator: LLMNarrator?, now: @escaping @Sendable () -> Int64 = { UnixTime.nowMilliseconds }) {
+    package init(
+        collector: Collector, scorer: RiskScorer = RiskScorer(), narrator: LLMNarrator?, sandbox: Bool = false,
+        now: @escaping @Sendable () -> Int64 = { UnixTime.nowMilliseconds }
+    ) {
         self.collector = collector
         self.scorer = scorer
         self.narrator = narrator
+        self.sandbox = sandbox
         self.now = now
     }
 
@@ -52,6 +58,7 @@ package struct AnalysisPipeline: Sendable {
             $0.parentReportId = parent?.id ?? request.parentReportId
             $0.createdAtMs = now()
             $0.durationMs = now() - started
+            $0.sandbox = sandbox
         }
         if let parent { report.diffFromParent = ReportDiffer.diff(from: parent, to: report) }
         return report

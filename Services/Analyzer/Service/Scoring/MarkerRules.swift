@@ -242,7 +242,7 @@ enum MarkerRules {
                 let negative = findings.webMentions.filter { $0.sentiment == .negative }
                 guard !negative.isEmpty else { return nil }
                 return Trigger(
-                    evidence: negative.prefix(5).map { evidence($0.source, $0.intent.protoName, $0.title, url: $0.url, date: $0.publishedDate) },
+                    evidence: negative.prefix(5).map { evidence($0.source, "публикация", $0.title, url: $0.url, date: $0.publishedDate) },
                     count: negative.count, severity: negative.count >= Int(rule.param("high_count")) ? .high : nil)
             }),
     ]

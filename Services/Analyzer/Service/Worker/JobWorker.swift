@@ -15,6 +15,10 @@ package struct WorkerSettings: Sendable, Equatable {
     package var leaseWait: Duration = .seconds(5)
     /// Render and store the PDF unless the request says otherwise.
     package var renderPDF = true
+    /// Search the web unless the request says otherwise.
+    package var webSearch = true
+    /// Let the LLM write the narrative (when one is configured) unless the request says otherwise.
+    package var narrativeLLM = true
 
     package init(name: String) { self.name = name }
 }
@@ -24,11 +28,12 @@ package struct WorkerSettings: Sendable, Equatable {
 /// completes the job. A failure goes back to the queue, which retries with backoff and dead-letters after the
 /// delivery limit; a user's cancel stops the job; on shutdown unfinished jobs are released, not failed.
 package final class JobWorker: Service {
-    private let pipeline: AnalysisPipeline
+    private let pipeline: @Sendable () -> AnalysisPipeline
+    private let currentSettings: @Sendable () -> WorkerSettings
     private let queue: any JobQueue
     private let reports: any ReportStore
     private let renderer: any PDFRenderer
-    private let settings: WorkerSettings
+    private var settings: WorkerSettings { currentSettings() }
     private let logger: Logger
     private let state = Mutex<Counts>(Counts())
 
@@ -38,18 +43,21 @@ package final class JobWorker: Service {
         package var failed: Int64 = 0
     }
 
+    /// `pipeline` and `settings` are asked for each job, so a reloaded configuration applies to the next one.
     package init(
-        pipeline: AnalysisPipeline, queue: any JobQueue, reports: any ReportStore, renderer: any PDFRenderer, settings: WorkerSettings, logger: Logger
+        pipeline: @escaping @Sendable () -> AnalysisPipeline, queue: any JobQueue, reports: any ReportStore, renderer: any PDFRenderer,
+        settings: @escaping @Sendable () -> WorkerSettings, logger: Logger
     ) {
         self.pipeline = pipeline
         self.queue = queue
         self.reports = reports
         self.renderer = renderer
-        self.settings = settings
+        self.currentSettings = settings
         self.logger = logger
     }
 
     package var counts: Counts { state.withLock { $0 } }
+    package var concurrency: Int { settings.concurrency }
 
     package func run() async throws {
         await withDiscardingTaskGroup { group in
@@ -132,7 +140,13 @@ package final class JobWorker: Service {
 
     /// Collect, score, write, store, render: the report's id.
     private func analyse(_ job: CommonV1.Job, logger: Logger) async throws -> String {
-        let request = job.request ?? CommonV1.AnalysisRequest()
+        let settings = settings
+        var request = job.request ?? CommonV1.AnalysisRequest()
+        var options = request.options ?? CommonV1.AnalysisOptions()
+        options.webSearch = options.webSearch ?? settings.webSearch
+        options.narrativeLlm = options.narrativeLlm ?? settings.narrativeLLM
+        options.renderPdf = options.renderPdf ?? settings.renderPDF
+        request.options = options
         let progress: Collector.Progress = { stage, percent, message, source in
             try? await self.queue.progress(.with {
                 $0.jobId = job.id
@@ -144,12 +158,12 @@ package final class JobWorker: Service {
         }
         await progress(.started, 5, "Анализ начат (попытка \(job.attempts))", nil)
         let parent = request.parentReportId.isEmpty ? nil : try await reports.report(id: request.parentReportId)
-        var report = await pipeline.run(request, jobID: job.id, parent: parent, progress: progress)
+        var report = await pipeline().run(request, jobID: job.id, parent: parent, progress: progress)
         try Task.checkCancellation()
         report.threadId = job.threadId
         await progress(.storing, 90, "Сохраняем отчёт", nil)
         let stored = try await reports.put(report, jobID: job.id)
-        if request.options?.renderPdf ?? settings.renderPDF {
+        if options.renderPdf ?? true {
             await progress(.rendering, 95, "Формируем PDF", nil)
             let pdf = try await renderer.pdf(stored)
             try await reports.putDocument(reportID: stored.id, format: "pdf", contentType: "application/pdf", data: pdf)

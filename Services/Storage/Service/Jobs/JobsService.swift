@@ -170,6 +170,8 @@ package struct JobsService: Sendable {
         guard (0...30_000).contains(request.waitMs) else { throw RPCError(.invalidArgument, "wait_ms: must be from 0 to 30000, got \(request.waitMs)") }
         let deadline = ContinuousClock.now + .milliseconds(request.waitMs)
         while true {
+            // A caller that has gone (its stream was reset) must not be handed jobs it will never run.
+            try Task.checkCancellation()
             let time = now()
             let jobs = try await store.takeDue(now: time, limit: count) { $0.lease(worker: worker, visibilityMs: visibility, now: time) }
             if !jobs.isEmpty || ContinuousClock.now >= deadline {
@@ -177,7 +179,6 @@ package struct JobsService: Sendable {
             }
             // Wake on a new job, or re-check soon for jobs whose backoff or lease ran out meanwhile.
             await signal.wait(timeout: min(deadline - ContinuousClock.now, .milliseconds(250)))
-            try Task.checkCancellation()
         }
     }
 

@@ -1,0 +1,57 @@
+internal import Synchronization
+
+/// Tells a server that a stream ended before its handler answered: the client reset it or the connection
+/// closed. The transport then cancels the handler, so work for a caller that is gone stops (a long-poll does
+/// not hand a job to a dead worker).
+package final class StreamAbort: Sendable {
+    private struct State {
+        var ended = false
+        var aborted = false
+        var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+        var nextWaiter: UInt64 = 0
+    }
+
+    private let state = Mutex(State())
+
+    package init() {}
+
+    package var isAborted: Bool { state.withLock { $0.aborted } }
+
+    /// The peer is gone before the answer.
+    package func abort() { end(aborted: true) }
+
+    /// The stream ended normally; waiters return.
+    package func finish() { end(aborted: false) }
+
+    private func end(aborted: Bool) {
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            guard !state.ended else { return [] }
+            state.ended = true
+            state.aborted = aborted
+            defer { state.waiters = [:] }
+            return Array(state.waiters.values)
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Returns when the stream ends (either way) or the calling task is cancelled.
+    package func wait() async {
+        let id = state.withLock { state -> UInt64 in
+            state.nextWaiter += 1
+            return state.nextWaiter
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let resumeNow = state.withLock { state -> Bool in
+                    if state.ended || Task.isCancelled { return true }
+                    state.waiters[id] = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        } onCancel: {
+            let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
+            waiter?.resume()
+        }
+    }
+}
