@@ -1,5 +1,7 @@
 # Client Analyze — see README.md. Every target installs what it needs through `deps`.
 SHELL := /bin/bash
+# A recipe line fails when any command of a pipe fails: `swift build | tail -1` must not hide a failed build.
+.SHELLFLAGS := -o pipefail -c
 .DEFAULT_GOAL := help
 
 VENV        := .venv

@@ -16,7 +16,8 @@ struct WorkerTests {
         settings.leaseWait = .milliseconds(20)
         let pipeline = AnalysisPipeline(
             collector: Collector(clients: CollectionTests.clients(base, timeout: timeout), cache: InMemoryProviderCache()), narrator: nil)
-        return JobWorker(pipeline: { pipeline }, queue: queue, reports: reports, renderer: renderer, settings: { settings }, logger: Logger(label: "test"))
+        let fixed = settings
+        return JobWorker(pipeline: { pipeline }, queue: queue, reports: reports, renderer: renderer, settings: { fixed }, logger: Logger(label: "test"))
     }
 
     static func lease(_ queue: InMemoryJobQueue) async throws -> CommonV1.Job {

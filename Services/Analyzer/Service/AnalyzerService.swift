@@ -96,7 +96,8 @@ package struct AnalyzerService: Sendable {
             guard let web = request.web, !web.query.isEmpty else { throw RPCError(.invalidArgument, "web.query: required for web sources") }
             let intent = SearchIntents.Intent(kind: .custom, query: web.query)
             let result = await collector.webSearch(
-                request.source == .tavily ? [intent] : [], question: intent, asked: { $0 == request.source }, fresh: { _ in request.refresh })
+                request.source == .tavily ? [intent] : [], question: intent, askTavily: request.source == .tavily,
+                askPerplexity: request.source == .perplexity, freshTavily: request.refresh, freshPerplexity: request.refresh)
             return .with {
                 $0.status = result.statuses.first { $0.source == request.source } ?? CommonV1.SourceStatus()
                 $0.result = .webMentions(.with { $0.mentions = result.mentions; $0.answer = result.answers.first ?? "" })

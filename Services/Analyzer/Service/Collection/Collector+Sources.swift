@@ -48,8 +48,10 @@ extension Collector {
     /// Runs the search intents through Tavily and Perplexity, at most `webConcurrency` at a time, and merges the
     /// outcome per source: ok when any search answered, otherwise the first failure.
     func webSearch(
-        _ intents: [SearchIntents.Intent], question: SearchIntents.Intent, asked: (CommonV1.Source) -> Bool, fresh: (CommonV1.Source) -> Bool
-    ) async -> (mentions: [CommonV1.WebMention], statuses: [CommonV1.SourceStatus], answers: [String]) {
+        _ intents: [SearchIntents.Intent], question: SearchIntents.Intent, askTavily: Bool, askPerplexity: Bool, freshTavily: Bool,
+        freshPerplexity: Bool
+    ) async -> WebResult {
+        func asked(_ source: CommonV1.Source) -> Bool { source == .tavily ? askTavily : askPerplexity }
         struct Outcome: Sendable {
             var source: CommonV1.Source
             var mentions: [CommonV1.WebMention] = []
@@ -57,8 +59,23 @@ extension Collector {
             var status: CommonV1.SourceStatus
         }
         var jobs: [@Sendable () async -> Outcome] = []
-        if asked(.tavily), let tavily = clients.tavily {
-            let refresh = fresh(.tavily)
+        // Perplexity first: its one answer is the slowest, so it must not queue behind the searches.
+        if askPerplexity, let perplexity = clients.perplexity {
+            let refresh = freshPerplexity
+            jobs.append {
+                let (value, status) = await registry(
+                    .perplexity, asked: true, key: "perplexity:" + SearchIntents.key(question), fresh: refresh, client: perplexity,
+                    fetch: { (client: PerplexityClient) async throws(ProviderFailure) in
+                        let (mentions, answer, attempts) = try await client.ask(question.query, intent: question.kind)
+                        return (AnalyzerV1.WebMentionList.with { $0.mentions = mentions; $0.answer = answer }, attempts)
+                    },
+                    encode: { try $0.serializedBytes() }, decode: { try AnalyzerV1.WebMentionList(serializedBytes: $0) },
+                    count: { $0.mentions.count })
+                return Outcome(source: .perplexity, mentions: value?.mentions ?? [], answer: value?.answer ?? "", status: status)
+            }
+        }
+        if askTavily, let tavily = clients.tavily {
+            let refresh = freshTavily
             for intent in intents {
                 jobs.append {
                     let (value, status) = await registry(
@@ -71,20 +88,6 @@ extension Collector {
                         decode: { try AnalyzerV1.WebMentionList(serializedBytes: $0).mentions }, count: { $0.count })
                     return Outcome(source: .tavily, mentions: value ?? [], status: status)
                 }
-            }
-        }
-        if asked(.perplexity), let perplexity = clients.perplexity {
-            let refresh = fresh(.perplexity)
-            jobs.append {
-                let (value, status) = await registry(
-                    .perplexity, asked: true, key: "perplexity:" + SearchIntents.key(question), fresh: refresh, client: perplexity,
-                    fetch: { (client: PerplexityClient) async throws(ProviderFailure) in
-                        let (mentions, answer, attempts) = try await client.ask(question.query, intent: question.kind)
-                        return (AnalyzerV1.WebMentionList.with { $0.mentions = mentions; $0.answer = answer }, attempts)
-                    },
-                    encode: { try $0.serializedBytes() }, decode: { try AnalyzerV1.WebMentionList(serializedBytes: $0) },
-                    count: { $0.mentions.count })
-                return Outcome(source: .perplexity, mentions: value?.mentions ?? [], answer: value?.answer ?? "", status: status)
             }
         }
         var outcomes: [Outcome] = []
@@ -112,7 +115,13 @@ extension Collector {
         }
         var seen = Set<String>()
         let mentions = outcomes.flatMap(\.mentions).filter { mention in mention.url.isEmpty || seen.insert(mention.url).inserted }
-        return (mentions, statuses, outcomes.map(\.answer).filter { !$0.isEmpty })
+        return WebResult(mentions: mentions, statuses: statuses, answers: outcomes.map(\.answer).filter { !$0.isEmpty })
+    }
+
+    struct WebResult: Sendable {
+        var mentions: [CommonV1.WebMention]
+        var statuses: [CommonV1.SourceStatus]
+        var answers: [String]
     }
 
     /// One status for many calls to a source: answered if any call answered (cached only if all answered from

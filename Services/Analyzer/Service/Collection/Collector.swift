@@ -70,28 +70,36 @@ package struct Collector: Sendable {
         let inn = request.inn
         let (askDaData, askCasebook, askInfoSphere) = (asked(.dadata), asked(.casebook), asked(.infosphere))
         let (freshDaData, freshCasebook, freshInfoSphere) = (fresh(.dadata), fresh(.casebook), fresh(.infosphere))
-        async let company = companyCard(inn: inn, asked: askDaData, fresh: freshDaData)
+        // Courts and registries run while the card is fetched and, once it is in, while the web is searched:
+        // only the web search waits, for the company's name.
         async let cases = courtCases(inn: inn, asked: askCasebook, fresh: freshCasebook)
         async let hits = registryHits(inn: inn, asked: askInfoSphere, fresh: freshInfoSphere)
-        var (card, cardStatus) = await company
-        let (courtCases, casesStatus) = await cases
-        let (registryHits, hitsStatus) = await hits
+        var (card, cardStatus) = await companyCard(inn: inn, asked: askDaData, fresh: freshDaData)
         if cardStatus.state == .ok, (card ?? nil) == nil {
             cardStatus.state = .notFound
             cardStatus.reason = "ИНН \(request.inn) не найден в ЕГРЮЛ/ЕГРИП"
         }
-        for status in [cardStatus, casesStatus, hitsStatus] { await progress(.registries, 40, "Источник \(status.source.protoName) опрошен", status) }
+        await progress(.registries, 25, "Источник DaData опрошен", cardStatus)
+
+        let searchWeb = (options?.webSearch ?? true) && !Task.isCancelled
+        let name = request.clientName.isEmpty ? (card??.shortName ?? "") : request.clientName
+        let intents = SearchIntents.plan(inn: request.inn, name: name, notes: request.notes, feedback: request.feedback, extra: options?.extraIntents ?? [])
+        let question = SearchIntents.question(inn: request.inn, name: name, intents: intents)
+        let (askTavily, askPerplexity) = (asked(.tavily), asked(.perplexity))
+        let (freshTavily, freshPerplexity) = (fresh(.tavily), fresh(.perplexity))
+        if searchWeb { await progress(.webSearch, 30, "Ищем упоминания в интернете", nil) }
+        async let web = searchWeb
+            ? webSearch(intents, question: question, askTavily: askTavily, askPerplexity: askPerplexity, freshTavily: freshTavily, freshPerplexity: freshPerplexity)
+            : nil
+        let (courtCases, casesStatus) = await cases
+        let (registryHits, hitsStatus) = await hits
+        for status in [casesStatus, hitsStatus] { await progress(.registries, 45, "Источник \(status.source.protoName) опрошен", status) }
 
         var findings = Findings(
             company: card ?? nil, courtCases: courtCases ?? [], registryHits: registryHits ?? [],
             sources: [cardStatus, casesStatus, hitsStatus], asOf: asOf)
         var answers: [String] = []
-        if options?.webSearch ?? true, !Task.isCancelled {
-            await progress(.webSearch, 50, "Ищем упоминания в интернете", nil)
-            let name = request.clientName.isEmpty ? (card??.shortName ?? "") : request.clientName
-            let intents = SearchIntents.plan(inn: request.inn, name: name, notes: request.notes, feedback: request.feedback, extra: options?.extraIntents ?? [])
-            let question = SearchIntents.question(inn: request.inn, name: name, intents: intents)
-            let web = await webSearch(intents, question: question, asked: asked, fresh: fresh)
+        if let web = await web {
             findings.webMentions = web.mentions
             findings.sources += web.statuses
             answers = web.answers
