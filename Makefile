@@ -63,7 +63,7 @@ check-memory: deps ## Encode/decode/reject loops under valgrind: no leaks, no in
 		--show-leak-kinds=definite .build/memcheck/contracts-tool memcheck --iterations $(MEMCHECK_ITERATIONS)
 	@echo "memory check clean"
 
-bench: deps ## Benchmarks (release build): contracts, gRPC with h2load, executables' start-up, storage over RPC, report rendering; results in bench-results/
+bench: deps ## Benchmarks (release build): contracts, gRPC with h2load, executables' start-up, storage over RPC, report rendering, the analysis pipeline; results in bench-results/
 	@mkdir -p bench-results
 	$(RELEASE) --product contracts-bench 2>&1 | tail -1
 	$(RELEASE) --product interop-server 2>&1 | tail -1
@@ -76,15 +76,18 @@ bench: deps ## Benchmarks (release build): contracts, gRPC with h2load, executab
 	Tests/Benchmarks/storage_bench.sh $$(swift build -c release --show-bin-path)
 	$(RELEASE) --product renderer-bench 2>&1 | tail -1
 	$$(swift build -c release --show-bin-path)/renderer-bench | tee bench-results/renderer.txt
+	$(RELEASE) --product analyzer-bench 2>&1 | tail -1
+	$$(swift build -c release --show-bin-path)/analyzer-bench | tee bench-results/analyzer.txt
 
 coverage: deps ## Line coverage per target from the Swift tests
 	swift test --enable-code-coverage 2>&1 | tail -1
 	@scripts/coverage-report.sh
 
-run: ## Start the stack and analyse a sandbox company (not built yet: see README)
-	@echo "make run: the services do not exist yet; the foundation (contracts, tests, benchmarks) is in place."
-	@echo "It arrives with the gateway issue. Try 'make test' and 'make bench' meanwhile."
-	@exit 1
+run: deps ## Start the stack, analyse a sandbox company (INN=… to choose), save its PDF under out/; Ctrl-C stops
+	@scripts/build-info.sh
+	@echo "make run: building (the first build takes several minutes on 2 cores)"
+	@swift build 2>&1 | tail -1
+	@INN=$(INN) $(PYTHON) scripts/run.py
 
 clean: ## Remove build output
 	rm -rf .build bench-results

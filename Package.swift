@@ -142,6 +142,9 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Services/Analyzer/Service",
             swiftSettings: swiftSettings
@@ -328,6 +331,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/ProviderSandbox/Main",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "analyzer-bench",
+            dependencies: [
+                "Analyzer", "ProviderSandbox", "Contracts",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/Benchmarks/AnalyzerBench",
             swiftSettings: swiftSettings
         ),
         .executableTarget(

@@ -32,7 +32,7 @@ func caller(
     settings.attempts = attempts
     settings.timeout = timeout
     settings.backoff = .milliseconds(10)
-    return ProviderCaller(source: source, settings: settings, transport: AsyncHTTPTransport(), breaker: breaker) { await sleeps.record($0) }
+    return ProviderCaller(source: source, settings: settings, transport: AsyncHTTPTransport(), breaker: breaker, sleep: { await sleeps.record($0) })
 }
 
 actor SleepRecorder {

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from chassis_support import ServiceProcess, binary
+from chassis_support import ServiceProcess, binary, metric_value
 
 JOBS = "/clientanalyze.storage.v1.Jobs/"
 REPORTS = "/clientanalyze.storage.v1.Reports/"
@@ -125,6 +125,9 @@ def test_jobs_become_stored_reports_with_pdfs(stack: Stack, tmp_path: Path):
     assert known["narrative"]["author"] == "AUTHOR_LLM"
     unknown = stack.report(stack.job(jobs["3900123459"])["report_id"])
     assert unknown["sources"][0]["state"] == "STATE_NOT_FOUND"
+    exposition = stack.analyzer.http("/metrics")[2]
+    assert metric_value(exposition, "provider_requests_total", provider="dadata", outcome="ok") >= 3
+    assert metric_value(exposition, "provider_breaker_open", provider="casebook") == 0
 
 
 def test_feedback_rerun_links_version_2_with_a_diff(stack: Stack):

@@ -31,7 +31,7 @@ package enum AnalyzerDefinition: ServiceDefinition {
         guard context.configuration.current.chassis.features.queueBackend == .embedded else {
             throw ConfigError(.invalidValue, "rabbitmq is not available yet; use embedded", key: "features.queue_backend")
         }
-        let factory = ProviderFactory(transport: AsyncHTTPTransport())
+        let factory = ProviderFactory(transport: AsyncHTTPTransport(), metrics: ProviderMetrics(registry: context.metrics.registry))
         let storageCache = StorageProviderCache(client: storage)
         let configuration = context.configuration
         let pipeline: @Sendable () -> AnalysisPipeline = {

@@ -6,9 +6,11 @@ internal import ServiceKit
 package struct ProviderFactory: Sendable {
     package let transport: any HTTPTransport
     private let breakers: [CommonV1.Source: CircuitBreaker]
+    private let metrics: ProviderMetrics?
 
-    package init(transport: any HTTPTransport) {
+    package init(transport: any HTTPTransport, metrics: ProviderMetrics? = nil) {
         self.transport = transport
+        self.metrics = metrics
         breakers = Dictionary(uniqueKeysWithValues: [CommonV1.Source.dadata, .casebook, .infosphere, .tavily, .perplexity, .llm].map { ($0, CircuitBreaker()) })
     }
 
@@ -20,7 +22,7 @@ package struct ProviderFactory: Sendable {
     private func caller(_ source: CommonV1.Source, _ settings: ProviderSettings, sandbox: String, path: String) -> ProviderCaller {
         var settings = settings
         if !sandbox.isEmpty { settings.baseURL = sandbox + path }
-        return ProviderCaller(source: source, settings: settings, transport: transport, breaker: breakers[source] ?? CircuitBreaker())
+        return ProviderCaller(source: source, settings: settings, transport: transport, breaker: breakers[source] ?? CircuitBreaker(), metrics: metrics)
     }
 
     /// A provider is in use when it is enabled and has credentials (the sandbox needs none).
@@ -57,7 +59,7 @@ package struct ProviderFactory: Sendable {
         let key = settings.llmAPIKey.isSet ? settings.llmAPIKey.value : "sandbox"
         let model = settings.llmModel.isEmpty ? (sandbox.isEmpty ? "gpt-4o-mini" : "sandbox-llm") : settings.llmModel
         return LLMNarrator(
-            caller: ProviderCaller(source: .llm, settings: llm, transport: transport, breaker: breakers[.llm] ?? CircuitBreaker()), apiKey: key,
+            caller: ProviderCaller(source: .llm, settings: llm, transport: transport, breaker: breakers[.llm] ?? CircuitBreaker(), metrics: metrics), apiKey: key,
             model: model)
     }
 }

@@ -93,7 +93,9 @@ extension Collector {
         var outcomes: [Outcome] = []
         await withTaskGroup(of: Outcome.self) { group in
             var pending = jobs[...]
-            for _ in 0..<min(webConcurrency, pending.count) { let job = pending.removeFirst(); group.addTask { await job() } }
+            // `webConcurrency` searches at once, plus Perplexity's single question beside them.
+            let width = webConcurrency + (jobs.count > intents.count ? 1 : 0)
+            for _ in 0..<min(width, pending.count) { let job = pending.removeFirst(); group.addTask { await job() } }
             for await outcome in group {
                 outcomes.append(outcome)
                 if let job = pending.popFirst() { group.addTask { await job() } }

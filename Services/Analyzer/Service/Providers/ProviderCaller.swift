@@ -26,20 +26,39 @@ package struct ProviderCaller: Sendable {
     package let transport: any HTTPTransport
     package let breaker: CircuitBreaker
     private let sleep: @Sendable (Duration) async -> Void
+    private let metrics: ProviderMetrics?
 
     package init(
         source: CommonV1.Source, settings: ProviderSettings, transport: any HTTPTransport, breaker: CircuitBreaker = CircuitBreaker(),
-        sleep: @escaping @Sendable (Duration) async -> Void = { try? await Task.sleep(for: $0) }
+        metrics: ProviderMetrics? = nil, sleep: @escaping @Sendable (Duration) async -> Void = { try? await Task.sleep(for: $0) }
     ) {
         self.source = source
         self.settings = settings
         self.transport = transport
         self.breaker = breaker
+        self.metrics = metrics
         self.sleep = sleep
     }
 
     /// A successful (2xx) answer and the attempts it took.
     package func call(_ request: HTTPRequestSpec) async throws(ProviderFailure) -> (answer: HTTPAnswer, attempts: Int) {
+        let start = ContinuousClock.now
+        do {
+            let result = try await attempt(request)
+            metrics?.record(source, outcome: "ok", duration: .now - start, breakerOpen: false)
+            return result
+        } catch {
+            let outcome = switch error {
+            case .circuitOpen: "circuit_open"
+            case .timeout: "timeout"
+            default: "error"
+            }
+            metrics?.record(source, outcome: outcome, duration: .now - start, breakerOpen: breaker.label == "open")
+            throw error
+        }
+    }
+
+    private func attempt(_ request: HTTPRequestSpec) async throws(ProviderFailure) -> (answer: HTTPAnswer, attempts: Int) {
         guard breaker.allow() else { throw .circuitOpen }
         var attempt = 0
         while true {
