@@ -100,6 +100,7 @@ def analyse(inn: str) -> dict:
             break
         progress_bar(int(event.get("percent", 0)), event.get("message", ""))
     watch.wait(timeout=10)
+    progress_bar(100, "Готово")
     print()
     job = call("/clientanalyze.storage.v1.Jobs/GetJob", {"job_id": job["id"]})["job"]
     if job["state"] != "JOB_STATE_SUCCEEDED":

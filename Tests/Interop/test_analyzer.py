@@ -46,9 +46,14 @@ class Stack:
         self.tmp_path = tmp_path
         self.analyzer_args = analyzer_args
         self.sandbox = Sandbox(tmp_path, *sandbox_args)
-        self.storage = ServiceProcess("storage", tmp_path)
-        self.renderer = ServiceProcess("report-renderer", tmp_path)
-        self.analyzer = self.start_analyzer()
+        self.storage = self.renderer = self.analyzer = None
+        try:
+            self.storage = ServiceProcess("storage", tmp_path)
+            self.renderer = ServiceProcess("report-renderer", tmp_path)
+            self.analyzer = self.start_analyzer()
+        except BaseException:
+            self.close()  # nothing started may outlive a failed start
+            raise
 
     def start_analyzer(self) -> ServiceProcess:
         analyzer = ServiceProcess("analyzer", self.tmp_path, [
@@ -85,7 +90,8 @@ class Stack:
 
     def close(self):
         for service in (self.analyzer, self.renderer, self.storage):
-            service.kill()
+            if service is not None:
+                service.kill()
         self.sandbox.close()
 
 

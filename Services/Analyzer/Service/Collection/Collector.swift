@@ -79,7 +79,7 @@ package struct Collector: Sendable {
             cardStatus.state = .notFound
             cardStatus.reason = "ИНН \(request.inn) не найден в ЕГРЮЛ/ЕГРИП"
         }
-        await progress(.registries, 25, "Источник DaData опрошен", cardStatus)
+        await progress(.registries, 25, Self.said(cardStatus), cardStatus)
 
         let searchWeb = (options?.webSearch ?? true) && !Task.isCancelled
         let name = request.clientName.isEmpty ? (card??.shortName ?? "") : request.clientName
@@ -93,7 +93,7 @@ package struct Collector: Sendable {
             : nil
         let (courtCases, casesStatus) = await cases
         let (registryHits, hitsStatus) = await hits
-        for status in [casesStatus, hitsStatus] { await progress(.registries, 45, "Источник \(status.source.protoName) опрошен", status) }
+        for status in [casesStatus, hitsStatus] { await progress(.registries, 45, Self.said(status), status) }
 
         var findings = Findings(
             company: card ?? nil, courtCases: courtCases ?? [], registryHits: registryHits ?? [],
@@ -103,7 +103,7 @@ package struct Collector: Sendable {
             findings.webMentions = web.mentions
             findings.sources += web.statuses
             answers = web.answers
-            for status in web.statuses { await progress(.webSearch, 70, "Источник \(status.source.protoName) опрошен", status) }
+            for status in web.statuses { await progress(.webSearch, 70, Self.said(status), status) }
         } else {
             findings.sources += [CommonV1.Source.tavily, .perplexity].map { source in
                 .with {
@@ -114,6 +114,21 @@ package struct Collector: Sendable {
             }
         }
         return Collected(findings: findings, webAnswers: answers)
+    }
+
+    /// A progress line for a source: "Casebook: получено, 15 записей" or "Tavily: нет ответа (таймаут)".
+    static func said(_ status: CommonV1.SourceStatus) -> String {
+        let name = TemplateNarrative.sourceName(status.source)
+        switch status.state {
+        case .ok: return "\(name): получено, записей \(status.items)"
+        case .cached: return "\(name): из кэша, записей \(status.items)"
+        case .notFound: return "\(name): сведений нет"
+        case .timeout: return "\(name): нет ответа (таймаут)"
+        case .error: return "\(name): ошибка — \(status.reason)"
+        case .circuitOpen: return "\(name): временно отключён после сбоев"
+        case .notConfigured: return "\(name): не настроен"
+        default: return "\(name): не запрошен"
+        }
     }
 
     func companyCard(inn: String, asked: Bool, fresh: Bool) async -> (CommonV1.CompanyCard??, CommonV1.SourceStatus) {
