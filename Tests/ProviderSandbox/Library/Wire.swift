@@ -146,13 +146,23 @@ enum WebWire {
         ]))
     }
 
-    /// A narrative in the JSON shape the analyzer asks for, made from the company it finds in the prompt.
+    /// A narrative in the JSON shape the analyzer asks for, made from the facts in the prompt: the company, the
+    /// factor lines ("Фактор: …; доказательства: …") and the numbered sources, as a careful model would write it.
     static func llm(prompt: String) -> (HTTPResponse.Status, String, String) {
         let name = company(in: prompt).map(\.shortName) ?? "Компания"
+        let factors = prompt.split(separator: "\n").filter { $0.hasPrefix("Фактор: ") }
+            .map { $0.dropFirst("Фактор: ".count).split(separator: ";").first.map(String.init) ?? "" }
+        let cited = prompt.contains("\n[1] ") ? " [1]" : ""
+        let summary = factors.isEmpty
+            ? "\(name): по данным реестров, судов и открытых источников факторов риска не выявлено\(cited)."
+            : "\(name): выявлены факторы риска — \(factors.prefix(4).joined(separator: ", ").lowercased())\(cited). "
+                + "Перед заключением договора их следует учесть и запросить у контрагента пояснения."
+        let priority = factors.count >= 3 ? "high" : factors.isEmpty ? "low" : "medium"
         let narrative: [String: Any] = [
-            "summary": "\(name): сводка составлена песочницей по фактам из запроса" + (prompt.contains("\n[1] ") ? " [1]." : "."),
-            "recommendations": [["text": "Проверить сведения перед заключением договора.", "priority": "medium"]],
+            "summary": summary,
+            "recommendations": [["text": factors.isEmpty ? "Работать на обычных условиях." : "Запросить пояснения и обеспечение по выявленным факторам.", "priority": priority]],
         ]
         return (.ok, "application/json", completion(jsonText(narrative)))
     }
+
 }
