@@ -91,6 +91,11 @@ struct ProviderClientTests {
             #expect(answer.mentions.map(\.url) == ["https://www.kommersant.ru/doc/7100001"])
             #expect(answer.mentions.first?.sentiment == .negative)
             #expect(answer.answer.contains("[1]"))
+
+            let agent = PerplexityClient(caller: caller(.perplexity, base: base, path: "/perplexity"), apiKey: "pplx-key", api: .agent)
+            let agentAnswer = try await agent.ask("Что известно о компании ГРУЗОВИК-М, ИНН 7728456786?", intent: .reputation)
+            #expect(agentAnswer.mentions.map(\.url) == answer.mentions.map(\.url))
+            #expect(agentAnswer.answer == answer.answer)
         }
     }
 

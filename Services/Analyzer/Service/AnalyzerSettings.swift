@@ -15,6 +15,8 @@ package struct AnalyzerSettings: ServiceSettings {
     package var infosphere = ProviderSettings(baseURL: "https://i-sphere.ru")
     package var tavily = ProviderSettings(baseURL: "https://api.tavily.com")
     package var perplexity = ProviderSettings(baseURL: "https://api.perplexity.ai")
+    package var perplexityAPI = PerplexityClient.API.chat
+    package var perplexityModel = "sonar"
     /// The provider sandbox's address; when set, every provider and the LLM are the sandbox (with its own
     /// credentials) and reports are marked as test data.
     package var sandboxURL = ""
@@ -63,6 +65,8 @@ package struct AnalyzerSettings: ServiceSettings {
         .secret("providers.infosphere.password", \.infospherePassword, help: "InfoSphere password."),
         .secret("providers.tavily.api_key", \.tavilyAPIKey, help: "Tavily API key (web search)."),
         .secret("providers.perplexity.api_key", \.perplexityAPIKey, help: "Perplexity API key (web search)."),
+        .choice("providers.perplexity.api", \.perplexityAPI, help: "Perplexity endpoint: chat (chat/completions) or agent (/v1/agent)."),
+        .string("providers.perplexity.model", \.perplexityModel, help: "Perplexity model, e.g. sonar or sonar-pro."),
         .string("providers.sandbox_url", \.sandboxURL, help: "Provider sandbox address; set: every provider is the sandbox.", validate: url),
         .string("llm.base_url", \.llmBaseURL, help: "Chat-completions base URL; empty: the template narrative.", reloadable: true, validate: url),
         .string("llm.model", \.llmModel, help: "Model name sent to the LLM endpoint.", reloadable: true),

@@ -44,7 +44,9 @@ package struct ProviderFactory: Sendable {
             clients.tavily = TavilyClient(caller: caller(.tavily, settings.tavily, sandbox: sandbox, path: "/tavily"), apiKey: key)
         }
         if settings.perplexity.enabled, let key = secret(settings.perplexityAPIKey) {
-            clients.perplexity = PerplexityClient(caller: caller(.perplexity, settings.perplexity, sandbox: sandbox, path: "/perplexity"), apiKey: key)
+            clients.perplexity = PerplexityClient(
+                caller: caller(.perplexity, settings.perplexity, sandbox: sandbox, path: "/perplexity"), apiKey: key, model: settings.perplexityModel,
+                api: settings.perplexityAPI)
         }
         return clients
     }

@@ -58,6 +58,12 @@ package struct Sandbox: Sendable {
                 return (question, { WebWire.perplexity(question: question) })
             }
         }
+        router.post("/perplexity/v1/agent") { request, _ in
+            try await serve(.perplexity, request, auth: request.headers[.authorization]?.hasPrefix("Bearer ") == true) { body in
+                let input = (try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any])?["input"] as? String ?? ""
+                return (input, { WebWire.perplexityAgent(question: input) })
+            }
+        }
         router.post("/llm/chat/completions") { request, _ in
             try await serve(.llm, request, auth: request.headers[.authorization]?.hasPrefix("Bearer ") == true) { body in
                 let prompt = WebWire.lastUserMessage(body)

@@ -146,6 +146,17 @@ enum WebWire {
         ]))
     }
 
+    /// The agent API's Responses-shaped answer: `output_text` and `search_results`.
+    static func perplexityAgent(question: String) -> (HTTPResponse.Status, String, String) {
+        let mentions = company(in: question)?.mentions ?? []
+        let text = mentions.isEmpty ? "Сведений о компании в открытых источниках не найдено."
+            : mentions.enumerated().map { "\($0.element.content) [\($0.offset + 1)]" }.joined(separator: " ")
+        return (.ok, "application/json", jsonText([
+            "id": "sandbox-agent-1", "model": "sandbox", "output_text": text,
+            "search_results": mentions.map { ["title": $0.title, "url": $0.url, "date": $0.date, "snippet": $0.content] },
+        ]))
+    }
+
     /// A narrative in the JSON shape the analyzer asks for, made from the facts in the prompt: the company, the
     /// factor lines ("Фактор: …; доказательства: …") and the numbered sources, as a careful model would write it.
     static func llm(prompt: String) -> (HTTPResponse.Status, String, String) {

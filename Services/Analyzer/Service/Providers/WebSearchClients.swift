@@ -52,26 +52,60 @@ package struct TavilyClient: Sendable {
     }
 }
 
-/// Perplexity chat completions (OpenAI-shaped, with `citations` and `search_results`): the sources it cites
-/// become mentions, and its answer is kept for the narrative.
+/// Perplexity: chat completions (OpenAI-shaped, with `citations` and `search_results`) or the newer agent API
+/// (`/v1/agent`, Responses-shaped: `output_text` and `search_results`), chosen by configuration. The sources it
+/// cites become mentions, and its answer is kept for the narrative.
 package struct PerplexityClient: Sendable {
+    package enum API: String, Sendable, CaseIterable { case chat, agent }
+
     package let caller: ProviderCaller
     package let apiKey: String
     package let model: String
+    package let api: API
 
-    package init(caller: ProviderCaller, apiKey: String, model: String = "sonar") {
+    package init(caller: ProviderCaller, apiKey: String, model: String = "sonar", api: API = .chat) {
         self.caller = caller
         self.apiKey = apiKey
         self.model = model
+        self.api = api
     }
 
+    static let instructions = "Отвечай кратко, по-русски, только фактами из источников, со ссылками."
+
     package func ask(_ question: String, intent: CommonV1.SearchIntent, recency: String = "")
+        async throws(ProviderFailure) -> (mentions: [CommonV1.WebMention], answer: String, attempts: Int)
+    {
+        switch api {
+        case .chat: try await chat(question, intent: intent, recency: recency)
+        case .agent: try await agent(question, intent: intent)
+        }
+    }
+
+    private func agent(_ question: String, intent: CommonV1.SearchIntent)
+        async throws(ProviderFailure) -> (mentions: [CommonV1.WebMention], answer: String, attempts: Int)
+    {
+        let body: [String: Any] = ["model": model, "input": question, "instructions": Self.instructions, "tools": [["type": "web_search"]]]
+        let (answer, attempts) = try await caller.call(HTTPRequestSpec(
+            .post, caller.settings.baseURL + "/v1/agent",
+            headers: [("Authorization", "Bearer \(apiKey)"), ("Content-Type", "application/json")],
+            body: Array((try? JSONSerialization.data(withJSONObject: body)) ?? Data())))
+        struct Response: Decodable {
+            var output_text: String?
+            var search_results: [Wire.SearchResult]?
+        }
+        guard let response = try? JSONDecoder().decode(Response.self, from: Data(answer.body)), let text = response.output_text else {
+            throw .malformed("Perplexity agent: no output_text")
+        }
+        return (Self.mentions(response.search_results ?? [], question: question, intent: intent), text, attempts)
+    }
+
+    private func chat(_ question: String, intent: CommonV1.SearchIntent, recency: String)
         async throws(ProviderFailure) -> (mentions: [CommonV1.WebMention], answer: String, attempts: Int)
     {
         var body: [String: Any] = [
             "model": model, "temperature": 0.1, "max_tokens": 800,
             "messages": [
-                ["role": "system", "content": "Отвечай кратко, по-русски, только фактами из источников, со ссылками."],
+                ["role": "system", "content": Self.instructions],
                 ["role": "user", "content": question],
             ],
         ]
@@ -89,7 +123,11 @@ package struct PerplexityClient: Sendable {
         guard let text = response.choices.first?.message.content else { throw .malformed("Perplexity: no choices") }
         var results = response.search_results ?? []
         if results.isEmpty { results = (response.citations ?? []).map { Wire.SearchResult(title: nil, url: $0, date: nil, snippet: nil) } }
-        let mentions = results.map { result in
+        return (Self.mentions(results, question: question, intent: intent), text, attempts)
+    }
+
+    static func mentions(_ results: [Wire.SearchResult], question: String, intent: CommonV1.SearchIntent) -> [CommonV1.WebMention] {
+        results.map { result in
             CommonV1.WebMention.with {
                 $0.source = .perplexity
                 $0.intent = intent
@@ -101,7 +139,6 @@ package struct PerplexityClient: Sendable {
                 $0.sentiment = Sentiment.of($0.title + " " + $0.snippet)
             }
         }
-        return (mentions, text, attempts)
     }
 
     enum Wire {
