@@ -119,3 +119,25 @@ struct CollectionTests {
         #expect(intents.allSatisfy { $0.query.contains("7705123452") })
     }
 }
+
+@Suite("LLM search intents")
+struct IntentWriterTests {
+    @Test("the LLM's extra queries join the template intents; links and malformed answers are dropped")
+    func llmIntents() async throws {
+        let behaviour = SandboxBehaviour()
+        try await withSandbox(behaviour) { base in
+            var settings = ProviderSettings(baseURL: base + "/llm")
+            settings.attempts = 1
+            let writer = LLMIntentWriter(caller: ProviderCaller(source: .llm, settings: settings, transport: AsyncHTTPTransport()), apiKey: "k", model: "m")
+            let collector = Collector(clients: CollectionTests.clients(base), cache: InMemoryProviderCache(), intentWriter: writer)
+            _ = await collector.collect(CollectionTests.request("7728456786"), asOf: "2026-11-20")
+            // Seven template searches and the LLM's two valid queries (its link was dropped).
+            #expect(behaviour.requestCounts[.llm] == 1)
+            #expect(behaviour.requestCounts[.tavily] == 9)
+        }
+        #expect(LLMIntentWriter.parse(Array("not json".utf8), name: "ООО Х", inn: "7705123452", limit: 4).isEmpty)
+        let completion = #"{"choices":[{"message":{"content":"{\"queries\":[\"суды\",\"ООО Х долги перед банками\"]}"}}]}"#
+        #expect(LLMIntentWriter.parse(Array(completion.utf8), name: "ООО Х", inn: "7705123452", limit: 4).map(\.query)
+            == ["ООО Х долги перед банками"])  // "суды" is too short to be a query
+    }
+}

@@ -134,6 +134,8 @@ def test_jobs_become_stored_reports_with_pdfs(stack: Stack, tmp_path: Path):
     exposition = stack.analyzer.http("/metrics")[2]
     assert metric_value(exposition, "provider_requests_total", provider="dadata", outcome="ok") >= 3
     assert metric_value(exposition, "provider_breaker_open", provider="casebook") == 0
+    assert metric_value(exposition, "analyzer_jobs_total", outcome="completed") == 3
+    assert metric_value(exposition, "analyzer_jobs_running") == 0
 
 
 def test_feedback_rerun_links_version_2_with_a_diff(stack: Stack):

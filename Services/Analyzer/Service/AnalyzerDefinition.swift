@@ -39,7 +39,9 @@ package enum AnalyzerDefinition: ServiceDefinition {
             let settings = current.service
             let cache: any ProviderCache = current.chassis.features.providerCache ? storageCache : NoProviderCache()
             return AnalysisPipeline(
-                collector: Collector(clients: factory.clients(settings), cache: cache, webConcurrency: settings.webConcurrency),
+                collector: Collector(
+                    clients: factory.clients(settings), cache: cache, webConcurrency: settings.webConcurrency,
+                    intentWriter: current.chassis.features.narrativeLLM ? factory.intentWriter(settings) : nil),
                 narrator: factory.narrator(settings), sandbox: !settings.sandboxURL.isEmpty)
         }
         let workerName = "analyzer-" + ServiceChassis<AnalyzerDefinition>.instanceName
@@ -57,7 +59,7 @@ package enum AnalyzerDefinition: ServiceDefinition {
         let renderer = RendererClient(client: rendererClient)
         let worker = JobWorker(
             pipeline: pipeline, queue: StorageJobQueue(client: storage), reports: reports, renderer: renderer, settings: workerSettings,
-            logger: context.logger)
+            logger: context.logger, registry: context.metrics.registry)
         let service = AnalyzerService(
             pipeline: pipeline, reports: reports, renderer: renderer, worker: worker, factory: factory, workerName: workerName,
             queueBackend: context.configuration.current.chassis.features.queueBackend.rawValue)

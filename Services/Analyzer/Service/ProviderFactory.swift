@@ -51,6 +51,11 @@ package struct ProviderFactory: Sendable {
         return clients
     }
 
+    /// The LLM's search-query writer, under the same conditions as the narrator.
+    package func intentWriter(_ settings: AnalyzerSettings) -> LLMIntentWriter? {
+        narrator(settings).map { LLMIntentWriter(caller: $0.caller, apiKey: $0.apiKey, model: $0.model) }
+    }
+
     /// The LLM narrator, when an endpoint is configured (or the sandbox stands in for it).
     package func narrator(_ settings: AnalyzerSettings) -> LLMNarrator? {
         let sandbox = settings.sandboxURL.hasSuffix("/") ? String(settings.sandboxURL.dropLast()) : settings.sandboxURL

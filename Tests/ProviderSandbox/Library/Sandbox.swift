@@ -67,7 +67,8 @@ package struct Sandbox: Sendable {
         router.post("/llm/chat/completions") { request, _ in
             try await serve(.llm, request, auth: request.headers[.authorization]?.hasPrefix("Bearer ") == true) { body in
                 let prompt = WebWire.lastUserMessage(body)
-                return (prompt, { WebWire.llm(prompt: prompt) })
+                let system = WebWire.systemMessage(body)
+                return (prompt, { WebWire.llm(prompt: prompt, system: system) })
             }
         }
         router.get("/sandbox/companies") { _, _ in

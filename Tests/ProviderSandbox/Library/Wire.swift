@@ -119,6 +119,12 @@ enum WebWire {
         return (.ok, "application/json", jsonText(["query": query, "answer": NSNull(), "results": Array(results), "response_time": 0.42]))
     }
 
+    static func systemMessage(_ body: [UInt8]) -> String {
+        let object = (try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any]) ?? [:]
+        let messages = object["messages"] as? [[String: Any]] ?? []
+        return messages.first { $0["role"] as? String == "system" }?["content"] as? String ?? ""
+    }
+
     static func lastUserMessage(_ body: [UInt8]) -> String {
         let object = (try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any]) ?? [:]
         let messages = object["messages"] as? [[String: Any]] ?? []
@@ -159,8 +165,12 @@ enum WebWire {
 
     /// A narrative in the JSON shape the analyzer asks for, made from the facts in the prompt: the company, the
     /// factor lines ("Фактор: …; доказательства: …") and the numbered sources, as a careful model would write it.
-    static func llm(prompt: String) -> (HTTPResponse.Status, String, String) {
+    static func llm(prompt: String, system: String = "") -> (HTTPResponse.Status, String, String) {
         let name = company(in: prompt).map(\.shortName) ?? "Компания"
+        if system.contains("поисковых запросов") {
+            let queries = ["\(name) претензии поставщиков", "\(name) руководитель другие компании", "https://not-a-query.example"]
+            return (.ok, "application/json", completion(jsonText(["queries": queries])))
+        }
         let factors = prompt.split(separator: "\n").filter { $0.hasPrefix("Фактор: ") }
             .map { $0.dropFirst("Фактор: ".count).split(separator: ";").first.map(String.init) ?? "" }
         let cited = prompt.contains("\n[1] ") ? " [1]" : ""

@@ -46,11 +46,17 @@ package struct Collector: Sendable {
     package let clients: ProviderClients
     package let cache: any ProviderCache
     package let webConcurrency: Int
+    /// Writes extra search queries with the LLM, when one is configured; templates alone otherwise.
+    package let intentWriter: LLMIntentWriter?
     let now: @Sendable () -> Int64
 
-    package init(clients: ProviderClients, cache: any ProviderCache, webConcurrency: Int = 4, now: @escaping @Sendable () -> Int64 = { UnixTime.nowMilliseconds }) {
+    package init(
+        clients: ProviderClients, cache: any ProviderCache, webConcurrency: Int = 4, intentWriter: LLMIntentWriter? = nil,
+        now: @escaping @Sendable () -> Int64 = { UnixTime.nowMilliseconds }
+    ) {
         self.clients = clients
         self.cache = cache
+        self.intentWriter = intentWriter
         self.webConcurrency = max(1, webConcurrency)
         self.now = now
     }
@@ -83,7 +89,11 @@ package struct Collector: Sendable {
 
         let searchWeb = (options?.webSearch ?? true) && !Task.isCancelled
         let name = request.clientName.isEmpty ? (card??.shortName ?? "") : request.clientName
-        let intents = SearchIntents.plan(inn: request.inn, name: name, notes: request.notes, feedback: request.feedback, extra: options?.extraIntents ?? [])
+        var intents = SearchIntents.plan(inn: request.inn, name: name, notes: request.notes, feedback: request.feedback, extra: options?.extraIntents ?? [])
+        if searchWeb, options?.narrativeLlm ?? true, let intentWriter {
+            let written = await intentWriter.intents(inn: request.inn, name: name, card: card ?? nil, notes: request.notes)
+            intents += written.filter { candidate in !intents.contains { $0.query == candidate.query } }
+        }
         let question = SearchIntents.question(inn: request.inn, name: name, intents: intents)
         let (askTavily, askPerplexity) = (asked(.tavily), asked(.perplexity))
         let (freshTavily, freshPerplexity) = (fresh(.tavily), fresh(.perplexity))

@@ -1,6 +1,8 @@
 package import Contracts
 package import Logging
+package import Prometheus
 package import ServiceLifecycle
+internal import ServiceKit
 internal import Synchronization
 
 /// How the worker takes and runs jobs.
@@ -35,6 +37,7 @@ package final class JobWorker: Service {
     private let renderer: any PDFRenderer
     private var settings: WorkerSettings { currentSettings() }
     private let logger: Logger
+    private let registry: PrometheusCollectorRegistry?
     private let state = Mutex<Counts>(Counts())
 
     package struct Counts: Sendable {
@@ -46,8 +49,9 @@ package final class JobWorker: Service {
     /// `pipeline` and `settings` are asked for each job, so a reloaded configuration applies to the next one.
     package init(
         pipeline: @escaping @Sendable () -> AnalysisPipeline, queue: any JobQueue, reports: any ReportStore, renderer: any PDFRenderer,
-        settings: @escaping @Sendable () -> WorkerSettings, logger: Logger
+        settings: @escaping @Sendable () -> WorkerSettings, logger: Logger, registry: PrometheusCollectorRegistry? = nil
     ) {
+        self.registry = registry
         self.pipeline = pipeline
         self.queue = queue
         self.reports = reports
@@ -93,9 +97,33 @@ package final class JobWorker: Service {
         case cancelledByUser
     }
 
+    /// `analyzer_jobs_total{outcome}` (completed, failed, cancelled, released), `analyzer_job_duration_seconds`
+    /// and `analyzer_jobs_running`.
+    private func count(_ outcome: String, since start: ContinuousClock.Instant) {
+        guard let registry else { return }
+        registry.makeCounter(descriptor: .named("analyzer_jobs_total", help: "Jobs this analyzer ended, by outcome."), labels: [("outcome", outcome)])
+            .increment()
+        if outcome == "completed" {
+            registry.makeDurationHistogram(
+                descriptor: .named("analyzer_job_duration_seconds", help: "Time from lease to completion of a job."),
+                buckets: [0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300].map { .nanoseconds(Int64($0 * 1e9)) }
+            ).record(.now - start)
+        }
+    }
+
+    private func updateRunningGauge() {
+        registry?.makeGauge(descriptor: .named("analyzer_jobs_running", help: "Jobs this analyzer is running now."))
+            .set(Int64(state.withLock { $0.running.count }))
+    }
+
     /// Runs one job to its end, whatever happens.
     package func process(_ job: CommonV1.Job) async {
-        defer { state.withLock { _ = $0.running.remove(job.id) } }
+        let start = ContinuousClock.now
+        updateRunningGauge()
+        defer {
+            state.withLock { _ = $0.running.remove(job.id) }
+            updateRunningGauge()
+        }
         var jobLogger = logger
         jobLogger[metadataKey: "job.id"] = "\(job.id)"
         let logger = jobLogger
@@ -120,19 +148,23 @@ package final class JobWorker: Service {
             case .completed(let reportID)?:
                 try await queue.complete(jobID: job.id, worker: settings.name, reportID: reportID)
                 state.withLock { $0.completed += 1 }
+                count("completed", since: start)
                 logger.info("worker: job completed", metadata: ["report.id": "\(reportID)"])
             case nil:
                 // Neither finished: this task was cancelled (shutdown).
                 throw CancellationError()
             case .cancelledByUser?:
                 _ = try? await queue.fail(jobID: job.id, worker: settings.name, error: "отменено пользователем", retriable: false)
+                count("cancelled", since: start)
                 logger.info("worker: job cancelled by its user")
             }
         } catch where Task.isCancelled {
             try? await queue.release(jobID: job.id, worker: settings.name)
+            count("released", since: start)
             logger.notice("worker: job released at shutdown")
         } catch {
             state.withLock { $0.failed += 1 }
+            count("failed", since: start)
             let after = try? await queue.fail(jobID: job.id, worker: settings.name, error: "\(error)", retriable: true)
             logger.warning("worker: job failed", metadata: ["error": "\(error)", "job.state": "\(after?.state.protoName ?? "unknown")"])
         }
