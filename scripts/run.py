@@ -144,6 +144,7 @@ The stack keeps running; Ctrl-C stops it.""")
 
 
 def stop() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not leave services behind
     for _, process in reversed(children):
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
@@ -157,6 +158,8 @@ def stop() -> None:
 
 
 def main() -> None:
+    # Ctrl-C stops the stack even when this was started in the background (where SIGINT comes ignored).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     inn = os.environ.get("INN") or "5402987650"
     for directory in (OUT, DATA, LOGS):
         directory.mkdir(parents=True, exist_ok=True)

@@ -92,6 +92,19 @@ struct CollectionTests {
         }
     }
 
+    @Test("the web search has a time budget: what has not answered by then is cut off and said so")
+    func webBudget() async throws {
+        try await withSandbox(SandboxBehaviour(faults: [.tavily: .timeout, .perplexity: .timeout], timeoutSeconds: 5)) { base in
+            let collector = Collector(clients: Self.clients(base, timeout: .seconds(4), attempts: 1), cache: InMemoryProviderCache(), webBudget: .milliseconds(300))
+            let collected = await collector.collect(Self.request("7705123452"), asOf: "2026-11-20")
+            // Cut off by the budget, not ended by the clients' own 4 s timeouts (whose reason is "нет ответа").
+            let web = collected.findings.sources.filter { $0.source == .tavily || $0.source == .perplexity }
+            #expect(web.map(\.state) == [.timeout, .timeout])
+            #expect(web.allSatisfy { $0.reason.contains("веб-поиск не уложился") })
+            #expect(collected.findings.sources[0].state == .ok)  // the registries are not affected
+        }
+    }
+
     @Test("sources not configured, not asked or with web search off are reported as such")
     func notConfigured() async throws {
         try await withSandbox { base in

@@ -40,7 +40,7 @@ package enum AnalyzerDefinition: ServiceDefinition {
             let cache: any ProviderCache = current.chassis.features.providerCache ? storageCache : NoProviderCache()
             return AnalysisPipeline(
                 collector: Collector(
-                    clients: factory.clients(settings), cache: cache, webConcurrency: settings.webConcurrency,
+                    clients: factory.clients(settings), cache: cache, webConcurrency: settings.webConcurrency, webBudget: settings.webBudget,
                     intentWriter: current.chassis.features.narrativeLLM ? factory.intentWriter(settings) : nil),
                 narrator: factory.narrator(settings), sandbox: !settings.sandboxURL.isEmpty)
         }

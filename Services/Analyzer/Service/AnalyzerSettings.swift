@@ -28,6 +28,7 @@ package struct AnalyzerSettings: ServiceSettings {
     package var workerConcurrency = 2
     package var workerVisibility: Duration = .seconds(30)
     package var webConcurrency = 4
+    package var webBudget: Duration = .seconds(30)
 
     package static let defaults: AnalyzerSettings = {
         var settings = AnalyzerSettings()
@@ -35,6 +36,10 @@ package struct AnalyzerSettings: ServiceSettings {
         settings.llm.timeout = .seconds(60)
         settings.llm.attempts = 2
         settings.dadata.cacheTTL = .seconds(24 * 3600)
+        settings.tavily.timeout = .seconds(8)
+        settings.tavily.attempts = 2
+        settings.perplexity.timeout = .seconds(25)
+        settings.perplexity.attempts = 2
         return settings
     }()
 
@@ -76,6 +81,8 @@ package struct AnalyzerSettings: ServiceSettings {
         .duration("worker.visibility", \.workerVisibility, in: .seconds(3)...Duration.seconds(3600),
                   help: "Lease length without a heartbeat; a crashed analyzer's jobs return to the queue after it."),
         .integer("worker.web_concurrency", \.webConcurrency, in: 1...32, help: "Web searches one analysis runs at once."),
+        .duration("worker.web_budget", \.webBudget, in: .seconds(1)...Duration.seconds(600),
+                  help: "Longest time the web search of one analysis may take; what has not answered by then is cut off."),
     ]
         + providerKeys(
             "dadata", baseURL: \.dadata.baseURL, timeout: \.dadata.timeout, attempts: \.dadata.attempts, cacheTTL: \.dadata.cacheTTL,

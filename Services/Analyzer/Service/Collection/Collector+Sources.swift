@@ -91,21 +91,55 @@ extension Collector {
             }
         }
         var outcomes: [Outcome] = []
-        await withTaskGroup(of: Outcome.self) { group in
+        var cut = false
+        let budget = webBudget
+        await withTaskGroup(of: Outcome?.self) { group in
             var pending = jobs[...]
+            var running = 0
+            // The whole web search has a time budget: slow or silent providers cannot hold the analysis for
+            // attempts × timeout × rounds. What has not answered by then is cut off.
+            group.addTask {
+                try? await Task.sleep(for: budget)
+                return nil
+            }
             // `webConcurrency` searches at once, plus Perplexity's single question beside them.
             let width = webConcurrency + (jobs.count > intents.count ? 1 : 0)
-            for _ in 0..<min(width, pending.count) { let job = pending.removeFirst(); group.addTask { await job() } }
+            for _ in 0..<min(width, pending.count) {
+                let job = pending.removeFirst()
+                group.addTask { await job() }
+                running += 1
+            }
             for await outcome in group {
+                guard let outcome else {
+                    cut = running > 0 || !pending.isEmpty
+                    group.cancelAll()
+                    break
+                }
                 outcomes.append(outcome)
-                if let job = pending.popFirst() { group.addTask { await job() } }
+                running -= 1
+                if let job = pending.popFirst() {
+                    group.addTask { await job() }
+                    running += 1
+                } else if running == 0 {
+                    group.cancelAll()  // done: stop the budget's timer
+                    break
+                }
             }
         }
+        let cutReason = "веб-поиск не уложился в \(budget.components.seconds) с"
         var statuses: [CommonV1.SourceStatus] = []
         for source in [CommonV1.Source.tavily, .perplexity] {
             let own = outcomes.filter { $0.source == source }.map(\.status)
+            let client: (any Sendable)? = source == .tavily ? clients.tavily : clients.perplexity
+            if own.isEmpty, cut, asked(source), client != nil {
+                statuses.append(.with {
+                    $0.source = source
+                    $0.state = .timeout
+                    $0.reason = cutReason
+                })
+                continue
+            }
             guard !own.isEmpty else {
-                let client: (any Sendable)? = source == .tavily ? clients.tavily : clients.perplexity
                 statuses.append(.with {
                     $0.source = source
                     $0.state = !asked(source) ? .disabled : client == nil ? .notConfigured : .ok
@@ -113,7 +147,11 @@ extension Collector {
                 })
                 continue
             }
-            statuses.append(Self.merge(own))
+            var merged = Self.merge(own)
+            if cut, own.count < (source == .tavily ? intents.count : 1) {
+                merged.reason = [merged.reason, "часть запросов прервана: \(cutReason)"].filter { !$0.isEmpty }.joined(separator: "; ")
+            }
+            statuses.append(merged)
         }
         var seen = Set<String>()
         let mentions = outcomes.flatMap(\.mentions).filter { mention in mention.url.isEmpty || seen.insert(mention.url).inserted }

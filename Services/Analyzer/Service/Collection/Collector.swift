@@ -46,14 +46,17 @@ package struct Collector: Sendable {
     package let clients: ProviderClients
     package let cache: any ProviderCache
     package let webConcurrency: Int
+    /// The longest the whole web search may take.
+    package let webBudget: Duration
     /// Writes extra search queries with the LLM, when one is configured; templates alone otherwise.
     package let intentWriter: LLMIntentWriter?
     let now: @Sendable () -> Int64
 
     package init(
-        clients: ProviderClients, cache: any ProviderCache, webConcurrency: Int = 4, intentWriter: LLMIntentWriter? = nil,
-        now: @escaping @Sendable () -> Int64 = { UnixTime.nowMilliseconds }
+        clients: ProviderClients, cache: any ProviderCache, webConcurrency: Int = 4, webBudget: Duration = .seconds(30),
+        intentWriter: LLMIntentWriter? = nil, now: @escaping @Sendable () -> Int64 = { UnixTime.nowMilliseconds }
     ) {
+        self.webBudget = webBudget
         self.clients = clients
         self.cache = cache
         self.intentWriter = intentWriter
