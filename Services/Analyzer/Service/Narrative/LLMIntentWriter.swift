@@ -37,11 +37,7 @@ package struct LLMIntentWriter: Sendable {
             "model": model, "temperature": 0.3, "max_tokens": 300, "response_format": ["type": "json_object"],
             "messages": [["role": "system", "content": Self.instructions], ["role": "user", "content": facts.joined(separator: "\n")]],
         ]
-        guard let data = try? JSONSerialization.data(withJSONObject: body),
-            let (answer, _) = try? await caller.call(HTTPRequestSpec(
-                .post, caller.settings.baseURL + "/chat/completions",
-                headers: [("Authorization", "Bearer \(apiKey)"), ("Content-Type", "application/json")], body: Array(data)))
-        else { return [] }
+        guard let (answer, _) = try? await caller.postJSON("/chat/completions", bearer: apiKey, body) else { return [] }
         return Self.parse(answer.body, name: name, inn: inn, limit: limit)
     }
 

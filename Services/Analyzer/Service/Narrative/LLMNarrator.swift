@@ -28,12 +28,7 @@ package struct LLMNarrator: Sendable {
         ]
         let answer: HTTPAnswer
         do {
-            answer = try await caller.call(HTTPRequestSpec(
-                .post, caller.settings.baseURL + "/chat/completions",
-                headers: [("Authorization", "Bearer \(apiKey)"), ("Content-Type", "application/json")],
-                body: Array(try JSONSerialization.data(withJSONObject: body)))).answer
-        } catch let failure as ProviderFailure {
-            return TemplateNarrative.write(inn: inn, findings: findings, risk: risk, fallbackReason: "LLM недоступна: \(failure)")
+            answer = try await caller.postJSON("/chat/completions", bearer: apiKey, body).answer
         } catch {
             return TemplateNarrative.write(inn: inn, findings: findings, risk: risk, fallbackReason: "LLM недоступна: \(error)")
         }

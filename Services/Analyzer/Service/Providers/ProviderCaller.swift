@@ -1,3 +1,4 @@
+internal import Foundation
 package import Contracts
 
 /// How one provider is called: where, how long to wait, how often to try.
@@ -87,6 +88,18 @@ package struct ProviderCaller: Sendable {
             }
             await sleep(retryAfter ?? backoff(attempt: attempt))
         }
+    }
+
+    /// POSTs a JSON object to `path` under the base URL with a bearer key (Tavily, Perplexity, the LLM).
+    package func postJSON(_ path: String, bearer key: String, _ object: [String: Any]) async throws(ProviderFailure) -> (answer: HTTPAnswer, attempts: Int) {
+        let body: [UInt8]
+        do {
+            body = Array(try JSONSerialization.data(withJSONObject: object))
+        } catch {
+            throw .malformed("request not encodable as JSON: \(error)")
+        }
+        return try await call(HTTPRequestSpec(
+            .post, settings.baseURL + path, headers: [("Authorization", "Bearer \(key)"), ("Content-Type", "application/json")], body: body))
     }
 
     /// `backoff × 2^(attempt-1)`, with up to 25 % jitter so callers do not retry in step.

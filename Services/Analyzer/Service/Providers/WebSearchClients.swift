@@ -17,10 +17,7 @@ package struct TavilyClient: Sendable {
         let body: [String: Any] = [
             "query": query, "search_depth": depth, "max_results": maxResults, "topic": intent == .news ? "news" : "general", "include_answer": false,
         ]
-        let (answer, attempts) = try await caller.call(HTTPRequestSpec(
-            .post, caller.settings.baseURL + "/search",
-            headers: [("Authorization", "Bearer \(apiKey)"), ("Content-Type", "application/json")],
-            body: Array((try? JSONSerialization.data(withJSONObject: body)) ?? Data())))
+        let (answer, attempts) = try await caller.postJSON("/search", bearer: apiKey, body)
         let response: Wire.Response
         do {
             response = try JSONDecoder().decode(Wire.Response.self, from: Data(answer.body))
@@ -85,10 +82,7 @@ package struct PerplexityClient: Sendable {
         async throws(ProviderFailure) -> (mentions: [CommonV1.WebMention], answer: String, attempts: Int)
     {
         let body: [String: Any] = ["model": model, "input": question, "instructions": Self.instructions, "tools": [["type": "web_search"]]]
-        let (answer, attempts) = try await caller.call(HTTPRequestSpec(
-            .post, caller.settings.baseURL + "/v1/agent",
-            headers: [("Authorization", "Bearer \(apiKey)"), ("Content-Type", "application/json")],
-            body: Array((try? JSONSerialization.data(withJSONObject: body)) ?? Data())))
+        let (answer, attempts) = try await caller.postJSON("/v1/agent", bearer: apiKey, body)
         struct Response: Decodable {
             var output_text: String?
             var search_results: [Wire.SearchResult]?
@@ -110,10 +104,7 @@ package struct PerplexityClient: Sendable {
             ],
         ]
         if !recency.isEmpty { body["search_recency_filter"] = recency }
-        let (answer, attempts) = try await caller.call(HTTPRequestSpec(
-            .post, caller.settings.baseURL + "/chat/completions",
-            headers: [("Authorization", "Bearer \(apiKey)"), ("Content-Type", "application/json")],
-            body: Array((try? JSONSerialization.data(withJSONObject: body)) ?? Data())))
+        let (answer, attempts) = try await caller.postJSON("/chat/completions", bearer: apiKey, body)
         let response: Wire.Response
         do {
             response = try JSONDecoder().decode(Wire.Response.self, from: Data(answer.body))
