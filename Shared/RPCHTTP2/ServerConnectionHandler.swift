@@ -185,8 +185,6 @@ final class ServerConnectionHandler: NGHTTP2Connection {
             if !state.statusSent {
                 state.inbound.finish(RPCError(.cancelled, "the client reset the stream (HTTP/2 error \(errorCode))"))
                 state.abort.abort()
-            } else {
-                state.abort.finish()
             }
             state.writeWaiter?.fail(RPCError(.cancelled, "the stream is closed"))
             session.consume(streamID: streamID, state.heldBytes)

@@ -1,4 +1,5 @@
 @testable import ReportRenderer
+import ServiceKit
 import Testing
 
 @Suite("Russian number, money and date formats")
@@ -40,10 +41,11 @@ struct RussianFormatTests {
         #expect(RussianFormat.timestamp(milliseconds: instant, utcOffsetMinutes: 0) == "20.11.2026 09:30 (UTC)")
         #expect(RussianFormat.timestamp(milliseconds: instant, utcOffsetMinutes: -600) == "19.11.2026 23:30 (UTC−10)")
         #expect(RussianFormat.timestamp(milliseconds: 0, utcOffsetMinutes: 330) == "01.01.1970 05:30 (UTC+5:30)")
-        #expect(RussianFormat.isoDate(milliseconds: instant, utcOffsetMinutes: 0) == "2026-11-20")
+        #expect(UnixTime.isoDate(milliseconds: instant) == "2026-11-20")
+        #expect(UnixTime.isoDateTime(milliseconds: instant + 5_000) == "2026-11-20T09:30:05")
         // A leap day, and a day before the epoch.
-        #expect(RussianFormat.isoDate(milliseconds: 1_709_164_800_000, utcOffsetMinutes: 0) == "2024-02-29")
-        #expect(RussianFormat.isoDate(milliseconds: -86_400_000, utcOffsetMinutes: 0) == "1969-12-31")
+        #expect(UnixTime.isoDate(milliseconds: 1_709_164_800_000) == "2024-02-29")
+        #expect(UnixTime.isoDate(milliseconds: -86_400_000) == "1969-12-31")
     }
 
     @Test("counts take the right noun form; durations read naturally")

@@ -5,7 +5,6 @@ internal import Synchronization
 /// not hand a job to a dead worker).
 package final class StreamAbort: Sendable {
     private struct State {
-        var ended = false
         var aborted = false
         var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
         var nextWaiter: UInt64 = 0
@@ -15,26 +14,18 @@ package final class StreamAbort: Sendable {
 
     package init() {}
 
-    package var isAborted: Bool { state.withLock { $0.aborted } }
-
-    /// The peer is gone before the answer.
-    package func abort() { end(aborted: true) }
-
-    /// The stream ended normally; waiters return.
-    package func finish() { end(aborted: false) }
-
-    private func end(aborted: Bool) {
+    /// The peer is gone before the answer: every waiter returns.
+    package func abort() {
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            guard !state.ended else { return [] }
-            state.ended = true
-            state.aborted = aborted
+            guard !state.aborted else { return [] }
+            state.aborted = true
             defer { state.waiters = [:] }
             return Array(state.waiters.values)
         }
         for waiter in waiters { waiter.resume() }
     }
 
-    /// Returns when the stream ends (either way) or the calling task is cancelled.
+    /// Returns when the stream is aborted or the calling task is cancelled (the handler finished first).
     package func wait() async {
         let id = state.withLock { state -> UInt64 in
             state.nextWaiter += 1
@@ -43,7 +34,7 @@ package final class StreamAbort: Sendable {
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 let resumeNow = state.withLock { state -> Bool in
-                    if state.ended || Task.isCancelled { return true }
+                    if state.aborted || Task.isCancelled { return true }
                     state.waiters[id] = continuation
                     return false
                 }

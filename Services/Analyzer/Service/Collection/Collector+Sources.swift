@@ -22,7 +22,7 @@ extension Collector {
         if !fresh, let (bytes, age) = await cache.get(key), let value = try? decode(bytes) {
             status.state = .cached
             status.cacheAgeMs = age
-            status.fetchedAtMs = nowMilliseconds() - age
+            status.fetchedAtMs = now() - age
             status.items = Int32(count(value))
             status.durationMs = Self.milliseconds(since: start)
             return (value, status)
@@ -32,7 +32,7 @@ extension Collector {
             status.state = .ok
             status.attempts = Int32(attempts)
             status.items = Int32(count(value))
-            status.fetchedAtMs = nowMilliseconds()
+            status.fetchedAtMs = now()
             status.durationMs = Self.milliseconds(since: start)
             if let bytes = try? encode(value), !bytes.isEmpty { await cache.set(key, bytes, ttl: clients.ttl(source), source: source) }
             return (value, status)
@@ -180,8 +180,6 @@ extension Collector {
         }
         return merged
     }
-
-    func nowMilliseconds() -> Int64 { now() }
 
     static func milliseconds(since start: ContinuousClock.Instant) -> Int64 {
         let elapsed = ContinuousClock.now - start

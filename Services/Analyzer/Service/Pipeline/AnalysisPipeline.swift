@@ -28,7 +28,7 @@ package struct AnalysisPipeline: Sendable {
         _ request: CommonV1.AnalysisRequest, jobID: String, parent: CommonV1.Report?, progress: Collector.Progress = { _, _, _, _ in }
     ) async -> CommonV1.Report {
         let started = now()
-        let asOf = Self.isoDate(started)
+        let asOf = UnixTime.isoDate(milliseconds: started)
         let collected = await collector.collect(request, asOf: asOf, progress: progress)
         await progress(.scoring, 75, "Оцениваем риск", nil)
         let risk = scorer.assess(collected.findings)
@@ -64,20 +64,6 @@ package struct AnalysisPipeline: Sendable {
         return report
     }
 
-    static func isoDate(_ milliseconds: Int64) -> String {
-        var days = milliseconds / 86_400_000
-        // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-        days += 719_468
-        let era = (days >= 0 ? days : days - 146_096) / 146_097
-        let dayOfEra = days - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        return "\(year)-\(month < 10 ? "0" : "")\(month)-\(day < 10 ? "0" : "")\(day)"
-    }
 }
 
 /// Differences between two versions of a report: score, level, markers, category scores, source states.

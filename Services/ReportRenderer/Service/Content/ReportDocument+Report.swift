@@ -1,4 +1,5 @@
 internal import Contracts
+internal import ServiceKit
 
 extension ReportDocument {
     /// Presentation choices that come with a render request.
@@ -47,8 +48,7 @@ extension ReportDocument {
             subject: "Отчёт о проверке контрагента, ИНН \(report.inn), версия \(report.version)",
             author: "Client Analyze",
             keywords: ["проверка контрагента", "ИНН \(report.inn)", Labels.level(report.risk?.level ?? .unspecified)],
-            createdAt: RussianFormat.isoDate(milliseconds: report.createdAtMs, utcOffsetMinutes: 0) + "T"
-                + String(RussianFormat.timestamp(milliseconds: report.createdAtMs, utcOffsetMinutes: 0).split(separator: " ")[1]) + ":00")
+            createdAt: UnixTime.isoDateTime(milliseconds: report.createdAtMs))
 
         var sections: [Section] = []
         sections.append(Self.verdict(report.risk, sources: sources))

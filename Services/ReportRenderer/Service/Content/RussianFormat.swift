@@ -1,3 +1,5 @@
+internal import ServiceKit
+
 /// Numbers, money, dates and times as Russian readers write them: "1 234 567,89 ₽", "3,4 млн ₽",
 /// "15.03.2024", "25.11.2026 14:05 (МСК)". Digit groups use a no-break space so they never wrap.
 enum RussianFormat {
@@ -67,18 +69,8 @@ enum RussianFormat {
 
     /// Milliseconds since the epoch as "25.11.2026 14:05 (UTC+3)" in the given offset.
     static func timestamp(milliseconds: Int64, utcOffsetMinutes: Int) -> String {
-        let local = milliseconds / 1000 + Int64(utcOffsetMinutes) * 60
-        let (days, secondOfDay) = local.floorDivided(by: 86_400)
-        let (year, month, day) = civilDate(daysSinceEpoch: days)
-        let hour = secondOfDay / 3600, minute = secondOfDay % 3600 / 60
-        return "\(pad(day)).\(pad(month)).\(year) \(pad(hour)):\(pad(minute)) (\(zoneName(utcOffsetMinutes)))"
-    }
-
-    /// The date part of a timestamp, ISO: "2026-11-25".
-    static func isoDate(milliseconds: Int64, utcOffsetMinutes: Int) -> String {
-        let (days, _) = (milliseconds / 1000 + Int64(utcOffsetMinutes) * 60).floorDivided(by: 86_400)
-        let (year, month, day) = civilDate(daysSinceEpoch: days)
-        return "\(year)-\(pad(month))-\(pad(day))"
+        let time = UnixTime.civil(milliseconds: milliseconds, utcOffsetMinutes: utcOffsetMinutes)
+        return "\(pad(time.day)).\(pad(time.month)).\(time.year) \(pad(time.hour)):\(pad(time.minute)) (\(zoneName(utcOffsetMinutes)))"
     }
 
     /// "МСК" for Moscow time, "UTC" for zero, otherwise "UTC+5" or "UTC+5:30".
@@ -111,25 +103,4 @@ enum RussianFormat {
     }
 
     private static func pad(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
-
-    /// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
-    private static func civilDate(daysSinceEpoch: Int64) -> (year: Int64, month: Int64, day: Int64) {
-        let z = daysSinceEpoch + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
-    }
-}
-
-extension Int64 {
-    /// Quotient and non-negative remainder.
-    fileprivate func floorDivided(by divisor: Int64) -> (Int64, Int64) {
-        let remainder = ((self % divisor) + divisor) % divisor
-        return ((self - remainder) / divisor, remainder)
-    }
 }

@@ -103,17 +103,20 @@ enum HTMLReportWriter {
 
     /// The half-dial of the PDF as inline SVG.
     static func gaugeSVG(_ gauge: ReportDocument.Gauge) -> String {
-        func point(_ score: Double, _ radius: Double) -> String {
+        /// Where a score falls on a circle of `radius` around the dial's centre (80, 80).
+        func point(_ score: Double, _ radius: Double) -> (x: String, y: String) {
             let angle = Double.pi * (1 + score / 100)
-            return "\(format(80 + radius * cosine(angle))) \(format(80 + radius * sine(angle)))"
+            return (format(80 + radius * cos(angle)), format(80 + radius * sin(angle)))
         }
         var out = "<svg class=\"gauge\" viewBox=\"0 0 160 110\" width=\"160\" height=\"110\" role=\"img\" aria-label=\"\(escape(gauge.levelLabel))\">"
         for (from, to, tone) in [(0.0, 25.0, ReportDocument.Tone.good), (25, 50, .caution), (50, 75, .warning), (75, 100, .danger)] {
             let color = Palette.fill(gauge.score == nil ? .muted : tone).hex
-            out += "<path d=\"M \(point(from + 0.5, 62)) A 62 62 0 0 1 \(point(to - 0.5, 62))\" stroke=\"\(color)\" stroke-width=\"13\" fill=\"none\"/>"
+            let (start, end) = (point(from + 0.5, 62), point(to - 0.5, 62))
+            out += "<path d=\"M \(start.x) \(start.y) A 62 62 0 0 1 \(end.x) \(end.y)\" stroke=\"\(color)\" stroke-width=\"13\" fill=\"none\"/>"
         }
         if let score = gauge.score {
-            out += "<line x1=\"80\" y1=\"80\" x2=\"\(point(score, 58).split(separator: " ")[0])\" y2=\"\(point(score, 58).split(separator: " ")[1])\" stroke=\"#1f2328\" stroke-width=\"2.2\" stroke-linecap=\"round\"/>"
+            let tip = point(score, 58)
+            out += "<line x1=\"80\" y1=\"80\" x2=\"\(tip.x)\" y2=\"\(tip.y)\" stroke=\"#1f2328\" stroke-width=\"2.2\" stroke-linecap=\"round\"/>"
             out += "<circle cx=\"80\" cy=\"80\" r=\"4\" fill=\"#1f2328\"/>"
             out += "<text x=\"80\" y=\"68\" text-anchor=\"middle\" font-size=\"22\" font-weight=\"bold\" fill=\"\(Palette.text(gauge.tone).hex)\">\(RussianFormat.decimal(score, places: 0))</text>"
         }
@@ -148,8 +151,6 @@ enum HTMLReportWriter {
 
     private static func format(_ value: Double) -> String { String((value * 10).rounded() / 10) }
 
-    private static func cosine(_ angle: Double) -> Double { cos(angle) }
-    private static func sine(_ angle: Double) -> Double { sin(angle) }
 
     static let style = """
         body{margin:0;background:#f6f8fa;color:#1f2328;font:15px/1.5 "DejaVu Sans",Arial,sans-serif}\
