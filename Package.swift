@@ -92,6 +92,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Domain rules shared by the gateway and the analyzer: INN and OGRN checks.
+        .target(name: "Domain", path: "Shared/Domain", swiftSettings: swiftSettings),
+
         // MARK: Service chassis
         // What every executable shares: configuration, logging and metrics, admin HTTP, health, reflection,
         // ops, lifecycle. Transport-agnostic, so tests run it over the in-process transport.
@@ -137,7 +140,7 @@ let package = Package(
         .target(
             name: "Analyzer",
             dependencies: [
-                "ServiceKit", "Contracts", "RPCCore",
+                "ServiceKit", "Contracts", "RPCCore", "Domain",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -193,6 +196,7 @@ let package = Package(
             path: "Tests/ContractsTestSupport",
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "DomainTests", dependencies: ["Domain"], path: "Tests/DomainTests", swiftSettings: swiftSettings),
         .testTarget(
             name: "RPCCoreTests",
             dependencies: ["RPCCore", "RPCInProcess", "Contracts"],

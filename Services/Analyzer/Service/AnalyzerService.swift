@@ -1,4 +1,5 @@
 package import Contracts
+internal import Domain
 package import RPCCore
 
 /// `analyzer.v1.Analyzer`: synchronous analysis (streaming progress, then the report), a raw look-up of one
@@ -71,7 +72,7 @@ package struct AnalyzerService: Sendable {
 
     static func validated(_ request: CommonV1.AnalysisRequest?) throws -> CommonV1.AnalysisRequest {
         guard let request else { throw RPCError(.invalidArgument, "request: required") }
-        guard INN.isValid(request.inn) else { throw RPCError(.invalidArgument, "request.inn: \(INN.problem(request.inn))") }
+        if let problem = INN.problem(request.inn) { throw RPCError(.invalidArgument, "request.inn: \(problem)") }
         return request
     }
 
@@ -80,7 +81,7 @@ package struct AnalyzerService: Sendable {
         let options = CommonV1.AnalysisOptions.with { $0.sources = [request.source]; $0.forceRefresh = request.refresh; $0.webSearch = false }
         switch request.source {
         case .dadata, .casebook, .infosphere:
-            guard INN.isValid(request.inn) else { throw RPCError(.invalidArgument, "inn: \(INN.problem(request.inn))") }
+            if let problem = INN.problem(request.inn) { throw RPCError(.invalidArgument, "inn: \(problem)") }
             let collected = await collector.collect(.with { $0.inn = request.inn; $0.options = options }, asOf: "")
             let status = collected.findings.sources.first { $0.source == request.source } ?? CommonV1.SourceStatus()
             return .with {
@@ -126,28 +127,6 @@ package struct AnalyzerService: Sendable {
                     $0.levelFloor = rule.floor ?? .unspecified
                 }
             }
-        }
-    }
-}
-
-/// INN checksums (ФНС): 10 digits for companies, 12 for individuals.
-package enum INN {
-    package static func isValid(_ inn: String) -> Bool { problem(inn).isEmpty }
-
-    /// What is wrong with it, or "" when it is valid.
-    package static func problem(_ inn: String) -> String {
-        let digits = inn.compactMap(\.wholeNumberValue)
-        guard digits.count == inn.count, inn.allSatisfy(\.isASCII) else { return "only digits, got \"\(inn)\"" }
-        func check(_ weights: [Int]) -> Int { zip(weights, digits).map(*).reduce(0, +) % 11 % 10 }
-        switch digits.count {
-        case 10:
-            return check([2, 4, 10, 3, 5, 9, 4, 6, 8]) == digits[9] ? "" : "checksum digit does not match (10-digit INN)"
-        case 12:
-            let first = check([7, 2, 4, 10, 3, 5, 9, 4, 6, 8]) == digits[10]
-            let second = check([3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8]) == digits[11]
-            return first && second ? "" : "checksum digits do not match (12-digit INN)"
-        default:
-            return "10 digits (company) or 12 (individual), got \(digits.count)"
         }
     }
 }
