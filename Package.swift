@@ -67,6 +67,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The proto3 JSON mapping of the contracts, for the gateway's REST API and the CLI's --json.
+        .target(
+            name: "ProtoJSON",
+            dependencies: ["Contracts", "CProtobufC"],
+            path: "Shared/ProtoJSON",
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: RPC runtime
         .target(
             name: "RPCCore",
@@ -196,6 +204,9 @@ let package = Package(
             path: "Tests/ContractsTestSupport",
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "ProtoJSONTests", dependencies: ["ProtoJSON", "Contracts", "ContractsTestSupport"], path: "Tests/ProtoJSONTests",
+            swiftSettings: swiftSettings),
         .testTarget(name: "DomainTests", dependencies: ["Domain"], path: "Tests/DomainTests", swiftSettings: swiftSettings),
         .testTarget(
             name: "RPCCoreTests",

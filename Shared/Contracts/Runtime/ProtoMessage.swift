@@ -77,8 +77,9 @@ extension ProtoMessage {
     }
 
     /// The protobuf-c descriptor of the message, read from an initialised instance: `…__init` stores the
-    /// address of the generated global descriptor, which lives as long as the process.
-    private static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
+    /// address of the generated global descriptor, which lives as long as the process. `ProtoJSON` reads it to
+    /// learn the message's fields.
+    package static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
         let probe = UnsafeMutablePointer<CMessage>.allocate(capacity: 1)
         defer { probe.deallocate() }
         cInit(probe)
