@@ -31,10 +31,12 @@ struct ServiceChassisTests {
 
     /// Runs a chassis on an in-process transport (its dependency is another in-process server that nobody
     /// serves, so probes never run here: tests set dependency states on the board directly).
-    static func withChassis(_ body: (ServiceChassis<Definition>, RPCClient) async throws -> Void) async throws {
+    static func withChassis(
+        environment: [String: String] = [:], _ body: (ServiceChassis<Definition>, RPCClient) async throws -> Void
+    ) async throws {
         let transport = InProcessTransport()
         let store = try ConfigStore(loader: ConfigLoader(
-            defaults: Definition.defaultConfiguration, keys: Definition.configurationKeys, file: nil, environment: [:], flags: []))
+            defaults: Definition.defaultConfiguration, keys: Definition.configurationKeys, file: nil, environment: environment, flags: []))
         let chassis = try ServiceChassis<Definition>(
             configuration: store, serverTransport: transport.server, clientTransport: { _, _ in InProcessTransport().client },
             metrics: ServiceMetrics(build: BuildInfo(service: Definition.name, revision: "abc123", build: "test")),
@@ -49,6 +51,29 @@ struct ServiceChassisTests {
     }
 
     typealias Health = GrpcHealthV1.Health.Method
+
+    @Test("with a service token configured, calls need it; health checks do not")
+    func serviceToken() async throws {
+        try await Self.withChassis(environment: ["CLA_RPC_SERVICE_TOKEN": "s3cret"]) { chassis, client in
+            chassis.board.setPhase(.serving)
+            let call = GrpcTesting.TestService.Method.UnaryCall.self
+            let missing = await #expect(throws: RPCError.self) { try await client.unary(call, .init()) }
+            #expect(missing?.code == .unauthenticated && missing?.message.contains("calls need the service token") == true)
+            let wrong = await #expect(throws: RPCError.self) { try await client.unary(call, .init(), metadata: ["x-service-token": "guess"]) }
+            #expect(wrong?.code == .unauthenticated && wrong?.message == "the service token in x-service-token is wrong")
+            _ = try await client.unary(call, .init(), metadata: ["x-service-token": "s3cret"])
+            _ = try await client.unary(Health.Check.self, .init())
+        }
+        // Without one nothing is asked.
+        try await Self.withChassis { _, client in _ = try await client.unary(GrpcTesting.TestService.Method.UnaryCall.self, .init()) }
+    }
+
+    @Test func tokensCompareInConstantTimeButCorrectly() {
+        #expect(ServiceTokenCheck.constantTimeEquals("abc", "abc"))
+        #expect(!ServiceTokenCheck.constantTimeEquals("abc", "abd"))
+        #expect(!ServiceTokenCheck.constantTimeEquals("abc", "abcd"))
+        #expect(!ServiceTokenCheck.constantTimeEquals("", "a"))
+    }
 
     @Test("health is NOT_SERVING while starting or with a required dependency down, SERVING otherwise")
     func healthCheck() async throws {

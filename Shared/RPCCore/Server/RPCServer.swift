@@ -35,7 +35,9 @@ package struct RPCServer: Sendable {
 
     package func beginGracefulShutdown() { transport.beginGracefulShutdown() }
 
-    private func handle(_ stream: RPCStream) async {
+    /// Serves one stream: routing, interceptors, deadline, status. Transports call it through `serve()`;
+    /// a front end in the same process (the gateway's REST API) calls it directly.
+    package func handle(_ stream: RPCStream) async {
         guard let (method, handler) = router.route(stream.path) else {
             try? await stream.outbound.write(.status(RPCStatus(code: .unimplemented, message: "method not found: \(stream.path)"), [:]))
             return

@@ -19,6 +19,8 @@ package struct ChassisSettings: Sendable, Equatable {
     package var admin: Listener
     /// Largest message accepted or sent, in bytes (RESOURCE_EXHAUSTED above it).
     package var maxMessageBytes = 4 << 20
+    /// The token internal services require in `x-service-token`, and every service sends to its dependencies.
+    package var serviceToken = Secret()
     package var log = Log()
     /// How long in-flight calls may run after SIGTERM before their connections are closed.
     package var drainTimeout = Duration.seconds(30)
@@ -48,6 +50,9 @@ package struct ChassisSettings: Sendable, Equatable {
             .string("rpc.host", \.rpc.host, help: "Address the RPC (gRPC) port binds; 0.0.0.0 for all interfaces.", validate: Self.validateHost),
             .integer("rpc.port", \.rpc.port, in: 0...65_535, help: "RPC port; 0 picks a free one (logged)."),
             .integer("rpc.max_message_bytes", \.maxMessageBytes, in: 1024...(64 << 20), help: "Largest RPC message in bytes."),
+            .secret(
+                "rpc.service_token", \.serviceToken,
+                help: "Shared token between the services: sent to dependencies; internal services refuse calls without it (health checks excepted). Empty: not required."),
             .string("admin.host", \.admin.host, help: "Address the admin HTTP port (/metrics, /healthz, /readyz, /info) binds.", validate: Self.validateHost),
             .integer("admin.port", \.admin.port, in: 0...65_535, help: "Admin HTTP port; 0 picks a free one (logged)."),
             .choice("log.level", \.log.level, help: "trace, debug, info, notice, warning, error or critical.", reloadable: true),

@@ -45,7 +45,11 @@ package struct ServiceChassis<Definition: ServiceDefinition>: Sendable {
         for dependency in Definition.dependencies {
             let addresses = current.chassis.dependencies[dependency.name]
             let client = RPCClient(
-                transport: clientTransport(dependency, addresses), interceptors: [RPCClientMetrics(registry: metrics.registry)])
+                transport: clientTransport(dependency, addresses),
+                interceptors: [
+                    RPCClientMetrics(registry: metrics.registry),
+                    ServiceTokenCredentials { configuration.current.chassis.serviceToken },
+                ])
             clients[dependency.name] = client
             targets.append(.init(
                 dependency: dependency, client: client, addresses: addresses.map(\.description).joined(separator: ",")))
@@ -67,12 +71,17 @@ package struct ServiceChassis<Definition: ServiceDefinition>: Sendable {
         OpsService(info: { Self.info(configuration.current, build: build, startedAtMs: startedAtMs) }, metrics: metrics)
             .register(in: &router)
 
+        var interceptors: [any ServerInterceptor] = [RPCLogging(logger: logger), RPCServerMetrics(registry: metrics.registry)]
+        if !Definition.isExternal {
+            interceptors.append(ServiceTokenCheck { configuration.current.chassis.serviceToken })
+        }
         server = RPCServer(
             transport: serverTransport, router: router,
-            interceptors: [RPCLogging(logger: logger), RPCServerMetrics(registry: metrics.registry)],
+            interceptors: interceptors + parts.interceptors,
             onUnexpectedError: { [logger] method, error in
                 logger.error("handler failed", metadata: ["rpc.method": "\(method.path)", "error": "\(error)"])
             })
+        context.local.attach(server)
         readiness = ReadinessMonitor(
             targets: targets, board: board, settings: { configuration.current.chassis }, logger: logger)
         background = parts.background

@@ -22,6 +22,9 @@ package protocol ServiceDefinition: SendableMetatype {
     static var defaultPorts: (rpc: Int, admin: Int) { get }
     /// The services this one calls; required ones decide readiness.
     static var dependencies: [Dependency] { get }
+    /// Serves clients outside the private network (the gateway), which authenticate otherwise: the service
+    /// token is not asked of them.
+    static var isExternal: Bool { get }
 
     /// Backends in use, e.g. `["storage": "sqlite"]`, for `/info` and `GetInfo`.
     static func backends(_ configuration: ServiceConfiguration<Settings>) -> [String: String]
@@ -37,14 +40,21 @@ package struct ServiceParts: Sendable {
     package var register: @Sendable (inout RPCRouter) -> Void
     /// Long-running work besides the RPC server (job workers, sweepers), started before it and stopped after.
     package var background: [any Service]
+    /// Interceptors of the service's own (authentication, roles), run after the chassis's logging and metrics.
+    package var interceptors: [any ServerInterceptor]
 
-    package init(register: @escaping @Sendable (inout RPCRouter) -> Void = { _ in }, background: [any Service] = []) {
+    package init(
+        register: @escaping @Sendable (inout RPCRouter) -> Void = { _ in }, background: [any Service] = [],
+        interceptors: [any ServerInterceptor] = []
+    ) {
         self.register = register
         self.background = background
+        self.interceptors = interceptors
     }
 }
 
 extension ServiceDefinition {
+    package static var isExternal: Bool { false }
     package static func backends(_ configuration: ServiceConfiguration<Settings>) -> [String: String] { [:] }
     package static func makeParts(context: ServiceContext<Settings>) throws -> ServiceParts { ServiceParts() }
 
@@ -68,14 +78,17 @@ package struct ServiceContext<Settings: ServiceSettings>: Sendable {
     package var metrics: ServiceMetrics
     /// Clients for the dependencies, by name, with deadline propagation and client metrics.
     package var clients: [String: RPCClient]
+    /// The service's own RPC server, for front ends in the same process that call it without a network hop.
+    package var local: LocalCalls
 
     package init(
         configuration: ConfigStore<ServiceConfiguration<Settings>>, logger: Logger, metrics: ServiceMetrics,
-        clients: [String: RPCClient]
+        clients: [String: RPCClient], local: LocalCalls = LocalCalls()
     ) {
         self.configuration = configuration
         self.logger = logger
         self.metrics = metrics
         self.clients = clients
+        self.local = local
     }
 }
