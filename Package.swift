@@ -140,7 +140,19 @@ let package = Package(
         ),
 
         // MARK: Services
-        .target(name: "Gateway", dependencies: ["ServiceKit"], path: "Services/Gateway/Service", swiftSettings: swiftSettings),
+        .target(
+            name: "Gateway",
+            dependencies: [
+                "ServiceKit", "Contracts", "RPCCore", "Domain", "ProtoJSON",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Services/Gateway/Service",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "gateway", dependencies: ["Gateway", "ServiceMain", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Services/Gateway/Main",
             swiftSettings: swiftSettings

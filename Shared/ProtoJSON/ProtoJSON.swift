@@ -35,7 +35,7 @@ package enum ProtoJSON {
 
     // MARK: Wire → JSON
 
-    static func encode(_ bytes: ArraySlice<UInt8>, schema: MessageSchema) throws(TranscodeError) -> JSONValue {
+    package static func encode(_ bytes: ArraySlice<UInt8>, schema: MessageSchema) throws(TranscodeError) -> JSONValue {
         var occurrences: [UInt32: [WireValue]] = [:]
         var reader = WireReader(bytes)
         while let (number, value) = try reader.next() { occurrences[number, default: []].append(value) }
@@ -141,7 +141,7 @@ package enum ProtoJSON {
         return schema
     }
 
-    static func mapEntrySchema(_ field: MessageSchema.Field) -> MessageSchema? {
+    package static func mapEntrySchema(_ field: MessageSchema.Field) -> MessageSchema? {
         guard field.kind == .message, let name = field.messageName, let schema = SchemaRegistry.shared.schema(named: name),
             schema.isMapEntry
         else { return nil }
@@ -150,7 +150,7 @@ package enum ProtoJSON {
 
     // MARK: JSON → wire
 
-    static func encodeWire(_ json: JSONValue, schema: MessageSchema) throws(TranscodeError) -> [UInt8] {
+    package static func encodeWire(_ json: JSONValue, schema: MessageSchema) throws(TranscodeError) -> [UInt8] {
         guard case .object(let members) = json else {
             throw TranscodeError("", "expected a JSON object for \(schema.name), got \(json.kindName)")
         }

@@ -95,14 +95,14 @@ package struct TranscodeError: Error, CustomStringConvertible, Sendable {
     package var path: String
     package var reason: String
 
-    init(_ path: String, _ reason: String) {
+    package init(_ path: String, _ reason: String) {
         self.path = path
         self.reason = reason
     }
 
     package var description: String { path.isEmpty ? reason : "\(path): \(reason)" }
 
-    func under(_ prefix: String) -> TranscodeError {
+    package func under(_ prefix: String) -> TranscodeError {
         TranscodeError(path.isEmpty ? prefix : (path.hasPrefix("[") ? prefix + path : prefix + "." + path), reason)
     }
 }

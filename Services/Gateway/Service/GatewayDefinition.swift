@@ -1,15 +1,66 @@
+internal import Contracts
+internal import Logging
+internal import RPCCore
 package import ServiceKit
 
-/// `gateway`: the external API (gRPC and REST), authentication, roles and rate limits. Today it runs the
-/// chassis with its dependencies; the API arrives with the gateway issue.
+/// `gateway`: the external API — gRPC (`clientanalyze.gateway.v1`) on the RPC port and REST/JSON under
+/// `/api/v1` on the REST port — with API keys, roles, rate limits, edge validation, deadline budgets and an
+/// audit log. It holds no state: keys and the audit log live in storage.
 package enum GatewayDefinition: ServiceDefinition {
-    package typealias Settings = NoSettings
+    package typealias Settings = GatewaySettings
     package static let name = "gateway"
     package static let summary = "Client Analyze gateway: the external gRPC and REST API."
     package static let defaultPorts = (rpc: 50051, admin: 9091)
+    package static let isExternal = true
     package static let dependencies: [Dependency] = [
         Dependency("storage", defaultAddress: ServiceAddress(host: "127.0.0.1", port: 50054), required: true),
         Dependency("analyzer", defaultAddress: ServiceAddress(host: "127.0.0.1", port: 50052), required: false),
         Dependency("report-renderer", defaultAddress: ServiceAddress(host: "127.0.0.1", port: 50053), required: false),
     ]
+
+    struct MissingClient: Error, CustomStringConvertible {
+        var name: String
+        var description: String { "no client for the \(name) dependency" }
+    }
+
+    package static func makeParts(context: ServiceContext<GatewaySettings>) throws -> ServiceParts {
+        guard let storage = context.clients["storage"] else { throw MissingClient(name: "storage") }
+        guard let analyzer = context.clients["analyzer"] else { throw MissingClient(name: "analyzer") }
+        guard let renderer = context.clients["report-renderer"] else { throw MissingClient(name: "report-renderer") }
+        let configuration = context.configuration
+        let settings: @Sendable () -> GatewaySettings = { configuration.current.service }
+        let current = settings()
+
+        var bootstrapKey: ApiKeySecret?
+        if current.bootstrapAdminKey.isSet {
+            guard let key = ApiKeySecret(token: current.bootstrapAdminKey.value) else {
+                throw ConfigError(.invalidValue, "expected an API key shaped cla_<id>_<secret> (secret ≥ 16 characters)", key: "auth.bootstrap_admin_key")
+            }
+            bootstrapKey = key
+        }
+
+        let keys = KeyRing(storage: storage, ttl: { settings().keyCacheTTL })
+        let access = GatewayAccess(
+            keys: keys, limiter: RateLimiter(), audit: AuditLog(storage: storage, logger: context.logger), settings: settings)
+        let analyses = AnalysesAPI(storage: storage)
+        let reports = ReportsAPI(storage: storage, renderer: renderer)
+        let threads = ThreadsAPI(storage: storage, analyses: analyses)
+        let admin = AdminAPI(storage: storage, analyzer: analyzer, keys: keys)
+
+        let logger = context.logger
+        let rest = RESTServer(local: context.local, settings: settings, version: BuildInfo.current(service: name).version)
+            .application(host: current.restHost, port: current.restPort, logger: logger) { host, port in
+                logger.notice("REST listening on http://\(ServiceAddress(host: host, port: port))/api/v1", metadata: ["rest.port": "\(port)"])
+            }
+        let bootstrap = AdminBootstrap(storage: storage, configured: bootstrapKey, keyFile: current.adminKeyFile, logger: logger)
+        return ServiceParts(
+            register: { router in
+                analyses.register(in: &router)
+                reports.register(in: &router)
+                threads.register(in: &router)
+                admin.register(in: &router)
+            },
+            background: [bootstrap, rest],
+            interceptors: [access])
+    }
 }

@@ -1,0 +1,53 @@
+internal import Foundation
+package import ServiceKit
+
+/// The gateway's own settings: the REST listener and its limits, API keys and rate limits.
+package struct GatewaySettings: ServiceSettings {
+    package var restHost = "127.0.0.1"
+    package var restPort = 8080
+    /// Largest REST request body.
+    package var maxBodyBytes = 1 << 20
+    /// The deadline of a call whose client sets none (REST always; gRPC without `grpc-timeout`). Streams
+    /// (progress, downloads) are exempt: they last as long as the job or the file.
+    package var defaultTimeout: Duration = .seconds(30)
+    /// Origins allowed to call the REST API from a browser; empty: CORS off.
+    package var corsOrigins = ""
+    /// The admin key to ensure at start (its secret; only the hash is stored).
+    package var bootstrapAdminKey = Secret()
+    /// Where the gateway writes a generated admin key on first start when none is configured and storage has
+    /// no admin key yet.
+    package var adminKeyFile = "data/admin.key"
+    /// Requests per minute of a key without its own limit.
+    package var defaultRatePerMinute = 600
+    /// How long a verified key is trusted before storage is asked again (revocations take effect within it).
+    package var keyCacheTTL: Duration = .seconds(30)
+
+    package static let defaults = GatewaySettings()
+
+    /// `rest.cors_origins` as a list.
+    package var allowedOrigins: [String] {
+        corsOrigins.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    package static let keys: [ConfigKey<GatewaySettings>] = [
+        .string("rest.host", \.restHost, help: "Address the REST/JSON port binds; 0.0.0.0 for all interfaces."),
+        .integer("rest.port", \.restPort, in: 0...65_535, help: "REST/JSON port (/api/v1); 0 picks a free one (logged)."),
+        .integer("rest.max_body_bytes", \.maxBodyBytes, in: 1024...(64 << 20), help: "Largest REST request body in bytes (413 above it)."),
+        .duration(
+            "api.default_timeout", \.defaultTimeout, in: .milliseconds(100)...Duration.seconds(600),
+            help: "Deadline of a call whose client sets none (504 / DEADLINE_EXCEEDED after it); streams are exempt.", reloadable: true),
+        .string(
+            "rest.cors_origins", \.corsOrigins,
+            help: "Browser origins allowed to call the REST API, comma-separated; empty: CORS off.", reloadable: true),
+        .secret("auth.bootstrap_admin_key", \.bootstrapAdminKey, help: "An admin API key (cla_…) to ensure at start; only its hash is stored."),
+        .string(
+            "auth.admin_key_file", \.adminKeyFile,
+            help: "Where a generated admin key is written on first start when none is configured and storage has none."),
+        .integer(
+            "auth.default_rate_per_minute", \.defaultRatePerMinute, in: 1...1_000_000,
+            help: "Requests per minute of a key without its own limit (token bucket, bursts up to the same number).", reloadable: true),
+        .duration(
+            "auth.key_cache_ttl", \.keyCacheTTL, in: .zero...Duration.seconds(3600),
+            help: "How long a verified key is trusted before storage is asked again.", reloadable: true),
+    ]
+}

@@ -1,0 +1,293 @@
+internal import Foundation
+package import Hummingbird
+internal import HTTPTypes
+package import Logging
+internal import NIOCore
+internal import ProtoJSON
+package import RPCCore
+package import ServiceKit
+
+/// The REST/JSON API under `/api/v1`: each route becomes a call of the gateway's own `gateway.v1` RPC,
+/// served in-process, so keys, roles, rate limits, validation, audit, logs and metrics are the ones gRPC
+/// callers get. Answers are JSON, Server-Sent Events or file downloads; errors the JSON error body.
+package struct RESTServer: Sendable {
+    private let local: LocalCalls
+    private let settings: @Sendable () -> GatewaySettings
+    private let routes: [RESTRoute]
+    private let openAPI: String
+
+    package init(local: LocalCalls, settings: @escaping @Sendable () -> GatewaySettings, version: String) {
+        self.local = local
+        self.settings = settings
+        routes = RESTRoutes.all
+        openAPI = OpenAPIDocument.make(routes: RESTRoutes.all, version: version).text
+    }
+
+    package func application(
+        host: String, port: Int, logger: Logger, onListening: @escaping @Sendable (String, Int) -> Void
+    ) -> some ApplicationProtocol {
+        Application(
+            responder: RESTResponder(server: self),
+            configuration: .init(address: .hostname(host, port: port), serverName: "client-analyze-gateway"),
+            onServerRunning: { channel in onListening(host, channel.localAddress?.port ?? port) },
+            logger: logger)
+    }
+
+    struct RESTResponder: HTTPResponder {
+        let server: RESTServer
+
+        func respond(to request: Request, context: RESTContext) async throws -> Response {
+            await server.respond(to: request, context: context)
+        }
+    }
+
+    // MARK: Requests
+
+    func respond(to request: Request, context: RESTContext) async -> Response {
+        let requestID = Self.requestID(request.headers[.init("x-request-id")!])
+        var response = await answer(request, context: context, requestID: requestID)
+        decorate(&response, request: request, requestID: requestID)
+        return response
+    }
+
+    private func answer(_ request: Request, context: RESTContext, requestID: String) async -> Response {
+        let path = request.uri.path
+        let settings = settings()
+        if request.method == .options { return preflight(request, settings: settings, requestID: requestID) }
+        if path == "/api/v1/openapi.json" || path == "/api/v1/openapi.json/" {
+            guard request.method == .get || request.method == .head else {
+                return error(405, "METHOD_NOT_ALLOWED", "only GET", requestID: requestID)
+            }
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: openAPI)))
+        }
+        let segments = path.split(separator: "/")
+        var allowed: [String] = []
+        for route in routes {
+            guard let parameters = route.match(segments) else { continue }
+            guard route.httpMethod == request.method.rawValue else {
+                allowed.append(route.httpMethod)
+                continue
+            }
+            return await call(route, parameters: parameters, request: request, context: context, settings: settings, requestID: requestID)
+        }
+        if !allowed.isEmpty {
+            var response = error(405, "METHOD_NOT_ALLOWED", "\(request.method.rawValue) is not allowed here; use \(allowed.joined(separator: ", "))", requestID: requestID)
+            response.headers[.allow] = allowed.joined(separator: ", ")
+            return response
+        }
+        return error(404, "NOT_FOUND", "no such endpoint: \(request.method.rawValue) \(path); see /api/v1/openapi.json", requestID: requestID)
+    }
+
+    private func call(
+        _ route: RESTRoute, parameters: [String: String], request: Request, context: RESTContext, settings: GatewaySettings, requestID: String
+    ) async -> Response {
+        var request = request
+        let message: [UInt8]
+        do {
+            var body: JSONValue?
+            if route.takesBody {
+                let buffer = try await request.body.collect(upTo: settings.maxBodyBytes)
+                if buffer.readableBytes > 0 {
+                    let type = request.headers[.contentType] ?? ""
+                    guard type.lowercased().hasPrefix("application/json") else {
+                        return error(415, "UNSUPPORTED_MEDIA_TYPE", "send the body as application/json, got \(type.isEmpty ? "no content type" : type)", requestID: requestID)
+                    }
+                    body = try JSONValue.parse(buffer.readableBytesView)
+                }
+            }
+            var query = request.uri.queryParameters.map { (String($0.key), String($0.value)) }
+            if route.rpc.method == "WatchJob", let last = request.headers[.init("last-event-id")!] { query.append(("after_sequence", last)) }
+            var fixed = route.fixed
+            if route.rpc.method == "Submit", let key = request.headers[.init("idempotency-key")!], !(body?["idempotency_key"] != nil || body?["idempotencyKey"] != nil) {
+                fixed.append(("idempotency_key", .string(key)))
+            }
+            let json = try RESTBinding.request(schema: route.request, body: body, path: parameters, query: query, fixed: fixed)
+            message = try ProtoJSON.encodeWire(json, schema: route.request)
+        } catch let problem as TranscodeError {
+            return error(400, "INVALID_ARGUMENT", problem.description, requestID: requestID)
+        } catch let problem as HTTPError where problem.status == .contentTooLarge {
+            return error(413, "PAYLOAD_TOO_LARGE", "the body is larger than \(settings.maxBodyBytes) bytes (rest.max_body_bytes)", requestID: requestID)
+        } catch {
+            return self.error(400, "INVALID_ARGUMENT", "cannot read the body: \(error)", requestID: requestID)
+        }
+
+        var metadata = Metadata()
+        metadata.add("x-request-id", requestID)
+        if let authorization = request.headers[.authorization] { metadata.add("authorization", authorization) }
+        if let traceparent = request.headers[.init("traceparent")!] { metadata.add("traceparent", traceparent) }
+        let peer = context.remoteAddress.map { "rest:\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "rest"
+        let deadline: ContinuousClock.Instant? = route.rpc.kind == .unary ? .now + settings.defaultTimeout : nil
+        let call = LocalCall(local: local, path: route.rpc.path, metadata: metadata, deadline: deadline, peer: peer, message: message)
+
+        switch route.answer {
+        case .json: return await json(call, route: route, requestID: requestID)
+        case .events: return await events(call, route: route, requestID: requestID)
+        case .download: return await download(call, route: route, requestID: requestID)
+        }
+    }
+
+    private func json(_ call: LocalCall, route: RESTRoute, requestID: String) async -> Response {
+        var message: [UInt8]?
+        for await part in call.parts() {
+            switch part {
+            case .metadata: continue
+            case .message(let bytes): message = bytes
+            case .status(let status, let trailers):
+                guard status.code == .ok, let message else { return failure(status, trailers, requestID: requestID) }
+                do {
+                    let json = try ProtoJSON.encode(message[...], schema: route.response)
+                    return Response(
+                        status: .init(code: route.successStatus), headers: [.contentType: "application/json"],
+                        body: .init(byteBuffer: ByteBuffer(string: json.text)))
+                } catch {
+                    return self.error(500, "INTERNAL", "the answer could not be written as JSON", requestID: requestID)
+                }
+            }
+        }
+        return error(500, "INTERNAL", "the call ended without a status", requestID: requestID)
+    }
+
+    /// Waits for the first message before answering, so that a bad request still gets its proper status.
+    private func download(_ call: LocalCall, route: RESTRoute, requestID: String) async -> Response {
+        let parts = call.parts()
+        var first: [UInt8]?
+        for await part in parts {
+            switch part {
+            case .metadata: continue
+            case .status(let status, let trailers):
+                if status.code == .ok { return Response(status: .noContent) }
+                return failure(status, trailers, requestID: requestID)
+            case .message(let bytes): first = bytes
+            }
+            if first != nil { break }
+        }
+        guard let first, let chunk = try? GatewayV1DownloadChunkView(first) else {
+            return error(500, "INTERNAL", "the call ended without a document", requestID: requestID)
+        }
+        var headers: HTTPFields = [.contentType: chunk.contentType.isEmpty ? "application/octet-stream" : chunk.contentType]
+        if !chunk.fileName.isEmpty { headers[.contentDisposition] = "attachment; filename=\"\(chunk.fileName)\"" }
+        let body = ResponseBody { writer in
+            try await writer.write(ByteBuffer(bytes: chunk.data))
+            // The same stream, read on from where the loop above stopped.
+            for await part in parts {
+                switch part {
+                case .message(let bytes): try await writer.write(ByteBuffer(bytes: try GatewayV1DownloadChunkView(bytes).data))
+                case .status(let status, _) where status.code != .ok:
+                    // The headers are gone: end the body early; the client sees a short file and a reset.
+                    throw DownloadAborted(status: status)
+                default: continue
+                }
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: headers, body: body)
+    }
+
+    struct DownloadAborted: Error {
+        var status: RPCStatus
+    }
+
+    /// Progress as Server-Sent Events: `id` is the event's sequence (resume with `Last-Event-ID`), `event`
+    /// is `progress`, then one `end` (or `error`) event.
+    private func events(_ call: LocalCall, route: RESTRoute, requestID: String) async -> Response {
+        let parts = call.parts()
+        var first: [UInt8]?
+        for await part in parts {
+            switch part {
+            case .metadata: continue
+            case .message(let bytes): first = bytes
+            case .status(let status, let trailers): return failure(status, trailers, requestID: requestID)
+            }
+            if first != nil { break }
+        }
+        guard let first else { return error(500, "INTERNAL", "the call ended without a status", requestID: requestID) }
+        let schema = route.response
+        let body = ResponseBody { writer in
+            try await writer.write(ByteBuffer(string: Self.event(first, schema: schema)))
+            for await part in parts {
+                switch part {
+                case .metadata: continue
+                case .message(let bytes): try await writer.write(ByteBuffer(string: Self.event(bytes, schema: schema)))
+                case .status(let status, _):
+                    let payload = HTTPStatusMapping.body(code: status.code.name, message: status.message, requestID: requestID)
+                    let name = status.code == .ok ? "end" : "error"
+                    try await writer.write(ByteBuffer(string: "event: \(name)\ndata: \(status.code == .ok ? "{}" : payload.text)\n\n"))
+                }
+            }
+            try await writer.finish(nil)
+        }
+        return Response(
+            status: .ok, headers: [.contentType: "text/event-stream; charset=utf-8", .init("x-accel-buffering")!: "no"], body: body)
+    }
+
+    private static func event(_ bytes: [UInt8], schema: MessageSchema) -> String {
+        guard let json = try? ProtoJSON.encode(bytes[...], schema: schema) else { return "event: error\ndata: {}\n\n" }
+        var sequence = ""
+        if case .integer(let value)? = json["sequence"] { sequence = "id: \(value)\n" }
+        return "\(sequence)event: progress\ndata: \(json.text)\n\n"
+    }
+
+    // MARK: Answers
+
+    private func failure(_ status: RPCStatus, _ trailers: Metadata, requestID: String) -> Response {
+        var response = error(HTTPStatusMapping.status(for: status.code), status.code.name, status.message, requestID: requestID)
+        if let retry = trailers.string("retry-after") { response.headers[.retryAfter] = retry }
+        if status.code == .unauthenticated { response.headers[.wwwAuthenticate] = "Bearer realm=\"client-analyze\"" }
+        return response
+    }
+
+    private func error(_ status: Int, _ code: String, _ message: String, requestID: String) -> Response {
+        Response(
+            status: .init(code: status), headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(string: HTTPStatusMapping.body(code: code, message: message, requestID: requestID).text)))
+    }
+
+    /// CORS preflight: allowed only for configured origins.
+    private func preflight(_ request: Request, settings: GatewaySettings, requestID: String) -> Response {
+        guard let origin = request.headers[.origin], settings.allowedOrigins.contains(origin) else {
+            return error(403, "PERMISSION_DENIED", "cross-origin requests are not allowed from this origin (rest.cors_origins)", requestID: requestID)
+        }
+        return Response(status: .noContent, headers: [
+            .accessControlAllowMethods: "GET, POST, DELETE, OPTIONS",
+            .accessControlAllowHeaders: "authorization, content-type, idempotency-key, x-request-id, last-event-id",
+            .accessControlMaxAge: "600",
+        ])
+    }
+
+    /// Headers every answer carries: the request id, security headers, and CORS for allowed origins.
+    private func decorate(_ response: inout Response, request: Request, requestID: String) {
+        response.headers[.init("x-request-id")!] = requestID
+        response.headers[.init("x-content-type-options")!] = "nosniff"
+        response.headers[.init("x-frame-options")!] = "DENY"
+        response.headers[.init("referrer-policy")!] = "no-referrer"
+        response.headers[.contentSecurityPolicy] = "default-src 'none'; frame-ancestors 'none'"
+        response.headers[.cacheControl] = "no-store"
+        if let origin = request.headers[.origin], settings().allowedOrigins.contains(origin) {
+            response.headers[.accessControlAllowOrigin] = origin
+            response.headers[.accessControlExposeHeaders] = "x-request-id, retry-after, content-disposition"
+            response.headers[.vary] = "Origin"
+        }
+    }
+
+    /// The caller's request id when it is a sane token, else a new one.
+    private static func requestID(_ presented: String?) -> String {
+        if let presented, (1...64).contains(presented.utf8.count),
+            presented.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7f })
+        {
+            return presented
+        }
+        return String(UInt64.random(in: .min ... .max), radix: 16)
+    }
+}
+
+/// The request context of REST calls: Hummingbird's core plus the peer address for logs and the audit log.
+struct RESTContext: RequestContext, RemoteAddressRequestContext {
+    var coreContext: CoreRequestContextStorage
+    let remoteAddress: SocketAddress?
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress
+    }
+}
