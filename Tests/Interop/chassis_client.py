@@ -13,9 +13,13 @@ Commands print JSON on stdout (one document; `watch` prints one line per status 
   slow N SECONDS           N StreamingOutputCall calls at once, each answering after SECONDS
                            → {"codes": {"OK": N}} once all have ended
   watch                    health Watch: a line per status, then {"end": CODE}
-  call METHOD JSON         any unary method (/pkg.Service/Method) with a JSON request → the JSON response,
-                           or {"error": CODE, "message": …}
-  stream METHOD JSON       a server-streaming method → a line per response, then {"end": CODE}
+  call METHOD JSON [K=V…]  any unary method (/pkg.Service/Method) with a JSON request (and metadata K=V)
+                           → the JSON response, or {"error": CODE, "message": …, "trailers": {…}}
+  stream METHOD JSON [K=V…]
+                           a server-streaming method → a line per response, then {"end": CODE}
+  download METHOD JSON OUT [K=V…]
+                           a server-streaming method answering chunks with `data` (gateway downloads): the
+                           data written to OUT → {"chunks": n, "bytes": n, "first": {other fields of chunk 1}}
   render REQUEST OUT [FORMAT]
                            Renderer.Render with the serialized RenderRequest in the file REQUEST (its format
                            replaced by FORMAT, e.g. FORMAT_HTML, if given); writes the document to OUT →
@@ -142,11 +146,13 @@ def main(address: str, command: str, args: list[str]) -> None:
         service, name = method.rsplit("/", 1)
         descriptor = pool.FindServiceByName(service.lstrip("/")).methods_by_name[name]
         request = json_format.Parse(body, GetMessageClass(descriptor.input_type)())
+        metadata = [tuple(arg.split("=", 1)) for arg in args[2:]]
         try:
-            response = unary(channel, pool, method, request)
+            response = unary(channel, pool, method, request, metadata=metadata)
             out = json_format.MessageToDict(response, preserving_proto_field_name=True)
         except grpc.RpcError as error:
-            out = {"error": error.code().name, "message": error.details()}
+            out = {"error": error.code().name, "message": error.details(),
+                   "trailers": dict(error.trailing_metadata() or ())}
     elif command == "stream":
         method, body = args[0], args[1]
         service, name = method.rsplit("/", 1)
@@ -154,12 +160,33 @@ def main(address: str, command: str, args: list[str]) -> None:
         request = json_format.Parse(body, GetMessageClass(descriptor.input_type)())
         call = channel.unary_stream(method, request_serializer=lambda m: m.SerializeToString(),
                                     response_deserializer=GetMessageClass(descriptor.output_type).FromString)
+        metadata = [tuple(arg.split("=", 1)) for arg in args[2:]]
         try:
-            for response in call(request, timeout=30):
+            for response in call(request, timeout=30, metadata=metadata):
                 print(json.dumps(json_format.MessageToDict(response, preserving_proto_field_name=True)), flush=True)
             out = {"end": "OK"}
         except grpc.RpcError as error:
             out = {"end": error.code().name, "message": error.details()}
+    elif command == "download":
+        method, body, target = args[0], args[1], Path(args[2])
+        service, name = method.rsplit("/", 1)
+        descriptor = pool.FindServiceByName(service.lstrip("/")).methods_by_name[name]
+        request = json_format.Parse(body, GetMessageClass(descriptor.input_type)())
+        call = channel.unary_stream(method, request_serializer=lambda m: m.SerializeToString(),
+                                    response_deserializer=GetMessageClass(descriptor.output_type).FromString)
+        metadata = [tuple(arg.split("=", 1)) for arg in args[3:]]
+        chunks, first = 0, {}
+        try:
+            with target.open("wb") as file:
+                for response in call(request, timeout=60, metadata=metadata):
+                    file.write(response.data)
+                    if chunks == 0:
+                        first = json_format.MessageToDict(response, preserving_proto_field_name=True)
+                        first.pop("data", None)
+                    chunks += 1
+            out = {"chunks": chunks, "bytes": target.stat().st_size, "first": first}
+        except grpc.RpcError as error:
+            out = {"error": error.code().name, "message": error.details()}
     elif command == "render":
         out = render(channel, pool, Path(args[0]), Path(args[1]), args[2] if len(args) > 2 else None)
     elif command == "ack-writes":

@@ -172,6 +172,8 @@ struct JobStoreConformanceTests {
         #expect(try await queue.lease().isEmpty)
     }
 
+    typealias Events = Mutex<[CommonV1.ProgressEvent]>
+
     @Test("progress: events get sequence numbers, update the job, and a watch replays then follows to the end", arguments: Backend.allCases)
     func progressAndWatch(backend: Backend) async throws {
         let queue = try Queue(backend)
@@ -195,7 +197,12 @@ struct JobStoreConformanceTests {
             _ = try await Self.complete(queue, id: id, worker: "w1", report: "r")
             try await group.waitForAll()
         }
-        #expect(seen.withLock { $0 } == [2, 3])
+        // 4 is the closing event storage writes when the job completes.
+        #expect(seen.withLock { $0 } == [2, 3, 4])
+        let closing = Events([])
+        try await queue.service.watch(.with { $0.jobId = id; $0.afterSequence = 3 }) { event in closing.withLock { $0.append(event) } }
+        let events = closing.withLock { $0 }
+        #expect(events.map(\.stage) == [.completed] && events.first?.detail == .reportId("r") && events.first?.percent == 100)
     }
 
     @Test("list filters by state and INN and pages by id; depth counts by state", arguments: Backend.allCases)

@@ -1,10 +1,14 @@
 package import RPCCore
 
 /// Internal services accept calls only with the shared service token (DESIGN §6: reachable from the private
-/// network only, and authenticated there too). Health checks are exempt: orchestrators probe without
-/// metadata. No token configured: nothing is required.
+/// network only, and authenticated there too). Health checks and reflection are exempt: orchestrators probe
+/// without metadata, and the service descriptions are public (they are the .proto files). No token
+/// configured: nothing is required.
 package struct ServiceTokenCheck: ServerInterceptor {
     package static let metadataKey = "x-service-token"
+    private static let exempt: Set<String> = [
+        "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection",
+    ]
     private let token: @Sendable () -> Secret
 
     package init(token: @escaping @Sendable () -> Secret) { self.token = token }
@@ -15,7 +19,7 @@ package struct ServiceTokenCheck: ServerInterceptor {
         next: (RPCStream, ServerContext) async throws -> Metadata
     ) async throws -> Metadata {
         let expected = token()
-        guard expected.isSet, context.method.service != "grpc.health.v1.Health" else { return try await next(stream, context) }
+        guard expected.isSet, !Self.exempt.contains(context.method.service) else { return try await next(stream, context) }
         guard let presented = context.metadata.string(Self.metadataKey) else {
             throw RPCError(.unauthenticated, "this is an internal service: calls need the service token in \(Self.metadataKey)")
         }

@@ -56,6 +56,7 @@ package struct JobsService: Sendable {
         let job = try await change(request.jobId, field: "job_id") { [now] in
             try $0.complete(worker: request.worker, reportID: request.reportId, now: now())
         }
+        try await announceEnd(of: job.job)
         return .with { $0.job = job.job }
     }
 
@@ -64,6 +65,7 @@ package struct JobsService: Sendable {
         let job = try await change(request.jobId, field: "job_id") { [now] in
             try $0.fail(worker: request.worker, error: request.error, retriable: request.retriable, now: now(), policy: policy)
         }
+        if job.isFinal { try await announceEnd(of: job.job) }
         return .with { $0.job = job.job }
     }
 
@@ -73,7 +75,9 @@ package struct JobsService: Sendable {
     }
 
     package func cancel(_ request: StorageV1.CancelJobRequest) async throws -> StorageV1.CancelJobResponse {
+        let before = try await store.get(try Validate.nonEmpty(request.jobId, "job_id"))
         let job = try await change(request.jobId, field: "job_id") { [now] in $0.cancel(reason: request.reason, now: now()) }
+        if before?.isFinal == false { try await announceEnd(of: job.job) }
         return .with { $0.job = job.job }
     }
 
@@ -202,13 +206,18 @@ package struct JobsService: Sendable {
         let id = try Validate.nonEmpty(request.jobId, "job_id")
         guard try await store.get(id) != nil else { throw Self.notFound(id) }
         var after = request.afterSequence
+        var waitedForEnd = false
         while true {
             let final = try await store.get(id)?.isFinal ?? true
+            var ended = false
             for event in try await store.progress(jobID: id, after: after) {
                 try await send(event)
                 after = event.sequence
+                ended = [.completed, .failed, .cancelled].contains(event.stage)
             }
-            if final { return }
+            // The closing event is written just after the job's final state: give it a moment once.
+            if final && (ended || waitedForEnd) { return }
+            if final { waitedForEnd = true }
             await signal.wait(timeout: .seconds(1))
             try Task.checkCancellation()
         }
@@ -225,6 +234,32 @@ package struct JobsService: Sendable {
     }
 
     // MARK: Helpers
+
+    /// The last progress event of a job that has ended, so watchers see how it ended (and the report id).
+    private func announceEnd(of job: CommonV1.Job) async throws {
+        let event = CommonV1.ProgressEvent.with { event in
+            event.jobId = job.id
+            switch job.state {
+            case .succeeded:
+                event.stage = .completed
+                event.percent = 100
+                event.message = "Отчёт готов"
+                event.detail = .reportId(job.reportId)
+            case .cancelled:
+                event.stage = .cancelled
+                event.percent = job.percent
+                event.message = "Отменено: \(job.error)"
+                event.detail = .error(job.error)
+            default:
+                event.stage = .failed
+                event.percent = job.percent
+                event.message = job.state == .dead ? "Не удалось: попытки исчерпаны" : "Не удалось"
+                event.detail = .error(job.error)
+            }
+        }
+        _ = try await store.appendProgress(event, now: now())
+        signal.notifyAll()
+    }
 
     private func change(_ id: String, field: String, _ body: @escaping @Sendable (inout QueuedJob) throws -> Void) async throws -> QueuedJob {
         _ = try Validate.nonEmpty(id, field)
