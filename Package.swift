@@ -219,6 +219,9 @@ let package = Package(
         .testTarget(
             name: "ProtoJSONTests", dependencies: ["ProtoJSON", "Contracts", "ContractsTestSupport"], path: "Tests/ProtoJSONTests",
             swiftSettings: swiftSettings),
+        .testTarget(
+            name: "GatewayTests", dependencies: ["Gateway", "Contracts", "ProtoJSON", "RPCCore"], path: "Tests/GatewayTests",
+            swiftSettings: swiftSettings),
         .testTarget(name: "DomainTests", dependencies: ["Domain"], path: "Tests/DomainTests", swiftSettings: swiftSettings),
         .testTarget(
             name: "RPCCoreTests",

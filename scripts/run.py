@@ -3,36 +3,38 @@
 the stack running until Ctrl-C.
 
 Services start in this order:
-  provider-sandbox :8089 → storage :50054 → report-renderer :50053 → analyzer :50052 → gateway :50051.
-Their admin ports are 9091–9094. Data goes to ./data, logs and PDFs to ./out.
-
-Until the gateway's API exists, the analysis is submitted to storage's job queue directly, the way the gateway
-will submit it.
+  provider-sandbox :8089 → storage :50054 → report-renderer :50053 → analyzer :50052 → gateway :50051 (REST :8080).
+Their admin ports are 9091–9094. Data goes to ./data (the SQLite database and the gateway's generated admin key),
+logs and PDFs to ./out. The analysis goes through the gateway's REST API like any client's: submit, follow the
+Server-Sent Events, fetch the report and its PDF.
 """
 
 from __future__ import annotations
 
-import base64
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(os.environ.get("CLA_BIN_DIR") or REPO / ".build" / "debug")
-CLIENT = REPO / "Tests" / "Interop" / "chassis_client.py"
 OUT, DATA, LOGS = REPO / "out", REPO / "data", REPO / "out" / "logs"
 SANDBOX = "http://127.0.0.1:8089"
 SERVICES = [  # name, rpc port, admin port, extra arguments
     ("storage", 50054, 9094, ["--set", f"storage.path={DATA / 'storage.sqlite'}"]),
     ("report-renderer", 50053, 9093, []),
     ("analyzer", 50052, 9092, ["--set", f"providers.sandbox_url={SANDBOX}"]),
-    ("gateway", 50051, 9091, []),
+    ("gateway", 50051, 9091, ["--set", "rest.port=8080", "--set", f"auth.admin_key_file={DATA / 'admin.key'}"]),
 ]
+API = "http://127.0.0.1:8080/api/v1"
+# The services accept each other's calls only with this token; a new one each run, passed in the environment.
+SERVICE_TOKEN = secrets.token_hex(24)
 BOLD, DIM, RESET = ("\033[1m", "\033[2m", "\033[0m") if sys.stdout.isatty() else ("", "", "")
 children: list[tuple[str, subprocess.Popen]] = []
 
@@ -45,8 +47,10 @@ def fail(message: str) -> None:
 
 def start(name: str, command: list[str]) -> subprocess.Popen:
     log = open(LOGS / f"{name}.log", "w")
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("CLA_")}
+    environment["CLA_RPC_SERVICE_TOKEN"] = SERVICE_TOKEN
     process = subprocess.Popen(command, stdout=log if name != "provider-sandbox" else subprocess.PIPE, stderr=log, text=True,
-                               start_new_session=True)
+                               start_new_session=True, env=environment)
     children.append((name, process))
     return process
 
@@ -71,15 +75,25 @@ def wait_ready(name: str, process: subprocess.Popen, port: int) -> None:
     fail(f"{name} was not ready within 30 s; see {LOGS / (name + '.log')}")
 
 
-def call(method: str, body: dict, port: int = 50054) -> dict:
-    done = subprocess.run([sys.executable, str(CLIENT), f"127.0.0.1:{port}", "call", method, json.dumps(body)],
-                          capture_output=True, text=True, timeout=60)
-    if done.returncode != 0:
-        fail(f"{method} failed:\n{done.stderr[-1500:]}")
-    reply = json.loads(done.stdout.strip().splitlines()[-1])
-    if "error" in reply:
-        fail(f"{method}: {reply['error']}: {reply.get('message', '')}")
-    return reply
+def admin_key() -> str:
+    path = DATA / "admin.key"
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        if path.exists() and path.read_text().strip():
+            return path.read_text().strip()
+        time.sleep(0.1)
+    fail(f"the gateway did not write its admin key to {path}; see {LOGS / 'gateway.log'}")
+
+
+def api(method: str, path: str, body: dict | None = None) -> tuple[dict, bytes]:
+    """One REST call to the gateway: the response headers and body."""
+    request = urllib.request.Request(API + path, method=method, data=json.dumps(body).encode() if body is not None else None,
+                                     headers={"Authorization": f"Bearer {admin_key()}", "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        fail(f"{method} {path}: HTTP {error.code}: {error.read().decode(errors='replace')[:500]}")
 
 
 def progress_bar(percent: int, message: str) -> None:
@@ -90,32 +104,28 @@ def progress_bar(percent: int, message: str) -> None:
 
 
 def analyse(inn: str) -> dict:
-    job = call("/clientanalyze.storage.v1.Jobs/Enqueue", {"request": {"inn": inn}, "labels": {"source": "make-run"}})["job"]
-    print(f"{BOLD}Analysing ИНН {inn}{RESET} {DIM}(job {job['id']}){RESET}")
-    watch = subprocess.Popen([sys.executable, str(CLIENT), "127.0.0.1:50054", "stream", "/clientanalyze.storage.v1.Jobs/WatchJob",
-                              json.dumps({"job_id": job["id"]})], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    for line in watch.stdout:
-        event = json.loads(line)
-        if "end" in event:
-            break
-        progress_bar(int(event.get("percent", 0)), event.get("message", ""))
-    watch.wait(timeout=10)
-    progress_bar(100, "Готово")
+    _, body = api("POST", "/analyses", {"request": {"inn": inn}})
+    job = json.loads(body)["job"]
+    print(f"{BOLD}Analysing ИНН {inn}{RESET} {DIM}(job {job['id']}, through the gateway's REST API){RESET}")
+    request = urllib.request.Request(f"{API}/jobs/{job['id']}/events", headers={"Authorization": f"Bearer {admin_key()}"})
+    with urllib.request.urlopen(request, timeout=300) as events:  # Server-Sent Events until the job ends
+        for raw in events:
+            line = raw.decode().rstrip("\n")
+            if line.startswith("data: ") and line != "data: {}":
+                event = json.loads(line[len("data: "):])
+                progress_bar(int(event.get("percent", 0)), event.get("message", ""))
     print()
-    job = call("/clientanalyze.storage.v1.Jobs/GetJob", {"job_id": job["id"]})["job"]
+    job = json.loads(api("GET", f"/jobs/{job['id']}")[1])["job"]
     if job["state"] != "JOB_STATE_SUCCEEDED":
         fail(f"the job ended as {job['state']}: {job.get('error', '')}; see {LOGS / 'analyzer.log'}")
-    return call("/clientanalyze.storage.v1.Reports/GetReport", {"id": job["report_id"]})["report"]
+    return json.loads(api("GET", f"/reports/{job['report_id']}")[1])["report"]
 
 
 def save_pdf(report: dict) -> Path:
-    process = subprocess.run([sys.executable, str(CLIENT), "127.0.0.1:50054", "stream", "/clientanalyze.storage.v1.Reports/GetDocument",
-                              json.dumps({"report_id": report["id"], "format": "pdf"})], capture_output=True, text=True, timeout=60)
-    lines = [json.loads(line) for line in process.stdout.strip().splitlines()]
-    if not lines or lines[-1] != {"end": "OK"}:
-        fail(f"could not fetch the PDF: {process.stderr[-1000:]}")
-    path = OUT / f"{report['inn']}-v{report['version']}.pdf"
-    path.write_bytes(b"".join(base64.b64decode(line["data"]) for line in lines[:-1]))
+    headers, pdf = api("GET", f"/reports/{report['id']}/document")
+    name = headers.get("Content-Disposition", "").partition('filename="')[2].rstrip('"') or f"{report['inn']}.pdf"
+    path = OUT / name
+    path.write_bytes(pdf)
     return path
 
 
@@ -132,12 +142,15 @@ def summary(report: dict, pdf: Path, seconds: float) -> None:
     print(f"  sources: {states}")
     print(f"\n{BOLD}PDF:{RESET} {pdf.relative_to(REPO)}  {DIM}(analysed in {seconds:.1f} s){RESET}")
     print(f"""
-{BOLD}Try next{RESET}
-  readiness and metrics   curl localhost:9092/readyz; curl -s localhost:9092/metrics | grep provider_
+{BOLD}Try next{RESET} {DIM}(the admin API key is in {(DATA / 'admin.key').relative_to(REPO)}){RESET}
+  the API                 export KEY=$(cat data/admin.key)
+                          curl -H "Authorization: Bearer $KEY" {API}/reports
+                          curl -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \\
+                               -d '{{"request":{{"inn":"7728456786"}}}}' {API}/analyses
+  API reference           curl {API}/openapi.json   (OpenAPI 3.1; gRPC: clientanalyze.gateway.v1 on :50051)
+  readiness and metrics   curl localhost:9091/readyz; curl -s localhost:9092/metrics | grep provider_
   sandbox companies       curl localhost:8089/sandbox/companies
   another company         make run INN=7728456786   (64 lawsuits), 1650123403 (sanctions), 3900123459 (unknown)
-  scoring model           .venv/bin/python Tests/Interop/chassis_client.py 127.0.0.1:50052 call \\
-                            /clientanalyze.analyzer.v1.Analyzer/DescribeScoringModel '{{}}'
   logs                    {LOGS.relative_to(REPO)}/
 
 The stack keeps running; Ctrl-C stops it.""")
@@ -176,6 +189,7 @@ def main() -> None:
         process = start(name, [str(BIN / name), "--rpc-port", str(rpc), "--admin-port", str(admin), *extra])
         wait_ready(name, process, admin)
         print(f"  {name:<16}  gRPC 127.0.0.1:{rpc}   admin http://127.0.0.1:{admin}  ready")
+    print(f"  REST API          {API}  (OpenAPI: {API}/openapi.json)")
     started = time.monotonic()
     report = analyse(inn)
     pdf = save_pdf(report)

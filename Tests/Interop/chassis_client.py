@@ -151,8 +151,9 @@ def main(address: str, command: str, args: list[str]) -> None:
             response = unary(channel, pool, method, request, metadata=metadata)
             out = json_format.MessageToDict(response, preserving_proto_field_name=True)
         except grpc.RpcError as error:
-            out = {"error": error.code().name, "message": error.details(),
-                   "trailers": dict(error.trailing_metadata() or ())}
+            out = {"error": error.code().name, "message": error.details()}
+            if error.trailing_metadata():
+                out["trailers"] = dict(error.trailing_metadata())
     elif command == "stream":
         method, body = args[0], args[1]
         service, name = method.rsplit("/", 1)
