@@ -157,6 +157,15 @@ let package = Package(
             name: "gateway", dependencies: ["Gateway", "ServiceMain", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Services/Gateway/Main",
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "cla",
+            dependencies: [
+                "Contracts", "RPCCore", "RPCHTTP2", "ProtoJSON",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Services/Gateway/CLI",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "Analyzer",
             dependencies: [

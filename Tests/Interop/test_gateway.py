@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from openapi_spec_validator import validate
 
-from chassis_support import ServiceProcess
+from chassis_support import ServiceProcess, binary
 from test_analyzer import Sandbox, pdf_text
 
 TOKEN = "internal-service-token-for-tests"
@@ -293,3 +293,38 @@ def test_analyzer_killed_mid_job_the_job_completes_after_a_new_analyzer_starts(t
         assert len(reports) == 1
     finally:
         stack.close()
+
+
+def cla(stack: GatewayStack, *args: str, key: str = "admin") -> subprocess.CompletedProcess:
+    return subprocess.run([str(binary("cla")), *args, "--gateway", stack.gateway.address, "--key",
+                           stack.admin_key if key == "admin" else key], capture_output=True, text=True, timeout=120)
+
+
+def test_the_cla_command_line(stack: GatewayStack, tmp_path: Path):
+    pdf = tmp_path / "cla.pdf"
+    done = cla(stack, "analyze", "1650123403", "--pdf", str(pdf))
+    assert done.returncode == 0, done.stderr
+    assert "ИНН 1650123403" in done.stdout and "risk " in done.stdout and f"PDF: {pdf}" in done.stdout
+    assert "ИНН 1650123403" in pdf_text(pdf.read_bytes(), tmp_path)
+
+    bad = cla(stack, "analyze", "7707083894")
+    assert bad.returncode == 1 and bad.stderr.strip() == "cla: INVALID_ARGUMENT: request.inn: checksum digit 10 must be 3, got 4"
+
+    listed = cla(stack, "list", "--inn", "1650123403", "--json")
+    assert listed.returncode == 0 and json.loads(listed.stdout)["reports"][0]["inn"] == "1650123403"
+    report_id = json.loads(listed.stdout)["reports"][0]["id"]
+    shown = cla(stack, "report", "1650123403", "--json")
+    assert json.loads(shown.stdout)["report"]["id"] == report_id
+
+    rerun = cla(stack, "feedback", report_id, "--rating", "partially_accurate", "--comment", "ещё раз", "--rerun", "--json")
+    assert rerun.returncode == 0, rerun.stderr
+    job_id = json.loads(rerun.stdout)["rerun_job"]["id"]
+    stack.wait_job(job_id)
+    assert "succeeded" in cla(stack, "status", job_id).stdout
+
+    created = cla(stack, "keys", "create", "cli viewer", "--role", "viewer", "--json")
+    viewer = json.loads(created.stdout)["secret"]
+    denied = cla(stack, "analyze", "1650123403", key=viewer)
+    assert denied.returncode == 1 and "PERMISSION_DENIED" in denied.stderr
+    assert cla(stack, "search", "1650123403").returncode == 0
+    assert cla(stack, "list", key="cla_nobody_0123456789abcdef0").returncode == 1
