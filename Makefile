@@ -63,7 +63,7 @@ check-memory: deps ## Encode/decode/reject loops under valgrind: no leaks, no in
 		--show-leak-kinds=definite .build/memcheck/contracts-tool memcheck --iterations $(MEMCHECK_ITERATIONS)
 	@echo "memory check clean"
 
-bench: deps ## Benchmarks (release build): contracts, gRPC with h2load, executables' start-up, storage over RPC, report rendering, the analysis pipeline; results in bench-results/
+bench: deps ## Benchmarks (release build): contracts, gRPC with h2load, executables' start-up, storage over RPC, report rendering, the analysis pipeline, the gateway; results in bench-results/
 	@mkdir -p bench-results
 	$(RELEASE) --product contracts-bench 2>&1 | tail -1
 	$(RELEASE) --product interop-server 2>&1 | tail -1
@@ -78,6 +78,8 @@ bench: deps ## Benchmarks (release build): contracts, gRPC with h2load, executab
 	$$(swift build -c release --show-bin-path)/renderer-bench | tee bench-results/renderer.txt
 	$(RELEASE) --product analyzer-bench 2>&1 | tail -1
 	$$(swift build -c release --show-bin-path)/analyzer-bench | tee bench-results/analyzer.txt
+	for product in provider-sandbox cla; do $(RELEASE) --product $$product 2>&1 | tail -1; done
+	CLA_BIN_DIR=$$(swift build -c release --show-bin-path) $(PYTHON) Tests/Benchmarks/gateway_bench.py
 
 coverage: deps ## Line coverage per target from the Swift tests
 	swift test --enable-code-coverage 2>&1 | tail -1

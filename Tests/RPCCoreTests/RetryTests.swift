@@ -61,7 +61,7 @@ struct RetryTests {
         try await Self.withServer { base in
             let flaky = FlakyTransport(base: base, failures: 2)
             let client = RPCClient(transport: flaky, retryPolicy: .with { $0.initialBackoff = .milliseconds(1) })
-            let reply = try await client.unary(OpsV1.Ops.Method.GetInfo.self, .init(), timeout: .seconds(5))
+            let reply = try await client.unary(OpsV1.Ops.Method.GetInfo.self, .init(), timeout: .seconds(60))
             #expect(reply.message.name == "test")
             #expect(flaky.attempts.withLock { $0 } == 3)
         }
@@ -73,7 +73,7 @@ struct RetryTests {
             let flaky = FlakyTransport(base: base, failures: 10)
             let client = RPCClient(transport: flaky, retryPolicy: .with { $0.maxAttempts = 4; $0.initialBackoff = .milliseconds(1) })
             let error = await #expect(throws: RPCError.self) {
-                try await client.unary(OpsV1.Ops.Method.GetInfo.self, .init(), timeout: .seconds(5))
+                try await client.unary(OpsV1.Ops.Method.GetInfo.self, .init(), timeout: .seconds(60))
             }
             #expect(error?.code == .unavailable)
             #expect(flaky.attempts.withLock { $0 } == 4)

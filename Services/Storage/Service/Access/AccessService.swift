@@ -26,7 +26,7 @@ package struct AccessService: Sendable {
             return ServerResponse(.with { $0.key = key })
         }
         router.registerUnary(Method.ListApiKeys.self) { request, _ in
-            let keys = try await database.pool.read { db in
+            let keys = try database.readNow { db in
                 try Data.fetchAll(db, sql: "SELECT record FROM api_keys \(request.includeRevoked ? "" : "WHERE revoked = 0") ORDER BY id")
                     .map { try StorageV1.ApiKey(serializedBytes: $0) }
             }
@@ -84,7 +84,7 @@ package struct AccessService: Sendable {
         case .secretHash(let hash)?: (column, value) = ("secret_hash", try Validate.nonEmpty(hash, "secret_hash"))
         case nil: throw RPCError(.invalidArgument, "lookup: set id or secret_hash")
         }
-        let found = try await database.pool.read { db in
+        let found = try database.readNow { db in
             try Data.fetchOne(db, sql: "SELECT record FROM api_keys WHERE \(column) = ?", arguments: [value]).map { try StorageV1.ApiKey(serializedBytes: $0) }
         }
         guard let found else { throw RPCError(.notFound, "API key not found") }
@@ -139,7 +139,7 @@ package struct AccessService: Sendable {
         arguments += [page.limit]
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let bound = arguments
-        let records = try await database.pool.read { db in
+        let records = try database.readNow { db in
             try Data.fetchAll(db, sql: "SELECT record FROM audit \(filter) ORDER BY id DESC LIMIT ?", arguments: bound)
                 .map { try StorageV1.AuditRecord(serializedBytes: $0) }
         }

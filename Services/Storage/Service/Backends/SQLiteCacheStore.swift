@@ -50,7 +50,7 @@ package struct SQLiteCacheStore: CacheStore {
     }
 
     package func list(prefix: String, after: String?, limit: Int, now: Int64) async throws -> [CacheEntrySummary] {
-        try await database.pool.read { db in
+        try database.readNow { db in
             let range = Self.keyRange(prefix)
             var sql = "SELECT key, source, size, created_at_ms, expires_at_ms FROM cache_entries WHERE \(range.sql) AND expires_at_ms > ?"
             var arguments = range.arguments + [now]
@@ -69,7 +69,7 @@ package struct SQLiteCacheStore: CacheStore {
     }
 
     package func count(prefix: String, now: Int64) async throws -> Int64 {
-        try await database.pool.read { db in
+        try database.readNow { db in
             try Int64.fetchOne(
                 db, sql: "SELECT count(*) FROM cache_entries WHERE \(Self.keyRange(prefix).sql) AND expires_at_ms > ?",
                 arguments: Self.keyRange(prefix).arguments + [now]) ?? 0
@@ -77,7 +77,7 @@ package struct SQLiteCacheStore: CacheStore {
     }
 
     package func totals(now: Int64) async throws -> [CommonV1.Source: CacheSourceTotals] {
-        try await database.pool.read { db in
+        try database.readNow { db in
             var totals: [CommonV1.Source: CacheSourceTotals] = [:]
             let rows = try Row.fetchAll(
                 db, sql: "SELECT source, count(*) AS entries, sum(size) AS bytes FROM cache_entries WHERE expires_at_ms > ? GROUP BY source",

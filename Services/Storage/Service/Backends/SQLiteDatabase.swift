@@ -43,7 +43,9 @@ package struct SQLiteDatabase: Sendable {
         try await batcher.write(work)
     }
 
-    /// A read on the calling thread (see `SQLiteCacheStore.get` for when that is the right choice).
+    /// A read on the calling thread. Every read goes this way: with GRDB's async reads next to blocking ones,
+    /// storage deadlocked under 8 concurrent progress watches (gateway benchmark) — every thread waited in
+    /// `Pool.get` for a reader and none was released. Synchronous reads hold a reader only while they run.
     package func readNow<T>(_ body: (Database) throws -> T) throws -> T {
         try pool.read(body)
     }

@@ -21,7 +21,7 @@ package struct SQLiteJobStore: JobStore {
     }
 
     package func get(_ id: String) async throws -> QueuedJob? {
-        try await database.pool.read { db in try Self.fetchOne(db, "SELECT * FROM jobs WHERE id = ?", [id]) }
+        try database.readNow { db in try Self.fetchOne(db, "SELECT * FROM jobs WHERE id = ?", [id]) }
     }
 
     package func update(_ id: String, _ change: @escaping @Sendable (inout QueuedJob) throws -> Void) async throws -> QueuedJob? {
@@ -52,7 +52,7 @@ package struct SQLiteJobStore: JobStore {
     }
 
     package func list(states: [CommonV1.JobState], inn: String?, after: String?, limit: Int) async throws -> [QueuedJob] {
-        try await database.pool.read { db in
+        try database.readNow { db in
             var conditions: [String] = []
             var arguments: StatementArguments = []
             if !states.isEmpty {
@@ -90,7 +90,7 @@ package struct SQLiteJobStore: JobStore {
     }
 
     package func progress(jobID: String, after: Int64) async throws -> [CommonV1.ProgressEvent] {
-        try await database.pool.read { db in
+        try database.readNow { db in
             try Data.fetchAll(
                 db, sql: "SELECT event FROM job_events WHERE job_id = ? AND sequence > ? ORDER BY sequence", arguments: [jobID, after]
             ).map { try CommonV1.ProgressEvent(serializedBytes: $0) }
@@ -98,7 +98,7 @@ package struct SQLiteJobStore: JobStore {
     }
 
     package func countByState() async throws -> [CommonV1.JobState: Int64] {
-        try await database.pool.read { db in
+        try database.readNow { db in
             var counts: [CommonV1.JobState: Int64] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT state, count(*) AS n FROM jobs GROUP BY state") {
                 counts[CommonV1.JobState(protoNumber: row["state"])] = row["n"]
@@ -108,7 +108,7 @@ package struct SQLiteJobStore: JobStore {
     }
 
     package func oldestWaitingCreatedAt() async throws -> Int64? {
-        try await database.pool.read { db in
+        try database.readNow { db in
             let waiting = [CommonV1.JobState.queued, .retryWait, .scheduled].map(\.protoNumber)
             return try Int64.fetchOne(
                 db, sql: "SELECT min(created_at_ms) FROM jobs WHERE state IN (?, ?, ?)", arguments: StatementArguments(waiting))

@@ -14,7 +14,7 @@ extension SQLiteRecordStore {
         let weekStart = (localDay - (localDay + 3).positiveModulo(7)) * Self.day - offset
         let (conditions, arguments) = Self.reportConditionsForAnalytics(filter)
         let filterSQL = Self.whereClause(conditions)
-        return try await database.pool.read { db in
+        return try database.readNow { db in
             let row = try Row.fetchOne(
                 db,
                 sql: """
@@ -48,7 +48,7 @@ extension SQLiteRecordStore {
         arguments += [first * Self.day]
         let filterSQL = Self.whereClause(conditions)
         let bound = arguments
-        let rows = try await database.pool.read { db in
+        let rows = try database.readNow { db in
             try Row.fetchAll(
                 db,
                 sql: """

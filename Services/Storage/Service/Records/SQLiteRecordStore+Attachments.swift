@@ -25,7 +25,7 @@ extension SQLiteRecordStore {
 
     /// Feedback on a report or on every report of a thread, newest first.
     package func listFeedback(reportID: String?, threadID: String?, before: String?, limit: Int) async throws -> [CommonV1.Feedback] {
-        try await database.pool.read { db in
+        try database.readNow { db in
             var sql = "SELECT record FROM feedback WHERE \(reportID != nil ? "report_id" : "thread_id") = ?"
             var arguments: StatementArguments = [reportID ?? threadID]
             if let before {
@@ -64,7 +64,7 @@ extension SQLiteRecordStore {
 
     /// The document and its content type; nil when the report has none in this format.
     package func document(reportID: String, format: String) async throws -> (contentType: String, data: [UInt8])? {
-        try await database.pool.read { db in
+        try database.readNow { db in
             try Row.fetchOne(db, sql: "SELECT content_type, data FROM documents WHERE report_id = ? AND format = ?", arguments: [reportID, format])
                 .map { row in (row["content_type"], Array(row["data"] as Data)) }
         }

@@ -28,7 +28,7 @@ package struct SQLiteRecordStore: Sendable {
     }
 
     package func thread(id: String?, inn: String?) async throws -> (CommonV1.Thread, [CommonV1.ReportSummary])? {
-        try await database.pool.read { db in
+        try database.readNow { db in
             let found = try id.map { try Self.thread(db, "id = ?", [$0]) } ?? inn.map { try Self.thread(db, "inn = ?", [$0]) } ?? nil
             guard let thread = found else { return nil }
             let reports = try Row.fetchAll(db, sql: "SELECT \(Self.summaryColumns) FROM reports WHERE thread_id = ? ORDER BY version", arguments: [thread.id])
@@ -40,7 +40,7 @@ package struct SQLiteRecordStore: Sendable {
     /// Threads newest first; `before` is the position (`seq`) of the last thread of the previous page. A
     /// name filter of three characters or more walks the trigram index in the same order.
     package func listThreads(_ filter: RecordFilter, before: Int64?, limit: Int) async throws -> [(thread: CommonV1.Thread, position: Int64)] {
-        try await database.pool.read { db in
+        try database.readNow { db in
             var (conditions, arguments) = Self.threadConditions(filter)
             var source = "threads"
             var order = "threads.seq"
@@ -62,7 +62,7 @@ package struct SQLiteRecordStore: Sendable {
     }
 
     package func countThreads(_ filter: RecordFilter) async throws -> Int64 {
-        try await database.pool.read { db in
+        try database.readNow { db in
             let (conditions, arguments) = Self.threadConditions(filter)
             return try Int64.fetchOne(db, sql: "SELECT count(*) FROM threads \(Self.whereClause(conditions))", arguments: arguments) ?? 0
         }
@@ -72,7 +72,7 @@ package struct SQLiteRecordStore: Sendable {
     /// Newest threads first, like lists; `before` is the position of the last result of the previous page.
     package func searchThreads(_ query: String, before: Int64?, limit: Int) async throws -> [(thread: CommonV1.Thread, position: Int64)] {
         let match = try Self.matchExpression(query)
-        return try await database.pool.read { db in
+        return try database.readNow { db in
             var sql = "SELECT threads.* FROM threads_fts JOIN threads ON threads.seq = threads_fts.rowid WHERE threads_fts MATCH ?"
             var arguments: StatementArguments = [match]
             if let before {
@@ -160,13 +160,13 @@ package struct SQLiteRecordStore: Sendable {
     }
 
     package func report(id: String) async throws -> CommonV1.Report? {
-        try await database.pool.read { db in
+        try database.readNow { db in
             try Data.fetchOne(db, sql: "SELECT record FROM reports WHERE id = ?", arguments: [id]).map { try CommonV1.Report(serializedBytes: $0) }
         }
     }
 
     package func latestReport(threadID: String?, inn: String?) async throws -> CommonV1.Report? {
-        try await database.pool.read { db in
+        try database.readNow { db in
             let condition = threadID != nil ? "thread_id = ?" : "inn = ?"
             return try Data.fetchOne(
                 db, sql: "SELECT record FROM reports WHERE \(condition) ORDER BY version DESC LIMIT 1", arguments: [threadID ?? inn]
@@ -175,7 +175,7 @@ package struct SQLiteRecordStore: Sendable {
     }
 
     package func listReports(_ filter: RecordFilter, before: String?, limit: Int) async throws -> [CommonV1.ReportSummary] {
-        try await database.pool.read { db in
+        try database.readNow { db in
             var (conditions, arguments) = Self.reportConditions(filter)
             if let before {
                 conditions.append("reports.id < ?")
