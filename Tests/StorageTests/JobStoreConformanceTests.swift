@@ -162,14 +162,25 @@ struct JobStoreConformanceTests {
 
         let cancelled = try await queue.service.cancel(id)
         #expect(cancelled.state == .running)  // running: asked to stop
+        #expect(try await queue.service.job(id).stage != .failed)  // not ended yet: no closing event
         let beat = try await queue.service.heartbeat(.with { $0.jobId = id; $0.worker = "w2" })
         #expect(beat.cancelRequested)
         _ = try await queue.service.fail(jobID: id, worker: "w2", error: "stopped on request", retriable: true)
         #expect(try await queue.service.job(id).state == .cancelled)
+        _ = try await queue.service.cancel(id)  // again: already ended, nothing more to say
+        #expect(try await Self.events(queue, id).map(\.stage) == [.cancelled])
 
         let waiting = try #require(try await queue.enqueue(key: "w").job?.id)
         #expect(try await queue.service.cancel(waiting).state == .cancelled)
+        #expect(try await Self.events(queue, waiting).map(\.stage) == [.cancelled])
         #expect(try await queue.lease().isEmpty)
+    }
+
+    /// The progress history of an ended job.
+    static func events(_ queue: Queue, _ id: String) async throws -> [CommonV1.ProgressEvent] {
+        let events = Events([])
+        try await queue.service.watch(.with { $0.jobId = id }) { event in events.withLock { $0.append(event) } }
+        return events.withLock { $0 }
     }
 
     typealias Events = Mutex<[CommonV1.ProgressEvent]>
@@ -199,9 +210,7 @@ struct JobStoreConformanceTests {
         }
         // 4 is the closing event storage writes when the job completes.
         #expect(seen.withLock { $0 } == [2, 3, 4])
-        let closing = Events([])
-        try await queue.service.watch(.with { $0.jobId = id; $0.afterSequence = 3 }) { event in closing.withLock { $0.append(event) } }
-        let events = closing.withLock { $0 }
+        let events = try await Self.events(queue, id).filter { $0.sequence > 3 }
         #expect(events.map(\.stage) == [.completed] && events.first?.detail == .reportId("r") && events.first?.percent == 100)
     }
 

@@ -56,7 +56,6 @@ package struct JobsService: Sendable {
         let job = try await change(request.jobId, field: "job_id") { [now] in
             try $0.complete(worker: request.worker, reportID: request.reportId, now: now())
         }
-        try await announceEnd(of: job.job)
         return .with { $0.job = job.job }
     }
 
@@ -65,7 +64,6 @@ package struct JobsService: Sendable {
         let job = try await change(request.jobId, field: "job_id") { [now] in
             try $0.fail(worker: request.worker, error: request.error, retriable: request.retriable, now: now(), policy: policy)
         }
-        if job.isFinal { try await announceEnd(of: job.job) }
         return .with { $0.job = job.job }
     }
 
@@ -75,9 +73,7 @@ package struct JobsService: Sendable {
     }
 
     package func cancel(_ request: StorageV1.CancelJobRequest) async throws -> StorageV1.CancelJobResponse {
-        let before = try await store.get(try Validate.nonEmpty(request.jobId, "job_id"))
         let job = try await change(request.jobId, field: "job_id") { [now] in $0.cancel(reason: request.reason, now: now()) }
-        if before?.isFinal == false { try await announceEnd(of: job.job) }
         return .with { $0.job = job.job }
     }
 
@@ -235,35 +231,17 @@ package struct JobsService: Sendable {
 
     // MARK: Helpers
 
-    /// The last progress event of a job that has ended, so watchers see how it ended (and the report id).
-    private func announceEnd(of job: CommonV1.Job) async throws {
-        let event = CommonV1.ProgressEvent.with { event in
-            event.jobId = job.id
-            switch job.state {
-            case .succeeded:
-                event.stage = .completed
-                event.percent = 100
-                event.message = "Отчёт готов"
-                event.detail = .reportId(job.reportId)
-            case .cancelled:
-                event.stage = .cancelled
-                event.percent = job.percent
-                event.message = "Отменено: \(job.error)"
-                event.detail = .error(job.error)
-            default:
-                event.stage = .failed
-                event.percent = job.percent
-                event.message = job.state == .dead ? "Не удалось: попытки исчерпаны" : "Не удалось"
-                event.detail = .error(job.error)
-            }
-        }
-        _ = try await store.appendProgress(event, now: now())
-        signal.notifyAll()
-    }
-
+    /// Applies a transition. A job it ends (completed, failed for good, dead, cancelled) gets its closing
+    /// progress event, so watchers see how it ended; a repeated transition on an ended job adds none.
     private func change(_ id: String, field: String, _ body: @escaping @Sendable (inout QueuedJob) throws -> Void) async throws -> QueuedJob {
         _ = try Validate.nonEmpty(id, field)
-        guard let job = try await store.update(id, body) else { throw Self.notFound(id) }
+        let ended = Atomic<Bool>(false)
+        guard let job = try await store.update(id, { job in
+            let wasFinal = job.isFinal
+            try body(&job)
+            ended.store(!wasFinal && job.isFinal, ordering: .relaxed)
+        }) else { throw Self.notFound(id) }
+        if ended.load(ordering: .relaxed) { _ = try await store.appendProgress(job.closingEvent, now: now()) }
         signal.notifyAll()  // a job may be due again, or final (watchers end)
         return job
     }

@@ -145,3 +145,29 @@ extension QueuedJob {
         }
     }
 }
+
+extension QueuedJob {
+    /// The last progress event of an ended job: how it ended, with the report id or the error.
+    var closingEvent: CommonV1.ProgressEvent {
+        .with { event in
+            event.jobId = job.id
+            switch job.state {
+            case .succeeded:
+                event.stage = .completed
+                event.percent = 100
+                event.message = "Отчёт готов"
+                event.detail = .reportId(job.reportId)
+            case .cancelled:
+                event.stage = .cancelled
+                event.percent = job.percent
+                event.message = "Отменено: \(job.error)"
+                event.detail = .error(job.error)
+            default:
+                event.stage = .failed
+                event.percent = job.percent
+                event.message = job.state == .dead ? "Не удалось: попытки исчерпаны" : "Не удалось"
+                event.detail = .error(job.error)
+            }
+        }
+    }
+}
