@@ -19,8 +19,9 @@ import Testing
         let message = Message.arbitrary(seed: seed)
         let text = try ProtoJSON.encode(message).text
         let back = try ProtoJSON.decode(JSONValue.parse(Array(text.utf8)), as: Message.self)
-        // Compare encodings of both through JSON again: NaN is not equal to itself in the value types.
         if back == message { return nil }
+        // NaN is not equal to itself in the value types: only then compare the JSON texts instead.
+        guard text.contains("NaN") else { return text }
         return try ProtoJSON.encode(back).text == text ? nil : text
     }
 
