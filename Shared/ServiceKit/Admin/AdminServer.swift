@@ -81,10 +81,3 @@ package struct AdminServer: Sendable {
             body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }
-
-extension Duration {
-    /// As a number of seconds with a fraction.
-    package var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
-    }
-}

@@ -1,3 +1,4 @@
+internal import ServiceKit
 internal import Contracts
 
 extension Collector {
@@ -182,7 +183,6 @@ extension Collector {
     }
 
     static func milliseconds(since start: ContinuousClock.Instant) -> Int64 {
-        let elapsed = ContinuousClock.now - start
-        return elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+        (ContinuousClock.now - start).milliseconds
     }
 }

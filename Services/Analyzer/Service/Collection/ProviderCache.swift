@@ -30,7 +30,7 @@ package struct StorageProviderCache: ProviderCache {
         _ = try? await client.unary(StorageV1.Cache.Method.Set.self, .with {
             $0.key = key
             $0.value = value
-            $0.ttlMs = ttl.components.seconds * 1000
+            $0.ttlMs = ttl.milliseconds
             $0.source = source
         }, timeout: .seconds(2))
     }
@@ -53,7 +53,7 @@ package final class InMemoryProviderCache: ProviderCache {
 
     package func set(_ key: String, _ value: [UInt8], ttl: Duration, source: CommonV1.Source) async {
         let now = now()
-        entries.withLock { $0[key] = (value, now, now + ttl.components.seconds * 1000) }
+        entries.withLock { $0[key] = (value, now, now + ttl.milliseconds) }
     }
 
     package var keys: [String] { entries.withLock { Array($0.keys).sorted() } }

@@ -1,3 +1,4 @@
+internal import ServiceKit
 internal import Foundation
 package import Contracts
 
@@ -101,10 +102,7 @@ package struct DaDataClient: Sendable {
 
     /// DaData dates are milliseconds since the epoch.
     static func date(_ milliseconds: Int64?) -> String {
-        guard let milliseconds else { return "" }
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withFullDate]
-        return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
+        milliseconds.map { UnixTime.isoDate(milliseconds: $0) } ?? ""
     }
 
     static func kopecks(_ roubles: Double) -> Int64 { Int64((roubles * 100).rounded()) }

@@ -1,3 +1,4 @@
+internal import ServiceKit
 package import AsyncHTTPClient
 internal import NIOCore
 internal import NIOHTTP1
@@ -57,9 +58,8 @@ package struct AsyncHTTPTransport: HTTPTransport {
         request.method = HTTPMethod(rawValue: spec.method.rawValue)
         for (name, value) in spec.headers { request.headers.add(name: name, value: value) }
         if let body = spec.body { request.body = .bytes(ByteBuffer(bytes: body)) }
-        let milliseconds = timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
         do {
-            let response = try await client.execute(request, timeout: .milliseconds(milliseconds))
+            let response = try await client.execute(request, timeout: .milliseconds(timeout.milliseconds))
             let body = try await response.body.collect(upTo: Self.maxBodyBytes)
             return HTTPAnswer(
                 status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },

@@ -1,3 +1,4 @@
+internal import ServiceKit
 package import Contracts
 package import RPCCore
 
@@ -109,8 +110,4 @@ package struct RendererClient: PDFRenderer {
             return data
         }.message
     }
-}
-
-extension Duration {
-    var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
 }

@@ -1,3 +1,4 @@
+internal import ServiceKit
 package import Contracts
 
 /// A job as the queue keeps it: the contract's `Job` plus what only the queue needs.
@@ -53,8 +54,8 @@ package struct JobRetryPolicy: Sendable, Equatable {
 
     /// The wait after the `attempt`-th failure: backoff × 2^(attempt−1), at most `maxBackoff`.
     package func delayMs(afterAttempt attempt: Int32) -> Int64 {
-        let base = backoff.components.seconds * 1000 + backoff.components.attoseconds / 1_000_000_000_000_000
-        let cap = maxBackoff.components.seconds * 1000 + maxBackoff.components.attoseconds / 1_000_000_000_000_000
+        let base = backoff.milliseconds
+        let cap = maxBackoff.milliseconds
         let exponent = min(max(Int(attempt) - 1, 0), 30)
         let (product, overflow) = base.multipliedReportingOverflow(by: Int64(1) << exponent)
         return overflow ? cap : min(product, cap)
