@@ -79,7 +79,6 @@ def rest_analysis(stack: GatewayStack, key: str, inn: str) -> float:
 
 def grpc_analyses(stack: GatewayStack, key: str, count: int) -> tuple[float, list[float]]:
     import grpc
-    sys.path.insert(0, str(HERE.parent / "Interop"))
     from google.protobuf.descriptor_pool import DescriptorPool
     from google.protobuf.message_factory import GetMessageClass
     from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase

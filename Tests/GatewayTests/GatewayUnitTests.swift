@@ -69,8 +69,7 @@ import Testing
         let json = try RESTBinding.request(
             schema: listReports, body: nil, path: [:],
             query: [("filter.inn", "7707083893"), ("filter.levels", "high"), ("filter.levels", "RISK_LEVEL_CRITICAL"),
-                    ("filter.latest_only", "true"), ("page.page_size", "10")],
-            fixed: [])
+                    ("filter.latest_only", "true"), ("page.page_size", "10")])
         let request = try ProtoJSON.decode(json, as: GatewayV1.ListReportsRequest.self)
         #expect(request.filter?.inn == "7707083893" && request.filter?.levels == [.high, .critical])
         #expect(request.filter?.latestOnly == true && request.page?.pageSize == 10)
@@ -79,17 +78,27 @@ import Testing
     @Test func pathParametersAndBodiesMergeButMayNotCollide() throws {
         let schema = SchemaRegistry.shared.schema(for: GatewayV1.CancelJobRequest.self)
         let json = try RESTBinding.request(
-            schema: schema, body: .object([("reason", .string("дубль"))]), path: ["job_id": "j1"], query: [], fixed: [])
+            schema: schema, body: .object([("reason", .string("дубль"))]), path: ["job_id": "j1"], query: [])
         let request = try ProtoJSON.decode(json, as: GatewayV1.CancelJobRequest.self)
         #expect(request.jobId == "j1" && request.reason == "дубль")
         #expect(throws: TranscodeError.self) {
-            try RESTBinding.request(schema: schema, body: .object([("job_id", .string("j2"))]), path: ["job_id": "j1"], query: [], fixed: [])
+            try RESTBinding.request(schema: schema, body: .object([("job_id", .string("j2"))]), path: ["job_id": "j1"], query: [])
         }
+    }
+
+    @Test func headersFillOnlyFieldsTheBodyLeftUnset() throws {
+        let schema = SchemaRegistry.shared.schema(for: GatewayV1.SubmitAnalysisRequest.self)
+        let fromHeader = try RESTBinding.request(
+            schema: schema, body: .object([]), path: [:], query: [], headers: [("idempotency_key", "h")])
+        #expect(try ProtoJSON.decode(fromHeader, as: GatewayV1.SubmitAnalysisRequest.self).idempotencyKey == "h")
+        let fromBody = try RESTBinding.request(
+            schema: schema, body: .object([("idempotencyKey", .string("b"))]), path: [:], query: [], headers: [("idempotency_key", "h")])
+        #expect(try ProtoJSON.decode(fromBody, as: GatewayV1.SubmitAnalysisRequest.self).idempotencyKey == "b")
     }
 
     @Test func unknownParametersAreNamed() {
         do {
-            _ = try RESTBinding.request(schema: listReports, body: nil, path: [:], query: [("filter.nope", "1")], fixed: [])
+            _ = try RESTBinding.request(schema: listReports, body: nil, path: [:], query: [("filter.nope", "1")])
             Issue.record("no error")
         } catch {
             #expect(error.description.hasPrefix("filter.nope: unknown query parameter; known fields: inn, name_contains"))

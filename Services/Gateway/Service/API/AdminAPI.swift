@@ -30,11 +30,12 @@ struct AdminAPI: Sendable {
         }
         router.registerUnary(Admin.DeleteCache.self) { request, _ in
             switch request.target {
-            case .key(let key)?: _ = try EdgeValidation.id(key, "key")
-            case .prefix(let prefix)?: guard !prefix.isEmpty else { throw EdgeValidation.invalid("prefix", "must not be empty") }
+            case .key(let key)?: AuditTrail.note(target: try EdgeValidation.id(key, "key"))
+            case .prefix(let prefix)?:
+                guard !prefix.isEmpty else { throw EdgeValidation.invalid("prefix", "must not be empty") }
+                AuditTrail.note(target: prefix + "*")
             case nil: throw EdgeValidation.invalid("target", "set key or prefix")
             }
-            AuditTrail.note(target: { if case .key(let key)? = request.target { key } else if case .prefix(let prefix)? = request.target { prefix + "*" } else { "" } }())
             return ServerResponse(try await storage.unary(StorageV1.Cache.Method.Delete.self, request).message)
         }
         router.registerUnary(Admin.ListDeadLetters.self) { request, _ in

@@ -17,12 +17,12 @@ struct AnalysesAPI: Sendable {
             return ServerResponse(.with { $0.job = job.message.job })
         }
         router.registerServerStreaming(Method.WatchJob.self) { request, writer, _ in
+            _ = try EdgeValidation.id(request.jobId, "job_id")
+            guard request.afterSequence >= 0 else { throw EdgeValidation.invalid("after_sequence", "must not be negative") }
             let forward = StorageV1.WatchJobRequest.with {
                 $0.jobId = request.jobId
                 $0.afterSequence = request.afterSequence
             }
-            _ = try EdgeValidation.id(request.jobId, "job_id")
-            guard request.afterSequence >= 0 else { throw EdgeValidation.invalid("after_sequence", "must not be negative") }
             _ = try await storage.streaming(Jobs.WatchJob.self, [forward]) { events in
                 for try await event in events { try await writer.write(event) }
             }

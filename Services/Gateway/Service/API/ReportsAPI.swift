@@ -53,23 +53,12 @@ struct ReportsAPI: Sendable {
             try EdgeValidation.filter(request.filter)
             let format = request.format == .unspecified ? StorageV1.ExportFormat.csv : request.format
             try EdgeValidation.known(format, "format")
-            let name = format == .csv ? "reports.csv" : "reports.jsonl"
-            var first = true
-            _ = try await storage.streaming(Store.ExportReports.self, [.with {
+            let export = StorageV1.ExportReportsRequest.with {
                 $0.filter = request.filter
                 $0.format = format
-            }]) { chunks in
-                for try await chunk in chunks {
-                    try await writer.write(.with {
-                        $0.data = chunk.data
-                        if first {
-                            $0.contentType = chunk.contentType
-                            $0.fileName = name
-                            $0.totalSize = chunk.totalSize
-                        }
-                    })
-                    first = false
-                }
+            }
+            try await forward(Store.ExportReports.self, export, fileName: format == .csv ? "reports.csv" : "reports.jsonl") {
+                try await writer.write($0)
             }
             return [:]
         }
@@ -106,23 +95,11 @@ struct ReportsAPI: Sendable {
         let report = try await report(.id(request.reportId))
         let fileName = "\(report.inn)-v\(report.version).\(Self.fileExtension(format))"
         if format == .pdf, report.documentFormats.contains("pdf") {
-            var first = true
-            _ = try await storage.streaming(Store.GetDocument.self, [.with {
+            let document = StorageV1.GetDocumentRequest.with {
                 $0.reportId = report.id
                 $0.format = "pdf"
-            }]) { chunks in
-                for try await chunk in chunks {
-                    try await write(.with {
-                        $0.data = chunk.data
-                        if first {
-                            $0.contentType = chunk.contentType.isEmpty ? "application/pdf" : chunk.contentType
-                            $0.fileName = fileName
-                            $0.totalSize = chunk.totalSize
-                        }
-                    })
-                    first = false
-                }
             }
+            try await forward(Store.GetDocument.self, document, fileName: fileName, fallbackType: "application/pdf", write: write)
             return
         }
         var first = true
@@ -143,6 +120,28 @@ struct ReportsAPI: Sendable {
                         $0.fileName = fileName
                     }
                     $0.totalSize = chunk.totalSize
+                })
+                first = false
+            }
+        }
+    }
+
+    /// Passes storage's chunks on as download chunks; the first names the file (and its type, when storage
+    /// has none).
+    private func forward<M: ProtoMethod>(
+        _ method: M.Type, _ request: M.Input, fileName: String, fallbackType: String = "",
+        write: (GatewayV1.DownloadChunk) async throws -> Void
+    ) async throws where M.Output == StorageV1.Chunk {
+        var first = true
+        _ = try await storage.streaming(method, [request]) { chunks in
+            for try await chunk in chunks {
+                try await write(.with {
+                    $0.data = chunk.data
+                    if first {
+                        $0.contentType = chunk.contentType.isEmpty ? fallbackType : chunk.contentType
+                        $0.fileName = fileName
+                        $0.totalSize = chunk.totalSize
+                    }
                 })
                 first = false
             }

@@ -32,18 +32,14 @@ package struct ApiKeySecret: Sendable, Equatable {
     package var token: String { Self.prefix + id + "_" + secret }
 
     /// What storage keeps: hex SHA-256 of `<id>:<secret>`.
-    package var hash: String {
-        SHA256.hash(data: Array("\(id):\(secret)".utf8)).map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
-    }
+    package var hash: String { Self.hex(SHA256.hash(data: Array("\(id):\(secret)".utf8))) }
 
     private static func randomHex(bytes count: Int) -> String {
         var generator = SystemRandomNumberGenerator()
-        return (0..<count).map { _ in
-            let byte = UInt8.random(in: .min ... .max, using: &generator)
-            return byte < 16 ? "0" + String(byte, radix: 16) : String(byte, radix: 16)
-        }.joined()
+        return hex((0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
+    }
+
+    private static func hex(_ bytes: some Sequence<UInt8>) -> String {
+        bytes.map { $0 < 16 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
     }
 }

@@ -1,6 +1,7 @@
 package import Contracts
 package import Logging
 package import RPCCore
+internal import ServiceKit
 internal import Synchronization
 
 /// The gateway's front door for every `gateway.v1` call, gRPC or REST alike: authenticate the API key, check
@@ -66,7 +67,7 @@ package struct GatewayAccess: ServerInterceptor {
         }
         let limit = caller.ratePerMinute > 0 ? caller.ratePerMinute : settings.defaultRatePerMinute
         if let wait = limiter.acquire(key: caller.keyID, perMinute: limit) {
-            let seconds = max(1, Int((Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18).rounded(.up)))
+            let seconds = max(1, Int(wait.seconds.rounded(.up)))
             var error = RPCError(.resourceExhausted, "rate limit of \(limit) requests per minute reached for key \(caller.keyID); retry in \(seconds) s")
             error.metadata.add("retry-after", String(seconds))
             throw error

@@ -1,3 +1,4 @@
+internal import ServiceKit
 internal import Synchronization
 
 /// Per-key token buckets: a key with a limit of N per minute may burst N requests, then gets one more every
@@ -20,8 +21,7 @@ package final class RateLimiter: Sendable {
         let time = now()
         return buckets.withLock { buckets in
             var bucket = buckets[key] ?? Bucket(tokens: capacity, updated: time)
-            let elapsed = time - bucket.updated
-            bucket.tokens = min(capacity, bucket.tokens + (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18) * perSecond)
+            bucket.tokens = min(capacity, bucket.tokens + (time - bucket.updated).seconds * perSecond)
             bucket.updated = time
             defer { buckets[key] = bucket }
             guard bucket.tokens >= 1 else { return .milliseconds(Int64(((1 - bucket.tokens) / perSecond * 1000).rounded(.up))) }

@@ -1,6 +1,5 @@
 package import RPCCore
 package import ServiceKit
-internal import Contracts
 
 /// One RPC served in-process for a REST request: the request message goes in, response parts come out as
 /// they are written. The call is cancelled when the consumer stops reading (the HTTP client went away).
@@ -33,19 +32,5 @@ struct LocalCall: Sendable {
             }
         }
         return parts
-    }
-}
-
-/// The fields of a `gateway.v1.DownloadChunk` the REST download needs.
-struct GatewayV1DownloadChunkView {
-    let data: [UInt8]
-    let contentType: String
-    let fileName: String
-
-    init(_ bytes: [UInt8]) throws {
-        let chunk = try GatewayV1.DownloadChunk(serializedBytes: bytes)
-        data = chunk.data
-        contentType = chunk.contentType
-        fileName = chunk.fileName
     }
 }

@@ -68,7 +68,7 @@ enum OpenAPIDocument {
                 ("schema", field.map { fieldSchema($0, singular: true) } ?? .object([("type", .string("string"))])),
             ]))
         }
-        if !route.takesBody {
+        if route.body == .none {
             for (name, field) in queryFields(route.request, prefix: "", depth: 0) where !pathNames.contains(name) {
                 parameters.append(.object([
                     ("name", .string(name)), ("in", .string("query")), ("required", .bool(false)),
@@ -77,22 +77,16 @@ enum OpenAPIDocument {
                 ]))
             }
         }
-        if route.rpc.method == "Submit" {
+        for binding in route.headers {
             parameters.append(.object([
-                ("name", .string("Idempotency-Key")), ("in", .string("header")), ("required", .bool(false)),
-                ("schema", .object([("type", .string("string")), ("maxLength", .integer(200))])),
-            ]))
-        }
-        if route.answer == .events {
-            parameters.append(.object([
-                ("name", .string("Last-Event-ID")), ("in", .string("header")), ("required", .bool(false)),
-                ("schema", .object([("type", .string("string"))])),
+                ("name", .string(binding.header)), ("in", .string("header")), ("required", .bool(false)),
+                ("schema", route.request.field(named: binding.field).map { fieldSchema($0, singular: true) } ?? .object([("type", .string("string"))])),
             ]))
         }
         if !parameters.isEmpty { members.append(("parameters", .array(parameters))) }
-        if route.takesBody {
+        if route.body != .none {
             members.append(("requestBody", .object([
-                ("required", .bool(route.rpc.method != "CancelJob")),
+                ("required", .bool(route.body == .required)),
                 ("content", .object([("application/json", .object([("schema", reference(route.request.name))]))])),
             ])))
         }

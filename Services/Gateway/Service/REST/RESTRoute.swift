@@ -22,21 +22,25 @@ package struct RESTRoute: Sendable {
     package let rpc: MethodDescriptor
     package let request: MessageSchema
     package let response: MessageSchema
-    package let takesBody: Bool
+    package let body: Body
     package let answer: Answer
     package let successStatus: Int
     package let summary: String
-    /// Fields set by the route itself, e.g. `{"format": "FORMAT_PDF"}`.
-    package let fixed: [(String, JSONValue)]
+    /// Request headers that set a field when the body does not, e.g. `Idempotency-Key` → `idempotency_key`.
+    package let headers: [(header: String, field: String)]
+
+    package enum Body: Sendable {
+        case none, optional, required
+    }
 
     package static func route<M: ProtoMethod>(
-        _ httpMethod: String, _ template: String, _ method: M.Type, body: Bool = false, answer: Answer = .json,
-        status: Int = 200, fixed: [(String, JSONValue)] = [], _ summary: String
+        _ httpMethod: String, _ template: String, _ method: M.Type, body: Body = .none, answer: Answer = .json,
+        status: Int = 200, headers: [(header: String, field: String)] = [], _ summary: String
     ) -> RESTRoute {
         RESTRoute(
             httpMethod: httpMethod, template: template, rpc: M.descriptor,
             request: SchemaRegistry.shared.schema(for: M.Input.self), response: SchemaRegistry.shared.schema(for: M.Output.self),
-            takesBody: body, answer: answer, successStatus: status, summary: summary, fixed: fixed)
+            body: body, answer: answer, successStatus: status, summary: summary, headers: headers)
     }
 
     package var segments: [Substring] { template.split(separator: "/") }
@@ -66,9 +70,10 @@ package struct RESTRoute: Sendable {
 /// Builds a request message's JSON from the parts of an HTTP request.
 package enum RESTBinding {
     /// Merges the body, path and query parameters into one JSON object for `schema`; a value given twice
-    /// (in the path and the body) is an error rather than a silent choice.
+    /// (in the path and the body) is an error rather than a silent choice. `headers` (field, value) only fill
+    /// fields that are still unset.
     package static func request(
-        schema: MessageSchema, body: JSONValue?, path: [String: String], query: [(String, String)], fixed: [(String, JSONValue)]
+        schema: MessageSchema, body: JSONValue?, path: [String: String], query: [(String, String)], headers: [(String, String)] = []
     ) throws(TranscodeError) -> JSONValue {
         var object: [(String, JSONValue)] = []
         if let body {
@@ -87,7 +92,10 @@ package enum RESTBinding {
         for name in order {
             try set(&object, path: name.split(separator: ".").map(String.init), values: grouped[name] ?? [], schema: schema, source: "query parameter")
         }
-        for (name, value) in fixed { object.append((name, value)) }
+        for (name, value) in headers {
+            guard let field = schema.field(named: name), !object.contains(where: { $0.0 == field.name || $0.0 == field.jsonName }) else { continue }
+            try set(&object, path: [name], values: [value], schema: schema, source: "header")
+        }
         return .object(object)
     }
 

@@ -1,3 +1,4 @@
+internal import Contracts
 internal import Foundation
 package import Hummingbird
 internal import HTTPTypes
@@ -86,7 +87,7 @@ package struct RESTServer: Sendable {
         let message: [UInt8]
         do {
             var body: JSONValue?
-            if route.takesBody {
+            if route.body != .none {
                 let buffer = try await request.body.collect(upTo: settings.maxBodyBytes)
                 if buffer.readableBytes > 0 {
                     let type = request.headers[.contentType] ?? ""
@@ -96,13 +97,11 @@ package struct RESTServer: Sendable {
                     body = try JSONValue.parse(buffer.readableBytesView)
                 }
             }
-            var query = request.uri.queryParameters.map { (String($0.key), String($0.value)) }
-            if route.rpc.method == "WatchJob", let last = request.headers[.init("last-event-id")!] { query.append(("after_sequence", last)) }
-            var fixed = route.fixed
-            if route.rpc.method == "Submit", let key = request.headers[.init("idempotency-key")!], !(body?["idempotency_key"] != nil || body?["idempotencyKey"] != nil) {
-                fixed.append(("idempotency_key", .string(key)))
+            let query = request.uri.queryParameters.map { (String($0.key), String($0.value)) }
+            let headers = route.headers.compactMap { binding in
+                HTTPField.Name(binding.header).flatMap { request.headers[$0] }.map { (binding.field, $0) }
             }
-            let json = try RESTBinding.request(schema: route.request, body: body, path: parameters, query: query, fixed: fixed)
+            let json = try RESTBinding.request(schema: route.request, body: body, path: parameters, query: query, headers: headers)
             message = try ProtoJSON.encodeWire(json, schema: route.request)
         } catch let problem as TranscodeError {
             return error(400, "INVALID_ARGUMENT", problem.description, requestID: requestID)
@@ -148,31 +147,45 @@ package struct RESTServer: Sendable {
         return error(500, "INTERNAL", "the call ended without a status", requestID: requestID)
     }
 
-    /// Waits for the first message before answering, so that a bad request still gets its proper status.
-    private func download(_ call: LocalCall, route: RESTRoute, requestID: String) async -> Response {
-        let parts = call.parts()
-        var first: [UInt8]?
+    /// The first response message, or the answer to give instead: the call's error, or 204 for a stream that
+    /// ended OK without messages. Streams wait for it before answering, so that a bad request still gets its
+    /// proper status rather than a 200 with a broken body.
+    private func firstMessage(_ parts: AsyncStream<RPCResponsePart>, requestID: String) async -> Result<[UInt8], ImmediateAnswer> {
         for await part in parts {
             switch part {
             case .metadata: continue
+            case .message(let bytes): return .success(bytes)
             case .status(let status, let trailers):
-                if status.code == .ok { return Response(status: .noContent) }
-                return failure(status, trailers, requestID: requestID)
-            case .message(let bytes): first = bytes
+                return .failure(ImmediateAnswer(status.code == .ok ? Response(status: .noContent) : failure(status, trailers, requestID: requestID)))
             }
-            if first != nil { break }
         }
-        guard let first, let chunk = try? GatewayV1DownloadChunkView(first) else {
-            return error(500, "INTERNAL", "the call ended without a document", requestID: requestID)
+        return .failure(ImmediateAnswer(error(500, "INTERNAL", "the call ended without a status", requestID: requestID)))
+    }
+
+    struct ImmediateAnswer: Error {
+        let response: Response
+        init(_ response: Response) { self.response = response }
+    }
+
+    private func download(_ call: LocalCall, route: RESTRoute, requestID: String) async -> Response {
+        let parts = call.parts()
+        let first: GatewayV1.DownloadChunk
+        switch await firstMessage(parts, requestID: requestID) {
+        case .failure(let answer): return answer.response
+        case .success(let bytes):
+            guard let chunk = try? GatewayV1.DownloadChunk(serializedBytes: bytes) else {
+                return error(500, "INTERNAL", "malformed download chunk", requestID: requestID)
+            }
+            first = chunk
         }
-        var headers: HTTPFields = [.contentType: chunk.contentType.isEmpty ? "application/octet-stream" : chunk.contentType]
-        if !chunk.fileName.isEmpty { headers[.contentDisposition] = "attachment; filename=\"\(chunk.fileName)\"" }
+        var headers: HTTPFields = [.contentType: first.contentType.isEmpty ? "application/octet-stream" : first.contentType]
+        if !first.fileName.isEmpty { headers[.contentDisposition] = "attachment; filename=\"\(first.fileName)\"" }
         let body = ResponseBody { writer in
-            try await writer.write(ByteBuffer(bytes: chunk.data))
-            // The same stream, read on from where the loop above stopped.
+            try await writer.write(ByteBuffer(bytes: first.data))
+            // The same stream, read on from where `firstMessage` stopped.
             for await part in parts {
                 switch part {
-                case .message(let bytes): try await writer.write(ByteBuffer(bytes: try GatewayV1DownloadChunkView(bytes).data))
+                case .message(let bytes): try await writer.write(ByteBuffer(bytes: try GatewayV1.DownloadChunk(serializedBytes: bytes).data))
                 case .status(let status, _) where status.code != .ok:
                     // The headers are gone: end the body early; the client sees a short file and a reset.
                     throw DownloadAborted(status: status)
@@ -192,16 +205,11 @@ package struct RESTServer: Sendable {
     /// is `progress`, then one `end` (or `error`) event.
     private func events(_ call: LocalCall, route: RESTRoute, requestID: String) async -> Response {
         let parts = call.parts()
-        var first: [UInt8]?
-        for await part in parts {
-            switch part {
-            case .metadata: continue
-            case .message(let bytes): first = bytes
-            case .status(let status, let trailers): return failure(status, trailers, requestID: requestID)
-            }
-            if first != nil { break }
+        let first: [UInt8]
+        switch await firstMessage(parts, requestID: requestID) {
+        case .failure(let answer): return answer.response
+        case .success(let bytes): first = bytes
         }
-        guard let first else { return error(500, "INTERNAL", "the call ended without a status", requestID: requestID) }
         let schema = route.response
         let body = ResponseBody { writer in
             try await writer.write(ByteBuffer(string: Self.event(first, schema: schema)))
