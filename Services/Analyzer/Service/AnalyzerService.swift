@@ -30,7 +30,8 @@ package struct AnalyzerService: Sendable {
 
     package func register(in router: inout RPCRouter) {
         router.registerServerStreaming(Method.Analyze.self) { request, writer, _ in
-            let analysis = try Self.validated(request.request)
+            // The same feature-flag defaults as queued jobs get.
+            let analysis = worker.settings.applyingDefaults(to: try Self.validated(request.request))
             let (events, continuation) = AsyncStream.makeStream(of: CommonV1.ProgressEvent.self)
             async let report = pipeline().run(analysis, jobID: "", parent: nil) { stage, percent, message, source in
                 continuation.yield(.with {

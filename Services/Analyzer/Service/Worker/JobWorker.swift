@@ -23,6 +23,17 @@ package struct WorkerSettings: Sendable, Equatable {
     package var narrativeLLM = true
 
     package init(name: String) { self.name = name }
+
+    /// `request` with the feature-flag defaults filled in where it says nothing itself.
+    package func applyingDefaults(to request: CommonV1.AnalysisRequest) -> CommonV1.AnalysisRequest {
+        var request = request
+        var options = request.options ?? CommonV1.AnalysisOptions()
+        options.webSearch = options.webSearch ?? webSearch
+        options.narrativeLlm = options.narrativeLlm ?? narrativeLLM
+        options.renderPdf = options.renderPdf ?? renderPDF
+        request.options = options
+        return request
+    }
 }
 
 /// Consumes the job queue: leases up to `concurrency` jobs, runs each through the pipeline with heartbeats and
@@ -35,7 +46,8 @@ package final class JobWorker: Service {
     private let queue: any JobQueue
     private let reports: any ReportStore
     private let renderer: any PDFRenderer
-    private var settings: WorkerSettings { currentSettings() }
+    /// The current settings (feature-flag defaults included), also for the synchronous `Analyze` RPC.
+    var settings: WorkerSettings { currentSettings() }
     private let logger: Logger
     private let registry: PrometheusCollectorRegistry?
     private let state = Mutex<Counts>(Counts())
@@ -172,13 +184,7 @@ package final class JobWorker: Service {
 
     /// Collect, score, write, store, render: the report's id.
     private func analyse(_ job: CommonV1.Job, logger: Logger) async throws -> String {
-        let settings = settings
-        var request = job.request ?? CommonV1.AnalysisRequest()
-        var options = request.options ?? CommonV1.AnalysisOptions()
-        options.webSearch = options.webSearch ?? settings.webSearch
-        options.narrativeLlm = options.narrativeLlm ?? settings.narrativeLLM
-        options.renderPdf = options.renderPdf ?? settings.renderPDF
-        request.options = options
+        let request = settings.applyingDefaults(to: job.request ?? CommonV1.AnalysisRequest())
         let progress: Collector.Progress = { stage, percent, message, source in
             try? await self.queue.progress(.with {
                 $0.jobId = job.id
@@ -195,7 +201,7 @@ package final class JobWorker: Service {
         report.threadId = job.threadId
         await progress(.storing, 90, "Сохраняем отчёт", nil)
         let stored = try await reports.put(report, jobID: job.id)
-        if options.renderPdf ?? true {
+        if request.options?.renderPdf ?? true {
             await progress(.rendering, 95, "Формируем PDF", nil)
             let pdf = try await renderer.pdf(stored)
             try await reports.putDocument(reportID: stored.id, format: "pdf", contentType: "application/pdf", data: pdf)
