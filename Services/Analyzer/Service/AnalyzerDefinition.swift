@@ -20,14 +20,9 @@ package enum AnalyzerDefinition: ServiceDefinition {
         ["queue": configuration.chassis.features.queueBackend.rawValue, "providers": configuration.service.sandboxURL.isEmpty ? "real" : "sandbox"]
     }
 
-    struct MissingClient: Error, CustomStringConvertible {
-        var name: String
-        var description: String { "no client for the \(name) dependency" }
-    }
-
     package static func makeParts(context: ServiceContext<AnalyzerSettings>) throws -> ServiceParts {
-        guard let storage = context.clients["storage"] else { throw MissingClient(name: "storage") }
-        guard let rendererClient = context.clients["report-renderer"] else { throw MissingClient(name: "report-renderer") }
+        let storage = try context.client("storage")
+        let rendererClient = try context.client("report-renderer")
         guard context.configuration.current.chassis.features.queueBackend == .embedded else {
             throw ConfigError(.invalidValue, "rabbitmq is not available yet; use embedded", key: "features.queue_backend")
         }

@@ -18,15 +18,10 @@ package enum GatewayDefinition: ServiceDefinition {
         Dependency("report-renderer", defaultAddress: ServiceAddress(host: "127.0.0.1", port: 50053), required: false),
     ]
 
-    struct MissingClient: Error, CustomStringConvertible {
-        var name: String
-        var description: String { "no client for the \(name) dependency" }
-    }
-
     package static func makeParts(context: ServiceContext<GatewaySettings>) throws -> ServiceParts {
-        guard let storage = context.clients["storage"] else { throw MissingClient(name: "storage") }
-        guard let analyzer = context.clients["analyzer"] else { throw MissingClient(name: "analyzer") }
-        guard let renderer = context.clients["report-renderer"] else { throw MissingClient(name: "report-renderer") }
+        let storage = try context.client("storage")
+        let analyzer = try context.client("analyzer")
+        let renderer = try context.client("report-renderer")
         let configuration = context.configuration
         let settings: @Sendable () -> GatewaySettings = { configuration.current.service }
         let current = settings()

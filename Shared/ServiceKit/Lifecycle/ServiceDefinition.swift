@@ -91,4 +91,10 @@ package struct ServiceContext<Settings: ServiceSettings>: Sendable {
         self.clients = clients
         self.local = local
     }
+
+    /// The client for a declared dependency.
+    package func client(_ name: String) throws -> RPCClient {
+        guard let client = clients[name] else { throw ConfigError(.invalidValue, "no client for the \(name) dependency") }
+        return client
+    }
 }
