@@ -38,6 +38,8 @@ struct WriterTests {
         #expect(!tableLines.isEmpty)
         #expect(tableLines.allSatisfy { $0.hasSuffix(" |") })
         #expect(markdown.contains("[А40-118342/2025](https://kad.arbitr.ru/Card/401183422025)"))
+        #expect(!markdown.contains("](javascript:"))
+        #expect(MarkdownReportWriter.destination("https://a.ru/x) [y](javascript:z") == "https://a.ru/x%29%20[y]%28javascript:z")
     }
 
     @Test("CSV: a BOM, a Russian header, quoted fields, formulas neutralised, numbers left as numbers")

@@ -1,6 +1,12 @@
 /// A report as a format-neutral document: a title block and sections of blocks. `ReportDocument.init(report:…)`
 /// decides what the reader sees; the PDF, HTML and Markdown writers only decide how it looks.
 struct ReportDocument: Sendable {
+    /// What every writer may turn into a link: http(s) URLs of sane length; anything else (javascript:,
+    /// data:) stays text.
+    static func safeLink(_ url: String) -> String? {
+        (url.hasPrefix("https://") || url.hasPrefix("http://")) && url.count < 2048 ? url : nil
+    }
+
     /// Company name as the registry writes it (or as the client gave it).
     var title: String
     /// "ИНН … · ОГРН … · КПП …".

@@ -140,18 +140,8 @@ extension PDFReportWriter {
 
     /// cairo's link attributes for an http(s) URL; other schemes are not made clickable.
     static func linkAttributes(_ url: String) -> String? {
-        guard url.hasPrefix("https://") || url.hasPrefix("http://"), url.count < 2048 else { return nil }
-        let escaped = url.replacingAll("\\", with: "\\\\").replacingAll("'", with: "\\'")
+        guard let url = ReportDocument.safeLink(url) else { return nil }
+        let escaped = url.replacing("\\", with: "\\\\").replacing("'", with: "\\'")
         return "uri='\(escaped)'"
-    }
-}
-
-extension String {
-    /// Every occurrence of `target` replaced, without Foundation.
-    func replacingAll(_ target: Character, with replacement: String) -> String {
-        guard contains(target) else { return self }
-        var out = ""
-        for character in self { if character == target { out += replacement } else { out.append(character) } }
-        return out
     }
 }

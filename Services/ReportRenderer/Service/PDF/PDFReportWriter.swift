@@ -43,12 +43,12 @@ final class PDFReportWriter {
         let footer = typesetter.layout(document.footer, TextStyle(size: 7, color: Palette.faint), width: flow.width - 80)
         let runningTitle = typesetter.layout(
             document.title + " · " + document.identifiers, TextStyle(size: 7, color: Palette.faint, maxLines: 1), width: flow.width - 120)
+        let version = typesetter.layout("Отчёт № \(document.version)", TextStyle(size: 7, color: Palette.faint, alignment: .trailing), width: 110)
         let watermark = document.watermark.map { typesetter.layout($0, TextStyle(size: 54, bold: true, color: Palette.danger), width: 900) }
         for (index, page) in flow.pages.enumerated() {
             for item in page { item(cr) }
             if index > 0 {
                 runningTitle.draw(cr, x: flow.left, y: 30)
-                let version = typesetter.layout("Отчёт № \(document.version)", TextStyle(size: 7, color: Palette.faint, alignment: .trailing), width: 110)
                 version.draw(cr, x: flow.left + flow.width - 110, y: 30)
                 rule(cr, y: 42, color: Palette.rule)
             }

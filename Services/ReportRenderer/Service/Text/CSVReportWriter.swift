@@ -33,7 +33,7 @@ enum CSVReportWriter {
         var value = value
         if let first = value.first, "=+-@".contains(first), Double(value) == nil { value = "'" + value }
         guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
-        return "\"" + value.replacingAll("\"", with: "\"\"") + "\""
+        return "\"" + value.replacing("\"", with: "\"\"") + "\""
     }
 
     static func roubles(_ kopecks: Int64) -> String {

@@ -81,7 +81,7 @@ enum HTMLReportWriter {
                 for (cell, column) in zip(row, table.columns) {
                     var text = lines(cell.text)
                     if cell.strong { text = "<strong>\(text)</strong>" }
-                    if let link = safeLink(cell.link) { text = "<a href=\"\(escape(link))\" rel=\"noopener noreferrer\">\(text)</a>" }
+                    if let link = ReportDocument.safeLink(cell.link) { text = "<a href=\"\(escape(link))\" rel=\"noopener noreferrer\">\(text)</a>" }
                     if !cell.detail.isEmpty { text += "<br><small>\(lines(cell.detail))</small>" }
                     let color = cell.tone == .neutral ? "" : " style=\"color:\(Palette.text(cell.tone).hex)\""
                     out += "<td\(column.alignment == .trailing ? " class=\"num\"" : "")\(color)>\(text)</td>"
@@ -124,10 +124,6 @@ enum HTMLReportWriter {
         return out
     }
 
-    /// Only http(s) links become anchors; anything else (javascript:, data:) stays text.
-    static func safeLink(_ url: String) -> String? {
-        url.hasPrefix("https://") || url.hasPrefix("http://") ? url : nil
-    }
 
     static func lines(_ text: String) -> String {
         escape(text).split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "<br>")

@@ -34,7 +34,8 @@ enum MarkdownReportWriter {
         case .table(let table):
             let rows = table.rows.map { row in
                 row.map { cell in
-                    var text = cell.link.isEmpty || !cell.link.hasPrefix("http") ? inline(cell.text) : "[\(inline(cell.text))](\(cell.link))"
+                    var text = inline(cell.text)
+                    if let link = ReportDocument.safeLink(cell.link) { text = "[\(text)](\(destination(link)))" }
                     if cell.strong { text = "**\(text)**" }
                     if !cell.detail.isEmpty { text += "<br>" + inline(cell.detail) }
                     return text
@@ -63,6 +64,24 @@ enum MarkdownReportWriter {
             case "\\", "`", "*", "_", "[", "]", "|", "<", ">", "#": out += "\\" + String(character)
             case "\n": out += "<br>"
             case "\r": break
+            default: out.append(character)
+            }
+        }
+        return out
+    }
+
+    /// A link destination that cannot end the link early or break the line: the characters Markdown reads in
+    /// one are percent-encoded.
+    static func destination(_ url: String) -> String {
+        var out = ""
+        for character in url {
+            switch character {
+            case " ": out += "%20"
+            case "(": out += "%28"
+            case ")": out += "%29"
+            case "<": out += "%3C"
+            case ">": out += "%3E"
+            case "\n", "\r": continue
             default: out.append(character)
             }
         }
