@@ -97,7 +97,8 @@ struct WorkerTests {
             let id = queue.enqueue(.with { $0.inn = "7705123452" })
             let worker = Self.worker(base, queue: queue, reports: reports)
             let running = Task { try await worker.run() }
-            while queue.job(id)?.state != .running { try await Task.sleep(for: .milliseconds(10)) }
+            for _ in 0..<1000 where queue.job(id)?.state != .running { try await Task.sleep(for: .milliseconds(10)) }
+            try #require(queue.job(id)?.state == .running, "the worker never leased the job")
             running.cancel()
             try await running.value
             #expect(queue.job(id)?.state == .queued)

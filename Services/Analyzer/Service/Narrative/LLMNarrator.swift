@@ -30,7 +30,7 @@ package struct LLMNarrator: Sendable {
         do {
             answer = try await caller.postJSON("/chat/completions", bearer: apiKey, body).answer
         } catch {
-            return TemplateNarrative.write(inn: inn, findings: findings, risk: risk, fallbackReason: "LLM недоступна: \(error)")
+            return Self.fallback(template, "LLM недоступна: \(error)")
         }
         switch Self.parse(answer.body, citationCount: template.citations.count) {
         case .success(let written):
@@ -42,8 +42,14 @@ package struct LLMNarrator: Sendable {
                 $0.citations = template.citations
             }
         case .failure(let reason):
-            return TemplateNarrative.write(inn: inn, findings: findings, risk: risk, fallbackReason: "ответ LLM отклонён: \(reason.text)")
+            return Self.fallback(template, "ответ LLM отклонён: \(reason.text)")
         }
+    }
+
+    private static func fallback(_ template: CommonV1.Narrative, _ reason: String) -> CommonV1.Narrative {
+        var narrative = template
+        narrative.fallbackReason = reason
+        return narrative
     }
 
     static let instructions = """

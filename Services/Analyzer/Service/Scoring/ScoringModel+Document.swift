@@ -61,7 +61,7 @@ extension ScoringModel {
                 guard let definition = MarkerRules.all[code], let rule = rules[code] else { continue }
                 var fires = definition.rule
                 for (param, value) in rule.params.sorted(by: { $0.key < $1.key }) {
-                    fires = fires.replacingAll("params.\(param)", with: value == value.rounded() ? String(Int(value)) : String(value))
+                    fires = fires.replacing("params.\(param)", with: Self.number(value))
                 }
                 let weight = rule.perItem.map { "\(Self.number($0)) per item, up to \(Self.number(rule.weight))" } ?? Self.number(rule.weight)
                 let floor = rule.floor.map { name($0.protoName, "RISK_LEVEL_") } ?? "—"
@@ -73,17 +73,4 @@ extension ScoringModel {
     }
 
     private static func number(_ value: Double) -> String { value == value.rounded() ? String(Int(value)) : String(value) }
-}
-
-extension String {
-    /// Every occurrence of `target` replaced, without Foundation.
-    func replacingAll(_ target: String, with replacement: String) -> String {
-        guard !target.isEmpty else { return self }
-        var out = "", rest = Substring(self)
-        while let range = rest.firstRange(of: target) {
-            out += rest[..<range.lowerBound] + replacement
-            rest = rest[range.upperBound...]
-        }
-        return out + rest
-    }
 }
