@@ -36,10 +36,6 @@ package struct MessageSchema: Sendable {
     package func field(named name: String) -> Field? {
         fields.first { $0.name == name || $0.jsonName == name }
     }
-
-    package func field(number: UInt32) -> Field? {
-        fields.first { $0.number == number }
-    }
 }
 
 package struct EnumSchema: Sendable {

@@ -13,23 +13,18 @@ struct LocalCall: Sendable {
 
     func parts() -> AsyncStream<RPCResponsePart> {
         let (parts, continuation) = AsyncStream.makeStream(of: RPCResponsePart.self)
-        let abort = StreamAbort()
         let stream = RPCStream(
             path: path, metadata: metadata, deadline: deadline, peer: peer, inbound: .elements([message]),
             outbound: RPCWriter { part in
                 continuation.yield(part)
                 if case .status = part { continuation.finish() }
-            },
-            abort: abort)
+            })
         let task = Task { [local] in
             await local.handle(stream)
             continuation.finish()
         }
         continuation.onTermination = { reason in
-            if case .cancelled = reason {
-                abort.abort()
-                task.cancel()
-            }
+            if case .cancelled = reason { task.cancel() }
         }
         return parts
     }

@@ -1,6 +1,7 @@
 package import Contracts
 internal import Foundation
 internal import GRDB
+internal import ServiceKit
 
 /// Counts and averages over reports, for dashboards: `ReportStats` and `ReportTimeline`.
 extension SQLiteRecordStore {
@@ -79,23 +80,8 @@ extension SQLiteRecordStore {
         } while before != nil
     }
 
-    /// `YYYY-MM-DD` of a day number since 1970-01-01 (civil-from-days, proleptic Gregorian).
-    static func date(_ day: Int64) -> String {
-        let z = day + 719_468
-        let era = z.floorDivided(by: 146_097)
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let dayOfMonth = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        func pad(_ value: Int64, _ width: Int) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
-        }
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(dayOfMonth, 2))"
-    }
+    /// `YYYY-MM-DD` of a day number since 1970-01-01.
+    static func date(_ day: Int64) -> String { UnixTime.isoDate(milliseconds: day * 86_400_000) }
 }
 
 extension Int64 {
