@@ -229,7 +229,16 @@ let package = Package(
             name: "ProtoJSONTests", dependencies: ["ProtoJSON", "Contracts", "ContractsTestSupport"], path: "Tests/ProtoJSONTests",
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "GatewayTests", dependencies: ["Gateway", "Contracts", "ProtoJSON", "RPCCore"], path: "Tests/GatewayTests",
+            name: "GatewayTests",
+            dependencies: [
+                "Gateway", "Storage", "Analyzer", "ReportRenderer", "ProviderSandbox", "ServiceKit", "Contracts", "ProtoJSON",
+                "RPCCore", "RPCInProcess",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/GatewayTests",
             swiftSettings: swiftSettings),
         .testTarget(name: "DomainTests", dependencies: ["Domain"], path: "Tests/DomainTests", swiftSettings: swiftSettings),
         .testTarget(

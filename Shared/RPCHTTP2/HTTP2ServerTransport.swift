@@ -96,7 +96,7 @@ package final class HTTP2ServerTransport: ServerTransport {
         try await withTaskCancellationHandler {
             await withDiscardingTaskGroup { group in
                 for await stream in streams {
-                    group.addTask(executorPreference: stream.executor) { await Self.run(handler, stream) }
+                    group.addTask(executorPreference: stream.executor) { await stream.serve(handler) }
                 }
             }
         } onCancel: {
@@ -104,17 +104,6 @@ package final class HTTP2ServerTransport: ServerTransport {
             continuation.finish()
         }
         try? await channel.close()
-    }
-
-    /// Runs a handler, cancelling it if the client resets the stream or the connection closes first.
-    private static func run(_ handler: @escaping @Sendable (RPCStream) async -> Void, _ stream: RPCStream) async {
-        guard let abort = stream.abort else { return await handler(stream) }
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await handler(stream) }
-            group.addTask { await abort.wait() }
-            await group.next()
-            group.cancelAll()
-        }
     }
 
     /// Stops accepting connections and streams; calls in flight finish (within the drain timeout), then

@@ -26,7 +26,7 @@ package struct InProcessTransport: Sendable {
         package func listen(_ handler: @escaping @Sendable (RPCStream) async -> Void) async throws {
             await withDiscardingTaskGroup { group in
                 for await stream in streams {
-                    group.addTask { await handler(stream) }
+                    group.addTask { await stream.serve(handler) }
                 }
             }
         }
@@ -50,14 +50,21 @@ package struct InProcessTransport: Sendable {
                 responder.yield(part)
                 if case .status = part { responder.finish() }
             }
+            // A client that stops waiting (cancelled) aborts the stream, which cancels its handler, as a
+            // reset stream does over HTTP/2.
+            let abort = StreamAbort()
             let stream = RPCStream(
                 path: path, metadata: metadata, deadline: deadline, peer: "in-process",
-                inbound: requests, outbound: outbound
+                inbound: requests, outbound: outbound, abort: abort
             )
             if case .terminated = continuation.yield(stream) {
                 throw RPCError(.unavailable, "the in-process server is not accepting calls")
             }
-            return try await body(RPCAsyncSequence(responses))
+            return try await withTaskCancellationHandler {
+                try await body(RPCAsyncSequence(responses))
+            } onCancel: {
+                abort.abort()
+            }
         }
     }
 }

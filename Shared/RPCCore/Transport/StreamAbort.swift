@@ -46,3 +46,16 @@ package final class StreamAbort: Sendable {
         }
     }
 }
+
+extension RPCStream {
+    /// Runs `handler` for this stream, cancelling it if the stream is aborted first.
+    package func serve(_ handler: @escaping @Sendable (RPCStream) async -> Void) async {
+        guard let abort else { return await handler(self) }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await handler(self) }
+            group.addTask { await abort.wait() }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+}
