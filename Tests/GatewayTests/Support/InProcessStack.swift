@@ -30,10 +30,10 @@ struct InProcessStack: Sendable {
     static func bearer(_ key: String) -> Metadata { ["authorization": "Bearer \(key)"] }
     var admin: Metadata { Self.bearer(adminKey) }
 
-    /// Runs `body` with a fresh stack; `gateway` adds gateway settings as environment variables
-    /// (`CLA_AUTH_DEFAULT_RATE_PER_MINUTE`, …), `analyzerRuns` false leaves queued jobs queued.
+    /// Runs `body` with a fresh stack; `gateway` and `storage` add settings as environment variables
+    /// (`CLA_AUTH_DEFAULT_RATE_PER_MINUTE`, …); `analyzerRuns` false leaves queued jobs queued.
     static func run(
-        gateway gatewayEnvironment: [String: String] = [:], analyzerRuns: Bool = true,
+        gateway gatewayEnvironment: [String: String] = [:], storage storageEnvironment: [String: String] = [:], analyzerRuns: Bool = true,
         _ body: (InProcessStack) async throws -> Void
     ) async throws {
         try await withSandbox { sandboxURL in
@@ -43,7 +43,8 @@ struct InProcessStack: Sendable {
             let gatewayWire = InProcessTransport()
             let peers = ["storage": storageWire, "report-renderer": rendererWire, "analyzer": analyzerWire]
 
-            let storage = try chassis(StorageDefinition.self, ["CLA_STORAGE_BACKEND": "memory"], storageWire, peers)
+            let storage = try chassis(
+                StorageDefinition.self, storageEnvironment.merging(["CLA_STORAGE_BACKEND": "memory"]) { $1 }, storageWire, peers)
             let renderer = try chassis(ReportRendererDefinition.self, [:], rendererWire, peers)
             let analyzer = try chassis(
                 AnalyzerDefinition.self, ["CLA_PROVIDERS_SANDBOX_URL": sandboxURL, "CLA_WORKER_CONCURRENCY": "2"], analyzerWire, peers)
