@@ -44,6 +44,16 @@ package struct EnumSchema: Sendable {
 
     package func name(of number: Int32) -> String? { values.first { $0.number == number }?.name }
     package func number(of name: String) -> Int32? { values.first { $0.name == name }?.number }
+
+    /// The number of `name`, also read without the type's prefix and in any case (`high`, `risk-level-high`
+    /// for `RISK_LEVEL_HIGH`): a convenience for people typing JSON and query strings; output keeps the
+    /// full names.
+    package func number(lenient name: String) -> Int32? {
+        if let number = number(of: name) { return number }
+        let upper = String(name.uppercased().map { $0 == "-" ? "_" : $0 })
+        let prefix = values.first { $0.number == 0 }.map { String($0.name.dropLast("UNSPECIFIED".count)) } ?? ""
+        return number(of: upper) ?? number(of: prefix + upper)
+    }
 }
 
 /// Every message schema reachable from the messages asked for, by fully qualified name.

@@ -10,7 +10,7 @@ package import Contracts
 /// Output uses the .proto field names (`client_name`), prints every field without presence (so `0`, `false`,
 /// `""`, `[]`, `{}` appear rather than vanish), enums by name, 64-bit integers as JSON numbers (every such
 /// value in these contracts — times in ms, counts, sizes — is far below 2^53), bytes as base64. Input accepts
-/// the .proto names and lowerCamelCase, enum names or numbers, integers as numbers or strings; unknown fields
+/// the .proto names and lowerCamelCase, enum names (also short: `high` for `RISK_LEVEL_HIGH`) or numbers, integers as numbers or strings; unknown fields
 /// are an error naming them.
 ///
 /// ```swift
@@ -227,7 +227,7 @@ package enum ProtoJSON {
             let number: Int32
             switch value {
             case .string(let name):
-                guard let known = field.enumType?.number(of: name) else {
+                guard let known = field.enumType?.number(lenient: name) else {
                     let names = field.enumType?.values.map(\.name).filter { !$0.hasSuffix("_UNSPECIFIED") } ?? []
                     throw TranscodeError("", "unknown value \(name.debugDescription); expected one of \(names.joined(separator: ", "))")
                 }

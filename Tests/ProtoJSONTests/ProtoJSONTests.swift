@@ -49,6 +49,10 @@ import Testing
         #expect(request.jobId == "j9" && request.afterSequence == 12)
         let levels = try ProtoJSON.decode(JSONValue.parse(Array(#"{"levels":["RISK_LEVEL_HIGH",4]}"#.utf8)), as: CommonV1.ReportFilter.self)
         #expect(levels.levels == [.high, .critical])
+        // Short names, in any case, for people typing JSON; output keeps the full name.
+        let short = try ProtoJSON.decode(JSONValue.parse(Array(#"{"levels":["high","Insufficient-Data"]}"#.utf8)), as: CommonV1.ReportFilter.self)
+        #expect(short.levels == [.high, .insufficientData])
+        #expect(try ProtoJSON.encode(short)["levels"] == .array([.string("RISK_LEVEL_HIGH"), .string("RISK_LEVEL_INSUFFICIENT_DATA")]))
     }
 
     @Test func errorsNameTheFieldPath() throws {

@@ -1150,7 +1150,7 @@ extension StorageV1 {
                 )
             }
 
-            /// Streams the matching reports as JSON lines or CSV.
+            /// Streams the matching reports as a JSON array or CSV.
             package enum ExportReports: ProtoMethod {
                 package typealias Input = StorageV1.ExportReportsRequest
                 package typealias Output = StorageV1.Chunk

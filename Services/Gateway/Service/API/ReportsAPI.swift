@@ -57,7 +57,7 @@ struct ReportsAPI: Sendable {
                 $0.filter = request.filter
                 $0.format = format
             }
-            try await forward(Store.ExportReports.self, export, fileName: format == .csv ? "reports.csv" : "reports.jsonl") {
+            try await forward(Store.ExportReports.self, export, fileName: format == .csv ? "reports.csv" : "reports.json") {
                 try await writer.write($0)
             }
             return [:]

@@ -135,10 +135,10 @@ package enum RESTBinding {
                 if case .string(let text) = value, field.kind != .string { return text.split(separator: ",").map { .string(String($0)) } }
                 return [value]
             }
-            object.append((field.name, .array(try split.map { value throws(TranscodeError) in try normalizeEnum(value, field) })))
+            object.append((field.name, .array(split)))
         } else {
             guard converted.count == 1, let value = converted.first else { throw TranscodeError(dotted, "given \(converted.count) times") }
-            object.append((field.name, try normalizeEnum(value, field)))
+            object.append((field.name, value))
         }
     }
 
@@ -149,14 +149,5 @@ package enum RESTBinding {
         case "false", "0", "no": return .bool(false)
         default: throw TranscodeError(field.name, "expected true or false, got \(value.debugDescription)")
         }
-    }
-
-    /// Lets query strings use short enum names: `format=pdf` for `FORMAT_PDF`, `levels=high` for `RISK_LEVEL_HIGH`.
-    private static func normalizeEnum(_ value: JSONValue, _ field: MessageSchema.Field) throws(TranscodeError) -> JSONValue {
-        guard field.kind == .enum, case .string(let text) = value, let type = field.enumType else { return value }
-        if type.number(of: text) != nil { return value }
-        let prefix = type.values.first { $0.number == 0 }.map { String($0.name.dropLast("UNSPECIFIED".count)) } ?? ""
-        let candidate = prefix + text.uppercased().replacingOccurrences(of: "-", with: "_")
-        return type.number(of: candidate) != nil ? .string(candidate) : value
     }
 }

@@ -28,7 +28,7 @@ package enum RESTRoutes {
         .route("GET", "/api/v1/reports/stats", Reports.Stats.self, "Counts and averages over reports"),
         .route("GET", "/api/v1/reports/timeline", Reports.Timeline.self, "Reports per day (?days=, default 30)"),
         .route("GET", "/api/v1/reports/export", Reports.ExportReports.self, answer: .download,
-               "Export matching reports as CSV (default) or JSON lines (?format=json)"),
+               "Export matching reports as CSV (default) or a JSON array (?format=json)"),
         .route("POST", "/api/v1/reports/compare", Reports.CompareReports.self, body: .required, "Compare 2–10 reports against the first"),
         .route("POST", "/api/v1/reports/delete", Reports.DeleteReports.self, body: .required, "Delete reports (admin)"),
         .route("GET", "/api/v1/reports/{id}", Reports.GetReport.self, "Get a report"),

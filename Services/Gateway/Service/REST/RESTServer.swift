@@ -106,7 +106,9 @@ package struct RESTServer: Sendable {
         } catch let problem as TranscodeError {
             return error(400, "INVALID_ARGUMENT", problem.description, requestID: requestID)
         } catch let problem as HTTPError where problem.status == .contentTooLarge {
-            return error(413, "PAYLOAD_TOO_LARGE", "the body is larger than \(settings.maxBodyBytes) bytes (rest.max_body_bytes)", requestID: requestID)
+            return tooLarge(settings, requestID: requestID)
+        } catch is NIOTooManyBytesError {
+            return tooLarge(settings, requestID: requestID)
         } catch {
             return self.error(400, "INVALID_ARGUMENT", "cannot read the body: \(error)", requestID: requestID)
         }
@@ -249,6 +251,12 @@ package struct RESTServer: Sendable {
         Response(
             status: .init(code: status), headers: [.contentType: "application/json"],
             body: .init(byteBuffer: ByteBuffer(string: HTTPStatusMapping.body(code: code, message: message, requestID: requestID).text)))
+    }
+
+    /// 413: the body is over `rest.max_body_bytes` (Hummingbird's server and a collected stream say so with
+    /// different errors).
+    private func tooLarge(_ settings: GatewaySettings, requestID: String) -> Response {
+        error(413, "PAYLOAD_TOO_LARGE", "the body is larger than \(settings.maxBodyBytes) bytes (rest.max_body_bytes)", requestID: requestID)
     }
 
     /// CORS preflight: allowed only for configured origins.
