@@ -44,6 +44,19 @@ let package = Package(
             pkgConfig: "libnghttp2",
             providers: [.apt(["libnghttp2-dev"])]
         ),
+        .systemLibrary(name: "CMsgPuck", path: "Shared/CMsgPuck", providers: [.apt(["libmsgpuck-dev"])]),
+        .target(
+            name: "Tarantool",
+            dependencies: [
+                "CMsgPuck",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Shared/Tarantool",
+            swiftSettings: swiftSettings
+        ),
         .systemLibrary(
             name: "CPangoCairo",
             path: "Shared/CPangoCairo",
@@ -203,7 +216,7 @@ let package = Package(
         .target(
             name: "Storage",
             dependencies: [
-                "ServiceKit", "Contracts", "RPCCore",
+                "ServiceKit", "Contracts", "RPCCore", "Tarantool",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -286,7 +299,7 @@ let package = Package(
         .testTarget(
             name: "StorageTests",
             dependencies: [
-                "Storage", "Contracts", "RPCCore", "RPCInProcess",
+                "Storage", "Tarantool", "Contracts", "RPCCore", "RPCInProcess",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

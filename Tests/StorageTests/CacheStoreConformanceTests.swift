@@ -2,6 +2,7 @@ import Contracts
 import Foundation
 import GRDB
 import Storage
+import Tarantool
 import Testing
 
 /// What every cache backend must do. Later backends (Tarantool) join `Backend` and pass the same tests.
@@ -10,13 +11,15 @@ struct CacheStoreConformanceTests {
     enum Backend: String, CaseIterable, CustomTestStringConvertible {
         case memory
         case sqlite
+        case tarantool
 
         var testDescription: String { rawValue }
 
-        func make() throws -> any CacheStore {
+        func make() async throws -> any CacheStore {
             switch self {
             case .memory: InMemoryCacheStore()
             case .sqlite: SQLiteCacheStore(database: try SQLiteDatabase(path: Self.temporaryPath()))
+            case .tarantool: try await TarantoolServer.store { TarantoolCacheStore(client: $0, namespace: $1) }
             }
         }
 
@@ -33,7 +36,7 @@ struct CacheStoreConformanceTests {
 
     @Test("set, get, replace; a missing key is nil", arguments: Backend.allCases)
     func setAndGet(backend: Backend) async throws {
-        let store = try backend.make()
+        let store = try await backend.make()
         #expect(try await store.get("dadata:1", now: Self.now) == nil)
         try await store.set(Self.entry("dadata:1", "first"))
         #expect(try await store.get("dadata:1", now: Self.now) == Self.entry("dadata:1", "first"))
@@ -45,7 +48,7 @@ struct CacheStoreConformanceTests {
 
     @Test("an expired entry is never returned, listed, counted or totalled; cleanup removes only those", arguments: Backend.allCases)
     func expiry(backend: Backend) async throws {
-        let store = try backend.make()
+        let store = try await backend.make()
         try await store.set(Self.entry("dadata:short", ttl: 10))
         try await store.set(Self.entry("dadata:long", ttl: 1000))
         #expect(try await store.get("dadata:short", now: Self.now + 9) != nil)
@@ -61,7 +64,7 @@ struct CacheStoreConformanceTests {
 
     @Test("delete by key and by prefix remove exactly what they name", arguments: Backend.allCases)
     func deletion(backend: Backend) async throws {
-        let store = try backend.make()
+        let store = try await backend.make()
         // "dadata;" is the first key past the "dadata:" range; "dadata:\u{10FFFF}" its last possible member.
         for key in ["dadata:1", "dadata:2", "dadata:\u{10FFFF}", "dadata;", "dadata2:1", "casebook:1", "дадата:1", "50%_off:1", "50%Xoff:1"] {
             try await store.set(Self.entry(key))
@@ -77,7 +80,7 @@ struct CacheStoreConformanceTests {
 
     @Test("list pages by key with a cursor; pages stay stable while entries are added", arguments: Backend.allCases)
     func paging(backend: Backend) async throws {
-        let store = try backend.make()
+        let store = try await backend.make()
         let keys = (0..<25).map { String(format: "tavily:%03d", $0 * 2) }
         for key in keys { try await store.set(Self.entry(key)) }
         try await store.set(Self.entry("other:1"))
@@ -105,7 +108,7 @@ struct CacheStoreConformanceTests {
 
     @Test("totals count live entries and bytes per source", arguments: Backend.allCases)
     func totals(backend: Backend) async throws {
-        let store = try backend.make()
+        let store = try await backend.make()
         try await store.set(Self.entry("dadata:1", "12345"))
         try await store.set(Self.entry("dadata:2", "123"))
         try await store.set(Self.entry("perplexity:1", "1234567", source: .perplexity))
@@ -115,7 +118,7 @@ struct CacheStoreConformanceTests {
 
     @Test("binary values, including NUL bytes and a megabyte, come back intact", arguments: Backend.allCases)
     func binaryValues(backend: Backend) async throws {
-        let store = try backend.make()
+        let store = try await backend.make()
         let value = (0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) }
         try await store.set(CacheEntry(key: "llm:big", value: value, source: .llm, createdAtMs: Self.now, expiresAtMs: Self.now + 1))
         #expect(try await store.get("llm:big", now: Self.now)?.value == value)

@@ -3,6 +3,7 @@ import Foundation
 import Prometheus
 import RPCCore
 import Storage
+import Tarantool
 import Synchronization
 import Testing
 
@@ -12,15 +13,18 @@ struct JobStoreConformanceTests {
     enum Backend: String, CaseIterable, CustomTestStringConvertible {
         case memory
         case sqlite
+        case tarantool
 
         var testDescription: String { rawValue }
 
-        func make() throws -> any JobStore {
+        func make() async throws -> any JobStore {
             switch self {
             case .memory: InMemoryJobStore()
             case .sqlite:
                 SQLiteJobStore(database: try SQLiteDatabase(
                     path: FileManager.default.temporaryDirectory.appendingPathComponent("cla-jobs-\(UUID().uuidString)/s.sqlite").path))
+            case .tarantool:
+                try await TarantoolServer.store { TarantoolJobStore(client: $0, namespace: $1) }
             }
         }
     }
@@ -35,14 +39,14 @@ struct JobStoreConformanceTests {
         let clock = ManualClock()
         let service: JobsService
 
-        init(_ backend: Backend, maxAttempts: Int32 = 3) throws {
+        init(_ backend: Backend, maxAttempts: Int32 = 3) async throws {
             var policy = JobRetryPolicy()
             policy.maxAttempts = maxAttempts
             policy.backoff = .seconds(2)
             policy.maxBackoff = .seconds(5)
             let clock = self.clock
             let fixed = policy
-            service = JobsService(store: try backend.make(), registry: PrometheusCollectorRegistry(), policy: { fixed }, now: { clock.now })
+            service = JobsService(store: try await backend.make(), registry: PrometheusCollectorRegistry(), policy: { fixed }, now: { clock.now })
         }
 
         func enqueue(_ inn: String = "7707083893", key: String = "") async throws -> StorageV1.EnqueueResponse {
@@ -63,7 +67,7 @@ struct JobStoreConformanceTests {
 
     @Test("enqueue with an idempotency key returns the same job the second time", arguments: Backend.allCases)
     func idempotentEnqueue(backend: Backend) async throws {
-        let queue = try Queue(backend)
+        let queue = try await Queue(backend)
         let first = try await queue.enqueue(key: "req-1")
         let again = try await queue.enqueue(key: "req-1")
         let other = try await queue.enqueue(key: "req-2")
@@ -74,7 +78,7 @@ struct JobStoreConformanceTests {
 
     @Test("lease, heartbeat, complete: a leased job is invisible to others until done", arguments: Backend.allCases)
     func happyPath(backend: Backend) async throws {
-        let queue = try Queue(backend)
+        let queue = try await Queue(backend)
         let id = try #require(try await queue.enqueue().job?.id)
         let leased = try await queue.lease("w1")
         #expect(leased.map(\.id) == [id] && leased.first?.state == .running && leased.first?.attempts == 1)
@@ -100,7 +104,7 @@ struct JobStoreConformanceTests {
 
     @Test("an expired lease makes the job visible again; with no attempts left it is dead-lettered", arguments: Backend.allCases)
     func leaseExpiry(backend: Backend) async throws {
-        let queue = try Queue(backend, maxAttempts: 2)
+        let queue = try await Queue(backend, maxAttempts: 2)
         let id = try #require(try await queue.enqueue().job?.id)
         _ = try await queue.lease("w1", visibility: 5_000)
         queue.clock.advance(by: 5_000)
@@ -115,7 +119,7 @@ struct JobStoreConformanceTests {
 
     @Test("failures retry with backoff up to the delivery limit, then dead letter, replay and purge", arguments: Backend.allCases)
     func retriesAndDeadLetters(backend: Backend) async throws {
-        let queue = try Queue(backend, maxAttempts: 3)
+        let queue = try await Queue(backend, maxAttempts: 3)
         let id = try #require(try await queue.enqueue().job?.id)
         for attempt in 1...3 {
             let leased = try await queue.lease()
@@ -153,7 +157,7 @@ struct JobStoreConformanceTests {
 
     @Test("release gives a job back without using an attempt; cancel stops waiting and running jobs", arguments: Backend.allCases)
     func releaseAndCancel(backend: Backend) async throws {
-        let queue = try Queue(backend)
+        let queue = try await Queue(backend)
         let id = try #require(try await queue.enqueue().job?.id)
         _ = try await queue.lease()
         try await queue.service.release(jobID: id, worker: "w1")
@@ -187,7 +191,7 @@ struct JobStoreConformanceTests {
 
     @Test("progress: events get sequence numbers, update the job, and a watch replays then follows to the end", arguments: Backend.allCases)
     func progressAndWatch(backend: Backend) async throws {
-        let queue = try Queue(backend)
+        let queue = try await Queue(backend)
         let id = try #require(try await queue.enqueue().job?.id)
         _ = try await queue.lease()
         for (stage, percent) in [(CommonV1.Stage.registries, Int32(20)), (.scoring, 60)] {
@@ -216,7 +220,7 @@ struct JobStoreConformanceTests {
 
     @Test("list filters by state and INN and pages by id; depth counts by state", arguments: Backend.allCases)
     func listAndDepth(backend: Backend) async throws {
-        let queue = try Queue(backend)
+        let queue = try await Queue(backend)
         for i in 0..<5 { _ = try await queue.enqueue(i % 2 == 0 ? "7707083893" : "500100732259") ; queue.clock.advance(by: 1) }
         _ = try await queue.lease(max: 2)
         let running = try await queue.service.list(states: [.running], inn: nil)
@@ -238,7 +242,7 @@ struct JobStoreConformanceTests {
 
     @Test("bad input names the field", arguments: Backend.allCases)
     func badInput(backend: Backend) async throws {
-        let queue = try Queue(backend)
+        let queue = try await Queue(backend)
         for (body, message) in [
             ({ _ = try await queue.enqueue("123") }, "request.inn: must be 10 or 12 digits"),
             ({ _ = try await queue.lease("") }, "worker: must not be empty"),

@@ -1,6 +1,7 @@
 package import ServiceKit
 internal import Contracts
 internal import Logging
+internal import Tarantool
 
 /// `storage`: all state — threads, report versions and documents, feedback, cache, the embedded job queue.
 /// It serves the cache, the job queue, threads, reports with their documents, feedback, and access records
@@ -13,7 +14,11 @@ package enum StorageDefinition: ServiceDefinition {
     package static let dependencies: [Dependency] = []
 
     package static func backends(_ configuration: ServiceConfiguration<StorageSettings>) -> [String: String] {
-        ["storage": configuration.service.backend.rawValue]
+        let backend = configuration.service.backend
+        return [
+            "storage": backend.rawValue, "cache": backend.rawValue, "jobs": backend.rawValue,
+            "records": backend == .memory ? "memory" : "sqlite",
+        ]
     }
 
     package static func makeParts(context: ServiceContext<StorageSettings>) throws -> ServiceParts {
@@ -36,6 +41,15 @@ package enum StorageDefinition: ServiceDefinition {
             jobs = InMemoryJobStore()
             recordsDatabase = try SQLiteDatabase.inMemory()
             records = SQLiteRecordStore(database: recordsDatabase)
+        case .tarantool:
+            let client = tarantoolClient(settings, logger: context.logger)
+            cache = TarantoolCacheStore(client: client, namespace: settings.tarantoolNamespace)
+            jobs = TarantoolJobStore(client: client, namespace: settings.tarantoolNamespace)
+            let database = try SQLiteDatabase(path: settings.path)
+            context.logger.notice(
+                "storage: cache and jobs in Tarantool \(settings.tarantoolAddress) (namespace \(settings.tarantoolNamespace)), records in \(settings.path)")
+            recordsDatabase = database
+            records = SQLiteRecordStore(database: database)
         }
         let statistics = CacheStatistics(registry: context.metrics.registry)
         let now: @Sendable () -> Int64 = { UnixTime.nowMilliseconds }
@@ -60,5 +74,17 @@ package enum StorageDefinition: ServiceDefinition {
                 AccessService(database: recordsDatabase, now: now).register(in: &router)
             },
             background: [sweeper, JobDepthMonitor(service: jobsService, logger: context.logger)])
+    }
+
+    /// The Tarantool connection; each new connection first runs the namespace's migrations.
+    static func tarantoolClient(_ settings: StorageSettings, logger: Logger) -> TarantoolClient {
+        var configuration = TarantoolClient.Configuration(
+            host: settings.tarantoolAddress.host, port: settings.tarantoolAddress.port, user: settings.tarantoolUser,
+            password: settings.tarantoolPassword.value)
+        configuration.timeout = settings.tarantoolTimeout
+        let namespace = settings.tarantoolNamespace
+        return TarantoolClient(configuration, logger: logger) { session in
+            _ = try await session.call("cla.setup", [.string(namespace)])
+        }
     }
 }

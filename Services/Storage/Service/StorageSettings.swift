@@ -7,11 +7,21 @@ package struct StorageSettings: ServiceSettings {
         case sqlite
         /// Memory only, lost at exit: for tests and demos.
         case memory
+        /// The cache and the job queue in Tarantool (`storage.tarantool.*`); threads, reports, feedback and
+        /// keys stay in the SQLite file.
+        case tarantool
     }
 
     package var backend = Backend.sqlite
     /// The SQLite file; its directory is created if missing.
     package var path = "data/storage.sqlite"
+    /// The Tarantool instance (compose/tarantool/init.lua) for `backend: tarantool`.
+    package var tarantoolAddress = ServiceAddress(host: "127.0.0.1", port: 3301)
+    package var tarantoolUser = "cla"
+    package var tarantoolPassword = Secret()
+    /// Prefix of this deployment's spaces, so that several can share an instance.
+    package var tarantoolNamespace = "cla"
+    package var tarantoolTimeout = Duration.seconds(5)
     /// How often expired cache entries are deleted.
     package var cacheCleanupInterval = Duration.seconds(60)
     /// Largest cached value, in bytes.
@@ -23,10 +33,17 @@ package struct StorageSettings: ServiceSettings {
     package static let defaults = StorageSettings()
 
     package static let keys: [ConfigKey<StorageSettings>] = [
-        .choice("storage.backend", \.backend, help: "sqlite (one file, durable) or memory (lost at exit)."),
+        .choice("storage.backend", \.backend, help: "sqlite (one file, durable), memory (lost at exit) or tarantool (cache and jobs in Tarantool)."),
         .string("storage.path", \.path, help: "The SQLite database file (created with its directory if missing).") { text in
             text.isEmpty ? "expected a file path, got nothing" : nil
         },
+        .address("storage.tarantool.address", \.tarantoolAddress, help: "Tarantool host:port (storage.backend: tarantool)."),
+        .string("storage.tarantool.user", \.tarantoolUser, help: "Tarantool user (chap-sha1 login)."),
+        .secret("storage.tarantool.password", \.tarantoolPassword, help: "Tarantool password.", reloadable: false),
+        .string("storage.tarantool.namespace", \.tarantoolNamespace, help: "Prefix of this deployment's Tarantool spaces.") { text in
+            text.wholeMatch(of: /[a-z][a-z0-9_]{0,30}/) == nil ? "expected lowercase letters, digits and _ (starting with a letter), got \(text)" : nil
+        },
+        .duration("storage.tarantool.timeout", \.tarantoolTimeout, in: .milliseconds(100)...Duration.seconds(120), help: "How long a Tarantool request may take."),
         .duration("cache.cleanup_interval", \.cacheCleanupInterval, in: .milliseconds(100)...Duration.seconds(86_400), help: "How often expired cache entries are deleted.", reloadable: true),
         .integer("cache.max_value_bytes", \.cacheMaxValueBytes, in: 1...(3_900_000), help: "Largest cached value in bytes (below the RPC message limit)."),
         .integer("jobs.max_attempts", \.retryMaxAttempts, in: 1...100, help: "Attempts before a failing job becomes a dead letter (for jobs enqueued from then on).", reloadable: true),

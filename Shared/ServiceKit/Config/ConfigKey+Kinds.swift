@@ -72,6 +72,18 @@ extension ConfigKey {
         }, show: { $0.configText })
     }
 
+    /// One `host:port` address.
+    package static func address(
+        _ name: String, _ keyPath: any WritableKeyPath<Root, ServiceAddress> & Sendable, help: String
+    ) -> Self {
+        Self(name, keyPath, help: help, parse: { (text: String) throws(ConfigValueError) -> ServiceAddress in
+            guard let address = ServiceAddress(text.trimmed) else {
+                throw ConfigValueError("expected host:port with a port from 1 to 65535, got \(text.quoted)")
+            }
+            return address
+        }, show: { $0.description })
+    }
+
     /// A list of `host:port` addresses, comma-separated (or a YAML sequence).
     package static func addresses(
         _ name: String, _ keyPath: any WritableKeyPath<Root, [ServiceAddress]> & Sendable, help: String
