@@ -60,7 +60,18 @@ package final class TarantoolClient: Sendable {
 
     package func request(_ request: IProto.Request) async throws -> IProto.Response {
         let channel = try await connectedChannel()
-        return try await Self.send(request, on: channel, timeout: configuration.timeout)
+        do {
+            return try await Self.send(request, on: channel, timeout: configuration.timeout)
+        } catch let error as TarantoolError {
+            if case .unavailable = error {
+                state.withLock { state in
+                    if state.channel === channel { state.channel = nil }
+                    state.lastError = error
+                }
+                logger.warning("lost the Tarantool connection: \(error)")
+            }
+            throw error
+        }
     }
 
     /// Calls a stored function; its return values.

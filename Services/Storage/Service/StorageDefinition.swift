@@ -27,6 +27,7 @@ package enum StorageDefinition: ServiceDefinition {
         let jobs: any JobStore
         let records: SQLiteRecordStore
         let recordsDatabase: SQLiteDatabase
+        var probes: [ReadinessProbe] = []
         switch settings.backend {
         case .sqlite:
             let database = try SQLiteDatabase(path: settings.path)
@@ -43,6 +44,11 @@ package enum StorageDefinition: ServiceDefinition {
             records = SQLiteRecordStore(database: recordsDatabase)
         case .tarantool:
             let client = tarantoolClient(settings, logger: context.logger)
+            let address = settings.tarantoolAddress
+            probes.append(ReadinessProbe(name: "tarantool") { _ in
+                try await client.ping()
+                return "up (\(address))"
+            })
             cache = TarantoolCacheStore(client: client, namespace: settings.tarantoolNamespace)
             jobs = TarantoolJobStore(client: client, namespace: settings.tarantoolNamespace)
             let database = try SQLiteDatabase(path: settings.path)
@@ -73,7 +79,8 @@ package enum StorageDefinition: ServiceDefinition {
                 FeedbackService(store: records, now: now).register(in: &router)
                 AccessService(database: recordsDatabase, now: now).register(in: &router)
             },
-            background: [sweeper, JobDepthMonitor(service: jobsService, logger: context.logger)])
+            background: [sweeper, JobDepthMonitor(service: jobsService, logger: context.logger)],
+            probes: probes)
     }
 
     /// The Tarantool connection; each new connection first runs the namespace's migrations.

@@ -3,8 +3,23 @@ package import Logging
 package import RPCCore
 internal import ServiceLifecycle
 
-/// Probes the services this one depends on with `grpc.health.v1.Health/Check` every probe interval and
-/// records the outcome on the health board, logging each change of state.
+/// Something other than a service this one depends on, probed with them: a database server.
+package struct ReadinessProbe: Sendable {
+    package var name: String
+    package var isRequired: Bool
+    /// Answers a detail when up; throws the reason when down.
+    package var check: @Sendable (_ timeout: Duration) async throws -> String
+
+    package init(name: String, isRequired: Bool = true, check: @escaping @Sendable (_ timeout: Duration) async throws -> String) {
+        self.name = name
+        self.isRequired = isRequired
+        self.check = check
+    }
+}
+
+/// Probes the services this one depends on with `grpc.health.v1.Health/Check`, and its other probes (a
+/// database server), every probe interval and records the outcome on the health board, logging each change
+/// of state.
 package struct ReadinessMonitor: Service {
     package struct Target: Sendable {
         package var dependency: Dependency
@@ -20,12 +35,17 @@ package struct ReadinessMonitor: Service {
     }
 
     private let targets: [Target]
+    private let probes: [ReadinessProbe]
     private let board: HealthBoard
     private let settings: @Sendable () -> ChassisSettings
     private let logger: Logger
 
-    package init(targets: [Target], board: HealthBoard, settings: @escaping @Sendable () -> ChassisSettings, logger: Logger) {
+    package init(
+        targets: [Target], probes: [ReadinessProbe] = [], board: HealthBoard, settings: @escaping @Sendable () -> ChassisSettings,
+        logger: Logger
+    ) {
         self.targets = targets
+        self.probes = probes
         self.board = board
         self.settings = settings
         self.logger = logger
@@ -33,10 +53,13 @@ package struct ReadinessMonitor: Service {
             board.record(DependencyStatus(
                 name: target.dependency.name, isRequired: target.dependency.isRequired, isUp: false, detail: DependencyStatus.notCheckedYet))
         }
+        for probe in probes {
+            board.record(DependencyStatus(name: probe.name, isRequired: probe.isRequired, isUp: false, detail: DependencyStatus.notCheckedYet))
+        }
     }
 
     package func run() async throws {
-        guard !targets.isEmpty else {
+        guard !targets.isEmpty || !probes.isEmpty else {
             // Nothing to probe, but a service that returns early ends its group: wait for shutdown.
             try? await gracefulShutdown()
             return
@@ -54,6 +77,15 @@ package struct ReadinessMonitor: Service {
         let timeout = settings().probeTimeout
         await withTaskGroup(of: DependencyStatus.self) { group in
             for target in targets { group.addTask { await probe(target, timeout: timeout) } }
+            for probe in probes {
+                group.addTask {
+                    do {
+                        return DependencyStatus(name: probe.name, isRequired: probe.isRequired, isUp: true, detail: try await probe.check(timeout))
+                    } catch {
+                        return DependencyStatus(name: probe.name, isRequired: probe.isRequired, isUp: false, detail: "\(error)")
+                    }
+                }
+            }
             for await status in group {
                 let previous = board.dependencies.first { $0.name == status.name }
                 board.record(status)

@@ -83,7 +83,7 @@ package struct ServiceChassis<Definition: ServiceDefinition>: Sendable {
             })
         context.local.attach(server)
         readiness = ReadinessMonitor(
-            targets: targets, board: board, settings: { configuration.current.chassis }, logger: logger)
+            targets: targets, probes: parts.probes, board: board, settings: { configuration.current.chassis }, logger: logger)
         background = parts.background
     }
 

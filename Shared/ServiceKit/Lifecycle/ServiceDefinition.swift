@@ -42,14 +42,17 @@ package struct ServiceParts: Sendable {
     package var background: [any Service]
     /// Interceptors of the service's own (authentication, roles), run after the chassis's logging and metrics.
     package var interceptors: [any ServerInterceptor]
+    /// What else readiness depends on (a database server), probed with the dependencies.
+    package var probes: [ReadinessProbe]
 
     package init(
         register: @escaping @Sendable (inout RPCRouter) -> Void = { _ in }, background: [any Service] = [],
-        interceptors: [any ServerInterceptor] = []
+        interceptors: [any ServerInterceptor] = [], probes: [ReadinessProbe] = []
     ) {
         self.register = register
         self.background = background
         self.interceptors = interceptors
+        self.probes = probes
     }
 }
 

@@ -9,7 +9,7 @@ enum TarantoolServer {
     static let password = "test-secret"
 
     /// The running instance's port.
-    static func port() async throws -> Int { try await started.value }
+    static func port() async throws -> Int { try await started.value.port }
 
     /// A client on a namespace of its own, set up (so each test starts empty).
     static func client(namespace: String = "t" + UUID().uuidString.prefix(8).lowercased()) async throws -> (TarantoolClient, String) {
@@ -29,12 +29,37 @@ enum TarantoolServer {
 
     private static let started = Task { try await start() }
 
-    private static func start() async throws -> Int {
+    /// A separate instance the caller owns (to stop and restart it), on its own port and directory.
+    static func launch() async throws -> Instance { try await start() }
+
+    final class Instance: @unchecked Sendable {  // Process: used by one test at a time
+        let port: Int
+        let directory: URL
+        let process: Process
+
+        init(port: Int, directory: URL, process: Process) {
+            self.port = port
+            self.directory = directory
+            self.process = process
+        }
+
+        /// Kills it (SIGKILL: a crash, not a shutdown) and waits until it has gone.
+        func kill() async throws {
+            Foundation.kill(process.processIdentifier, SIGKILL)
+            // Polled: Process.waitUntilExit spins a run loop, which never turns on a concurrency thread.
+            while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+        }
+
+        /// Starts it again on the same port and data directory.
+        func restarted() async throws -> Instance { try await TarantoolServer.start(port: port, directory: directory) }
+    }
+
+    private static func start(port requested: Int? = nil, directory reused: URL? = nil) async throws -> Instance {
         let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent()
         let script = repository.appendingPathComponent("compose/tarantool/init.lua").path
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cla-tarantool-\(UUID().uuidString)")
-        let port = try freePort()
+        let directory = reused ?? FileManager.default.temporaryDirectory.appendingPathComponent("cla-tarantool-\(UUID().uuidString)")
+        let port = try requested ?? freePort()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/tarantool")
         process.arguments = [script]
@@ -43,8 +68,10 @@ enum TarantoolServer {
             "CLA_TARANTOOL_PARENT_PID": String(getpid()), "CLA_TARANTOOL_LOG_LEVEL": "4", "CLA_TARANTOOL_MEMORY": String(64 << 20),
         ]
         let log = directory.appendingPathExtension("log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        process.standardError = try FileHandle(forWritingTo: log)
+        if !FileManager.default.fileExists(atPath: log.path) { FileManager.default.createFile(atPath: log.path, contents: nil) }
+        let handle = try FileHandle(forWritingTo: log)
+        handle.seekToEndOfFile()
+        process.standardError = handle
         process.standardOutput = process.standardError
         do {
             try process.run()
@@ -60,7 +87,7 @@ enum TarantoolServer {
             do {
                 _ = try await probe.call("cla_ready")
                 await probe.close()
-                return port
+                return Instance(port: port, directory: directory, process: process)
             } catch {
                 guard process.isRunning, ContinuousClock.now < deadline else {
                     let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""

@@ -1,5 +1,6 @@
 package import Contracts
 package import Tarantool
+package import RPCCore
 
 /// The provider cache in Tarantool (`storage.backend: tarantool`): the `cla.cache_*` functions of
 /// compose/tarantool/cla.lua over the namespace's `<namespace>_cache` space.
@@ -69,4 +70,15 @@ package struct TarantoolCacheStore: CacheStore {
 func field<Value>(_ value: Value?, _ name: StaticString = #function) throws -> Value {
     guard let value else { throw TarantoolError.protocolViolation("a field of the wrong type in an answer to \(name)") }
     return value
+}
+
+/// Tarantool failures as callers of storage see them: an unreachable or slow server is UNAVAILABLE (worth
+/// a retry), anything else INTERNAL with the server's words.
+extension TarantoolError: RPCErrorConvertible {
+    package var rpcError: RPCError {
+        switch self {
+        case .unavailable, .timedOut: RPCError(.unavailable, "storage backend: \(description)")
+        case .server, .protocolViolation: RPCError(.internal, "storage backend: \(description)")
+        }
+    }
 }
