@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from openapi_spec_validator import validate
 
+from backend_servers import Tarantool
 from chassis_support import ServiceProcess, binary
 from test_analyzer import Sandbox, pdf_text
 
@@ -23,13 +24,18 @@ GATEWAY = "/clientanalyze.gateway.v1."
 
 class GatewayStack:
     def __init__(self, tmp_path: Path, sandbox_args: tuple[str, ...] = (), gateway_args: tuple[str, ...] = (),
-                 analyzer_args: tuple[str, ...] = ()):
+                 analyzer_args: tuple[str, ...] = (), backend: str = "sqlite"):
         self.tmp_path = tmp_path
         self.analyzer_args = analyzer_args
         self.sandbox = Sandbox(tmp_path, *sandbox_args)
         self.services: list[ServiceProcess] = []
+        self.tarantool = None
         try:
-            self.storage = self.start("storage")
+            storage_args = []
+            if backend == "tarantool":
+                self.tarantool = Tarantool(tmp_path)
+                storage_args = self.tarantool.storage_args()
+            self.storage = self.start("storage", storage_args)
             self.renderer = self.start("report-renderer")
             self.analyzer = self.start_analyzer()
             self.gateway = self.start("gateway", [
@@ -63,6 +69,8 @@ class GatewayStack:
         for service in reversed(self.services):
             service.kill()
         self.sandbox.close()
+        if self.tarantool:
+            self.tarantool.close()
 
     # REST
 
@@ -117,9 +125,12 @@ class GatewayStack:
         return self.gateway.client("call", GATEWAY + method, json.dumps(body), *metadata)
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory):
-    stack = GatewayStack(tmp_path_factory.mktemp("gateway"))
+@pytest.fixture(scope="module", params=["sqlite", "tarantool"])
+def stack(tmp_path_factory, request):
+    """The whole system, once with the embedded defaults and once with the cache and the job queue in Tarantool."""
+    stack = GatewayStack(tmp_path_factory.mktemp(f"gateway-{request.param}"), backend=request.param)
+    if request.param == "tarantool":
+        assert stack.storage.json("/info")[1]["backends"]["jobs"] == "tarantool"
     yield stack
     stack.close()
 
