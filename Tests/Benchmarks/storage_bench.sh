@@ -5,17 +5,20 @@ set -euo pipefail
 bin=$1
 work=$(mktemp -d)
 trap 'kill $pid 2>/dev/null || true; rm -rf "$work"' EXIT
-# Starts storage on database $1 with its log in $2; sets pid and port (migrating a large database takes a while).
+# Starts storage on database $1 with its log in $2 (more settings after them); sets pid and port (migrating a
+# large database takes a while).
 start_storage() {
-    "$bin/storage" --rpc-port 0 --admin-port 0 --set log.format=json --set storage.path="$1" 2> "$2" &
+    local database=$1 log=$2
+    shift 2
+    "$bin/storage" --rpc-port 0 --admin-port 0 --set log.format=json --set storage.path="$database" "$@" 2> "$log" &
     pid=$!
     port=""
     for _ in $(seq 1200); do
-        port=$(grep -o '"rpc.port":"[0-9]*"' "$2" | grep -o '[0-9]*' || true)
+        port=$(grep -o '"rpc.port":"[0-9]*"' "$log" | grep -o '[0-9]*' || true)
         [ -n "$port" ] && return
         sleep 0.1
     done
-    echo "storage did not start:" >&2; cat "$2" >&2; exit 1
+    echo "storage did not start:" >&2; cat "$log" >&2; exit 1
 }
 
 start_storage "$work/storage.sqlite" "$work/log"
@@ -34,6 +37,22 @@ start_storage "$work/storage.sqlite" "$work/log"
     echo "non-OK gRPC statuses: $(curl -s "http://127.0.0.1:$admin/metrics" | awk '/^grpc_server_handled_total/ && !/grpc_code="OK"/ {n += $NF} END {print n + 0}')"
     echo "database size: $(du -ch "$work"/storage.sqlite* | tail -1 | cut -f1)"
 } | tee bench-results/storage.txt
+
+# The same cache and queue runs with storage.backend=tarantool (compose/tarantool/init.lua on a free port).
+kill $pid 2>/dev/null || true
+tarantool_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+CLA_TARANTOOL_LISTEN=127.0.0.1:$tarantool_port CLA_TARANTOOL_DIR="$work/tarantool" CLA_TARANTOOL_PASSWORD=bench \
+    CLA_TARANTOOL_PARENT_PID=$$ tarantool compose/tarantool/init.lua > "$work/tarantool.log" 2>&1 &
+tarantool_pid=$!
+trap 'kill $pid $tarantool_pid 2>/dev/null || true; rm -rf "$work"' EXIT
+for _ in $(seq 100); do grep -q "entering the event loop" "$work/tarantool.log" && break; sleep 0.1; done
+start_storage "$work/records.sqlite" "$work/log-tarantool" --set storage.backend=tarantool \
+    --set storage.tarantool.address=127.0.0.1:$tarantool_port --set storage.tarantool.password=bench
+{
+    echo
+    echo "storage over RPC with storage.backend=tarantool ($(tarantool --version | head -1), wal_mode=write)"
+    "$bin/storage-bench" --port "$port"
+} | tee -a bench-results/storage.txt
 
 # Thread list and search latency with 1 000 000 threads (one report each). The seeded database is kept in
 # bench-results/ (about 1 GB) so that later runs skip the seeding (about a minute).
