@@ -99,4 +99,26 @@ struct TarantoolClientTests {
         #expect(client.isConnected)
         try await again.kill()
     }
+
+    @Test("with CLA_TARANTOOL_EXPIRY=1 the instance's own fiber deletes expired entries through the expires_at index")
+    func expiryFiber() async throws {
+        let server = try await TarantoolServer.launch(environment: ["CLA_TARANTOOL_EXPIRY": "1"])
+        let client = TarantoolClient(
+            .init(host: "127.0.0.1", port: server.port, user: "cla", password: TarantoolServer.password), logger: Self.quiet
+        ) { session in _ = try await session.call("cla.setup", [.string("x")]) }
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        for (key, expires) in [("gone", now - 1), ("kept", now + 3_600_000)] {
+            _ = try await client.call("cla.cache_set", [.string("x"), .string(key), .binary([1]), .int(1), .int(now), .int(expires)])
+        }
+        // Counted as of time 0 every stored entry is live, so the count falls only when the fiber deletes one.
+        var stored: Int64?
+        for _ in 0..<100 {
+            stored = try await client.call("cla.cache_count", [.string("x"), .string(""), .int(0)]).first?.int
+            if stored == 1 { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(stored == 1)
+        #expect(try await client.call("cla.cache_get", [.string("x"), .string("kept"), .int(now)]).first?.array != nil)
+        try await server.kill()
+    }
 }

@@ -30,7 +30,7 @@ enum TarantoolServer {
     private static let started = Task { try await start() }
 
     /// A separate instance the caller owns (to stop and restart it), on its own port and directory.
-    static func launch() async throws -> Instance { try await start() }
+    static func launch(environment: [String: String] = [:]) async throws -> Instance { try await start(environment: environment) }
 
     final class Instance: @unchecked Sendable {  // Process: used by one test at a time
         let port: Int
@@ -54,7 +54,9 @@ enum TarantoolServer {
         func restarted() async throws -> Instance { try await TarantoolServer.start(port: port, directory: directory) }
     }
 
-    private static func start(port requested: Int? = nil, directory reused: URL? = nil) async throws -> Instance {
+    private static func start(
+        port requested: Int? = nil, directory reused: URL? = nil, environment extra: [String: String] = [:]
+    ) async throws -> Instance {
         let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent()
         let script = repository.appendingPathComponent("compose/tarantool/init.lua").path
@@ -66,7 +68,7 @@ enum TarantoolServer {
         process.environment = [
             "CLA_TARANTOOL_LISTEN": "127.0.0.1:\(port)", "CLA_TARANTOOL_DIR": directory.path, "CLA_TARANTOOL_PASSWORD": password,
             "CLA_TARANTOOL_PARENT_PID": String(getpid()), "CLA_TARANTOOL_LOG_LEVEL": "4", "CLA_TARANTOOL_MEMORY": String(64 << 20),
-        ]
+        ].merging(extra) { $1 }
         let log = directory.appendingPathExtension("log")
         if !FileManager.default.fileExists(atPath: log.path) { FileManager.default.createFile(atPath: log.path, contents: nil) }
         let handle = try FileHandle(forWritingTo: log)
