@@ -171,7 +171,12 @@ package final class TarantoolClient: Sendable {
                     IProto.authRequest(user: configuration.user, password: configuration.password, salt: hello.salt), on: channel,
                     timeout: configuration.timeout)
             }
-            try await onConnect(self, channel)
+            do {
+                try await onConnect(self, channel)
+            } catch {
+                // The instance is up but not ready for us yet (its init script still running) or misconfigured.
+                throw TarantoolError.unavailable("setting up the connection failed: \(error)")
+            }
             logger.notice("connected to \(hello.version) at \(configuration.host):\(configuration.port)")
             return channel
         } catch {

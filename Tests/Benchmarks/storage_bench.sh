@@ -44,7 +44,7 @@ tarantool_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.
 CLA_TARANTOOL_LISTEN=127.0.0.1:$tarantool_port CLA_TARANTOOL_DIR="$work/tarantool" CLA_TARANTOOL_PASSWORD=bench \
     CLA_TARANTOOL_PARENT_PID=$$ tarantool compose/tarantool/init.lua > "$work/tarantool.log" 2>&1 &
 tarantool_pid=$!
-trap 'kill $pid $tarantool_pid 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'kill $pid $tarantool_pid 2>/dev/null || true; wait $tarantool_pid 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 100); do grep -q "entering the event loop" "$work/tarantool.log" && break; sleep 0.1; done
 start_storage "$work/records.sqlite" "$work/log-tarantool" --set storage.backend=tarantool \
     --set storage.tarantool.address=127.0.0.1:$tarantool_port --set storage.tarantool.password=bench
@@ -52,6 +52,12 @@ start_storage "$work/records.sqlite" "$work/log-tarantool" --set storage.backend
     echo
     echo "storage over RPC with storage.backend=tarantool ($(tarantool --version | head -1), wal_mode=write)"
     "$bin/storage-bench" --port "$port"
+    for method in Set Get; do
+        h2load -n 60000 -c 4 -m 32 -d "$work/$(tr 'SG' 'sg' <<<"$method").bin" -H 'content-type: application/grpc' -H 'te: trailers' \
+            "http://127.0.0.1:$port/clientanalyze.storage.v1.Cache/$method" | awk -v m="$method" '/finished in/ {print "cache " m " with h2load -c 4 -m 32       " $4 " " $5} /succeeded/ {print "  " $0}'
+    done
+    admin=$(grep -o '"admin.port":"[0-9]*"' "$work/log-tarantool" | grep -o '[0-9]*')
+    echo "non-OK gRPC statuses: $(curl -s "http://127.0.0.1:$admin/metrics" | awk '/^grpc_server_handled_total/ && !/grpc_code="OK"/ {n += $NF} END {print n + 0}')"
 } | tee -a bench-results/storage.txt
 
 # Thread list and search latency with 1 000 000 threads (one report each). The seeded database is kept in
