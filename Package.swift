@@ -44,6 +44,8 @@ let package = Package(
             pkgConfig: "libnghttp2",
             providers: [.apt(["libnghttp2-dev"])]
         ),
+        .systemLibrary(name: "CRabbitMQ", path: "Shared/CRabbitMQ", pkgConfig: "librabbitmq", providers: [.apt(["librabbitmq-dev"])]),
+        .target(name: "RabbitMQ", dependencies: ["CRabbitMQ"], path: "Shared/RabbitMQ", swiftSettings: swiftSettings),
         .systemLibrary(name: "CMsgPuck", path: "Shared/CMsgPuck", providers: [.apt(["libmsgpuck-dev"])]),
         .target(
             name: "Tarantool",
@@ -299,7 +301,7 @@ let package = Package(
         .testTarget(
             name: "StorageTests",
             dependencies: [
-                "Storage", "Tarantool", "Contracts", "RPCCore", "RPCInProcess",
+                "Storage", "Tarantool", "RabbitMQ", "Contracts", "RPCCore", "RPCInProcess",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
