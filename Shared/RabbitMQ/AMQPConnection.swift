@@ -88,7 +88,9 @@ final class AMQPConnection {
 
     /// A durable direct exchange.
     func declareExchange(_ name: String) throws(BrokerError) {
-        amqp_exchange_declare(state, Self.channel, amqp_cstring_bytes(name), amqp_cstring_bytes("direct"), 0, 1, 0, 0, amqp_empty_table)
+        Self.bytes(name) { name in
+            Self.bytes("direct") { type in amqp_exchange_declare(state, Self.channel, name, type, 0, 1, 0, 0, amqp_empty_table) }
+        }
         try check(amqp_get_rpc_reply(state), "exchange.declare \(name)")
     }
 
@@ -101,19 +103,23 @@ final class AMQPConnection {
     }
 
     func bind(queue: String, exchange: String, key: String) throws(BrokerError) {
-        amqp_queue_bind(state, Self.channel, amqp_cstring_bytes(queue), amqp_cstring_bytes(exchange), amqp_cstring_bytes(key), amqp_empty_table)
+        Self.bytes(queue) { queue in
+            Self.bytes(exchange) { exchange in
+                Self.bytes(key) { key in amqp_queue_bind(state, Self.channel, queue, exchange, key, amqp_empty_table) }
+            }
+        }
         try check(amqp_get_rpc_reply(state), "queue.bind \(queue)")
     }
 
     /// Ready messages in an existing queue (a passive declare).
     func depth(_ queue: String) throws(BrokerError) -> Int {
-        let ok = amqp_queue_declare(state, Self.channel, amqp_cstring_bytes(queue), 1, 0, 0, 0, amqp_empty_table)
+        let ok = Self.bytes(queue) { queue in amqp_queue_declare(state, Self.channel, queue, 1, 0, 0, 0, amqp_empty_table) }
         try check(amqp_get_rpc_reply(state), "queue.declare (passive) \(queue)")
         return Int(ok?.pointee.message_count ?? 0)
     }
 
     func purge(_ queue: String) throws(BrokerError) -> Int {
-        let ok = amqp_queue_purge(state, Self.channel, amqp_cstring_bytes(queue))
+        let ok = Self.bytes(queue) { queue in amqp_queue_purge(state, Self.channel, queue) }
         try check(amqp_get_rpc_reply(state), "queue.purge \(queue)")
         return Int(ok?.pointee.message_count ?? 0)
     }
@@ -183,7 +189,7 @@ final class AMQPConnection {
         // global must be false: quorum queues refuse global QoS by closing the whole connection.
         amqp_basic_qos(state, Self.channel, 0, UInt16(clamping: prefetch), 0)
         try check(amqp_get_rpc_reply(state), "basic.qos")
-        amqp_basic_consume(state, Self.channel, amqp_cstring_bytes(queue), amqp_empty_bytes, 0, 0, 0, amqp_empty_table)
+        Self.bytes(queue) { queue in amqp_basic_consume(state, Self.channel, queue, amqp_empty_bytes, 0, 0, 0, amqp_empty_table) }
         try check(amqp_get_rpc_reply(state), "basic.consume \(queue)")
     }
 
@@ -228,7 +234,7 @@ final class AMQPConnection {
     /// One message from `queue` (basic.get, to be acked or rejected), or nil when it is empty.
     func get(_ queue: String) throws(BrokerError) -> (tag: UInt64, message: BrokerMessage)? {
         amqp_maybe_release_buffers(state)
-        let reply = amqp_basic_get(state, Self.channel, amqp_cstring_bytes(queue), 0)
+        let reply = Self.bytes(queue) { queue in amqp_basic_get(state, Self.channel, queue, 0) }
         try check(reply, "basic.get \(queue)")
         guard reply.reply.id == AMQP_BASIC_GET_OK_METHOD else { return nil }
         let ok = reply.reply.decoded.assumingMemoryBound(to: amqp_basic_get_ok_t.self).pointee
@@ -256,6 +262,11 @@ final class AMQPConnection {
             messageID: properties._flags & amqp_flags_t(AMQP_BASIC_MESSAGE_ID_FLAG) != 0 ? string(properties.message_id) : "",
             headers: headers, deliveryCount: Int(max(0, cla_amqp_integer_header(&properties, "x-delivery-count"))),
             redelivered: redelivered, deathReason: reason.isEmpty ? nil : reason, deathCount: Int(deathCount))
+    }
+
+    /// `text` as AMQP bytes for the duration of `body` (amqp_cstring_bytes keeps only the pointer).
+    static func bytes<Result>(_ text: String, _ body: (amqp_bytes_t) -> Result) -> Result {
+        text.withCString { body(amqp_cstring_bytes($0)) }
     }
 
     static func bytes(_ value: amqp_bytes_t) -> [UInt8] {

@@ -20,7 +20,10 @@ package final class BrokerConsumer: Sendable {
 
     private struct State {
         var settlements: [Settlement] = []
+        /// Acks and rejects asked for and not yet written to the broker.
+        var unsettled = 0
         var stopped = false
+        var finished = false
         var connected = false
         var lastError: BrokerError?
     }
@@ -49,15 +52,33 @@ package final class BrokerConsumer: Sendable {
     package var lastError: BrokerError? { state.withLock { $0.lastError } }
 
     /// Acknowledges: the broker forgets the message.
-    package func ack(_ delivery: BrokerDelivery) { state.withLock { $0.settlements.append(.ack(delivery)) } }
+    package func ack(_ delivery: BrokerDelivery) {
+        state.withLock {
+            $0.settlements.append(.ack(delivery))
+            $0.unsettled += 1
+        }
+    }
 
     /// Gives the message back: requeued (another delivery) or dead-lettered.
     package func reject(_ delivery: BrokerDelivery, requeue: Bool) {
-        state.withLock { $0.settlements.append(.reject(delivery, requeue: requeue)) }
+        state.withLock {
+            $0.settlements.append(.reject(delivery, requeue: requeue))
+            $0.unsettled += 1
+        }
     }
 
-    /// Stops consuming; unacked messages return to the queue when the connection closes.
-    package func stop() { state.withLock { $0.stopped = true } }
+    /// Returns once every ack and reject asked for so far has been written to the broker (or dropped with
+    /// the connection it belonged to).
+    package func settled() async {
+        while state.withLock({ $0.unsettled > 0 && !$0.stopped }) { try? await Task.sleep(for: .milliseconds(10)) }
+    }
+
+    /// Stops consuming and returns once the connection is closed: messages delivered and not acked go back
+    /// to the queue (counted as delivered once more).
+    package func stop() async {
+        state.withLock { $0.stopped = true }
+        while !state.withLock({ $0.finished }) { try? await Task.sleep(for: .milliseconds(10)) }
+    }
 
     // MARK: The thread
 
@@ -99,6 +120,10 @@ package final class BrokerConsumer: Sendable {
         }
         if let connection { try? settle(on: connection, generation: generation) }
         connection = nil
+        state.withLock {
+            $0.finished = true
+            $0.connected = false
+        }
         continuation.finish()
     }
 
@@ -107,6 +132,7 @@ package final class BrokerConsumer: Sendable {
             defer { state.settlements = [] }
             return state.settlements
         }
+        defer { state.withLock { $0.unsettled -= pending.count } }
         for settlement in pending {
             switch settlement {
             case .ack(let delivery) where delivery.generation == generation: try connection.ack(delivery.tag)
