@@ -108,8 +108,16 @@ package final class BrokerPublisher: Sendable {
         try await withCheckedThrowingContinuation { continuation in
             queue.async {
                 do {
-                    let connection = try self.connected()
-                    continuation.resume(returning: try body(connection))
+                    let reused = self.connection?.isOpen == true
+                    do {
+                        continuation.resume(returning: try body(try self.connected()))
+                    } catch BrokerError.unavailable where reused {
+                        // The connection broke while idle (a broker restart) before a heartbeat noticed:
+                        // once more on a new one. A publish may then reach the broker twice; consumers
+                        // are idempotent by message id anyway.
+                        self.connection = nil
+                        continuation.resume(returning: try body(try self.connected()))
+                    }
                 } catch {
                     if self.connection?.isOpen == false { self.connection = nil }
                     continuation.resume(throwing: error)
