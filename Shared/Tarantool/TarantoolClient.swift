@@ -37,7 +37,7 @@ package final class TarantoolClient: Sendable {
     private let configuration: Configuration
     private let group: any EventLoopGroup
     private let logger: Logger
-    private let onConnect: @Sendable (TarantoolClient, any Channel) async throws -> Void
+    private let onConnect: @Sendable (TarantoolSession) async throws -> Void
     private let state = Mutex(State())
 
     package init(
@@ -47,7 +47,7 @@ package final class TarantoolClient: Sendable {
         self.configuration = configuration
         self.logger = logger
         group = MultiThreadedEventLoopGroup.singleton
-        self.onConnect = { client, channel in try await onConnect(TarantoolSession(client: client, channel: channel)) }
+        self.onConnect = onConnect
     }
 
     /// True while a connection is up (for readiness reporting).
@@ -172,7 +172,7 @@ package final class TarantoolClient: Sendable {
                     timeout: configuration.timeout)
             }
             do {
-                try await onConnect(self, channel)
+                try await onConnect(TarantoolSession(channel: channel))
             } catch {
                 // The instance is up but not ready for us yet (its init script still running) or misconfigured.
                 throw TarantoolError.unavailable("setting up the connection failed: \(error)")
@@ -188,7 +188,6 @@ package final class TarantoolClient: Sendable {
 
 /// A connection being set up, for `onConnect`: requests on it skip the client's connection handling.
 package struct TarantoolSession: Sendable {
-    let client: TarantoolClient
     let channel: any Channel
 
     package func call(_ function: String, _ arguments: [MessagePack] = []) async throws -> [MessagePack] {

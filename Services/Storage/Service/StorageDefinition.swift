@@ -3,9 +3,9 @@ internal import Contracts
 internal import Logging
 internal import Tarantool
 
-/// `storage`: all state — threads, report versions and documents, feedback, cache, the embedded job queue.
-/// It serves the cache, the job queue, threads, reports with their documents, feedback, and access records
-/// (API keys, audit). Still to come: report comparison, statistics, timeline and export.
+/// `storage`: all state — threads, report versions and documents, feedback, cache, the embedded job queue,
+/// and access records (API keys, audit). The cache and the queue live in SQLite, in memory or in Tarantool
+/// (`storage.backend`); everything else in SQLite.
 package enum StorageDefinition: ServiceDefinition {
     package typealias Settings = StorageSettings
     package static let name = "storage"

@@ -55,9 +55,9 @@ struct InProcessStack: Sendable {
 
             let groups = [
                 group(storage.services(admin: nil)), group(renderer.services(admin: nil)),
-                group(analyzerRuns ? analyzer.services(admin: nil) : [RPCServerService(server: analyzer.server, board: analyzer.board, logger: quiet)]),
+                group(analyzerRuns ? analyzer.services(admin: nil) : [RPCServerService(server: analyzer.server, board: analyzer.board, logger: logger)]),
                 // The gateway without its REST listener: tests reach REST through its responder instead.
-                group([RPCServerService(server: gateway.server, board: gateway.board, logger: quiet)]),
+                group([RPCServerService(server: gateway.server, board: gateway.board, logger: logger)]),
             ]
             let running = groups.map { group in Task { try await group.run() } }
             // Stopped one at a time, callers first, so that no service drains while a caller's long poll is open.
@@ -69,7 +69,7 @@ struct InProcessStack: Sendable {
             }
             do {
                 let storageClient = RPCClient(transport: storageWire.client)
-                try await AdminBootstrap(storage: storageClient, configured: nil, keyFile: keyFile, logger: quiet).ensureAdmin()
+                try await AdminBootstrap(storage: storageClient, configured: nil, keyFile: keyFile, logger: logger).ensureAdmin()
                 let stack = InProcessStack(
                     gateway: RPCClient(transport: gatewayWire.client), storage: storageClient,
                     adminKey: try String(contentsOfFile: keyFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines),
@@ -87,7 +87,7 @@ struct InProcessStack: Sendable {
     func rest(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         let configuration = gatewayChassis.configuration
         let server = RESTServer(local: gatewayChassis.context.local, settings: { configuration.current.service }, version: "test")
-        let app = server.application(host: "127.0.0.1", port: 0, logger: Self.quiet) { _, _ in }
+        let app = server.application(host: "127.0.0.1", port: 0, logger: Self.logger) { _, _ in }
         try await app.test(.router, body)
     }
 
@@ -119,7 +119,7 @@ struct InProcessStack: Sendable {
     // MARK: Assembly
 
     /// Silent unless `CLA_TEST_LOG` is set (to a level: `debug`, `info`, …).
-    static let quiet: Logger = {
+    static let logger: Logger = {
         guard let level = ProcessInfo.processInfo.environment["CLA_TEST_LOG"].flatMap(Logger.Level.init(rawValue:)) else {
             return Logger(label: "stack", factory: { _ in SwiftLogNoOpLogHandler() })
         }
@@ -138,10 +138,10 @@ struct InProcessStack: Sendable {
         return try ServiceChassis<Definition>(
             configuration: store, serverTransport: wire.server,
             clientTransport: { dependency, _ in peers[dependency.name]!.client },
-            metrics: ServiceMetrics(build: build), build: build, logger: quiet)
+            metrics: ServiceMetrics(build: build), build: build, logger: logger)
     }
 
     private static func group(_ services: [any Service]) -> ServiceGroup {
-        ServiceGroup(configuration: .init(services: services.map { .init(service: $0) }, logger: quiet))
+        ServiceGroup(configuration: .init(services: services.map { .init(service: $0) }, logger: logger))
     }
 }
