@@ -184,7 +184,7 @@ let package = Package(
         .target(
             name: "Analyzer",
             dependencies: [
-                "ServiceKit", "Contracts", "RPCCore", "Domain",
+                "ServiceKit", "Contracts", "RPCCore", "Domain", "RabbitMQ",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -218,7 +218,7 @@ let package = Package(
         .target(
             name: "Storage",
             dependencies: [
-                "ServiceKit", "Contracts", "RPCCore", "Tarantool",
+                "ServiceKit", "Contracts", "RPCCore", "Tarantool", "RabbitMQ",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -240,6 +240,8 @@ let package = Package(
             path: "Tests/ContractsTestSupport",
             swiftSettings: swiftSettings
         ),
+        // Real backend servers for the tests (a RabbitMQ broker), shared by every suite of the test process.
+        .target(name: "BackendTestSupport", dependencies: ["RabbitMQ"], path: "Tests/BackendTestSupport", swiftSettings: swiftSettings),
         .testTarget(
             name: "ProtoJSONTests", dependencies: ["ProtoJSON", "Contracts", "ContractsTestSupport"], path: "Tests/ProtoJSONTests",
             swiftSettings: swiftSettings),
@@ -247,7 +249,7 @@ let package = Package(
             name: "GatewayTests",
             dependencies: [
                 "Gateway", "Storage", "Analyzer", "ReportRenderer", "ProviderSandbox", "ServiceKit", "Contracts", "ProtoJSON",
-                "RPCCore", "RPCInProcess",
+                "RPCCore", "RPCInProcess", "BackendTestSupport", "RabbitMQ",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -301,7 +303,7 @@ let package = Package(
         .testTarget(
             name: "StorageTests",
             dependencies: [
-                "Storage", "Tarantool", "RabbitMQ", "Contracts", "RPCCore", "RPCInProcess",
+                "Storage", "Tarantool", "RabbitMQ", "BackendTestSupport", "Contracts", "RPCCore", "RPCInProcess",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

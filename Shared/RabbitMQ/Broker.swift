@@ -52,27 +52,48 @@ package final class BrokerPublisher: Sendable {
     /// Publishes `body` to the job queue and waits for the broker's confirmation.
     package func publish(_ body: [UInt8], messageID: String, header: (String, String)? = nil) async throws {
         let queueName = topology.queue
-        try await run { connection in try self.publishConfirmed(body, to: queueName, exchange: "", messageID: messageID, header: header, on: connection) }
+        try await run { connection in
+            try self.publishConfirmed([(messageID, body)], to: queueName, header: header, on: connection)
+        }
+    }
+
+    /// Publishes the messages back to back and waits until the broker has confirmed them all: one round
+    /// trip for the batch rather than one per message.
+    package func publish(batch: [(messageID: String, body: [UInt8])]) async throws {
+        guard !batch.isEmpty else { return }
+        let queueName = topology.queue
+        try await run { connection in try self.publishConfirmed(batch, to: queueName, header: nil, on: connection) }
     }
 
     /// Moves up to `limit` dead letters (or only those whose message id is in `ids`) back to the job queue,
     /// each confirmed before its dead copy is acked; returns their message ids.
     package func replayDeadLetters(ids: Set<String>? = nil, limit: Int = 1000) async throws -> [String] {
+        try await takeDeadLetters(ids: ids, limit: limit, republish: true)
+    }
+
+    /// Deletes up to `limit` dead letters (or only those whose message id is in `ids`); returns their ids.
+    package func discardDeadLetters(ids: Set<String>? = nil, limit: Int = 1000) async throws -> [String] {
+        try await takeDeadLetters(ids: ids, limit: limit, republish: false)
+    }
+
+    private func takeDeadLetters(ids: Set<String>?, limit: Int, republish: Bool) async throws -> [String] {
         let topology = topology
         return try await run { connection in
-            var replayed: [String] = []
+            var taken: [String] = []
             var skipped: [UInt64] = []
             defer { for tag in skipped { try? connection.reject(tag, requeue: true) } }
-            while replayed.count < limit, let (tag, message) = try connection.get(topology.deadLetterQueue) {
+            while taken.count < limit, let (tag, message) = try connection.get(topology.deadLetterQueue) {
                 guard ids?.contains(message.messageID) ?? true else {
                     skipped.append(tag)
                     continue
                 }
-                try self.publishConfirmed(message.body, to: topology.queue, exchange: "", messageID: message.messageID, header: nil, on: connection)
+                if republish {
+                    try self.publishConfirmed([(message.messageID, message.body)], to: topology.queue, header: nil, on: connection)
+                }
                 try connection.ack(tag)
-                replayed.append(message.messageID)
+                taken.append(message.messageID)
             }
-            return replayed
+            return taken
         }
     }
 
@@ -139,27 +160,30 @@ package final class BrokerPublisher: Sendable {
     }
 
     private func publishConfirmed(
-        _ body: [UInt8], to routingKey: String, exchange: String, messageID: String, header: (String, String)?, on connection: AMQPConnection
+        _ messages: [(messageID: String, body: [UInt8])], to routingKey: String, header: (String, String)?, on connection: AMQPConnection
     ) throws {
-        try connection.publish(exchange: exchange, routingKey: routingKey, messageID: messageID, header: header, body: body)
-        let tag = nextTag
-        nextTag += 1
+        var waiting = Set<UInt64>()
+        for message in messages {
+            try connection.publish(exchange: "", routingKey: routingKey, messageID: message.messageID, header: header, body: message.body)
+            waiting.insert(nextTag)
+            nextTag += 1
+        }
         let deadline = ContinuousClock.now + timeout
         var returned: String?
-        while ContinuousClock.now < deadline {
+        while !waiting.isEmpty, ContinuousClock.now < deadline {
             switch try connection.nextConfirmation(timeout: .milliseconds(200)) {
-            case .ack(let acked, let multiple)? where acked == tag || (multiple && acked >= tag):
-                if let returned { throw BrokerError.rejected("unroutable (\(returned))") }
-                return
-            case .nack(let nacked, let multiple)? where nacked == tag || (multiple && nacked >= tag):
-                throw BrokerError.rejected("basic.nack for message \(messageID)")
+            case .ack(let tag, let multiple)?:
+                if multiple { waiting = waiting.filter { $0 > tag } } else { waiting.remove(tag) }
+            case .nack(let tag, let multiple)? where waiting.contains(tag) || (multiple && waiting.contains { $0 <= tag }):
+                throw BrokerError.rejected("basic.nack for a message of \(messages.count)")
             case .returned(let reason)?:
                 returned = reason
             default:
                 continue
             }
         }
-        throw BrokerError.timedOut("the confirmation of message \(messageID)")
+        if let returned { throw BrokerError.rejected("unroutable (\(returned))") }
+        if !waiting.isEmpty { throw BrokerError.timedOut("the confirmation of \(waiting.count) of \(messages.count) messages") }
     }
 
     private func startHeartbeats() {

@@ -102,7 +102,8 @@ package final class BrokerConsumer: Sendable {
                 }
                 guard let current = connection else { continue }
                 try settle(on: current, generation: generation)
-                if let (tag, message) = try current.nextDelivery(timeout: .milliseconds(200)) {
+                // A short wait: acks asked for meanwhile are written on the next turn, and prefetch slots free up.
+                if let (tag, message) = try current.nextDelivery(timeout: .milliseconds(20)) {
                     continuation.yield(BrokerDelivery(message: message, tag: tag, generation: generation))
                 }
             } catch {

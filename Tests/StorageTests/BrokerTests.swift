@@ -1,4 +1,5 @@
 import Foundation
+import BackendTestSupport
 import RabbitMQ
 import Testing
 

@@ -38,6 +38,7 @@ struct JobStoreConformanceTests {
     struct Queue: Sendable {
         let clock = ManualClock()
         let service: JobsService
+        let store: any JobStore
 
         init(_ backend: Backend, maxAttempts: Int32 = 3) async throws {
             var policy = JobRetryPolicy()
@@ -46,7 +47,23 @@ struct JobStoreConformanceTests {
             policy.maxBackoff = .seconds(5)
             let clock = self.clock
             let fixed = policy
-            service = JobsService(store: try await backend.make(), registry: PrometheusCollectorRegistry(), policy: { fixed }, now: { clock.now })
+            store = try await backend.make()
+            service = JobsService(store: store, registry: PrometheusCollectorRegistry(), policy: { fixed }, now: { clock.now })
+        }
+
+        /// What `JobDispatcher` does before it publishes: hands the due jobs to the broker.
+        func dispatch(redispatchMs: Int64 = 60_000) async throws -> [QueuedJob] {
+            let now = clock.now
+            return try await store.takeDue(now: now, limit: 10) { $0.dispatch(redispatchMs: redispatchMs, now: now) }
+        }
+
+        /// A worker claiming the job a broker message named.
+        func claim(_ id: String, _ worker: String = "w1") async throws -> [CommonV1.Job] {
+            try await service.lease(.with {
+                $0.worker = worker
+                $0.jobId = id
+                $0.visibilityTimeoutMs = 10_000
+            }).jobs
         }
 
         func enqueue(_ inn: String = "7707083893", key: String = "") async throws -> StorageV1.EnqueueResponse {
@@ -74,6 +91,55 @@ struct JobStoreConformanceTests {
         #expect(first.created && !again.created && other.created)
         #expect(first.job?.id == again.job?.id && first.job?.id != other.job?.id)
         #expect(first.job?.state == .queued && first.job?.maxAttempts == 3)
+    }
+
+    @Test("with a broker: a dispatched job waits queued until one worker claims it, and is dispatched again only after the redispatch time", arguments: Backend.allCases)
+    func dispatchAndClaim(backend: Backend) async throws {
+        let queue = try await Queue(backend)
+        let id = try #require(try await queue.enqueue().job?.id)
+        let dispatched = try await queue.dispatch()
+        #expect(dispatched.map(\.id) == [id])
+        #expect(dispatched.first?.state == .queued && dispatched.first?.job.leaseOwner == QueuedJob.broker)
+        // Handed to the broker: not due for another dispatch, nor for a worker's lease.
+        #expect(try await queue.dispatch().isEmpty)
+        #expect(try await queue.lease().isEmpty)
+
+        let claimed = try await queue.claim(id, "w1")
+        #expect(claimed.map(\.id) == [id])
+        #expect(claimed.first?.state == .running && claimed.first?.leaseOwner == "w1" && claimed.first?.attempts == 1)
+        #expect(try await queue.claim(id, "w2").isEmpty)  // a duplicate message: nothing to run
+        #expect(try await queue.claim("j-none", "w2").isEmpty)  // a message for a purged job
+        _ = try await queue.service.complete(jobID: id, worker: "w1", reportID: "r1")
+        #expect(try await queue.claim(id, "w2").isEmpty)
+
+        // Not confirmed by the broker: due again at once. Confirmed but never claimed: again after the time.
+        let second = try #require(try await queue.enqueue().job?.id)
+        #expect(try await queue.dispatch().map(\.id) == [second])
+        _ = try await queue.store.update(second) { [clock = queue.clock] in $0.undispatch(now: clock.now) }
+        #expect(try await queue.dispatch().map(\.id) == [second])
+        queue.clock.advance(by: 59_000)
+        #expect(try await queue.dispatch().isEmpty)
+        queue.clock.advance(by: 1_000)
+        #expect(try await queue.dispatch().map(\.id) == [second])
+        #expect(try await queue.service.job(second).attempts == 0)  // dispatching is no attempt
+
+        // Cancelled while its message waits in the broker: the claim finds nothing.
+        #expect(try await queue.service.cancel(second).state == .cancelled)
+        #expect(try await queue.claim(second).isEmpty)
+    }
+
+    @Test("with a broker: a claimed job whose lease runs out is dispatched again as a failed attempt, and dead-lettered after the last", arguments: Backend.allCases)
+    func dispatchAfterExpiredLease(backend: Backend) async throws {
+        let queue = try await Queue(backend, maxAttempts: 2)
+        let id = try #require(try await queue.enqueue().job?.id)
+        for attempt in 1...2 {
+            #expect(try await queue.dispatch().map(\.id) == [id])
+            #expect(try await queue.claim(id, "crashing").first?.attempts == Int32(attempt))
+            queue.clock.advance(by: 10_001)  // the worker died: no heartbeat
+        }
+        #expect(try await queue.dispatch().isEmpty)  // the second expiry used the last attempt
+        let job = try await queue.service.job(id)
+        #expect(job.state == .dead && job.error.contains("lease of crashing expired"))
     }
 
     @Test("lease, heartbeat, complete: a leased job is invisible to others until done", arguments: Backend.allCases)

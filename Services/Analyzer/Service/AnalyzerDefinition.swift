@@ -2,8 +2,11 @@ package import ServiceKit
 internal import Contracts
 internal import Logging
 internal import RPCCore
+internal import RabbitMQ
+internal import ServiceLifecycle
 
-/// `analyzer`: the analysis pipeline. A job worker consumes the queue in storage; each job collects from the
+/// `analyzer`: the analysis pipeline. A job worker consumes the queue in storage (with
+/// `features.queue_backend: rabbitmq`, RabbitMQ's messages naming jobs in storage); each job collects from the
 /// providers (through storage's cache), scores, writes the narrative, stores the report and its PDF (rendered by
 /// report-renderer). The `analyzer.v1` RPCs serve operators and the gateway.
 package enum AnalyzerDefinition: ServiceDefinition {
@@ -23,9 +26,6 @@ package enum AnalyzerDefinition: ServiceDefinition {
     package static func makeParts(context: ServiceContext<AnalyzerSettings>) throws -> ServiceParts {
         let storage = try context.client("storage")
         let rendererClient = try context.client("report-renderer")
-        guard context.configuration.current.chassis.features.queueBackend == .embedded else {
-            throw ConfigError(.invalidValue, "rabbitmq is not available yet; use embedded", key: "features.queue_backend")
-        }
         let factory = ProviderFactory(transport: AsyncHTTPTransport(), metrics: ProviderMetrics(registry: context.metrics.registry))
         let storageCache = StorageProviderCache(client: storage)
         let configuration = context.configuration
@@ -52,15 +52,51 @@ package enum AnalyzerDefinition: ServiceDefinition {
         }
         let reports = StorageReportStore(client: storage)
         let renderer = RendererClient(client: rendererClient)
+        let settings = context.configuration.current.service
+        var background: [any Service] = []
+        var probes: [ReadinessProbe] = []
+        let queue: any JobQueue
+        switch context.configuration.current.chassis.features.queueBackend {
+        case .embedded:
+            queue = StorageJobQueue(client: storage)
+        case .rabbitmq:
+            let broker = brokerQueue(settings, storage: StorageJobQueue(client: storage))
+            queue = broker
+            background.append(BrokerShutdown(queue: broker))
+            let address = settings.broker.address
+            probes.append(ReadinessProbe(name: "rabbitmq") { _ in
+                guard broker.isConnected else { throw RPCError(.unavailable, "not connected to RabbitMQ at \(address)") }
+                return "consuming \(settings.broker.queue) at \(address)"
+            })
+        }
         let worker = JobWorker(
-            pipeline: pipeline, queue: StorageJobQueue(client: storage), reports: reports, renderer: renderer, settings: workerSettings,
+            pipeline: pipeline, queue: queue, reports: reports, renderer: renderer, settings: workerSettings,
             logger: context.logger, registry: context.metrics.registry)
         let service = AnalyzerService(
             pipeline: pipeline, reports: reports, renderer: renderer, worker: worker, factory: factory, workerName: workerName,
             queueBackend: context.configuration.current.chassis.features.queueBackend.rawValue)
-        let settings = context.configuration.current.service
         context.logger.notice(
-            "analyzer: providers \(settings.sandboxURL.isEmpty ? "real" : "sandbox at \(settings.sandboxURL)"), worker \(workerName) × \(settings.workerConcurrency)")
-        return ServiceParts(register: { router in service.register(in: &router) }, background: [worker])
+            "analyzer: providers \(settings.sandboxURL.isEmpty ? "real" : "sandbox at \(settings.sandboxURL)"), worker \(workerName) × \(settings.workerConcurrency), queue \(context.configuration.current.chassis.features.queueBackend.rawValue)")
+        return ServiceParts(register: { router in service.register(in: &router) }, background: [worker] + background, probes: probes)
+    }
+
+    /// A consumer with a prefetch of the worker's concurrency: no more messages wait here than it can run.
+    static func brokerQueue(_ settings: AnalyzerSettings, storage: StorageJobQueue) -> BrokerJobQueue {
+        let broker = settings.broker
+        var address = BrokerAddress(host: broker.address.host, port: broker.address.port, user: broker.user, password: broker.password.value)
+        address.vhost = broker.vhost
+        let consumer = BrokerConsumer(
+            address: address, topology: JobTopology(queue: broker.queue, deliveryLimit: broker.deliveryLimit), prefetch: settings.workerConcurrency)
+        return BrokerJobQueue(consumer: consumer, storage: storage)
+    }
+}
+
+/// Closes the RabbitMQ consumer at shutdown; what it had not acked goes back to the queue.
+struct BrokerShutdown: Service {
+    let queue: BrokerJobQueue
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await queue.stop()
     }
 }

@@ -29,6 +29,8 @@ package struct AnalyzerSettings: ServiceSettings {
     package var workerVisibility: Duration = .seconds(30)
     package var webConcurrency = 4
     package var webBudget: Duration = .seconds(30)
+    /// The broker whose job messages the worker consumes (`features.queue_backend: rabbitmq`).
+    package var broker = BrokerSettings()
 
     package static let defaults: AnalyzerSettings = {
         var settings = AnalyzerSettings()
@@ -84,6 +86,9 @@ package struct AnalyzerSettings: ServiceSettings {
         .duration("worker.web_budget", \.webBudget, in: .seconds(1)...Duration.seconds(600),
                   help: "Longest time the web search of one analysis may take; what has not answered by then is cut off."),
     ]
+        + BrokerSettings.keys(
+            address: \.broker.address, user: \.broker.user, password: \.broker.password, vhost: \.broker.vhost, queue: \.broker.queue,
+            deliveryLimit: \.broker.deliveryLimit)
         + providerKeys(
             "dadata", baseURL: \.dadata.baseURL, timeout: \.dadata.timeout, attempts: \.dadata.attempts, cacheTTL: \.dadata.cacheTTL,
             enabled: \.dadata.enabled)

@@ -1,11 +1,14 @@
 package import ServiceKit
 internal import Contracts
 internal import Logging
+internal import RabbitMQ
+internal import ServiceLifecycle
 internal import Tarantool
 
 /// `storage`: all state — threads, report versions and documents, feedback, cache, the embedded job queue,
 /// and access records (API keys, audit). The cache and the queue live in SQLite, in memory or in Tarantool
-/// (`storage.backend`); everything else in SQLite.
+/// (`storage.backend`); everything else in SQLite. With `features.queue_backend: rabbitmq` due jobs are also
+/// published to RabbitMQ, whose consumers claim them here.
 package enum StorageDefinition: ServiceDefinition {
     package typealias Settings = StorageSettings
     package static let name = "storage"
@@ -17,7 +20,7 @@ package enum StorageDefinition: ServiceDefinition {
         let backend = configuration.service.backend
         return [
             "storage": backend.rawValue, "cache": backend.rawValue, "jobs": backend.rawValue,
-            "records": backend == .memory ? "memory" : "sqlite",
+            "records": backend == .memory ? "memory" : "sqlite", "queue": configuration.chassis.features.queueBackend.rawValue,
         ]
     }
 
@@ -64,11 +67,28 @@ package enum StorageDefinition: ServiceDefinition {
         let sweeper = CacheSweeper(
             store: cache, statistics: statistics, interval: { context.configuration.current.service.cacheCleanupInterval },
             now: now, logger: context.logger)
+        var background: [any Service] = [sweeper]
+        var broker: BrokerPublisher?
+        if context.configuration.current.chassis.features.queueBackend == .rabbitmq {
+            let publisher = brokerPublisher(settings.broker)
+            broker = publisher
+            probes.append(ReadinessProbe(name: "rabbitmq") { _ in
+                let depth = try await publisher.depth()
+                return "up (\(settings.broker.address), \(depth.jobs) ready, \(depth.dead) dead)"
+            })
+            context.logger.notice("storage: publishing due jobs to RabbitMQ \(settings.broker.address), queue \(settings.broker.queue)")
+        }
         let jobsService = JobsService(
             store: jobs, registry: context.metrics.registry, policy: { context.configuration.current.service.retry }, now: now,
             threadFor: { request in
                 try await records.createThread(inn: request.inn, companyName: request.clientName, notes: request.notes, now: now()).0.id
-            })
+            }, broker: broker)
+        background.append(JobDepthMonitor(service: jobsService, logger: context.logger))
+        if let broker {
+            background.append(JobDispatcher(
+                store: jobs, publisher: broker, jobs: jobsService, redispatchAfter: { context.configuration.current.service.redispatchAfter },
+                now: now, registry: context.metrics.registry, logger: context.logger))
+        }
         return ServiceParts(
             register: { router in
                 service.register(in: &router)
@@ -79,8 +99,14 @@ package enum StorageDefinition: ServiceDefinition {
                 FeedbackService(store: records, now: now).register(in: &router)
                 AccessService(database: recordsDatabase, now: now).register(in: &router)
             },
-            background: [sweeper, JobDepthMonitor(service: jobsService, logger: context.logger)],
+            background: background,
             probes: probes)
+    }
+
+    static func brokerPublisher(_ settings: BrokerSettings) -> BrokerPublisher {
+        var address = BrokerAddress(host: settings.address.host, port: settings.address.port, user: settings.user, password: settings.password.value)
+        address.vhost = settings.vhost
+        return BrokerPublisher(address: address, topology: JobTopology(queue: settings.queue, deliveryLimit: settings.deliveryLimit))
     }
 
     /// The Tarantool connection; each new connection first runs the namespace's migrations.

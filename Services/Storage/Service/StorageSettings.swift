@@ -29,6 +29,11 @@ package struct StorageSettings: ServiceSettings {
 
     /// Attempts before a job becomes a dead letter, and the backoff between them.
     package var retry = JobRetryPolicy()
+    /// The broker that storage publishes due jobs to (`features.queue_backend: rabbitmq`).
+    package var broker = BrokerSettings()
+    /// A job published to the broker and not claimed by a worker within this time is published again (a
+    /// message lost before its confirmation, or a very long backlog; workers drop duplicates).
+    package var redispatchAfter = Duration.seconds(300)
 
     package static let defaults = StorageSettings()
 
@@ -49,7 +54,10 @@ package struct StorageSettings: ServiceSettings {
         .integer("jobs.max_attempts", \.retryMaxAttempts, in: 1...100, help: "Attempts before a failing job becomes a dead letter (for jobs enqueued from then on).", reloadable: true),
         .duration("jobs.retry_backoff", \.retry.backoff, in: .milliseconds(10)...Duration.seconds(3600), help: "Wait after the first failure; doubles with each further one.", reloadable: true),
         .duration("jobs.retry_backoff_max", \.retry.maxBackoff, in: .milliseconds(10)...Duration.seconds(86_400), help: "Longest wait between attempts.", reloadable: true),
-    ]
+        .duration("jobs.redispatch_after", \.redispatchAfter, in: .seconds(1)...Duration.seconds(86_400), help: "With RabbitMQ: publish a job again when no worker claimed it within this time.", reloadable: true),
+    ] + BrokerSettings.keys(
+        address: \.broker.address, user: \.broker.user, password: \.broker.password, vhost: \.broker.vhost, queue: \.broker.queue,
+        deliveryLimit: \.broker.deliveryLimit)
 
     /// `retry.maxAttempts` as an `Int` for the integer setting.
     package var retryMaxAttempts: Int {

@@ -557,6 +557,10 @@ extension StorageV1 {
         package var visibilityTimeoutMs: Int64 = 0
         /// Wait up to this long for a job before answering empty (0: answer at once; at most 30 000).
         package var waitMs: Int64 = 0
+        /// Lease this job only: a worker claiming the job a broker (RabbitMQ) delivered. Answers it when it is
+        /// queued, and nothing when it is not (already running, finished, cancelled or gone: the delivery was a
+        /// duplicate, and the worker drops it); max_jobs and wait_ms do not apply.
+        package var jobId: String = ""
 
         package init() {}
     }
@@ -2699,6 +2703,7 @@ extension StorageV1.LeaseRequest: ProtoMessage {
         c.pointee.max_jobs = maxJobs
         c.pointee.visibility_timeout_ms = visibilityTimeoutMs
         c.pointee.wait_ms = waitMs
+        if !jobId.isEmpty { c.pointee.job_id = try arena.cString(jobId, field: "LeaseRequest.job_id") }
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
@@ -2706,6 +2711,7 @@ extension StorageV1.LeaseRequest: ProtoMessage {
         maxJobs = c.pointee.max_jobs
         visibilityTimeoutMs = c.pointee.visibility_timeout_ms
         waitMs = c.pointee.wait_ms
+        jobId = try ProtoLift.string(c.pointee.job_id, field: "LeaseRequest.job_id")
     }
 }
 

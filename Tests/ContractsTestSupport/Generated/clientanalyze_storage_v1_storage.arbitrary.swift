@@ -494,6 +494,7 @@ extension StorageV1.LeaseRequest: Arbitrary {
         m.maxJobs = g.int32()
         m.visibilityTimeoutMs = g.int64()
         m.waitMs = g.int64()
+        m.jobId = g.string()
         return m
     }
 }

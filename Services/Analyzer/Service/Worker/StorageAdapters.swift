@@ -17,6 +17,15 @@ package struct StorageJobQueue: JobQueue {
         }, timeout: wait + .seconds(5)).message.jobs
     }
 
+    /// Leases the job a broker delivered, if it is still queued; nil when there is nothing to run.
+    package func claim(jobID: String, worker: String, visibility: Duration) async throws -> CommonV1.Job? {
+        try await client.unary(Method.Lease.self, .with {
+            $0.worker = worker
+            $0.jobId = jobID
+            $0.visibilityTimeoutMs = visibility.milliseconds
+        }, timeout: .seconds(5)).message.jobs.first
+    }
+
     package func heartbeat(jobID: String, worker: String, visibility: Duration) async throws -> Bool {
         try await client.unary(Method.Heartbeat.self, .with {
             $0.jobId = jobID

@@ -1,5 +1,6 @@
 package import Contracts
 package import Prometheus
+package import RabbitMQ
 internal import ServiceKit
 package import RPCCore
 internal import Synchronization
@@ -8,25 +9,32 @@ internal import Synchronization
 /// jobs for a visibility timeout and keep them with heartbeats; a lease that runs out makes the job visible
 /// again (an attempt used); failures retry with backoff until the delivery limit, then the job is a dead
 /// letter that an admin can replay or purge.
+///
+/// With a broker, `JobDispatcher` publishes due jobs and workers claim them by id (`Lease` with `job_id`);
+/// the dead-letter admin then also shows and clears what RabbitMQ dead-lettered.
 package struct JobsService: Sendable {
     private let store: any JobStore
     private let policy: @Sendable () -> JobRetryPolicy
     private let now: @Sendable () -> Int64
-    private let signal = ChangeSignal()
+    /// Wakes long polls, watches and the dispatcher when a job changes.
+    let signal = ChangeSignal()
     private let depthGauges: DepthGauges
     private let threadFor: (@Sendable (CommonV1.AnalysisRequest) async throws -> String)?
+    private let broker: BrokerPublisher?
 
     /// `threadFor` finds or creates the thread of the request's INN, whose id the job records (DESIGN §3:
     /// storage creates the job and, for a new INN, its thread).
     package init(
         store: any JobStore, registry: PrometheusCollectorRegistry, policy: @escaping @Sendable () -> JobRetryPolicy,
-        now: @escaping @Sendable () -> Int64, threadFor: (@Sendable (CommonV1.AnalysisRequest) async throws -> String)? = nil
+        now: @escaping @Sendable () -> Int64, threadFor: (@Sendable (CommonV1.AnalysisRequest) async throws -> String)? = nil,
+        broker: BrokerPublisher? = nil
     ) {
         self.store = store
         self.policy = policy
         self.now = now
-        self.depthGauges = DepthGauges(registry: registry)
+        self.depthGauges = DepthGauges(registry: registry, broker: broker != nil)
         self.threadFor = threadFor
+        self.broker = broker
     }
 
     private typealias Method = StorageV1.Jobs.Method
@@ -99,35 +107,103 @@ package struct JobsService: Sendable {
         return .with { $0.sequence = stored.sequence }
     }
 
+    /// Storage's dead jobs, in id order. With a broker, each says whether RabbitMQ holds its dead message
+    /// (`backend` "rabbitmq", and the `x-death` reason among its errors), and the first page also lists the
+    /// messages RabbitMQ dead-lettered whose job storage has not given up on (it runs them again itself).
     package func listDeadLetters(_ request: StorageV1.ListDeadLettersRequest) async throws -> StorageV1.ListDeadLettersResponse {
         let page = try PageRequest(request.page, cursorPrefix: "j1.")
         let jobs = try await store.list(states: [.dead], inn: nil, after: page.after, limit: page.limit)
+        let dead = try await brokerDeadLetters()
+        var letters = jobs.prefix(page.size).map { job in
+            guard let message = dead[job.id] else { return job.deadLetter() }
+            var letter = job.deadLetter(backend: "rabbitmq")
+            letter.errors.append(Self.death(message))
+            return letter
+        }
+        if page.after == nil {
+            for (id, message) in dead.sorted(by: { $0.key < $1.key }) {
+                guard let job = try await store.get(id), job.state != .dead else { continue }
+                letters.append(.with {
+                    $0.jobId = id
+                    $0.inn = job.job.request?.inn ?? ""
+                    $0.reason = "\(Self.death(message)); storage still has the job as \(job.state.protoName)"
+                    $0.attempts = job.job.attempts
+                    $0.errors = job.errors + [Self.death(message)]
+                    $0.backend = "rabbitmq"
+                })
+            }
+        }
         return .with { response in
-            response.deadLetters = jobs.prefix(page.size).map(\.deadLetter)
+            response.deadLetters = letters
             response.page = .with { $0.nextCursor = page.nextCursor(jobs, key: \.id) }
         }
     }
 
+    /// Dead jobs go back to the queue with fresh attempts. With a broker their dead messages are deleted
+    /// (storage publishes the job anew); an id that only RabbitMQ holds dead loses that message and keeps
+    /// its job as storage has it.
     package func replayDeadLetters(_ request: StorageV1.ReplayDeadLetterRequest) async throws -> StorageV1.ReplayDeadLetterResponse {
+        let dead = try await brokerDeadLetters()
         let ids = try await targets(request.jobIds, all: request.all)
         var replayed: [CommonV1.Job] = []
         for id in ids {
+            if dead[id] != nil {
+                guard let job = try await store.get(id) else { continue }  // only its message is left
+                if job.state != .dead {
+                    replayed.append(job.job)
+                    continue
+                }
+            }
             replayed.append(try await change(id, field: "job_ids") { [now] in try $0.replay(now: now()) }.job)
         }
+        try await discardBrokerDeadLetters(ids: request.all ? nil : Set(ids))
         return .with { $0.jobs = replayed }
     }
 
     /// Only dead letters: any other id refuses the whole request before anything is deleted.
     package func purgeDeadLetters(_ request: StorageV1.PurgeDeadLettersRequest) async throws -> StorageV1.PurgeDeadLettersResponse {
+        let dead = try await brokerDeadLetters()
         let ids = try await targets(request.jobIds, all: request.all)
+        var jobIDs: [String] = []
         for id in ids {
-            guard let job = try await store.get(id) else { throw Self.notFound(id) }
-            guard job.state == .dead else {
+            guard let job = try await store.get(id) else {
+                if dead[id] != nil { continue }
+                throw Self.notFound(id)
+            }
+            if job.state == .dead {
+                jobIDs.append(id)
+            } else if dead[id] == nil {
                 throw RPCError(.failedPrecondition, "job_ids: \(id) is \(job.state.protoName), not a dead letter")
             }
         }
-        let purged = try await store.delete(ids: ids)
+        let purged = try await store.delete(ids: jobIDs)
+        try await discardBrokerDeadLetters(ids: request.all ? nil : Set(ids))
         return .with { $0.purged = Int64(purged) }
+    }
+
+    /// RabbitMQ's dead letters by job id (empty without a broker).
+    private func brokerDeadLetters() async throws -> [String: BrokerMessage] {
+        guard let broker else { return [:] }
+        let messages = try await Self.fromBroker { try await broker.deadLetters() }
+        return Dictionary(messages.map { ($0.messageID, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    private func discardBrokerDeadLetters(ids: Set<String>?) async throws {
+        guard let broker else { return }
+        _ = try await Self.fromBroker { try await broker.discardDeadLetters(ids: ids) }
+    }
+
+    private static func death(_ message: BrokerMessage) -> String {
+        "RabbitMQ dead-lettered it: \(message.deathReason ?? "unknown reason") after \(message.deliveryCount + 1) deliveries"
+    }
+
+    /// A broker that cannot be reached is UNAVAILABLE to the caller, like any missing backend.
+    static func fromBroker<Result>(_ body: () async throws -> Result) async throws -> Result {
+        do {
+            return try await body()
+        } catch let error as BrokerError {
+            throw RPCError(.unavailable, "RabbitMQ: \(error)")
+        }
     }
 
     // MARK: Operations
@@ -164,6 +240,7 @@ package struct JobsService: Sendable {
 
     package func lease(_ request: StorageV1.LeaseRequest) async throws -> StorageV1.LeaseResponse {
         let worker = try Validate.nonEmpty(request.worker, "worker")
+        if !request.jobId.isEmpty { return try await claim(request.jobId, worker: worker, visibility: try Self.visibility(request.visibilityTimeoutMs)) }
         let count = request.maxJobs == 0 ? 1 : Int(request.maxJobs)
         guard (1...100).contains(count) else { throw RPCError(.invalidArgument, "max_jobs: must be from 1 to 100, got \(request.maxJobs)") }
         let visibility = try Self.visibility(request.visibilityTimeoutMs)
@@ -179,6 +256,21 @@ package struct JobsService: Sendable {
             }
             // Wake on a new job, or re-check soon for jobs whose backoff or lease ran out meanwhile.
             await signal.wait(timeout: min(deadline - ContinuousClock.now, .milliseconds(250)))
+        }
+    }
+
+    /// The job a broker delivered, leased to `worker` if it is still queued; nothing if not (the delivery
+    /// was a duplicate or stale) or if the job is gone.
+    private func claim(_ id: String, worker: String, visibility: Int64) async throws -> StorageV1.LeaseResponse {
+        struct NotClaimable: Error {}
+        let time = now()
+        do {
+            guard let job = try await store.update(id, { job in
+                guard job.claim(worker: worker, visibilityMs: visibility, now: time) else { throw NotClaimable() }
+            }) else { return StorageV1.LeaseResponse() }
+            return .with { $0.jobs = [job.job] }
+        } catch is NotClaimable {
+            return StorageV1.LeaseResponse()
         }
     }
 
@@ -223,6 +315,10 @@ package struct JobsService: Sendable {
         let counts = try await store.countByState()
         let oldest = try await store.oldestWaitingCreatedAt()
         depthGauges.update(counts)
+        if let broker {
+            let (ready, dead) = try await Self.fromBroker { try await broker.depth() }
+            depthGauges.updateBroker(ready: ready, dead: dead)
+        }
         return .with { response in
             for state in DepthGauges.states { response.byState[DepthGauges.label(state)] = counts[state] ?? 0 }
             response.oldestQueuedAgeMs = oldest.map { max(0, now() - $0) } ?? 0
@@ -276,7 +372,21 @@ struct DepthGauges: Sendable {
     static let states: [CommonV1.JobState] = [.queued, .scheduled, .running, .retryWait, .succeeded, .failed, .cancelled, .dead]
     private let registry: PrometheusCollectorRegistry
 
-    init(registry: PrometheusCollectorRegistry) { self.registry = registry }
+    init(registry: PrometheusCollectorRegistry, broker: Bool) {
+        self.registry = registry
+        if broker { updateBroker(ready: 0, dead: 0) }
+    }
+
+    /// `storage_broker_messages{queue="jobs|dead"}`: messages ready in RabbitMQ's job queue and its
+    /// dead-letter queue (the DLQ alert's series).
+    func updateBroker(ready: Int, dead: Int) {
+        for (queue, count) in [("jobs", ready), ("dead", dead)] {
+            registry.makeGauge(
+                descriptor: .named("storage_broker_messages", help: "Messages ready in RabbitMQ's job queue (jobs) and dead-letter queue (dead)."),
+                labels: [("queue", queue)]
+            ).set(to: Double(count))
+        }
+    }
 
     func update(_ counts: [CommonV1.JobState: Int64]) {
         for state in Self.states {

@@ -10,19 +10,16 @@ package import RPCCore
 ///                                          |--fail / lease expiry with no attempts left--> dead --replay--> queued
 ///                                          |--release--> queued (the attempt does not count)
 /// cancel: waiting → cancelled at once; running → cancel requested, cancelled when the worker gives up.
+///
+/// With a broker (RabbitMQ) the workers do not lease due jobs themselves: storage dispatches them (they
+/// stay queued, owned by the broker until a redispatch time) and publishes their ids; a worker claims the
+/// job a message names, which leases it if it is still queued.
 extension QueuedJob {
     /// Hands the job to `worker` until `now + visibilityMs`. Called for due jobs only; a running job here
     /// is one whose lease expired, which counts as a failed attempt (dead-lettered when none are left).
     /// Returns false when the job was dead-lettered instead of leased.
     package mutating func lease(worker: String, visibilityMs: Int64, now: Int64) -> Bool {
-        if job.state == .running {
-            let message = "lease of \(job.leaseOwner) expired without completion"
-            errors.append(message)
-            if job.attempts >= job.maxAttempts {
-                bury(reason: "\(message) (attempt \(job.attempts) of \(job.maxAttempts))", now: now)
-                return false
-            }
-        }
+        guard expireLease(now: now) else { return false }
         job.state = .running
         job.attempts += 1
         job.leaseOwner = worker
@@ -31,6 +28,32 @@ extension QueuedJob {
         job.stage = .started
         job.updatedAtMs = now
         return true
+    }
+
+    /// Leases the job a broker delivered, when it is still waiting in the queue; false when it is not (the
+    /// delivery was stale: the job already runs, ended, or waits for a retry that storage will publish).
+    package mutating func claim(worker: String, visibilityMs: Int64, now: Int64) -> Bool {
+        guard job.state == .queued else { return false }
+        return lease(worker: worker, visibilityMs: visibilityMs, now: now)
+    }
+
+    /// Hands a due job to the broker: it stays queued, and is due again (published once more) at
+    /// `now + redispatchMs` unless a worker claims it first. An expired lease counts as in `lease`; false
+    /// when the job was dead-lettered instead.
+    package mutating func dispatch(redispatchMs: Int64, now: Int64) -> Bool {
+        guard expireLease(now: now) else { return false }
+        job.state = .queued
+        job.stage = .queued
+        job.leaseOwner = Self.broker
+        job.leaseExpiresAtMs = now + redispatchMs
+        job.updatedAtMs = now
+        return true
+    }
+
+    /// Takes back a dispatch whose message the broker did not confirm: due again at once.
+    package mutating func undispatch(now: Int64) {
+        guard job.state == .queued, job.leaseOwner == Self.broker else { return }
+        clearLease(now: now)
     }
 
     package mutating func heartbeat(worker: String, visibilityMs: Int64, now: Int64) throws {
@@ -118,6 +141,19 @@ extension QueuedJob {
         job.notBeforeMs = now
         job.finishedAtMs = 0
         job.updatedAtMs = now
+    }
+
+    /// A running job passed as due has outlived its lease: a failed attempt. False when it was the last one
+    /// and the job is now dead.
+    private mutating func expireLease(now: Int64) -> Bool {
+        guard job.state == .running else { return true }
+        let message = "lease of \(job.leaseOwner) expired without completion"
+        errors.append(message)
+        if job.attempts >= job.maxAttempts {
+            bury(reason: "\(message) (attempt \(job.attempts) of \(job.maxAttempts))", now: now)
+            return false
+        }
+        return true
     }
 
     private mutating func bury(reason: String, now: Int64) {

@@ -22,6 +22,7 @@ package struct QueuedJob: Sendable, Equatable {
     /// ends (running); nil once it is final (succeeded, failed, cancelled, dead).
     package var dueAtMs: Int64? {
         switch job.state {
+        case .queued where job.leaseOwner == Self.broker: job.leaseExpiresAtMs
         case .queued, .retryWait, .scheduled: job.notBeforeMs
         case .running: job.leaseExpiresAtMs
         default: nil
@@ -30,8 +31,11 @@ package struct QueuedJob: Sendable, Equatable {
 
     package var isFinal: Bool { dueAtMs == nil }
 
+    /// `lease_owner` of a queued job handed to the broker (RabbitMQ) and not yet claimed by a worker.
+    package static let broker = "rabbitmq"
+
     /// As a dead letter, for `ListDeadLetters`.
-    package var deadLetter: CommonV1.DeadLetter {
+    package func deadLetter(backend: String = "embedded") -> CommonV1.DeadLetter {
         .with {
             $0.jobId = job.id
             $0.inn = job.request?.inn ?? ""
@@ -39,7 +43,7 @@ package struct QueuedJob: Sendable, Equatable {
             $0.attempts = job.attempts
             $0.errors = errors
             $0.deadAtMs = job.finishedAtMs
-            $0.backend = "embedded"
+            $0.backend = backend
         }
     }
 }

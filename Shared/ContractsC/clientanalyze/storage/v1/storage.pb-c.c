@@ -6945,7 +6945,7 @@ const ProtobufCMessageDescriptor clientanalyze__storage__v1__enqueue_response__d
   (ProtobufCMessageInit) clientanalyze__storage__v1__enqueue_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor clientanalyze__storage__v1__lease_request__field_descriptors[4] =
+static const ProtobufCFieldDescriptor clientanalyze__storage__v1__lease_request__field_descriptors[5] =
 {
   {
     "worker",
@@ -6995,8 +6995,21 @@ static const ProtobufCFieldDescriptor clientanalyze__storage__v1__lease_request_
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "job_id",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Clientanalyze__Storage__V1__LeaseRequest, job_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned clientanalyze__storage__v1__lease_request__field_indices_by_name[] = {
+  4,   /* field[4] = job_id */
   1,   /* field[1] = max_jobs */
   2,   /* field[2] = visibility_timeout_ms */
   3,   /* field[3] = wait_ms */
@@ -7005,7 +7018,7 @@ static const unsigned clientanalyze__storage__v1__lease_request__field_indices_b
 static const ProtobufCIntRange clientanalyze__storage__v1__lease_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 5 }
 };
 const ProtobufCMessageDescriptor clientanalyze__storage__v1__lease_request__descriptor =
 {
@@ -7015,7 +7028,7 @@ const ProtobufCMessageDescriptor clientanalyze__storage__v1__lease_request__desc
   "Clientanalyze__Storage__V1__LeaseRequest",
   "clientanalyze.storage.v1",
   sizeof(Clientanalyze__Storage__V1__LeaseRequest),
-  4,
+  5,
   clientanalyze__storage__v1__lease_request__field_descriptors,
   clientanalyze__storage__v1__lease_request__field_indices_by_name,
   1,  clientanalyze__storage__v1__lease_request__number_ranges,

@@ -893,10 +893,16 @@ struct  Clientanalyze__Storage__V1__LeaseRequest
    * Wait up to this long for a job before answering empty (0: answer at once; at most 30 000).
    */
   int64_t wait_ms;
+  /*
+   * Lease this job only: a worker claiming the job a broker (RabbitMQ) delivered. Answers it when it is
+   * queued, and nothing when it is not (already running, finished, cancelled or gone: the delivery was a
+   * duplicate, and the worker drops it); max_jobs and wait_ms do not apply.
+   */
+  char *job_id;
 };
 #define CLIENTANALYZE__STORAGE__V1__LEASE_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&clientanalyze__storage__v1__lease_request__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, 0, 0 }
+    , (char *)protobuf_c_empty_string, 0, 0, 0, (char *)protobuf_c_empty_string }
 
 
 struct  Clientanalyze__Storage__V1__LeaseResponse

@@ -1,18 +1,18 @@
-import Foundation
-import RabbitMQ
+internal import Foundation
+package import RabbitMQ
 
 /// A RabbitMQ broker for the tests (scripts/rabbitmq-test-server.sh): loopback ports of its own, a
 /// throw-away data directory, gone when the test process is. Tests that need it fail, not skip, when it
 /// cannot start: `make deps` installs `rabbitmq-server`.
-final class RabbitMQServer: @unchecked Sendable {  // Process: driven by one (serialized) suite
-    static let shared = Task { try await RabbitMQServer() }
+package final class RabbitMQServer: @unchecked Sendable {  // Process: driven by one (serialized) suite
+    package static let shared = Task { try await RabbitMQServer() }
 
-    let amqpPort: Int
+    package let amqpPort: Int
     private let ports: (dist: Int, epmd: Int)
     private let base: URL
     private var process: Process
 
-    var address: BrokerAddress { BrokerAddress(host: "127.0.0.1", port: amqpPort, user: "cla", password: "cla-test") }
+    package var address: BrokerAddress { BrokerAddress(host: "127.0.0.1", port: amqpPort, user: "cla", password: "cla-test") }
 
     init() async throws {
         base = FileManager.default.temporaryDirectory.appendingPathComponent("cla-rabbitmq-\(UUID().uuidString.prefix(8))")
@@ -23,23 +23,23 @@ final class RabbitMQServer: @unchecked Sendable {  // Process: driven by one (se
     }
 
     /// Stops the broker (cleanly, through rabbitmqctl) and waits until it and its epmd are gone.
-    func stop() async throws {
-        FileManager.default.createFile(atPath: base.appendingPathComponent("stop").path, contents: nil)
+    package func stop() async throws {
+        _ = FileManager.default.createFile(atPath: base.appendingPathComponent("stop").path, contents: nil)
         while process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
     }
 
     /// Starts it again on the same ports and data.
-    func restart() async throws { process = try await start() }
+    package func restart() async throws { process = try await start() }
 
     private func start() async throws -> Process {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("scripts/rabbitmq-test-server.sh")
+            .deletingLastPathComponent().appendingPathComponent("scripts/rabbitmq-test-server.sh")
         let process = Process()
         process.executableURL = script
         process.arguments = [base.path, String(amqpPort), String(ports.dist), String(ports.epmd), String(getpid())]
         try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
         let log = base.appendingPathComponent("broker.log")
-        if !FileManager.default.fileExists(atPath: log.path) { FileManager.default.createFile(atPath: log.path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: log.path) { _ = FileManager.default.createFile(atPath: log.path, contents: nil) }
         let handle = try FileHandle(forWritingTo: log)
         handle.seekToEndOfFile()
         process.standardOutput = handle
@@ -63,7 +63,8 @@ final class RabbitMQServer: @unchecked Sendable {  // Process: driven by one (se
     }
 }
 
-func freePort() throws -> Int {
+/// A loopback TCP port nothing listens on (the kernel's pick).
+package func freePort() throws -> Int {
     let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(socket) }
     var address = sockaddr_in()
