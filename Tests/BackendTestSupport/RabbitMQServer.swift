@@ -14,7 +14,8 @@ package final class RabbitMQServer: @unchecked Sendable {  // Process: driven by
 
     package var address: BrokerAddress { BrokerAddress(host: "127.0.0.1", port: amqpPort, user: "cla", password: "cla-test") }
 
-    init() async throws {
+    /// A broker of its own (`shared` is the one most suites use).
+    package init() async throws {
         base = FileManager.default.temporaryDirectory.appendingPathComponent("cla-rabbitmq-\(UUID().uuidString.prefix(8))")
         amqpPort = try freePort()
         ports = (try freePort(), try freePort())

@@ -30,11 +30,11 @@ struct InProcessStack: Sendable {
     static func bearer(_ key: String) -> Metadata { ["authorization": "Bearer \(key)"] }
     var admin: Metadata { Self.bearer(adminKey) }
 
-    /// Runs `body` with a fresh stack; `gateway` and `storage` add settings as environment variables
-    /// (`CLA_AUTH_DEFAULT_RATE_PER_MINUTE`, …); `analyzerRuns` false leaves queued jobs queued.
+    /// Runs `body` with a fresh stack; `gateway`, `storage` and `analyzer` add settings as environment
+    /// variables (`CLA_AUTH_DEFAULT_RATE_PER_MINUTE`, …); `analyzerRuns` false leaves queued jobs queued.
     static func run(
-        gateway gatewayEnvironment: [String: String] = [:], storage storageEnvironment: [String: String] = [:], analyzerRuns: Bool = true,
-        _ body: (InProcessStack) async throws -> Void
+        gateway gatewayEnvironment: [String: String] = [:], storage storageEnvironment: [String: String] = [:],
+        analyzer analyzerEnvironment: [String: String] = [:], analyzerRuns: Bool = true, _ body: (InProcessStack) async throws -> Void
     ) async throws {
         try await withSandbox { sandboxURL in
             let storageWire = InProcessTransport()
@@ -47,7 +47,9 @@ struct InProcessStack: Sendable {
                 StorageDefinition.self, storageEnvironment.merging(["CLA_STORAGE_BACKEND": "memory"]) { $1 }, storageWire, peers)
             let renderer = try chassis(ReportRendererDefinition.self, [:], rendererWire, peers)
             let analyzer = try chassis(
-                AnalyzerDefinition.self, ["CLA_PROVIDERS_SANDBOX_URL": sandboxURL, "CLA_WORKER_CONCURRENCY": "2"], analyzerWire, peers)
+                AnalyzerDefinition.self,
+                analyzerEnvironment.merging(["CLA_PROVIDERS_SANDBOX_URL": sandboxURL, "CLA_WORKER_CONCURRENCY": "2"]) { first, _ in first },
+                analyzerWire, peers)
             let gateway = try chassis(GatewayDefinition.self, gatewayEnvironment, gatewayWire, peers)
 
             let keyFile = FileManager.default.temporaryDirectory.appendingPathComponent("gateway-tests-\(UUID().uuidString).key").path

@@ -202,7 +202,7 @@ package struct JobsService: Sendable {
         do {
             return try await body()
         } catch let error as BrokerError {
-            throw RPCError(.unavailable, "RabbitMQ: \(error)")
+            throw RPCError(.unavailable, "\(error)")
         }
     }
 
