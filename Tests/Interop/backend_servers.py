@@ -59,3 +59,48 @@ class Tarantool:
             self.process.kill()
             self.process.wait(timeout=10)
         self.log.close()
+
+
+class RabbitMQ:
+    """scripts/rabbitmq-test-server.sh: a loopback broker with its own epmd and data, gone with this process;
+    ready when it reports its startup complete and the AMQP port accepts."""
+
+    USER, PASSWORD = "cla", "cla-test"
+
+    def __init__(self, directory: Path):
+        self.base = directory / "rabbitmq"
+        self.base.mkdir(parents=True, exist_ok=True)
+        self.port, dist, epmd = free_port(), free_port(), free_port()
+        self.log_path = self.base / "broker.log"
+        self.log = open(self.log_path, "a")
+        self.process = subprocess.Popen(
+            [str(REPOSITORY / "scripts/rabbitmq-test-server.sh"), str(self.base), str(self.port), str(dist), str(epmd), str(os.getpid())],
+            stdout=self.log, stderr=self.log, start_new_session=True)
+        self.wait_ready()
+
+    def wait_ready(self, timeout: float = 90) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, f"rabbitmq-server exited: {self.log_path.read_text()[-2000:]}"
+            if "Server startup complete" in self.log_path.read_text():
+                try:
+                    socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                    return
+                except OSError:
+                    pass
+            time.sleep(0.1)
+        raise AssertionError(f"rabbitmq-server was not ready on port {self.port} within {timeout} s")
+
+    def args(self, queue: str = "cla.jobs") -> list[str]:
+        """Settings for storage and the analyzer: jobs through this broker."""
+        return ["--set", "features.queue_backend=rabbitmq", "--set", f"rabbitmq.address=127.0.0.1:{self.port}",
+                "--set", f"rabbitmq.user={self.USER}", "--set", f"rabbitmq.password={self.PASSWORD}", "--set", f"rabbitmq.queue={queue}"]
+
+    def close(self) -> None:
+        (self.base / "stop").touch()
+        try:
+            self.process.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, 9)
+            self.process.wait(timeout=10)
+        self.log.close()

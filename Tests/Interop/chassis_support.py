@@ -36,7 +36,7 @@ class ServiceProcess:
         self.log_path = log_dir / f"{name}-{time.monotonic_ns()}.log"
         command = [str(binary(name)), "--rpc-port", str(rpc_port), "--admin-port", "0",
                    "--set", "log.format=json", *args]
-        if name == "storage" and not any(arg.startswith("storage.") for arg in args):
+        if name == "storage" and not any(arg.startswith("storage.path=") for arg in args):
             # Its database goes with the test's files, not into the working directory.
             command += ["--set", f"storage.path={log_dir / 'storage.sqlite'}"]
         environment = {k: v for k, v in os.environ.items() if not k.startswith("CLA_")}

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from openapi_spec_validator import validate
 
-from backend_servers import Tarantool
+from backend_servers import RabbitMQ, Tarantool
 from chassis_support import ServiceProcess, binary
 from test_analyzer import Sandbox, pdf_text
 
@@ -30,11 +30,16 @@ class GatewayStack:
         self.sandbox = Sandbox(tmp_path, *sandbox_args)
         self.services: list[ServiceProcess] = []
         self.tarantool = None
+        self.rabbitmq = None
         try:
             storage_args = []
-            if backend == "tarantool":
+            if backend.startswith("tarantool"):
                 self.tarantool = Tarantool(tmp_path)
                 storage_args = self.tarantool.storage_args()
+            if backend.endswith("+rabbitmq"):
+                self.rabbitmq = RabbitMQ(tmp_path)
+                storage_args += self.rabbitmq.args()
+                self.analyzer_args = (*analyzer_args, *self.rabbitmq.args())
             self.storage = self.start("storage", storage_args)
             self.renderer = self.start("report-renderer")
             self.analyzer = self.start_analyzer()
@@ -71,6 +76,8 @@ class GatewayStack:
         self.sandbox.close()
         if self.tarantool:
             self.tarantool.close()
+        if self.rabbitmq:
+            self.rabbitmq.close()
 
     # REST
 
@@ -125,12 +132,16 @@ class GatewayStack:
         return self.gateway.client("call", GATEWAY + method, json.dumps(body), *metadata)
 
 
-@pytest.fixture(scope="module", params=["sqlite", "tarantool"])
+@pytest.fixture(scope="module", params=["sqlite", "tarantool", "tarantool+rabbitmq"])
 def stack(tmp_path_factory, request):
-    """The whole system, once with the embedded defaults and once with the cache and the job queue in Tarantool."""
-    stack = GatewayStack(tmp_path_factory.mktemp(f"gateway-{request.param}"), backend=request.param)
-    if request.param == "tarantool":
+    """The whole system three times: with the embedded defaults; with the cache and the job queue in Tarantool;
+    and with Tarantool and the jobs delivered through RabbitMQ."""
+    stack = GatewayStack(tmp_path_factory.mktemp(f"gateway-{request.param.replace('+', '-')}"), backend=request.param)
+    if request.param.startswith("tarantool"):
         assert stack.storage.json("/info")[1]["backends"]["jobs"] == "tarantool"
+    queue = "rabbitmq" if request.param.endswith("+rabbitmq") else "embedded"
+    assert stack.storage.json("/info")[1]["backends"]["queue"] == queue
+    assert stack.analyzer.json("/info")[1]["backends"]["queue"] == queue
     yield stack
     stack.close()
 

@@ -36,7 +36,7 @@ def test_cache_over_rpc(tmp_path: Path):
         assert stats["hit_rate"] == 0.5 and stats["entries"] == "1"
         exposition = storage.http("/metrics")[2]
         assert metric_value(exposition, "storage_cache_requests_total", source="dadata", result="hit") == 1
-        assert storage.json("/info")[1]["backends"] == {"storage": "sqlite", "cache": "sqlite", "jobs": "sqlite", "records": "sqlite"}
+        assert storage.json("/info")[1]["backends"] == {"storage": "sqlite", "cache": "sqlite", "jobs": "sqlite", "records": "sqlite", "queue": "embedded"}
 
 
 def test_job_lifecycle_over_rpc(tmp_path: Path):
