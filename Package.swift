@@ -421,7 +421,7 @@ let package = Package(
         .executableTarget(
             name: "storage-bench",
             dependencies: [
-                "Contracts", "RPCCore", "RPCHTTP2", "Storage",
+                "Contracts", "RPCCore", "RPCHTTP2", "Storage", "RabbitMQ",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

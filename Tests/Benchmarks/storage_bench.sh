@@ -60,6 +60,30 @@ start_storage "$work/records.sqlite" "$work/log-tarantool" --set storage.backend
     echo "non-OK gRPC statuses: $(curl -s "http://127.0.0.1:$admin/metrics" | awk '/^grpc_server_handled_total/ && !/grpc_code="OK"/ {n += $NF} END {print n + 0}')"
 } | tee -a bench-results/storage.txt
 
+# Jobs through RabbitMQ (scripts/rabbitmq-test-server.sh: a loopback broker of its own), with the queue's
+# records in Tarantool as above: storage publishes due jobs with confirms, storage-bench consumes and claims.
+kill $pid 2>/dev/null || true
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+amqp_port=$(free_port)
+: > "$work/rabbitmq.log"
+scripts/rabbitmq-test-server.sh "$work/rabbitmq" "$amqp_port" "$(free_port)" "$(free_port)" $$ > "$work/rabbitmq.log" 2>&1 &
+rabbitmq_pid=$!
+trap 'kill $pid $tarantool_pid 2>/dev/null || true; touch "$work/rabbitmq/stop"; wait $tarantool_pid $rabbitmq_pid 2>/dev/null || true; rm -rf "$work"' EXIT
+for _ in $(seq 900); do grep -q "Server startup complete" "$work/rabbitmq.log" && break; sleep 0.1; done
+start_storage "$work/records-rabbitmq.sqlite" "$work/log-rabbitmq" --set storage.backend=tarantool \
+    --set storage.tarantool.address=127.0.0.1:$tarantool_port --set storage.tarantool.password=bench \
+    --set storage.tarantool.namespace=rmq --set features.queue_backend=rabbitmq \
+    --set rabbitmq.address=127.0.0.1:$amqp_port --set rabbitmq.user=cla --set rabbitmq.password=cla-test
+{
+    echo
+    echo "jobs through RabbitMQ ($(dpkg-query -W -f '${Version}' rabbitmq-server), quorum queue, publisher confirms), records in Tarantool"
+    "$bin/storage-bench" --port "$port" --rabbitmq "$amqp_port"
+    admin=$(grep -o '"admin.port":"[0-9]*"' "$work/log-rabbitmq" | grep -o '[0-9]*')
+    echo "non-OK gRPC statuses: $(curl -s "http://127.0.0.1:$admin/metrics" | awk '/^grpc_server_handled_total/ && !/grpc_code="OK"/ {n += $NF} END {print n + 0}')"
+    echo "published and confirmed: $(curl -s "http://127.0.0.1:$admin/metrics" | awk '/^storage_jobs_published_total/ {print $NF}')"
+} | tee -a bench-results/storage.txt
+touch "$work/rabbitmq/stop"
+
 # Thread list and search latency with 1 000 000 threads (one report each). The seeded database is kept in
 # bench-results/ (about 1 GB) so that later runs skip the seeding (about a minute).
 seeded=bench-results/threads-1m.sqlite

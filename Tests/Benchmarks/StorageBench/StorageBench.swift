@@ -1,10 +1,12 @@
 // storage-bench: drives a running storage service over RPC on loopback (HTTP/2, this project's client) and
 // prints operations per second: cache Set and Get, and jobs through enqueue → lease → complete.
-// `make bench` starts a release storage with a fresh SQLite file and runs this against it.
+// `make bench` starts a release storage with a fresh SQLite file and runs this against it; with --rabbitmq it
+// measures jobs through RabbitMQ instead (storage publishing with confirms, a consumer claiming).
 import ArgumentParser
 import Contracts
 import RPCCore
 import RPCHTTP2
+import RabbitMQ
 import Synchronization
 
 @main
@@ -16,6 +18,8 @@ struct StorageBench: AsyncParsableCommand {
     @Option(help: "Concurrent callers.") var concurrency = 32
     @Option(help: "Operations per cache run.") var cacheOperations = 40_000
     @Option(help: "Jobs through the queue.") var jobs = 4_000
+    @Option(help: "Measure jobs through the RabbitMQ broker on this port of 127.0.0.1 (user cla, password cla-test; storage runs with features.queue_backend=rabbitmq).")
+    var rabbitmq: Int?
 
     func run() async throws {
         if let seed {
@@ -25,6 +29,10 @@ struct StorageBench: AsyncParsableCommand {
         let client = RPCClient(transport: HTTP2ClientTransport(host: "127.0.0.1", port: port))
         if records {
             try await measureRecords(client)
+            return
+        }
+        if let rabbitmq {
+            try await measureBroker(client, address: BrokerAddress(host: "127.0.0.1", port: rabbitmq, user: "cla", password: "cla-test"))
             return
         }
         let value = [UInt8](repeating: 0x5A, count: 512)
@@ -61,6 +69,80 @@ struct StorageBench: AsyncParsableCommand {
             }
         }
         report("jobs enqueue → lease → complete", jobs, pipeline, target: "≥ 2000/s")
+    }
+
+    /// The broker alone (publish with confirms, one at a time and in batches), then jobs end to end: enqueued
+    /// in storage, published by its dispatcher with confirms, consumed, claimed, completed and acked.
+    func measureBroker(_ client: RPCClient, address: BrokerAddress) async throws {
+        let raw = BrokerPublisher(address: address, topology: JobTopology(queue: "bench.raw"))
+        let single = 2_000
+        let one = try await time { for i in 0..<single { try await raw.publish([0x31], messageID: "m\(i)") } }
+        report("publish + confirm, one at a time", single, one, target: "—")
+        let batched = 20_000
+        let batches = try await time {
+            for start in stride(from: 0, to: batched, by: 100) {
+                try await raw.publish(batch: (start..<start + 100).map { ("b\($0)", [0x31]) })
+            }
+        }
+        report("publish + confirm, batches of 100", batched, batches, target: "—")
+
+        // The storage service's own queue (rabbitmq.queue, default cla.jobs): a consumer stands in for analyzers.
+        let consumer = BrokerConsumer(address: address, topology: JobTopology(), prefetch: concurrency * 2)
+        let worker = "bench-worker"
+        let completed = Ticket()
+        let elapsed = try await time {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    _ = try await measure(jobs) { _ in
+                        _ = try await client.unary(StorageV1.Jobs.Method.Enqueue.self, .with { $0.request = .with { $0.inn = "7707083893" } })
+                    }
+                }
+                group.addTask {
+                    try await withThrowingTaskGroup(of: Void.self) { handlers in
+                        var inFlight = 0
+                        for await delivery in consumer.deliveries {
+                            if inFlight >= concurrency {
+                                try await handlers.next()
+                                inFlight -= 1
+                            }
+                            inFlight += 1
+                            handlers.addTask {
+                                let id = delivery.message.messageID
+                                let claimed = try await client.unary(StorageV1.Jobs.Method.Lease.self, .with {
+                                    $0.worker = worker
+                                    $0.jobId = id
+                                    $0.visibilityTimeoutMs = 60_000
+                                }).message.jobs
+                                if !claimed.isEmpty {
+                                    _ = try await client.unary(StorageV1.Jobs.Method.Complete.self, .with {
+                                        $0.jobId = id
+                                        $0.worker = worker
+                                        $0.reportId = "r-\(id)"
+                                    })
+                                    _ = completed.take()
+                                }
+                                consumer.ack(delivery)
+                            }
+                        }
+                        try await handlers.waitForAll()
+                    }
+                }
+                group.addTask {
+                    // The deliveries end when the consumer stops: once every job is done.
+                    while completed.count < jobs { try await Task.sleep(for: .milliseconds(5)) }
+                    await consumer.stop()
+                }
+                try await group.waitForAll()
+            }
+        }
+        report("jobs enqueue → publish → claim → complete", jobs, elapsed, target: "≥ 2000/s")
+        print("jobs completed: \(completed.count) of \(jobs)")
+    }
+
+    func time(_ body: () async throws -> Void) async throws -> Duration {
+        let start = ContinuousClock.now
+        try await body()
+        return ContinuousClock.now - start
     }
 
     /// p50 and p99 of single calls, one at a time, for listings and searches over the seeded threads.
@@ -144,4 +226,5 @@ extension String {
 final class Ticket: Sendable {
     private let counter = Atomic<Int>(0)
     func take() -> Int { counter.add(1, ordering: .relaxed).oldValue }
+    var count: Int { counter.load(ordering: .relaxed) }
 }
