@@ -137,8 +137,11 @@ extension CommonV1 {
         package var error: String = ""
         /// The stored report, for SUCCEEDED.
         package var reportId: String = ""
-        /// Worker currently holding the lease.
+        /// Worker currently holding the lease; "rabbitmq" for a QUEUED job published to the broker and not yet
+        /// claimed by a worker.
         package var leaseOwner: String = ""
+        /// When the lease ends (RUNNING), or when a QUEUED job owned by "rabbitmq" is published again if no worker
+        /// has claimed it.
         package var leaseExpiresAtMs: Int64 = 0
         /// Not to be run before this time (scheduling and retry backoff).
         package var notBeforeMs: Int64 = 0

@@ -276,9 +276,14 @@ struct  Clientanalyze__Common__V1__Job
    */
   char *report_id;
   /*
-   * Worker currently holding the lease.
+   * Worker currently holding the lease; "rabbitmq" for a QUEUED job published to the broker and not yet
+   * claimed by a worker.
    */
   char *lease_owner;
+  /*
+   * When the lease ends (RUNNING), or when a QUEUED job owned by "rabbitmq" is published again if no worker
+   * has claimed it.
+   */
   int64_t lease_expires_at_ms;
   /*
    * Not to be run before this time (scheduling and retry backoff).
