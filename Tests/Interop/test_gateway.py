@@ -184,6 +184,12 @@ def test_rest_inn_to_pdf_with_progress_events(stack: GatewayStack, tmp_path: Pat
     assert status == 200 and head["Content-Type"].startswith("text/html") and b"5402987650" in html
     status, head, csv = stack.rest("GET", "/api/v1/reports/export?format=csv&filter.inn=5402987650")
     assert status == 200 and "reports.csv" in head["Content-Disposition"] and b"5402987650" in csv
+    if stack.rabbitmq:
+        # The job went through the broker: storage counted its confirmed publish and exports the queues' depths.
+        metrics = stack.storage.http("/metrics")[2]
+        published = [float(line.split()[-1]) for line in metrics.splitlines() if line.startswith("storage_jobs_published_total")]
+        assert published and published[0] >= 1, metrics
+        assert 'storage_broker_messages{queue="dead"}' in metrics and 'storage_broker_messages{queue="jobs"}' in metrics
 
 
 def test_grpc_inn_to_pdf_with_python_grpcio(stack: GatewayStack, tmp_path: Path):

@@ -315,8 +315,9 @@ package struct JobsService: Sendable {
         let counts = try await store.countByState()
         let oldest = try await store.oldestWaitingCreatedAt()
         depthGauges.update(counts)
-        if let broker {
-            let (ready, dead) = try await Self.fromBroker { try await broker.depth() }
+        // RabbitMQ's depths only feed the gauges: storage's own counts answer while the broker is away (the
+        // readiness check reports that), and the gauges keep their last values meanwhile.
+        if let broker, let (ready, dead) = try? await broker.depth() {
             depthGauges.updateBroker(ready: ready, dead: dead)
         }
         return .with { response in
