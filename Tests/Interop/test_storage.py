@@ -61,7 +61,9 @@ def test_job_lifecycle_over_rpc(tmp_path: Path):
         assert json.loads(out.strip().splitlines()[-1]) == {"end": "OK"}  # the watch ends with the job
         depth = call(storage, JOBS + "QueueDepth", {})
         assert depth["by_state"]["succeeded"] == "1"
-        assert metric_value(storage.http("/metrics")[2], "storage_jobs", state="succeeded") == 1
+        exposition = storage.http("/metrics")[2]
+        assert metric_value(exposition, "storage_jobs", state="succeeded") == 1
+        assert metric_value(exposition, "storage_jobs_oldest_waiting_age_seconds") == 0  # nothing waits now
 
 
 def test_kill_9_during_writes_loses_no_acknowledged_write_and_frees_leases(tmp_path: Path):

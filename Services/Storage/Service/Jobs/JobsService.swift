@@ -314,7 +314,8 @@ package struct JobsService: Sendable {
     package func depth() async throws -> StorageV1.QueueDepthResponse {
         let counts = try await store.countByState()
         let oldest = try await store.oldestWaitingCreatedAt()
-        depthGauges.update(counts)
+        let age = oldest.map { max(0, now() - $0) } ?? 0
+        depthGauges.update(counts, oldestWaitingAgeMs: age)
         // RabbitMQ's depths only feed the gauges: storage's own counts answer while the broker is away (the
         // readiness check reports that), and the gauges keep their last values meanwhile.
         if let broker, let (ready, dead) = try? await broker.depth() {
@@ -322,7 +323,7 @@ package struct JobsService: Sendable {
         }
         return .with { response in
             for state in DepthGauges.states { response.byState[DepthGauges.label(state)] = counts[state] ?? 0 }
-            response.oldestQueuedAgeMs = oldest.map { max(0, now() - $0) } ?? 0
+            response.oldestQueuedAgeMs = age
         }
     }
 
@@ -389,11 +390,16 @@ struct DepthGauges: Sendable {
         }
     }
 
-    func update(_ counts: [CommonV1.JobState: Int64]) {
+    /// `storage_jobs{state}` and `storage_jobs_oldest_waiting_age_seconds` (0 when nothing waits): the queue-age
+    /// alert's series.
+    func update(_ counts: [CommonV1.JobState: Int64], oldestWaitingAgeMs: Int64) {
         for state in Self.states {
             registry.makeGauge(descriptor: .named("storage_jobs", help: "Jobs in the embedded queue by state."), labels: [("state", Self.label(state))])
                 .set(to: Double(counts[state] ?? 0))
         }
+        registry.makeGauge(
+            descriptor: .named("storage_jobs_oldest_waiting_age_seconds", help: "Age of the oldest job waiting to run (queued, scheduled or retry wait); 0 when none waits.")
+        ).set(to: Double(oldestWaitingAgeMs) / 1000)
     }
 
     /// `queued`, `retry_wait`, … from `JOB_STATE_QUEUED`, …
