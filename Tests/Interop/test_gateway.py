@@ -138,7 +138,8 @@ def stack(tmp_path_factory, request):
     and with Tarantool and the jobs delivered through RabbitMQ."""
     stack = GatewayStack(tmp_path_factory.mktemp(f"gateway-{request.param.replace('+', '-')}"), backend=request.param)
     if request.param.startswith("tarantool"):
-        assert stack.storage.json("/info")[1]["backends"]["jobs"] == "tarantool"
+        backends = stack.storage.json("/info")[1]["backends"]
+        assert backends["jobs"] == "tarantool" and backends["records"] == "tarantool", backends
     queue = "rabbitmq" if request.param.endswith("+rabbitmq") else "embedded"
     assert stack.storage.json("/info")[1]["backends"]["queue"] == queue
     assert stack.analyzer.json("/info")[1]["backends"]["queue"] == queue

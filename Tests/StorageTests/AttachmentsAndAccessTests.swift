@@ -6,23 +6,16 @@ import Storage
 import Synchronization
 import Testing
 
-/// Feedback, documents and access records, on a SQLite file and in memory.
+/// Feedback, documents and access records, on every record backend.
 @Suite("Feedback, documents and access")
 struct AttachmentsAndAccessTests {
     typealias Backend = RecordStoreConformanceTests.Backend
 
-    static func database(_ backend: Backend) throws -> SQLiteDatabase {
-        switch backend {
-        case .sqliteFile:
-            try SQLiteDatabase(path: FileManager.default.temporaryDirectory.appendingPathComponent("cla-att-\(UUID().uuidString)/s.sqlite").path)
-        case .sqliteMemory: try SQLiteDatabase.inMemory()
-        }
-    }
-
     @Test("feedback and documents attach to a report; deleting the thread says what the cascade removed", arguments: Backend.allCases)
     func attachments(backend: Backend) async throws {
-        let store = SQLiteRecordStore(database: try Self.database(backend))
-        let now: @Sendable () -> Int64 = { 1_800_000_000_000 }
+        let store = try await backend.make()
+        let clock = Mutex<Int64>(1_800_000_000_000)  // ticks: feedback ids, newest first, follow the time
+        let now: @Sendable () -> Int64 = { clock.withLock { $0 += 1; return $0 } }
         let reports = ReportsService(store: store, now: now)
         let feedback = FeedbackService(store: store, now: now)
         let documents = DocumentsService(store: store, now: now)
@@ -60,15 +53,34 @@ struct AttachmentsAndAccessTests {
         }
         #expect(missing?.code == .notFound)
 
+        // Larger than a Tarantool chunk (1 MiB), then replaced by a shorter one: the whole new document comes back.
+        let big = (0..<2_600_000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 5) }
+        _ = try await documents.put(header: .with { $0.reportId = report.id; $0.format = "html"; $0.contentType = "text/html" }, data: big)
+        #expect(try await store.document(reportID: report.id, format: "html")?.data == big)
+        let smaller = Array(big.prefix(1_100_000).reversed())
+        _ = try await documents.put(header: .with { $0.reportId = report.id; $0.format = "html"; $0.contentType = "text/html" }, data: smaller)
+        #expect(try await store.document(reportID: report.id, format: "html")?.data == smaller)
+        #expect(try await store.report(id: report.id)?.documentFormats == ["pdf", "html"])
+
+        // Feedback by report, newest first, in pages.
+        for rating in [CommonV1.FeedbackRating.accurate, .inaccurate] {
+            _ = try await feedback.addFeedback(.with { $0.feedback = .with { $0.reportId = report.id; $0.rating = rating } })
+        }
+        let firstPage = try await feedback.listFeedback(.with { $0.key = .reportId(report.id); $0.page = .with { $0.pageSize = 2 } })
+        let secondPage = try await feedback.listFeedback(.with {
+            $0.key = .reportId(report.id); $0.page = .with { $0.pageSize = 2; $0.cursor = firstPage.page?.nextCursor ?? "" }
+        })
+        #expect(firstPage.feedback.map(\.rating) == [.inaccurate, .accurate] && secondPage.feedback.map(\.comment) == ["суды не учтены"])
+
         let deleted = try #require(try await store.deleteThread(id: report.threadId))
-        #expect(deleted.reportsDeleted == 1 && deleted.documentsDeleted == 1 && deleted.feedbackDeleted == 1)
+        #expect(deleted.reportsDeleted == 1 && deleted.documentsDeleted == 2 && deleted.feedbackDeleted == 3)
         #expect(try await store.document(reportID: report.id, format: "pdf") == nil)
     }
 
     @Test("API keys keep only hashes; lookup by hash, revoke is idempotent; the audit log filters and pages", arguments: Backend.allCases)
     func access(backend: Backend) async throws {
         let clock = Mutex<Int64>(1_800_000_000_000)
-        let access = AccessService(database: try Self.database(backend), now: { clock.withLock { $0 += 1; return $0 } })
+        let access = AccessService(store: try await backend.stores().access, now: { clock.withLock { $0 += 1; return $0 } })
         let hash = SHA256.hash(data: Array("cla_live_secret".utf8)).map { String(format: "%02x", $0) }.joined()
         let plain = await #expect(throws: RPCError.self) {
             try await access.put(.with { $0.name = "ci"; $0.role = .analyst; $0.secretHash = "cla_live_secret" })

@@ -38,4 +38,25 @@ struct MigrationTests {
         _ = try await threads.createThread(.with { $0.inn = "1027700132"; $0.companyName = "ООО Новая Ромашка" })
         #expect(try await threads.searchThreads(.with { $0.query = "ромашка" }).threads.first?.inn == "1027700132")
     }
+
+    @Test("text indexed before folding is folded: ё in old names is found as е")
+    func foldingMigration() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cla-migrate-\(UUID().uuidString).sqlite").path
+        do {
+            let old = try DatabaseQueue(path: path)
+            try SQLiteDatabase.migrator.migrate(old, upTo: "v8: the level index follows seq")
+            try await old.write { db in
+                let name = "ООО Семёнов и партнёры"
+                try db.execute(
+                    sql: "INSERT INTO threads (id, inn, company_name, company_name_folded, notes, created_at_ms, updated_at_ms, seq) VALUES ('t1', '7707083893', ?, ?, 'Ёмкий отчёт', 0, 0, 1)",
+                    arguments: [name, name.lowercased()])
+                try db.execute(
+                    sql: "INSERT INTO threads_fts (rowid, inn, company_name, summary, notes) VALUES (1, '7707083893', ?, '', 'Ёмкий отчёт')", arguments: [name])
+            }
+        }
+        let threads = ThreadsService(store: SQLiteRecordStore(database: try SQLiteDatabase(path: path)), now: { 1 })
+        for query in ["семенов", "ПАРТНЕРЫ", "семёнов партнёр", "емкий отчет"] {
+            #expect(try await threads.searchThreads(.with { $0.query = query }).threads.map(\.inn) == ["7707083893"], "query \(query)")
+        }
+    }
 }

@@ -5,21 +5,34 @@ import Storage
 import Synchronization
 import Testing
 
-/// Threads and reports through their services, on a SQLite file and on SQLite in memory.
+/// Threads and reports through their services, on every record backend: a SQLite file, SQLite in memory and
+/// Tarantool (a namespace of its own per test; the suite fails when Tarantool cannot start).
 @Suite("Threads and reports")
 struct RecordStoreConformanceTests {
     enum Backend: String, CaseIterable, CustomTestStringConvertible {
         case sqliteFile
         case sqliteMemory
+        case tarantool
 
         var testDescription: String { rawValue }
 
-        func make() throws -> SQLiteRecordStore {
+        func make() async throws -> any RecordStore {
+            try await stores().records
+        }
+
+        /// The record and access stores of one fresh database (or namespace).
+        func stores() async throws -> (records: any RecordStore, access: any AccessStore) {
             switch self {
             case .sqliteFile:
-                SQLiteRecordStore(database: try SQLiteDatabase(
-                    path: FileManager.default.temporaryDirectory.appendingPathComponent("cla-records-\(UUID().uuidString)/s.sqlite").path))
-            case .sqliteMemory: SQLiteRecordStore(database: try SQLiteDatabase.inMemory())
+                let database = try SQLiteDatabase(
+                    path: FileManager.default.temporaryDirectory.appendingPathComponent("cla-records-\(UUID().uuidString)/s.sqlite").path)
+                return (SQLiteRecordStore(database: database), SQLiteAccessStore(database: database))
+            case .sqliteMemory:
+                let database = try SQLiteDatabase.inMemory()
+                return (SQLiteRecordStore(database: database), SQLiteAccessStore(database: database))
+            case .tarantool:
+                let (client, namespace) = try await TarantoolServer.client()
+                return (TarantoolRecordStore(client: client, namespace: namespace), TarantoolAccessStore(client: client, namespace: namespace))
             }
         }
     }
@@ -29,8 +42,8 @@ struct RecordStoreConformanceTests {
         let threads: ThreadsService
         let reports: ReportsService
 
-        init(_ backend: Backend) throws {
-            let store = try backend.make()
+        init(_ backend: Backend) async throws {
+            let store = try await backend.make()
             let clock = self.clock
             threads = ThreadsService(store: store, now: { clock.now })
             reports = ReportsService(store: store, now: { clock.now })
@@ -53,7 +66,7 @@ struct RecordStoreConformanceTests {
 
     @Test("create is idempotent per INN; reports are versions n+1 linked to their parent", arguments: Backend.allCases)
     func versions(backend: Backend) async throws {
-        let f = try Fixture(backend)
+        let f = try await Fixture(backend)
         let created = try await f.threads.createThread(.with { $0.inn = "7707083893"; $0.companyName = "Сбербанк" })
         let again = try await f.threads.createThread(.with { $0.inn = "7707083893" })
         #expect(created.created && !again.created && created.thread?.id == again.thread?.id)
@@ -71,7 +84,7 @@ struct RecordStoreConformanceTests {
 
     @Test("a job stores at most one report; a report for a new INN creates its thread", arguments: Backend.allCases)
     func jobDeduplication(backend: Backend) async throws {
-        let f = try Fixture(backend)
+        let f = try await Fixture(backend)
         let first = try await f.reports.putReport(.with { $0.report = .with { $0.inn = "500100732259" }; $0.jobId = "j1" })
         let again = try await f.reports.putReport(.with { $0.report = .with { $0.inn = "500100732259" }; $0.jobId = "j1" })
         #expect(first.created && !again.created && first.report?.id == again.report?.id)
@@ -80,7 +93,7 @@ struct RecordStoreConformanceTests {
 
     @Test("list and count filter by INN, name (any case, Cyrillic), level, score and date, newest first", arguments: Backend.allCases)
     func filters(backend: Backend) async throws {
-        let f = try Fixture(backend)
+        let f = try await Fixture(backend)
         try await f.put(inn: "7707083893", name: "ПАО СБЕРБАНК", score: 20, level: .low)
         let from = f.clock.now + 1
         try await f.put(inn: "7736050003", name: "ПАО ГАЗПРОМ", score: 60, level: .high)
@@ -108,7 +121,7 @@ struct RecordStoreConformanceTests {
 
     @Test("paging is stable while threads are added", arguments: Backend.allCases)
     func paging(backend: Backend) async throws {
-        let f = try Fixture(backend)
+        let f = try await Fixture(backend)
         for i in 0..<9 { try await f.put(inn: String(format: "77000000%02d", i)) }
         var seen: [String] = []
         var cursor = ""
@@ -123,7 +136,7 @@ struct RecordStoreConformanceTests {
 
     @Test("name filters match substrings literally, short or long, with GLOB characters; search pages newest first", arguments: Backend.allCases)
     func nameFilterAndSearchPaging(backend: Backend) async throws {
-        let f = try Fixture(backend)
+        let f = try await Fixture(backend)
         try await f.put(inn: "1000000001", name: "ООО Альфа*[Бета]?")
         try await f.put(inn: "1000000002", name: "ООО Ромашка")
         for i in 3...7 { try await f.put(inn: "100000000\(i)", name: "Альфа Строй \(i)") }
@@ -148,7 +161,7 @@ struct RecordStoreConformanceTests {
 
     @Test("search finds Cyrillic words by prefix, INNs and summary words; deleting removes from search", arguments: Backend.allCases)
     func search(backend: Backend) async throws {
-        let f = try Fixture(backend)
+        let f = try await Fixture(backend)
         try await f.put(inn: "1027700132", name: "ООО Ромашка", summary: "Компания участвует в арбитражных делах как ответчик")
         try await f.put(inn: "7707083893", name: "ПАО СБЕРБАНК", summary: "Крупнейший банк")
         func search(_ query: String) async throws -> [String] {
@@ -173,7 +186,7 @@ struct RecordStoreConformanceTests {
 
     @Test("deleting reports moves the thread's latest version back and reports unknown ids", arguments: Backend.allCases)
     func deleteReports(backend: Backend) async throws {
-        let f = try Fixture(backend)
+        let f = try await Fixture(backend)
         let first = try await f.put(inn: "7707083893", score: 10)
         let second = try await f.put(inn: "7707083893", score: 90, level: .critical)
         let result = try await Self.deleteReports(f, [second.id, "r-nope"])
@@ -181,6 +194,57 @@ struct RecordStoreConformanceTests {
         let thread = try await f.threads.getThread(.with { $0.key = .inn("7707083893") }).thread
         #expect(thread?.reportCount == 1 && thread?.latest?.id == first.id)
         #expect(try await f.put(inn: "7707083893").version == 3)  // versions are never reused
+    }
+
+    @Test("the latest report by thread or INN; report lists filter by thread and latest only, and page by id", arguments: Backend.allCases)
+    func latestAndReportLists(backend: Backend) async throws {
+        let f = try await Fixture(backend)
+        let sber1 = try await f.put(inn: "7707083893", name: "ПАО СБЕРБАНК", score: 10)
+        let gazprom = try await f.put(inn: "7736050003", name: "ПАО ГАЗПРОМ", score: 40, level: .medium)
+        let sber2 = try await f.put(inn: "7707083893", name: "ПАО СБЕРБАНК", score: 70, level: .high)
+
+        func latest(_ key: StorageV1.GetLatestReportRequest.Key) async throws -> String {
+            try await RouterCall.unary(register: f.reports.register, StorageV1.Reports.Method.GetLatestReport.self, .with { $0.key = key }).report?.id ?? ""
+        }
+        #expect(try await latest(.inn("7707083893")) == sber2.id)
+        #expect(try await latest(.threadId(gazprom.threadId)) == gazprom.id)
+        let none = await #expect(throws: RPCError.self) { try await latest(.inn("500100732259")) }
+        #expect(none?.code == .notFound)
+
+        func reports(_ filter: CommonV1.ReportFilter) async throws -> [String] {
+            try await f.reports.listReports(.with { $0.filter = filter }).reports.map(\.id)
+        }
+        #expect(try await reports(.init()) == [sber2.id, gazprom.id, sber1.id])
+        #expect(try await reports(.with { $0.threadId = sber1.threadId }) == [sber2.id, sber1.id])
+        #expect(try await reports(.with { $0.latestOnly = true }) == [sber2.id, gazprom.id])
+        #expect(try await reports(.with { $0.inn = "7707083893"; $0.maxScore = 50 }) == [sber1.id])
+        #expect(try await reports(.with { $0.threadId = sber1.threadId; $0.latestOnly = true; $0.levels = [.high] }) == [sber2.id])
+
+        var seen: [String] = []
+        var cursor = ""
+        repeat {
+            let page = try await f.reports.listReports(.with { $0.page = .with { $0.pageSize = 2; $0.cursor = cursor } })
+            seen += page.reports.map(\.id)
+            cursor = page.page?.nextCursor ?? ""
+        } while !cursor.isEmpty
+        #expect(seen == [sber2.id, gazprom.id, sber1.id])
+        let compared = try await RouterCall.unary(
+            register: f.reports.register, StorageV1.Reports.Method.CompareReports.self, .with { $0.baseReportId = sber1.id; $0.reportId = sber2.id })
+        #expect(compared.diff?.scoreBefore == 10 && compared.diff?.scoreAfter == 70 && compared.diff?.levelAfter == .high)
+    }
+
+    @Test("search folds case and diacritics (ё as е) in names, notes and queries", arguments: Backend.allCases)
+    func foldedSearch(backend: Backend) async throws {
+        let f = try await Fixture(backend)
+        try await f.put(inn: "1027700132", name: "ООО Ёлочка")
+        _ = try await f.threads.createThread(.with { $0.inn = "7707083893"; $0.notes = "Проверка по заявке Семёнова" })
+        func search(_ query: String) async throws -> [String] {
+            try await f.threads.searchThreads(.with { $0.query = query }).threads.map(\.inn)
+        }
+        #expect(try await search("елочк") == ["1027700132"])
+        #expect(try await search("ЁЛОЧКА") == ["1027700132"])
+        #expect(try await search("семенов заявк") == ["7707083893"])
+        #expect(try await search("семёнов ёлочка").isEmpty)
     }
 
     /// DeleteThread and DeleteReports are registered handlers only; call them through an in-memory router.

@@ -46,10 +46,10 @@ struct ReportAnalyticsTests {
         #expect(diff.sourceChanges == ["casebook: error → ok"])
     }
 
-    @Test("stats count today and this week in the caller's time zone; the timeline has a point per day")
-    func statsAndTimeline() async throws {
+    @Test("stats count today and this week in the caller's time zone; the timeline has a point per day", arguments: RecordStoreConformanceTests.Backend.allCases)
+    func statsAndTimeline(backend: RecordStoreConformanceTests.Backend) async throws {
         let clock = ManualClock(Self.friday - 9 * 86_400_000)  // nine days back: the Wednesday of the week before
-        let store = SQLiteRecordStore(database: try SQLiteDatabase.inMemory())
+        let store = try await backend.make()
         let reports = ReportsService(store: store, now: { clock.now })
         func put(_ inn: String, score: Double, level: CommonV1.RiskLevel, at time: Int64) async throws {
             clock.set(time)
@@ -80,9 +80,9 @@ struct ReportAnalyticsTests {
         #expect(timeline[6].highRisk == 1 && timeline[6].averageScore == 80)
     }
 
-    @Test("export writes every matching report as CSV (RFC 4180 quoting) or as a JSON array")
-    func export() async throws {
-        let store = SQLiteRecordStore(database: try SQLiteDatabase.inMemory())
+    @Test("export writes every matching report as CSV (RFC 4180 quoting) or as a JSON array", arguments: RecordStoreConformanceTests.Backend.allCases)
+    func export(backend: RecordStoreConformanceTests.Backend) async throws {
+        let store = try await backend.make()
         let reports = ReportsService(store: store, now: { Self.friday })
         _ = try await reports.putReport(.with { $0.report = .with { $0.inn = "7707083893"; $0.clientName = "ООО \"Ромашка\", филиал" } })
         _ = try await reports.putReport(.with { $0.report = .with { $0.inn = "7736050003"; $0.clientName = "Газпром" } })

@@ -1,4 +1,5 @@
--- Client Analyze's storage in Tarantool: the provider cache and the job queue, per namespace (the
+-- Client Analyze's storage in Tarantool: the provider cache, the job queue and (cla_records.lua) the
+-- records — threads, reports, feedback, documents, API keys, audit — per namespace (the
 -- storage service's `storage.tarantool.namespace`), so several deployments or test runs can share one
 -- instance. Every function takes the namespace first. Times are passed in by the caller, in ms.
 --
@@ -6,6 +7,7 @@
 -- in order, and re-running setup is harmless. Add a new step below the last; never edit an old one.
 
 local fiber = require('fiber')
+local records = require('cla_records')
 
 local cla = {}
 
@@ -60,6 +62,8 @@ local migrations = {
         events:create_index('primary', {type = 'TREE',
             parts = {{field = 'job_id', type = 'string'}, {field = 'sequence', type = 'unsigned'}}, if_not_exists = true})
     end,
+    -- v2: threads, reports, feedback, documents, the search index, API keys and audit (cla_records.lua).
+    records.schema,
 }
 
 --- Runs the migrations of `ns` not yet run; returns the schema version.
@@ -298,6 +302,11 @@ function cla.jobs_delete(ns, ids)
     end
     box.commit()
     return deleted
+end
+
+-- Records: cla.records_<name> for each function of cla_records.lua.
+for name, fn in pairs(records) do
+    if name ~= 'schema' then cla['records_' .. name] = fn end
 end
 
 cla.NEVER = NEVER

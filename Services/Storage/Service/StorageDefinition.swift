@@ -6,9 +6,8 @@ internal import ServiceLifecycle
 internal import Tarantool
 
 /// `storage`: all state — threads, report versions and documents, feedback, cache, the embedded job queue,
-/// and access records (API keys, audit). The cache and the queue live in SQLite, in memory or in Tarantool
-/// (`storage.backend`); everything else in SQLite. With `features.queue_backend: rabbitmq` due jobs are also
-/// published to RabbitMQ, whose consumers claim them here.
+/// and access records (API keys, audit), all in SQLite, in memory or in Tarantool (`storage.backend`). With
+/// `features.queue_backend: rabbitmq` due jobs are also published to RabbitMQ, whose consumers claim them here.
 package enum StorageDefinition: ServiceDefinition {
     package typealias Settings = StorageSettings
     package static let name = "storage"
@@ -20,7 +19,7 @@ package enum StorageDefinition: ServiceDefinition {
         let backend = configuration.service.backend
         return [
             "storage": backend.rawValue, "cache": backend.rawValue, "jobs": backend.rawValue,
-            "records": backend == .memory ? "memory" : "sqlite", "queue": configuration.chassis.features.queueBackend.rawValue,
+            "records": backend.rawValue, "queue": configuration.chassis.features.queueBackend.rawValue,
         ]
     }
 
@@ -28,8 +27,8 @@ package enum StorageDefinition: ServiceDefinition {
         let settings = context.configuration.current.service
         let cache: any CacheStore
         let jobs: any JobStore
-        let records: SQLiteRecordStore
-        let recordsDatabase: SQLiteDatabase
+        let records: any RecordStore
+        let access: any AccessStore
         var probes: [ReadinessProbe] = []
         switch settings.backend {
         case .sqlite:
@@ -37,14 +36,16 @@ package enum StorageDefinition: ServiceDefinition {
             context.logger.notice("storage: SQLite database \(settings.path)")
             cache = SQLiteCacheStore(database: database)
             jobs = SQLiteJobStore(database: database)
-            recordsDatabase = database
             records = SQLiteRecordStore(database: database)
+            access = SQLiteAccessStore(database: database)
         case .memory:
             context.logger.notice("storage: in memory; nothing survives a restart")
             cache = InMemoryCacheStore()
             jobs = InMemoryJobStore()
-            recordsDatabase = try SQLiteDatabase.inMemory()
-            records = SQLiteRecordStore(database: recordsDatabase)
+            // Records and access run on SQLite's in-memory database: the same code as the file, nothing kept.
+            let database = try SQLiteDatabase.inMemory()
+            records = SQLiteRecordStore(database: database)
+            access = SQLiteAccessStore(database: database)
         case .tarantool:
             let client = tarantoolClient(settings, logger: context.logger)
             let address = settings.tarantoolAddress
@@ -54,11 +55,9 @@ package enum StorageDefinition: ServiceDefinition {
             })
             cache = TarantoolCacheStore(client: client, namespace: settings.tarantoolNamespace)
             jobs = TarantoolJobStore(client: client, namespace: settings.tarantoolNamespace)
-            let database = try SQLiteDatabase(path: settings.path)
-            context.logger.notice(
-                "storage: cache and jobs in Tarantool \(settings.tarantoolAddress) (namespace \(settings.tarantoolNamespace)), records in \(settings.path)")
-            recordsDatabase = database
-            records = SQLiteRecordStore(database: database)
+            records = TarantoolRecordStore(client: client, namespace: settings.tarantoolNamespace)
+            access = TarantoolAccessStore(client: client, namespace: settings.tarantoolNamespace)
+            context.logger.notice("storage: in Tarantool \(settings.tarantoolAddress), namespace \(settings.tarantoolNamespace)")
         }
         let statistics = CacheStatistics(registry: context.metrics.registry)
         let now: @Sendable () -> Int64 = { UnixTime.nowMilliseconds }
@@ -97,7 +96,7 @@ package enum StorageDefinition: ServiceDefinition {
                 ReportsService(store: records, now: now).register(in: &router)
                 DocumentsService(store: records, now: now).register(in: &router)
                 FeedbackService(store: records, now: now).register(in: &router)
-                AccessService(database: recordsDatabase, now: now).register(in: &router)
+                AccessService(store: access, now: now).register(in: &router)
             },
             background: background,
             probes: probes)

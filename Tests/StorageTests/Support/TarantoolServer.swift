@@ -68,7 +68,7 @@ enum TarantoolServer {
         process.arguments = [script]
         process.environment = [
             "CLA_TARANTOOL_LISTEN": "127.0.0.1:\(port)", "CLA_TARANTOOL_DIR": directory.path, "CLA_TARANTOOL_PASSWORD": password,
-            "CLA_TARANTOOL_PARENT_PID": String(getpid()), "CLA_TARANTOOL_LOG_LEVEL": "4", "CLA_TARANTOOL_MEMORY": String(64 << 20),
+            "CLA_TARANTOOL_PARENT_PID": String(getpid()), "CLA_TARANTOOL_LOG_LEVEL": "4", "CLA_TARANTOOL_MEMORY": String(256 << 20),
         ].merging(extra) { $1 }
         let log = directory.appendingPathExtension("log")
         if !FileManager.default.fileExists(atPath: log.path) { FileManager.default.createFile(atPath: log.path, contents: nil) }

@@ -1,16 +1,14 @@
 package import Contracts
-internal import Foundation
-internal import GRDB
 package import RPCCore
 
 /// `clientanalyze.storage.v1.Access`: the gateway's API keys (only SHA-256 hashes of their secrets are ever
 /// stored) and the audit log.
 package struct AccessService: Sendable {
-    private let database: SQLiteDatabase
+    private let store: any AccessStore
     private let now: @Sendable () -> Int64
 
-    package init(database: SQLiteDatabase, now: @escaping @Sendable () -> Int64) {
-        self.database = database
+    package init(store: any AccessStore, now: @escaping @Sendable () -> Int64) {
+        self.store = store
         self.now = now
     }
 
@@ -26,10 +24,7 @@ package struct AccessService: Sendable {
             return ServerResponse(.with { $0.key = key })
         }
         router.registerUnary(Method.ListApiKeys.self) { request, _ in
-            let keys = try database.readNow { db in
-                try Data.fetchAll(db, sql: "SELECT record FROM api_keys \(request.includeRevoked ? "" : "WHERE revoked = 0") ORDER BY id")
-                    .map { try StorageV1.ApiKey(serializedBytes: $0) }
-            }
+            let keys = try await store.keys(includeRevoked: request.includeRevoked)
             return ServerResponse(.with { $0.keys = keys })
         }
         router.registerUnary(Method.RevokeApiKey.self) { request, _ in
@@ -60,32 +55,16 @@ package struct AccessService: Sendable {
         let time = now()
         if key.id.isEmpty { key.id = RecordID.make("k", now: time) }
         if key.createdAtMs == 0 { key.createdAtMs = time }
-        let stored = key
-        do {
-            try await database.pool.write { db in
-                try db.execute(
-                    // Not INSERT OR REPLACE: that would silently drop another key holding the same hash.
-                    sql: """
-                        INSERT INTO api_keys (id, secret_hash, revoked, record) VALUES (?, ?, ?, ?)
-                        ON CONFLICT (id) DO UPDATE SET secret_hash = excluded.secret_hash, revoked = excluded.revoked, record = excluded.record
-                        """,
-                    arguments: [stored.id, stored.secretHash, stored.revoked, Data(try stored.serializedBytes())])
-            }
-        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
-            throw RPCError(.alreadyExists, "key.secret_hash: another key has this secret")
-        }
-        return stored
+        try await store.putKey(key)
+        return key
     }
 
     package func get(_ request: StorageV1.GetApiKeyRequest) async throws -> StorageV1.ApiKey {
-        let (column, value): (String, String)
+        let found: StorageV1.ApiKey?
         switch request.lookup {
-        case .id(let id)?: (column, value) = ("id", try Validate.nonEmpty(id, "id"))
-        case .secretHash(let hash)?: (column, value) = ("secret_hash", try Validate.nonEmpty(hash, "secret_hash"))
+        case .id(let id)?: found = try await store.key(id: try Validate.nonEmpty(id, "id"))
+        case .secretHash(let hash)?: found = try await store.key(secretHash: try Validate.nonEmpty(hash, "secret_hash"))
         case nil: throw RPCError(.invalidArgument, "lookup: set id or secret_hash")
-        }
-        let found = try database.readNow { db in
-            try Data.fetchOne(db, sql: "SELECT record FROM api_keys WHERE \(column) = ?", arguments: [value]).map { try StorageV1.ApiKey(serializedBytes: $0) }
         }
         guard let found else { throw RPCError(.notFound, "API key not found") }
         return found
@@ -93,18 +72,7 @@ package struct AccessService: Sendable {
 
     /// Idempotent: revoking a revoked key returns it unchanged.
     package func revoke(_ id: String) async throws -> StorageV1.ApiKey {
-        let time = now()
-        let key: StorageV1.ApiKey? = try await database.pool.write { db in
-            guard let data = try Data.fetchOne(db, sql: "SELECT record FROM api_keys WHERE id = ?", arguments: [id]) else { return nil }
-            var key = try StorageV1.ApiKey(serializedBytes: data)
-            if !key.revoked {
-                key.revoked = true
-                key.revokedAtMs = time
-                try db.execute(
-                    sql: "UPDATE api_keys SET revoked = 1, record = ? WHERE id = ?", arguments: [Data(try key.serializedBytes()), id])
-            }
-            return key
-        }
+        let key = try await store.revokeKey(id: id, now: now())
         guard let key else { throw RPCError(.notFound, "API key \(id) not found") }
         return key
     }
@@ -115,34 +83,14 @@ package struct AccessService: Sendable {
         let time = now()
         record.id = RecordID.make("a", now: time)
         if record.atMs == 0 { record.atMs = time }
-        let stored = record
-        try await database.batchedWrite { db in
-            try db.execute(
-                sql: "INSERT INTO audit (id, at_ms, actor, action, record) VALUES (?, ?, ?, ?, ?)",
-                arguments: [stored.id, stored.atMs, stored.actor, stored.action, Data(try stored.serializedBytes())])
-        }
-        return stored.id
+        try await store.appendAudit(record)
+        return record.id
     }
 
     package func listAudit(_ request: StorageV1.ListAuditRequest) async throws -> StorageV1.ListAuditResponse {
         let page = try PageRequest(request.page, cursorPrefix: "a1.")
-        var conditions: [String] = []
-        var arguments: StatementArguments = []
-        if !request.actor.isEmpty { conditions.append("actor = ?"); arguments += [request.actor] }
-        if !request.actionPrefix.isEmpty {
-            conditions.append("substr(action, 1, length(?)) = ?")
-            arguments += [request.actionPrefix, request.actionPrefix]
-        }
-        if request.fromMs != 0 { conditions.append("at_ms >= ?"); arguments += [request.fromMs] }
-        if request.toMs != 0 { conditions.append("at_ms < ?"); arguments += [request.toMs] }
-        if let before = page.after { conditions.append("id < ?"); arguments += [before] }
-        arguments += [page.limit]
-        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        let bound = arguments
-        let records = try database.readNow { db in
-            try Data.fetchAll(db, sql: "SELECT record FROM audit \(filter) ORDER BY id DESC LIMIT ?", arguments: bound)
-                .map { try StorageV1.AuditRecord(serializedBytes: $0) }
-        }
+        let query = AuditQuery(actor: request.actor, actionPrefix: request.actionPrefix, fromMs: request.fromMs, toMs: request.toMs)
+        let records = try await store.audit(query, before: page.after, limit: page.limit)
         return .with { response in
             response.records = Array(records.prefix(page.size))
             response.page = .with {

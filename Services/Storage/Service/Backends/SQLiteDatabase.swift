@@ -209,6 +209,13 @@ package struct SQLiteDatabase: Sendable {
                 CREATE INDEX threads_by_level ON threads(latest_level, seq);
                 """)
         }
+        migrator.registerMigration("v9: search text folded (ё as е)") { db in
+            // Searches fold their words (SearchWords); the indexed text must be folded the same way.
+            db.add(function: DatabaseFunction("cla_fold", argumentCount: 1, pure: true) { values in
+                String.fromDatabaseValue(values[0]).map(SearchWords.fold)
+            })
+            try db.execute(sql: "UPDATE threads_fts SET company_name = cla_fold(company_name), summary = cla_fold(summary), notes = cla_fold(notes)")
+        }
         return migrator
     }
 }

@@ -4,13 +4,13 @@ package import RPCCore
 /// The document methods of `storage.v1.Reports`: PutDocument (client stream of chunks) and GetDocument
 /// (server stream of 64 KiB chunks, the first with the content type and size).
 package struct DocumentsService: Sendable {
-    private let store: SQLiteRecordStore
+    private let store: any RecordStore
     private let maxBytes: Int
     private let now: @Sendable () -> Int64
 
     package static let chunkBytes = 64 << 10
 
-    package init(store: SQLiteRecordStore, maxBytes: Int = 64 << 20, now: @escaping @Sendable () -> Int64) {
+    package init(store: any RecordStore, maxBytes: Int = 64 << 20, now: @escaping @Sendable () -> Int64) {
         self.store = store
         self.maxBytes = maxBytes
         self.now = now

@@ -3,10 +3,10 @@ package import RPCCore
 
 /// `clientanalyze.storage.v1.FeedbackStore`: what users said about a report version.
 package struct FeedbackService: Sendable {
-    private let store: SQLiteRecordStore
+    private let store: any RecordStore
     private let now: @Sendable () -> Int64
 
-    package init(store: SQLiteRecordStore, now: @escaping @Sendable () -> Int64) {
+    package init(store: any RecordStore, now: @escaping @Sendable () -> Int64) {
         self.store = store
         self.now = now
     }

@@ -4,10 +4,10 @@ package import RPCCore
 /// `clientanalyze.storage.v1.Reports`: report versions within threads, their comparison, statistics,
 /// timeline and export (the document methods are `DocumentsService`).
 package struct ReportsService: Sendable {
-    private let store: SQLiteRecordStore
+    private let store: any RecordStore
     private let now: @Sendable () -> Int64
 
-    package init(store: SQLiteRecordStore, now: @escaping @Sendable () -> Int64) {
+    package init(store: any RecordStore, now: @escaping @Sendable () -> Int64) {
         self.store = store
         self.now = now
     }

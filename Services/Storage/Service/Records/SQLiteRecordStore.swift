@@ -8,7 +8,7 @@ package import RPCCore
 ///
 /// Lists run newest first (ids are time-ordered) with the last id as the cursor, so a page boundary stays put
 /// while new records arrive.
-package struct SQLiteRecordStore: Sendable {
+package struct SQLiteRecordStore: RecordStore {
     let database: SQLiteDatabase
 
     package init(database: SQLiteDatabase) { self.database = database }
@@ -235,13 +235,13 @@ package struct SQLiteRecordStore: Sendable {
         try index(db, threadID: id, inn: inn, name: companyName, summary: "", notes: notes)
     }
 
-    /// (Re)writes the thread's rows in both text indexes, keyed by its `seq`.
+    /// (Re)writes the thread's rows in both text indexes, keyed by its `seq`; the full-text one holds folded text.
     private static func index(_ db: Database, threadID: String, inn: String, name: String, summary: String, notes: String) throws {
         guard let seq = try Int64.fetchOne(db, sql: "SELECT seq FROM threads WHERE id = ?", arguments: [threadID]) else { return }
         try db.execute(sql: "DELETE FROM threads_fts WHERE rowid = ?", arguments: [seq])
         try db.execute(
             sql: "INSERT INTO threads_fts (rowid, inn, company_name, summary, notes) VALUES (?, ?, ?, ?, ?)",
-            arguments: [seq, inn, name, summary, notes])
+            arguments: [seq, inn, SearchWords.fold(name), SearchWords.fold(summary), SearchWords.fold(notes)])
         try db.execute(sql: "DELETE FROM threads_trigram WHERE rowid = ?", arguments: [seq])
         try db.execute(sql: "INSERT INTO threads_trigram (rowid, name) VALUES (?, ?)", arguments: [seq, name.lowercased()])
     }
@@ -367,9 +367,7 @@ package struct SQLiteRecordStore: Sendable {
 
     /// The user's words as an FTS5 query: letters and digits only, each quoted and matched as a prefix.
     static func matchExpression(_ query: String) throws -> String {
-        let words = query.split { !($0.isLetter || $0.isNumber) }.map(String.init)
-        guard !words.isEmpty else { throw RPCError(.invalidArgument, "query: no words to search for in \"\(query)\"") }
-        guard words.count <= 16 else { throw RPCError(.invalidArgument, "query: at most 16 words, got \(words.count)") }
+        let words = try SearchWords.query(query).map(SearchWords.fold)
         return words.map { "\"\($0)\"*" }.joined(separator: " ")
     }
 }
