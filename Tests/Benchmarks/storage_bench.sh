@@ -3,6 +3,9 @@
 # project's client) and by h2load (cache Set and Get with pre-encoded requests). Writes bench-results/storage.txt.
 set -euo pipefail
 bin=$1
+# Reports stored over RPC before the listing latencies on a fresh SQLite file and on Tarantool (the 1M-thread
+# SQLite run at the end is seeded in bulk instead).
+records_put=${RECORDS_PUT:-100000}
 work=$(mktemp -d)
 trap 'kill $pid 2>/dev/null || true; rm -rf "$work"' EXIT
 # Starts storage on database $1 with its log in $2 (more settings after them); sets pid and port (migrating a
@@ -36,6 +39,8 @@ start_storage "$work/storage.sqlite" "$work/log"
     # h2load counts HTTP 200s; a gRPC error is a 200 too, so count the statuses the server recorded.
     echo "non-OK gRPC statuses: $(curl -s "http://127.0.0.1:$admin/metrics" | awk '/^grpc_server_handled_total/ && !/grpc_code="OK"/ {n += $NF} END {print n + 0}')"
     echo "database size: $(du -ch "$work"/storage.sqlite* | tail -1 | cut -f1)"
+    echo "records: $records_put reports put over RPC, then thread listings one call at a time (200 calls each)"
+    "$bin/storage-bench" --port "$port" --records --put "$records_put"
 } | tee bench-results/storage.txt
 
 # The same cache and queue runs with storage.backend=tarantool (compose/tarantool/init.lua on a free port).
@@ -58,6 +63,8 @@ start_storage "$work/records.sqlite" "$work/log-tarantool" --set storage.backend
     done
     admin=$(grep -o '"admin.port":"[0-9]*"' "$work/log-tarantool" | grep -o '[0-9]*')
     echo "non-OK gRPC statuses: $(curl -s "http://127.0.0.1:$admin/metrics" | awk '/^grpc_server_handled_total/ && !/grpc_code="OK"/ {n += $NF} END {print n + 0}')"
+    echo "records in Tarantool: $records_put reports put over RPC, then thread listings one call at a time (200 calls each)"
+    "$bin/storage-bench" --port "$port" --records --put "$records_put"
 } | tee -a bench-results/storage.txt
 
 # Jobs through RabbitMQ (scripts/rabbitmq-test-server.sh: a loopback broker of its own), with the queue's

@@ -15,7 +15,13 @@
 --   words      {word, seq}: the search index (every word of a thread's name, INN, latest summary, notes)
 --   api_keys   {id, secret_hash, revoked, record};  audit {id, at, actor, action, record}
 
+local fiber = require('fiber')
+
 local records = {}
+
+-- Long scans (counts, rare name filters, statistics) yield every this many rows, so that they do not stall
+-- every other request on the instance; memtx TREE iterators stay valid across a yield.
+local YIELD_EVERY = 1000
 
 local function space(ns, name)
     local s = box.space[ns .. '_' .. name]
@@ -175,8 +181,11 @@ end
 local function threads_newest_first(ns, before, fn)
     local index = space(ns, 'threads').index.seq
     local iterator = before == nil and 'LE' or 'LT'
+    local n = 0
     for _, t in index:pairs(before == nil and {} or before, {iterator = iterator}) do
         if fn(t) == false then return end
+        n = n + 1
+        if n % YIELD_EVERY == 0 then fiber.yield() end
     end
 end
 
@@ -208,12 +217,14 @@ end
 --- Threads with a word starting with each of `words`, newest first: {{view, seq}, …}.
 function records.search_threads(ns, words, before, limit)
     local index = space(ns, 'words').index.primary
-    local found = nil
+    local found, n = nil, 0
     for _, prefix in ipairs(words) do
         local seqs = {}
         for _, w in index:pairs({prefix}, {iterator = 'GE'}) do
             if w.word:sub(1, #prefix) ~= prefix then break end
             if found == nil or found[w.seq] then seqs[w.seq] = true end
+            n = n + 1
+            if n % YIELD_EVERY == 0 then fiber.yield() end
         end
         found = seqs
     end
@@ -337,8 +348,11 @@ local function reports_newest_first(ns, f, before, fn)
     end
     local start, iterator = {}, 'LE'
     if before ~= nil then start, iterator = before, 'LT' end
+    local n = 0
     for _, r in reports.index.primary:pairs(start, {iterator = iterator}) do
         if visit(r) == false then return end
+        n = n + 1
+        if n % YIELD_EVERY == 0 then fiber.yield() end
     end
 end
 

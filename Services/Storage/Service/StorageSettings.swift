@@ -7,8 +7,7 @@ package struct StorageSettings: ServiceSettings {
         case sqlite
         /// Memory only, lost at exit: for tests and demos.
         case memory
-        /// The cache and the job queue in Tarantool (`storage.tarantool.*`); threads, reports, feedback and
-        /// keys stay in the SQLite file.
+        /// Everything in Tarantool (`storage.tarantool.*`); `storage.path` is unused.
         case tarantool
     }
 
@@ -38,8 +37,8 @@ package struct StorageSettings: ServiceSettings {
     package static let defaults = StorageSettings()
 
     package static let keys: [ConfigKey<StorageSettings>] = [
-        .choice("storage.backend", \.backend, help: "sqlite (one file, durable), memory (lost at exit) or tarantool (cache and jobs in Tarantool)."),
-        .string("storage.path", \.path, help: "The SQLite database file (created with its directory if missing).") { text in
+        .choice("storage.backend", \.backend, help: "sqlite (one file, durable), memory (lost at exit) or tarantool (everything in Tarantool, storage.tarantool.*)."),
+        .string("storage.path", \.path, help: "The SQLite database file (created with its directory if missing; unused with tarantool).") { text in
             text.isEmpty ? "expected a file path, got nothing" : nil
         },
         .address("storage.tarantool.address", \.tarantoolAddress, help: "Tarantool host:port (storage.backend: tarantool)."),

@@ -57,7 +57,7 @@ enum Seed {
                 let seq = i + 1
                 try thread.execute(arguments: [threadID, inn, name, name.lowercased(), time, time, reportID, score, level.protoNumber, seq])
                 try report.execute(arguments: [reportID, threadID, inn, name, name.lowercased(), score, level.protoNumber, time, Data(record)])
-                try search.execute(arguments: [seq, inn, name, summary])
+                try search.execute(arguments: [seq, inn, SearchWords.fold(name), SearchWords.fold(summary)])
                 try names.execute(arguments: [seq, name.lowercased()])
             }
         }

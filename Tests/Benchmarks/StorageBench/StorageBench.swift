@@ -4,6 +4,7 @@
 // measures jobs through RabbitMQ instead (storage publishing with confirms, a consumer claiming).
 import ArgumentParser
 import Contracts
+import Foundation
 import RPCCore
 import RPCHTTP2
 import RabbitMQ
@@ -15,6 +16,8 @@ struct StorageBench: AsyncParsableCommand {
     @Option(help: "Fill this SQLite database with --threads threads (one report each) and exit.") var seed: String?
     @Option(help: "Threads to seed, or (with --records) the count the database is expected to hold.") var threads = 1_000_000
     @Flag(help: "Measure thread list and search latency instead of cache and jobs.") var records = false
+    @Option(help: "With --records: first store this many reports (one thread each) over RPC, on any backend, and report the rate.")
+    var put = 0
     @Option(help: "Concurrent callers.") var concurrency = 32
     @Option(help: "Operations per cache run.") var cacheOperations = 40_000
     @Option(help: "Jobs through the queue.") var jobs = 4_000
@@ -28,6 +31,10 @@ struct StorageBench: AsyncParsableCommand {
         }
         let client = RPCClient(transport: HTTP2ClientTransport(host: "127.0.0.1", port: port))
         if records {
+            if put > 0 {
+                let time = try await measure(put) { i in try await Self.putReport(client, i) }
+                report("put report (new thread each)", put, time, target: "none")
+            }
             try await measureRecords(client)
             return
         }
@@ -143,6 +150,20 @@ struct StorageBench: AsyncParsableCommand {
         let start = ContinuousClock.now
         try await body()
         return ContinuousClock.now - start
+    }
+
+    /// A report like the seeded ones (`Seed`): a new INN, a name of two of the seed's words, a summary.
+    static func putReport(_ client: RPCClient, _ i: Int) async throws {
+        let words = Seed.words, summaries = Seed.summaries
+        let score = Double(i * 37 % 101)
+        _ = try await client.unary(StorageV1.Reports.Method.PutReport.self, .with {
+            $0.report = .with {
+                $0.inn = String(format: "%010d", 2_000_000_000 + i)
+                $0.clientName = "ООО \(words[i % words.count].capitalized)\(words[i / words.count % words.count]) \(i % 997)"
+                $0.risk = .with { $0.score = score; $0.level = score < 25 ? .low : score < 50 ? .medium : score < 75 ? .high : .critical }
+                $0.narrative = .with { $0.summary = summaries[i % summaries.count] }
+            }
+        })
     }
 
     /// p50 and p99 of single calls, one at a time, for listings and searches over the seeded threads.

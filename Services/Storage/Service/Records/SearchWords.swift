@@ -3,21 +3,21 @@ internal import RPCCore
 /// Words for thread search: runs of letters and digits, lower-cased, with ё read as е (`Семёнов` is found
 /// as `семенов`, the way most people type it). SQLite's FTS5 index is fed folded text, Tarantool's word
 /// index these words; queries are folded the same way.
-enum SearchWords {
+package enum SearchWords {
     /// The distinct words of the texts, sorted.
-    static func of(_ texts: String...) -> [String] {
+    package static func of(_ texts: String...) -> [String] {
         Array(Set(texts.flatMap { split($0).map(fold) })).sorted()
     }
 
     /// The words of a search query (1 to 16, else INVALID_ARGUMENT naming `query`).
-    static func query(_ query: String) throws -> [String] {
+    package static func query(_ query: String) throws -> [String] {
         let words = split(query)
         guard !words.isEmpty else { throw RPCError(.invalidArgument, "query: no words to search for in \"\(query)\"") }
         guard words.count <= 16 else { throw RPCError(.invalidArgument, "query: at most 16 words, got \(words.count)") }
         return words
     }
 
-    static func fold(_ text: String) -> String {
+    package static func fold(_ text: String) -> String {
         text.lowercased().replacing("ё", with: "е")
     }
 
