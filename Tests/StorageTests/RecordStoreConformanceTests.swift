@@ -247,6 +247,27 @@ struct RecordStoreConformanceTests {
         #expect(try await search("семёнов ёлочка").isEmpty)
     }
 
+    @Test("search pages newest first whether a word matches a few indexed words or very many", arguments: Backend.allCases)
+    func searchManyWords(backend: Backend) async throws {
+        let f = try await Fixture(backend)
+        for i in 0..<40 { try await f.put(inn: String(format: "77000001%02d", i), name: "ООО Альфа\(i)") }
+        func all(_ query: String) async throws -> [String] {
+            var seen: [String] = []
+            var cursor = ""
+            repeat {
+                let page = try await f.threads.searchThreads(.with { $0.query = query; $0.page = .with { $0.pageSize = 7; $0.cursor = cursor } })
+                seen += page.threads.map(\.inn)
+                cursor = page.page?.nextCursor ?? ""
+            } while !cursor.isEmpty
+            return seen
+        }
+        // "альф" starts 40 different words (альфа0 … альфа39); "альфа1" eleven; "ооо" one, in every thread.
+        #expect(try await all("альф") == (0..<40).reversed().map { String(format: "77000001%02d", $0) })
+        #expect(try await all("ооо альфа1") == ([1] + Array(10...19)).reversed().map { String(format: "77000001%02d", $0) })
+        #expect(try await all("альфа3 альф") == ([3] + Array(30...39)).reversed().map { String(format: "77000001%02d", $0) })
+        #expect(try await all("альфа1 альфа2").isEmpty)
+    }
+
     /// DeleteThread and DeleteReports are registered handlers only; call them through an in-memory router.
     static func deleteThread(_ f: Fixture, _ id: String) async throws -> StorageV1.DeleteThreadResponse {
         try await RouterCall.unary(register: f.threads.register, StorageV1.Threads.Method.DeleteThread.self, .with { $0.id = id })

@@ -214,9 +214,71 @@ function records.count_threads(ns, f)
     return n
 end
 
---- Threads with a word starting with each of `words`, newest first: {{view, seq}, …}.
-function records.search_threads(ns, words, before, limit)
-    local index = space(ns, 'words').index.primary
+-- Above every thread position.
+local TOP = 9007199254740991
+-- A query word matching more distinct words than this is searched by collecting every match instead.
+local MAX_EXPANSION = 32
+
+-- The distinct indexed words starting with `prefix` (at most MAX_EXPANSION + 1), jumping from word to word.
+local function expand(index, prefix)
+    local found = {}
+    local w = index:select({prefix}, {iterator = 'GE', limit = 1})[1]
+    while w ~= nil and w.word:sub(1, #prefix) == prefix and #found <= MAX_EXPANSION do
+        table.insert(found, w.word)
+        w = index:select({w.word, TOP}, {iterator = 'GT', limit = 1})[1]
+    end
+    return found
+end
+
+-- A query word's group: the indexed words it starts, each with the highest position seen at or below the
+-- last bound asked (false: none left). Bounds only go down during a walk, so each word's position is looked
+-- up again only when the bound passes below it.
+local function group(words)
+    return {words = words, at = {}}
+end
+
+-- The largest position at or below `upper` that has one of the group's words, or nil.
+local function highest(index, g, upper)
+    local best = nil
+    for i, word in ipairs(g.words) do
+        local at = g.at[i]
+        if at == nil or (at and at > upper) then
+            local w = index:select({word, upper}, {iterator = 'LE', limit = 1})[1]
+            at = w ~= nil and w.word == word and w.seq
+            g.at[i] = at
+        end
+        if at and (best == nil or at > best) then best = at end
+    end
+    return best
+end
+
+-- Positions having a word of every group, newest first, below `before`: a leapfrog walk down the index,
+-- a few lookups per result instead of reading every match.
+local function leapfrog(index, groups, before, limit)
+    local found = {}
+    local candidate = before == nil and TOP or before - 1
+    while #found < limit do
+        local position = highest(index, groups[1], candidate)
+        if position == nil then break end
+        local agreed = true
+        for i = 2, #groups do
+            local other = highest(index, groups[i], position)
+            if other == nil then return found end
+            if other < position then
+                candidate, agreed = other, false
+                break
+            end
+        end
+        if agreed then
+            table.insert(found, position)
+            candidate = position - 1
+        end
+    end
+    return found
+end
+
+-- The same by collecting every match of every word (for short, common prefixes).
+local function intersect(index, words, before, limit)
     local found, n = nil, 0
     for _, prefix in ipairs(words) do
         local seqs = {}
@@ -233,10 +295,24 @@ function records.search_threads(ns, words, before, limit)
         if before == nil or seq < before then table.insert(ordered, seq) end
     end
     table.sort(ordered, function(a, b) return a > b end)
+    return {unpack(ordered, 1, math.min(limit, #ordered))}
+end
+
+--- Threads with a word starting with each of `words`, newest first: {{view, seq}, …}.
+function records.search_threads(ns, words, before, limit)
+    local index = space(ns, 'words').index.primary
+    local groups = {}
+    for _, prefix in ipairs(words) do
+        local expanded = expand(index, prefix)
+        if #expanded == 0 then return {} end
+        if #expanded > MAX_EXPANSION then groups = nil break end
+        table.insert(groups, group(expanded))
+    end
+    local positions = groups and leapfrog(index, groups, before, limit) or intersect(index, words, before, limit)
     local threads = space(ns, 'threads').index.seq
     local rows = {}
-    for i = 1, math.min(limit, #ordered) do
-        table.insert(rows, {view(ns, threads:get(ordered[i])), ordered[i]})
+    for _, seq in ipairs(positions) do
+        table.insert(rows, {view(ns, threads:get(seq)), seq})
     end
     return rows
 end
