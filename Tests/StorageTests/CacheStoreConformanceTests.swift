@@ -46,6 +46,29 @@ struct CacheStoreConformanceTests {
         #expect(try await store.count(prefix: "", now: Self.now) == 1)
     }
 
+    @Test("values of every size come back byte for byte, replaced by shorter ones too; many sizes fit in memory", arguments: Backend.allCases)
+    func valueSizes(backend: Backend) async throws {
+        let store = try await backend.make()
+        // 80 values from 1 KB to 400 KB (about 8 MB in all). Stored as they come, memtx gave each size its own
+        // slab of up to 16 MiB, and the test instance's 256 MiB were full after about 50.
+        var sizes: [Int] = []
+        for i in 0..<80 { sizes.append(Int(1000 * pow(400, Double(i) / 79))) }
+        for (i, size) in sizes.enumerated() {
+            let value = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 13 &+ i) }
+            try await store.set(CacheEntry(key: "casebook:\(i)", value: value, source: .casebook, createdAtMs: Self.now, expiresAtMs: Self.now + 60_000))
+        }
+        for i in [0, 17, 79] {
+            #expect(try await store.get("casebook:\(i)", now: Self.now)?.value == (0..<sizes[i]).map { UInt8(truncatingIfNeeded: $0 &* 13 &+ i) })
+        }
+        #expect(try await store.totals(now: Self.now)[.casebook] == CacheSourceTotals(entries: 80, bytes: Int64(sizes.reduce(0, +))))
+        // A long value replaced by a short one, with zero bytes in it: exactly the short one comes back.
+        try await store.set(CacheEntry(key: "casebook:79", value: [0, 1, 0], source: .casebook, createdAtMs: Self.now, expiresAtMs: Self.now + 60_000))
+        #expect(try await store.get("casebook:79", now: Self.now)?.value == [0, 1, 0])
+        #expect(try await store.list(prefix: "casebook:79", after: nil, limit: 10, now: Self.now).first?.sizeBytes == 3)
+        #expect(try await store.delete(prefix: "casebook:") == 80)
+        #expect(try await store.get("casebook:17", now: Self.now) == nil)
+    }
+
     @Test("an expired entry is never returned, listed, counted or totalled; cleanup removes only those", arguments: Backend.allCases)
     func expiry(backend: Backend) async throws {
         let store = try await backend.make()

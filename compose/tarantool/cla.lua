@@ -64,6 +64,26 @@ local migrations = {
     end,
     -- v2: threads, reports, feedback, documents, the search index, API keys and audit (cla_records.lua).
     records.schema,
+    -- v3: cache values move to equal chunks (see CHUNK); the entries held are dropped, it is a cache.
+    function(ns)
+        local cache = box.space[ns .. '_cache']
+        cache:truncate()
+        cache:format({
+            {name = 'key', type = 'string'},
+            {name = 'size', type = 'unsigned'},
+            {name = 'source', type = 'unsigned'},
+            {name = 'created_at', type = 'integer'},
+            {name = 'expires_at', type = 'integer'},
+            {name = 'chunks', type = 'unsigned'},
+        })
+        local chunks = box.schema.space.create(ns .. '_cache_chunks', {if_not_exists = true, format = {
+            {name = 'key', type = 'string'},
+            {name = 'n', type = 'unsigned'},
+            {name = 'data', type = 'string'},
+        }})
+        chunks:create_index('primary', {type = 'TREE',
+            parts = {{field = 'key', type = 'string'}, {field = 'n', type = 'unsigned'}}, if_not_exists = true})
+    end,
 }
 
 --- Runs the migrations of `ns` not yet run; returns the schema version.
@@ -76,23 +96,53 @@ function cla.setup(ns)
 end
 
 -- Cache ---------------------------------------------------------------------------------------------
+-- An entry is {key, size, source, created_at, expires_at, chunks}; its value is in <ns>_cache_chunks as
+-- chunks of exactly CHUNK bytes, the last one padded. memtx keeps each tuple size in a pool of its own,
+-- with slabs of up to 16 MiB for large tuples: values of every size would each hold a slab (a 256 MiB
+-- instance was full after 47 values of 1–400 KB), while equal chunks share one pool.
+
+local CHUNK = 8000
 
 local function summary(t)
-    return {t.key, t.source, #t.value, t.created_at, t.expires_at}
+    return {t.key, t.source, t.size, t.created_at, t.expires_at}
+end
+
+local function delete_value(ns, key, count)
+    local chunks = space(ns, 'cache_chunks')
+    for n = 1, count do chunks:delete({key, n}) end
 end
 
 function cla.cache_get(ns, key, now)
     local t = space(ns, 'cache'):get(key)
     if t == nil or t.expires_at <= now then return nil end
-    return {t.key, t.value, t.source, t.created_at, t.expires_at}
+    local parts = {}
+    for _, c in space(ns, 'cache_chunks'):pairs({key}, {iterator = 'EQ'}) do table.insert(parts, c.data) end
+    return {t.key, table.concat(parts):sub(1, t.size), t.source, t.created_at, t.expires_at}
 end
 
 function cla.cache_set(ns, key, value, source, created_at, expires_at)
-    space(ns, 'cache'):replace({key, value, source, created_at, expires_at})
+    local count = math.ceil(#value / CHUNK)
+    box.atomic(function()
+        local entries, chunks = space(ns, 'cache'), space(ns, 'cache_chunks')
+        local old = entries:get(key)
+        if old ~= nil then delete_value(ns, key, old.chunks) end
+        for n = 1, count do
+            local part = value:sub((n - 1) * CHUNK + 1, n * CHUNK)
+            if #part < CHUNK then part = part .. string.rep('\0', CHUNK - #part) end
+            chunks:insert({key, n, part})
+        end
+        entries:replace({key, #value, source, created_at, expires_at, count})
+    end)
+end
+
+local function delete_entry(ns, key)
+    local t = space(ns, 'cache'):delete(key)
+    if t ~= nil then delete_value(ns, key, t.chunks) end
+    return t
 end
 
 function cla.cache_delete(ns, key)
-    return space(ns, 'cache'):delete(key) == nil and 0 or 1
+    return box.atomic(function() return delete_entry(ns, key) == nil and 0 or 1 end)
 end
 
 local function with_prefix(s, prefix, after, fn)
@@ -105,11 +155,10 @@ local function with_prefix(s, prefix, after, fn)
 end
 
 function cla.cache_delete_prefix(ns, prefix)
-    local s = space(ns, 'cache')
     local keys = {}
-    with_prefix(s, prefix, nil, function(t) table.insert(keys, t.key) end)
+    with_prefix(space(ns, 'cache'), prefix, nil, function(t) table.insert(keys, t.key) end)
     box.begin()
-    for _, key in ipairs(keys) do s:delete(key) end
+    for _, key in ipairs(keys) do delete_entry(ns, key) end
     box.commit()
     return #keys
 end
@@ -137,7 +186,7 @@ function cla.cache_totals(ns, now)
     for _, t in space(ns, 'cache').index.expires:pairs(now, {iterator = 'GT'}) do
         local total = totals[t.source] or {t.source, 0, 0}
         total[2] = total[2] + 1
-        total[3] = total[3] + #t.value
+        total[3] = total[3] + t.size
         totals[t.source] = total
     end
     local rows = {}
@@ -157,7 +206,7 @@ function cla.cache_remove_expired(ns, now)
         end
         if #keys == 0 then return removed end
         box.begin()
-        for _, key in ipairs(keys) do s:delete(key) end
+        for _, key in ipairs(keys) do delete_entry(ns, key) end
         box.commit()
         removed = removed + #keys
         fiber.yield()
