@@ -231,6 +231,14 @@ struct RecordStoreConformanceTests {
         let compared = try await RouterCall.unary(
             register: f.reports.register, StorageV1.Reports.Method.CompareReports.self, .with { $0.baseReportId = sber1.id; $0.reportId = sber2.id })
         #expect(compared.diff?.scoreBefore == 10 && compared.diff?.scoreAfter == 70 && compared.diff?.levelAfter == .high)
+
+        // A report of 60 KB (Tarantool keeps reports in 8000-byte chunks) comes back whole, also as the latest.
+        let long = String(repeating: "Компания участвует в арбитражных делах. ", count: 800)
+        let big = try await f.reports.putReport(.with { $0.report = .with { $0.inn = "7736050003"; $0.narrative = .with { $0.summary = long } } }).report
+        #expect(try await f.reports.listReports(.with { $0.filter = .with { $0.inn = "7736050003" } }).reports.first?.id == big?.id)
+        #expect(try await latest(.inn("7736050003")) == big?.id)
+        let fetched = try await RouterCall.unary(register: f.reports.register, StorageV1.Reports.Method.GetReport.self, .with { $0.id = big?.id ?? "" })
+        #expect(fetched.report == big)
     }
 
     @Test("search folds case and diacritics (ё as е) in names, notes and queries", arguments: Backend.allCases)

@@ -8,10 +8,14 @@
 --   threads    {id, inn, company_name, name_folded, notes, created_at, updated_at, report_count, last_version,
 --               latest_report_id ('' when none), latest_score, latest_level, seq, words}
 --   reports    {id, thread_id, version, parent_report_id, job_id ('' when none), inn, company_name, name_folded,
---               score, level, confidence, marker_count, has_pdf, created_at, record}
+--               score, level, confidence, marker_count, has_pdf, created_at, record_size, record_chunks};
+--              the serialized report in report_chunks
 --   feedback   {id, report_id, thread_id, record}
---   documents  {report_id, format, content_type, size, sha256, created_at, chunks}; data in document_chunks,
---              in chunks of one size (the last padded) so that memtx keeps them in one pool
+--   documents  {report_id, format, content_type, size, sha256, created_at, chunks}; data in document_chunks
+--
+-- Reports and documents are kept in chunks of CHUNK bytes, the last one padded, like cache values (see
+-- cla.lua): memtx gives each tuple size a pool of its own with slabs of up to 16 MiB, so blobs of every
+-- size would each hold a slab; equal chunks share one pool.
 --   words      {word, seq}: the search index (every word of a thread's name, INN, latest summary, notes)
 --   api_keys   {id, secret_hash, revoked, record};  audit {id, at, actor, action, record}
 
@@ -22,6 +26,8 @@ local records = {}
 -- Long scans (counts, rare name filters, statistics) yield every this many rows, so that they do not stall
 -- every other request on the instance; memtx TREE iterators stay valid across a yield.
 local YIELD_EVERY = 1000
+-- The chunk size of reports and documents (the service pads document chunks to it as well).
+local CHUNK = 8000
 
 local function space(ns, name)
     local s = box.space[ns .. '_' .. name]
@@ -55,11 +61,17 @@ function records.schema(ns)
         {name = 'company_name', type = 'string'}, {name = 'name_folded', type = 'string'},
         {name = 'score', type = 'number'}, {name = 'level', type = 'unsigned'}, {name = 'confidence', type = 'number'},
         {name = 'marker_count', type = 'unsigned'}, {name = 'has_pdf', type = 'boolean'},
-        {name = 'created_at', type = 'integer'}, {name = 'record', type = 'string'},
+        {name = 'created_at', type = 'integer'}, {name = 'record_size', type = 'unsigned'},
+        {name = 'record_chunks', type = 'unsigned'},
     })
     index(reports, 'primary', {{field = 'id', type = 'string'}})
     index(reports, 'thread', {{field = 'thread_id', type = 'string'}, {field = 'version', type = 'unsigned'}})
     index(reports, 'job', {{field = 'job_id', type = 'string'}}, false)
+
+    local report_chunks = create('report_chunks', {
+        {name = 'report_id', type = 'string'}, {name = 'n', type = 'unsigned'}, {name = 'data', type = 'string'},
+    })
+    index(report_chunks, 'primary', {{field = 'report_id', type = 'string'}, {field = 'n', type = 'unsigned'}})
 
     local feedback = create('feedback', {
         {name = 'id', type = 'string'}, {name = 'report_id', type = 'string'}, {name = 'thread_id', type = 'string'},
@@ -101,9 +113,36 @@ end
 
 -- Threads -------------------------------------------------------------------------------------------
 
--- A report tuple without its record: what lists show.
+-- A report tuple without its record's size and chunks: what lists show.
 local function summary(r)
-    return r:transform(15, 1)
+    return r:transform(15, 2)
+end
+
+-- Stores `value` as equal chunks {id, n, data} in `chunks`; returns how many.
+local function put_blob(chunks, id, value)
+    local count = math.ceil(#value / CHUNK)
+    for n = 1, count do
+        local part = value:sub((n - 1) * CHUNK + 1, n * CHUNK)
+        if #part < CHUNK then part = part .. string.rep('\0', CHUNK - #part) end
+        chunks:replace({id, n, part})
+    end
+    return count
+end
+
+local function delete_blob(chunks, id, count)
+    for n = 1, count do chunks:delete({id, n}) end
+end
+
+-- The serialized report.
+local function record_of(ns, r)
+    local parts = {}
+    for _, c in space(ns, 'report_chunks'):pairs({r.id}, {iterator = 'EQ'}) do table.insert(parts, c.data) end
+    return table.concat(parts):sub(1, r.record_size)
+end
+
+local function delete_report(ns, r)
+    delete_blob(space(ns, 'report_chunks'), r.id, r.record_chunks)
+    space(ns, 'reports'):delete(r.id)
 end
 
 -- A thread as the service reads it: {thread tuple without its words, latest report's summary or nil}.
@@ -342,7 +381,7 @@ function records.delete_thread(ns, id)
         local counts = {0, 0, 0}
         for _, r in ipairs(reports.index.thread:select({id})) do
             local removed = delete_attachments(ns, r.id)
-            reports:delete(r.id)
+            delete_report(ns, r)
             counts = {counts[1] + 1, counts[2] + removed[1], counts[3] + removed[2]}
         end
         reindex(ns, t, {})
@@ -358,25 +397,28 @@ end
 function records.prepare_report(ns, thread_id, inn, job_id)
     if job_id ~= '' then
         local existing = space(ns, 'reports').index.job:select(job_id, {limit = 1})[1]
-        if existing ~= nil then return {'duplicate', existing.record} end
+        if existing ~= nil then return {'duplicate', record_of(ns, existing)} end
     end
     local t = find_thread(ns, thread_id ~= '' and thread_id or nil, inn)
     if t == nil then return {'none'} end
     return {'thread', t:transform(14, 1)}
 end
 
---- Inserts the report if its thread is still at `last_version` (else {'conflict'}) and no report of the
---- same job exists (else {'duplicate', record}); the thread's latest fields, name, notes and words follow.
-function records.insert_report(ns, report, last_version, name, folded, notes, words)
+--- Inserts the report (its first 14 fields, and the serialized `record`) if its thread is still at
+--- `last_version` (else {'conflict'}) and no report of the same job exists (else {'duplicate', record});
+--- the thread's latest fields, name, notes and words follow.
+function records.insert_report(ns, report, record, last_version, name, folded, notes, words)
     return box.atomic(function()
         local reports, threads = space(ns, 'reports'), space(ns, 'threads')
         local job_id = report[5]
         if job_id ~= '' then
             local existing = reports.index.job:select(job_id, {limit = 1})[1]
-            if existing ~= nil then return {'duplicate', existing.record} end
+            if existing ~= nil then return {'duplicate', record_of(ns, existing)} end
         end
         local t = threads:get(report[2])
         if t == nil or t.last_version ~= last_version then return {'conflict'} end
+        report[15] = #record
+        report[16] = put_blob(space(ns, 'report_chunks'), report[1], record)
         local r = reports:insert(report)
         reindex(ns, t, words)
         threads:update(t.id, {
@@ -390,14 +432,14 @@ end
 
 function records.report(ns, id)
     local r = space(ns, 'reports'):get(id)
-    return r and r.record
+    return r and record_of(ns, r)
 end
 
 function records.latest_report(ns, thread_id, inn)
     local t = find_thread(ns, thread_id, inn)
     if t == nil then return nil end
     local r = space(ns, 'reports').index.thread:max({t.id})
-    return r and r.record
+    return r and record_of(ns, r)
 end
 
 -- Matching reports newest first (by id) from before `before`, while `fn` returns true. With an INN or a
@@ -465,7 +507,7 @@ function records.delete_reports(ns, ids, now)
                 table.insert(missing, id)
             else
                 delete_attachments(ns, id)
-                reports:delete(id)
+                delete_report(ns, r)
                 deleted = deleted + 1
                 touched[r.thread_id] = true
             end
@@ -515,7 +557,7 @@ end
 --- The report's record, to add a document format to it.
 function records.document_report(ns, report_id)
     local r = space(ns, 'reports'):get(report_id)
-    return r and r.record
+    return r and record_of(ns, r)
 end
 
 --- Stores (replaces) the document, and the report's record as `record` if it is still `expected` (the
@@ -525,7 +567,7 @@ function records.put_document(ns, report_id, format, content_type, size, sha256,
         local reports = space(ns, 'reports')
         local r = reports:get(report_id)
         if r == nil then return 'missing' end
-        if r.record ~= expected then return 'conflict' end
+        if record_of(ns, r) ~= expected then return 'conflict' end
         local documents, stored = space(ns, 'documents'), space(ns, 'document_chunks')
         local old = documents:get({report_id, format})
         if old ~= nil then
@@ -533,7 +575,12 @@ function records.put_document(ns, report_id, format, content_type, size, sha256,
         end
         for n, data in ipairs(chunks) do stored:insert({report_id, format, n, data}) end
         documents:replace({report_id, format, content_type, size, sha256, now, #chunks})
-        if record ~= expected then reports:update(report_id, {{'=', 'record', record}, {'=', 'has_pdf', has_pdf}}) end
+        if record ~= expected then
+            local report_chunks = space(ns, 'report_chunks')
+            delete_blob(report_chunks, report_id, r.record_chunks)
+            local count = put_blob(report_chunks, report_id, record)
+            reports:update(report_id, {{'=', 'record_size', #record}, {'=', 'record_chunks', count}, {'=', 'has_pdf', has_pdf}})
+        end
         return 'stored'
     end)
 end

@@ -15,12 +15,12 @@ package struct TarantoolRecordStore: RecordStore {
 
     /// Compare-and-set attempts before giving up on a record that keeps changing underneath.
     static let attempts = 20
-    /// Documents are kept in chunks of exactly this size, the last one padded with zeros: memtx keeps each
-    /// tuple size in a pool of its own, so chunks of every size would each hold a slab (a 64 MiB instance
-    /// filled up after a few documents); equal chunks share one pool.
-    static let chunkBytes = 16_000
+    /// Documents are kept in chunks of exactly this size (cla_records.lua's CHUNK), the last one padded with
+    /// zeros: memtx keeps each tuple size in a pool of its own, so chunks of every size would each hold a
+    /// slab; equal chunks share one pool with the reports' and the cache's.
+    static let chunkBytes = 8000
     /// Chunks fetched per call (4 MB), well inside the client's 64 MiB answer limit.
-    static let chunksPerRead = 256
+    static let chunksPerRead = 512
 
     package init(client: TarantoolClient, namespace: String) {
         self.client = client
@@ -94,11 +94,11 @@ package struct TarantoolRecordStore: RecordStore {
                     .string(stored.id), .string(stored.threadId), .int(Int64(stored.version)), .string(stored.parentReportId), .string(jobID),
                     .string(stored.inn), .string(summary.companyName), .string(summary.companyName.lowercased()), .double(summary.score),
                     .uint(summary.level.protoNumber), .double(summary.confidence), .uint(summary.markerCount), .bool(summary.hasPdf),
-                    .int(now), .binary(try stored.serializedBytes()),
+                    .int(now),
                 ])
                 let words = SearchWords.of(stored.inn, name, stored.narrative?.summary ?? "", notes)
                 let outcome = try await call(
-                    "insert_report", row, .int(lastVersion), .string(name), .string(name.lowercased()), .string(notes), Self.words(words)
+                    "insert_report", row, .binary(try stored.serializedBytes()), .int(lastVersion), .string(name), .string(name.lowercased()), .string(notes), Self.words(words)
                 ).first?.array ?? []
                 switch outcome.first?.string {
                 case "stored": return (stored, true)
