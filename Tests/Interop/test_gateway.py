@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from openapi_spec_validator import validate
 
-from backend_servers import RabbitMQ, Tarantool
-from chassis_support import ServiceProcess, binary
+from backend_servers import RabbitMQ, Tarantool, free_port
+from chassis_support import ServiceProcess, binary, metric_value
 from test_analyzer import Sandbox, pdf_text
 
 TOKEN = "internal-service-token-for-tests"
@@ -140,6 +140,10 @@ def stack(tmp_path_factory, request):
     if request.param.startswith("tarantool"):
         backends = stack.storage.json("/info")[1]["backends"]
         assert backends["jobs"] == "tarantool" and backends["records"] == "tarantool", backends
+        # Storage exports Tarantool's memtx memory (backend_servers.Tarantool gives it 64 MiB).
+        metrics = lambda: stack.storage.http("/metrics")[2]
+        quota = stack.storage.wait_until(lambda: metric_value(metrics(), "storage_tarantool_memory_quota_bytes"), "Tarantool memory gauges")
+        assert quota == 64 << 20 and 0 < metric_value(metrics(), "storage_tarantool_memory_used_bytes") <= quota
     queue = "rabbitmq" if request.param.endswith("+rabbitmq") else "embedded"
     assert stack.storage.json("/info")[1]["backends"]["queue"] == queue
     assert stack.analyzer.json("/info")[1]["backends"]["queue"] == queue
@@ -354,3 +358,18 @@ def test_the_cla_command_line(stack: GatewayStack, tmp_path: Path):
     assert denied.returncode == 1 and "PERMISSION_DENIED" in denied.stderr
     assert cla(stack, "search", "1650123403").returncode == 0
     assert cla(stack, "list", key="cla_nobody_0123456789abcdef0").returncode == 1
+
+
+def test_sigterm_stops_the_gateway_while_storage_is_unreachable(tmp_path: Path):
+    """The admin-key bootstrap retries while storage is away; it must not hold up a shutdown."""
+    gateway = ServiceProcess("gateway", tmp_path, [
+        "--set", f"dependencies.storage.address=127.0.0.1:{free_port()}", "--set", "rest.port=0",
+        "--set", f"auth.admin_key_file={tmp_path / 'admin.key'}", "--set", f"rpc.service_token={TOKEN}"])
+    try:
+        gateway.wait_until(lambda: gateway.http("/readyz")[0] == 503, "gateway not ready (no storage)")
+        gateway.process.send_signal(signal.SIGTERM)
+        code = gateway.process.wait(timeout=30)
+        assert code == 0, gateway.log_text()[-2000:]
+        assert not (tmp_path / "admin.key").exists()
+    finally:
+        gateway.kill()

@@ -64,18 +64,21 @@ local migrations = {
     end,
     -- v2: threads, reports, feedback, documents, the search index, API keys and audit (cla_records.lua).
     records.schema,
-    -- v3: cache values move to equal chunks (see CHUNK); the entries held are dropped, it is a cache.
+    -- v3: cache entries move to <ns>_cache_entries with their values in equal chunks (see CHUNK). Additive:
+    -- <ns>_cache stays as it was for a storage rolled back to before this step (what it held is not
+    -- carried over: it is a cache); a later step may drop it.
     function(ns)
-        local cache = box.space[ns .. '_cache']
-        cache:truncate()
-        cache:format({
+        local entries = box.schema.space.create(ns .. '_cache_entries', {if_not_exists = true, format = {
             {name = 'key', type = 'string'},
             {name = 'size', type = 'unsigned'},
             {name = 'source', type = 'unsigned'},
             {name = 'created_at', type = 'integer'},
             {name = 'expires_at', type = 'integer'},
             {name = 'chunks', type = 'unsigned'},
-        })
+        }})
+        entries:create_index('primary', {type = 'TREE', parts = {{field = 'key', type = 'string'}}, if_not_exists = true})
+        entries:create_index('expires', {type = 'TREE', unique = false,
+            parts = {{field = 'expires_at', type = 'integer'}}, if_not_exists = true})
         local chunks = box.schema.space.create(ns .. '_cache_chunks', {if_not_exists = true, format = {
             {name = 'key', type = 'string'},
             {name = 'n', type = 'unsigned'},
@@ -96,10 +99,10 @@ function cla.setup(ns)
 end
 
 -- Cache ---------------------------------------------------------------------------------------------
--- An entry is {key, size, source, created_at, expires_at, chunks}; its value is in <ns>_cache_chunks as
--- chunks of exactly CHUNK bytes, the last one padded. memtx keeps each tuple size in a pool of its own,
--- with slabs of up to 16 MiB for large tuples: values of every size would each hold a slab (a 256 MiB
--- instance was full after 47 values of 1–400 KB), while equal chunks share one pool.
+-- An entry is {key, size, source, created_at, expires_at, chunks} in <ns>_cache_entries; its value is in
+-- <ns>_cache_chunks as chunks of exactly CHUNK bytes, the last one padded. memtx keeps each tuple size in a
+-- pool of its own, with slabs of up to 16 MiB for large tuples: values of every size would each hold a slab
+-- (a 256 MiB instance was full after 47 values of 1–400 KB), while equal chunks share one pool.
 
 local CHUNK = 8000
 
@@ -113,7 +116,7 @@ local function delete_value(ns, key, count)
 end
 
 function cla.cache_get(ns, key, now)
-    local t = space(ns, 'cache'):get(key)
+    local t = space(ns, 'cache_entries'):get(key)
     if t == nil or t.expires_at <= now then return nil end
     local parts = {}
     for _, c in space(ns, 'cache_chunks'):pairs({key}, {iterator = 'EQ'}) do table.insert(parts, c.data) end
@@ -123,7 +126,7 @@ end
 function cla.cache_set(ns, key, value, source, created_at, expires_at)
     local count = math.ceil(#value / CHUNK)
     box.atomic(function()
-        local entries, chunks = space(ns, 'cache'), space(ns, 'cache_chunks')
+        local entries, chunks = space(ns, 'cache_entries'), space(ns, 'cache_chunks')
         local old = entries:get(key)
         if old ~= nil then delete_value(ns, key, old.chunks) end
         for n = 1, count do
@@ -136,7 +139,7 @@ function cla.cache_set(ns, key, value, source, created_at, expires_at)
 end
 
 local function delete_entry(ns, key)
-    local t = space(ns, 'cache'):delete(key)
+    local t = space(ns, 'cache_entries'):delete(key)
     if t ~= nil then delete_value(ns, key, t.chunks) end
     return t
 end
@@ -156,7 +159,7 @@ end
 
 function cla.cache_delete_prefix(ns, prefix)
     local keys = {}
-    with_prefix(space(ns, 'cache'), prefix, nil, function(t) table.insert(keys, t.key) end)
+    with_prefix(space(ns, 'cache_entries'), prefix, nil, function(t) table.insert(keys, t.key) end)
     box.begin()
     for _, key in ipairs(keys) do delete_entry(ns, key) end
     box.commit()
@@ -165,7 +168,7 @@ end
 
 function cla.cache_list(ns, prefix, after, limit, now)
     local rows = {}
-    with_prefix(space(ns, 'cache'), prefix, after, function(t)
+    with_prefix(space(ns, 'cache_entries'), prefix, after, function(t)
         if t.expires_at > now then table.insert(rows, summary(t)) end
         return #rows < limit
     end)
@@ -174,7 +177,7 @@ end
 
 function cla.cache_count(ns, prefix, now)
     local n = 0
-    with_prefix(space(ns, 'cache'), prefix, nil, function(t)
+    with_prefix(space(ns, 'cache_entries'), prefix, nil, function(t)
         if t.expires_at > now then n = n + 1 end
     end)
     return n
@@ -183,7 +186,7 @@ end
 --- Live entries and bytes per source: {{source, entries, bytes}, …}.
 function cla.cache_totals(ns, now)
     local totals = {}
-    for _, t in space(ns, 'cache').index.expires:pairs(now, {iterator = 'GT'}) do
+    for _, t in space(ns, 'cache_entries').index.expires:pairs(now, {iterator = 'GT'}) do
         local total = totals[t.source] or {t.source, 0, 0}
         total[2] = total[2] + 1
         total[3] = total[3] + t.size
@@ -196,7 +199,7 @@ end
 
 --- Deletes entries with expires_at <= now, in batches that yield between them.
 function cla.cache_remove_expired(ns, now)
-    local s = space(ns, 'cache')
+    local s = space(ns, 'cache_entries')
     local removed = 0
     while true do
         local keys = {}
@@ -219,7 +222,7 @@ function cla.start_expiry()
         fiber.name('cla_expiry')
         while true do
             for _, s in box.space._vspace:pairs() do
-                local ns = s[3]:match('^(.*)_cache$')
+                local ns = s[3]:match('^(.*)_cache_entries$')
                 if ns ~= nil and box.space[ns .. '_jobs'] ~= nil then
                     pcall(cla.cache_remove_expired, ns, math.floor(fiber.time() * 1000))
                 end
@@ -356,6 +359,12 @@ end
 -- Records: cla.records_<name> for each function of cla_records.lua.
 for name, fn in pairs(records) do
     if name ~= 'schema' then cla['records_' .. name] = fn end
+end
+
+--- memtx memory: {quota_used, quota_size, arena_used, items_used} in bytes (storage exports them as gauges).
+function cla.memory()
+    local slab = box.slab.info()
+    return {slab.quota_used, slab.quota_size, slab.arena_used, slab.items_used}
 end
 
 cla.NEVER = NEVER

@@ -30,6 +30,7 @@ package enum StorageDefinition: ServiceDefinition {
         let records: any RecordStore
         let access: any AccessStore
         var probes: [ReadinessProbe] = []
+        var background: [any Service] = []
         switch settings.backend {
         case .sqlite:
             let database = try SQLiteDatabase(path: settings.path)
@@ -55,6 +56,7 @@ package enum StorageDefinition: ServiceDefinition {
             })
             cache = TarantoolCacheStore(client: client, namespace: settings.tarantoolNamespace)
             jobs = TarantoolJobStore(client: client, namespace: settings.tarantoolNamespace)
+            background.append(TarantoolMemoryMonitor(client: client, registry: context.metrics.registry, logger: context.logger))
             records = TarantoolRecordStore(client: client, namespace: settings.tarantoolNamespace)
             access = TarantoolAccessStore(client: client, namespace: settings.tarantoolNamespace)
             context.logger.notice("storage: in Tarantool \(settings.tarantoolAddress), namespace \(settings.tarantoolNamespace)")
@@ -66,7 +68,7 @@ package enum StorageDefinition: ServiceDefinition {
         let sweeper = CacheSweeper(
             store: cache, statistics: statistics, interval: { context.configuration.current.service.cacheCleanupInterval },
             now: now, logger: context.logger)
-        var background: [any Service] = [sweeper]
+        background.append(sweeper)
         var broker: BrokerPublisher?
         if context.configuration.current.chassis.features.queueBackend == .rabbitmq {
             let publisher = brokerPublisher(settings.broker)

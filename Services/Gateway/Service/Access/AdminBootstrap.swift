@@ -25,6 +25,12 @@ package struct AdminBootstrap: Service {
     }
 
     package func run() async throws {
+        // Waiting for storage must not hold up a shutdown (SIGTERM while storage is away).
+        try? await cancelWhenGracefulShutdown { await bootstrap() }
+        try? await gracefulShutdown()
+    }
+
+    private func bootstrap() async {
         var delay = Duration.milliseconds(200)
         while !Task.isCancelled {
             do {
@@ -39,7 +45,6 @@ package struct AdminBootstrap: Service {
             try? await Task.sleep(for: delay)
             delay = min(delay * 2, .seconds(5))
         }
-        try? await gracefulShutdown()
     }
 
     func ensureAdmin() async throws {
