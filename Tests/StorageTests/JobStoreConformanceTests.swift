@@ -306,6 +306,20 @@ struct JobStoreConformanceTests {
         #expect(depth.oldestQueuedAgeMs > 0)
     }
 
+    @Test("the queue's age counts jobs that may run: a job scheduled for later is not late until its time", arguments: Backend.allCases)
+    func queueAge(backend: Backend) async throws {
+        let queue = try await Queue(backend)
+        let created = queue.clock.now
+        _ = try await queue.service.enqueue(.with { $0.request = .with { $0.inn = "7707083893" }; $0.notBeforeMs = created + 60_000 })
+        queue.clock.advance(by: 30_000)
+        #expect(try await queue.service.depth().oldestQueuedAgeMs == 0)  // scheduled, not due: nothing waits late
+        queue.clock.advance(by: 40_000)
+        #expect(try await queue.service.depth().oldestQueuedAgeMs == 70_000)  // due since 10 s, waiting since creation
+        _ = try await queue.enqueue("500100732259")
+        _ = try await queue.lease(max: 2)
+        #expect(try await queue.service.depth().oldestQueuedAgeMs == 0)
+    }
+
     @Test("bad input names the field", arguments: Backend.allCases)
     func badInput(backend: Backend) async throws {
         let queue = try await Queue(backend)

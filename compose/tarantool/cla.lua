@@ -331,12 +331,14 @@ function cla.jobs_count_by_state(ns)
     return rows
 end
 
-function cla.jobs_oldest_created(ns, states)
+--- Creation time of the oldest job in `states` that may run at `now`: in state `queued`, or due.
+function cla.jobs_oldest_created(ns, states, queued, now)
     local index = space(ns, 'jobs').index.state
     local oldest = nil
     for _, state in ipairs(states) do
         for _, t in index:pairs(state) do
-            if oldest == nil or t.created_at < oldest then oldest = t.created_at end
+            local runnable = queued == nil or state == queued or t.due_at <= now
+            if runnable and (oldest == nil or t.created_at < oldest) then oldest = t.created_at end
         end
     end
     return oldest

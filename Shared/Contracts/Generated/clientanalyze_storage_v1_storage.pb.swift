@@ -793,7 +793,8 @@ extension StorageV1 {
     package struct QueueDepthResponse: Sendable, Hashable {
         /// State name (e.g. "queued") → number of jobs.
         package var byState: [String: Int64] = [:]
-        /// Age of the oldest queued job.
+        /// Age (since it was created) of the oldest job that waits and may run now: queued, or retrying or
+        /// scheduled with its time come; 0 when none. A job scheduled for later is not counted until its time.
         package var oldestQueuedAgeMs: Int64 = 0
 
         package init() {}

@@ -82,8 +82,12 @@ package final class InMemoryJobStore: JobStore {
         }
     }
 
-    package func oldestWaitingCreatedAt() async throws -> Int64? {
-        state.withLock { $0.jobs.values.filter { [.queued, .retryWait, .scheduled].contains($0.state) }.map(\.job.createdAtMs).min() }
+    package func oldestWaitingCreatedAt(now: Int64) async throws -> Int64? {
+        state.withLock { state in
+            state.jobs.values.filter { job in
+                job.state == .queued || ([.retryWait, .scheduled].contains(job.state) && (job.dueAtMs ?? .max) <= now)
+            }.map(\.job.createdAtMs).min()
+        }
     }
 
     package func delete(ids: [String]) async throws -> Int {

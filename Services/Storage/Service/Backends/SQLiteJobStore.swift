@@ -107,11 +107,11 @@ package struct SQLiteJobStore: JobStore {
         }
     }
 
-    package func oldestWaitingCreatedAt() async throws -> Int64? {
+    package func oldestWaitingCreatedAt(now: Int64) async throws -> Int64? {
         try database.readNow { db in
-            let waiting = [CommonV1.JobState.queued, .retryWait, .scheduled].map(\.protoNumber)
-            return try Int64.fetchOne(
-                db, sql: "SELECT min(created_at_ms) FROM jobs WHERE state IN (?, ?, ?)", arguments: StatementArguments(waiting))
+            try Int64.fetchOne(
+                db, sql: "SELECT min(created_at_ms) FROM jobs WHERE state = ? OR (state IN (?, ?) AND due_at_ms <= ?)",
+                arguments: [CommonV1.JobState.queued.protoNumber, CommonV1.JobState.retryWait.protoNumber, CommonV1.JobState.scheduled.protoNumber, now])
         }
     }
 

@@ -99,9 +99,11 @@ package struct TarantoolJobStore: JobStore {
         return counts
     }
 
-    package func oldestWaitingCreatedAt() async throws -> Int64? {
+    package func oldestWaitingCreatedAt(now: Int64) async throws -> Int64? {
         let waiting: [CommonV1.JobState] = [.queued, .retryWait, .scheduled]
-        return try await call("jobs_oldest_created", .array(waiting.map { .uint($0.protoNumber) })).first?.int
+        return try await call(
+            "jobs_oldest_created", .array(waiting.map { .uint($0.protoNumber) }), .uint(CommonV1.JobState.queued.protoNumber), .int(now)
+        ).first?.int
     }
 
     package func delete(ids: [String]) async throws -> Int {

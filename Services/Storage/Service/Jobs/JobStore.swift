@@ -20,8 +20,9 @@ package protocol JobStore: Sendable {
     /// The job's events with a sequence above `after`, in order.
     func progress(jobID: String, after: Int64) async throws -> [CommonV1.ProgressEvent]
     func countByState() async throws -> [CommonV1.JobState: Int64]
-    /// Creation time of the oldest job waiting to run.
-    func oldestWaitingCreatedAt() async throws -> Int64?
+    /// Creation time of the oldest job that waits and may run at `now`: queued, or retrying or scheduled
+    /// with its time come (one scheduled for later is not late).
+    func oldestWaitingCreatedAt(now: Int64) async throws -> Int64?
     /// Deletes these jobs and their events; returns how many existed.
     func delete(ids: [String]) async throws -> Int
 }

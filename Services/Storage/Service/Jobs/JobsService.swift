@@ -313,7 +313,7 @@ package struct JobsService: Sendable {
 
     package func depth() async throws -> StorageV1.QueueDepthResponse {
         let counts = try await store.countByState()
-        let oldest = try await store.oldestWaitingCreatedAt()
+        let oldest = try await store.oldestWaitingCreatedAt(now: now())
         let age = oldest.map { max(0, now() - $0) } ?? 0
         depthGauges.update(counts, oldestWaitingAgeMs: age)
         // RabbitMQ's depths only feed the gauges: storage's own counts answer while the broker is away (the
@@ -398,7 +398,9 @@ struct DepthGauges: Sendable {
                 .set(to: Double(counts[state] ?? 0))
         }
         registry.makeGauge(
-            descriptor: .named("storage_jobs_oldest_waiting_age_seconds", help: "Age of the oldest job waiting to run (queued, scheduled or retry wait); 0 when none waits.")
+            descriptor: .named(
+                "storage_jobs_oldest_waiting_age_seconds",
+                help: "Age since creation of the oldest job that may run now (queued, or retrying or scheduled with its time come); 0 when none.")
         ).set(to: Double(oldestWaitingAgeMs) / 1000)
     }
 

@@ -1219,7 +1219,8 @@ struct  Clientanalyze__Storage__V1__QueueDepthResponse
   size_t n_by_state;
   Clientanalyze__Storage__V1__QueueDepthResponse__ByStateEntry **by_state;
   /*
-   * Age of the oldest queued job.
+   * Age (since it was created) of the oldest job that waits and may run now: queued, or retrying or
+   * scheduled with its time come; 0 when none. A job scheduled for later is not counted until its time.
    */
   int64_t oldest_queued_age_ms;
 };
