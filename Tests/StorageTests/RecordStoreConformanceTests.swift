@@ -110,6 +110,7 @@ struct RecordStoreConformanceTests {
         #expect(try await threads(.with { $0.inn = "7707083893" }) == ["7707083893"])
         let count = try await RouterCall.unary(register: f.threads.register, StorageV1.Threads.Method.CountThreads.self, .with { $0.filter = .with { $0.levels = [.high, .critical] } })
         #expect(count.count == 2)
+        #expect(try await RouterCall.unary(register: f.threads.register, StorageV1.Threads.Method.CountThreads.self, .init()).count == 3)
         let reports = try await f.reports.listReports(.with { $0.filter = .with { $0.nameContains = "пао" } })
         #expect(reports.reports.map(\.inn) == ["7736050003", "7707083893"])
 

@@ -8,6 +8,7 @@
 
 local fiber = require('fiber')
 local records = require('cla_records')
+local blobs = require('cla_chunks')
 
 local cla = {}
 
@@ -64,7 +65,7 @@ local migrations = {
     end,
     -- v2: threads, reports, feedback, documents, the search index, API keys and audit (cla_records.lua).
     records.schema,
-    -- v3: cache entries move to <ns>_cache_entries with their values in equal chunks (see CHUNK). Additive:
+    -- v3: cache entries move to <ns>_cache_entries with their values in chunks (cla_chunks.lua). Additive:
     -- <ns>_cache stays as it was for a storage rolled back to before this step (what it held is not
     -- carried over: it is a cache); a later step may drop it.
     function(ns)
@@ -100,11 +101,7 @@ end
 
 -- Cache ---------------------------------------------------------------------------------------------
 -- An entry is {key, size, source, created_at, expires_at, chunks} in <ns>_cache_entries; its value is in
--- <ns>_cache_chunks as chunks of exactly CHUNK bytes, the last one padded. memtx keeps each tuple size in a
--- pool of its own, with slabs of up to 16 MiB for large tuples: values of every size would each hold a slab
--- (a 256 MiB instance was full after 47 values of 1–400 KB), while equal chunks share one pool.
-
-local CHUNK = 8000
+-- <ns>_cache_chunks {key, n, data}, cut by cla_chunks.lua.
 
 local function summary(t)
     return {t.key, t.source, t.size, t.created_at, t.expires_at}
@@ -124,17 +121,13 @@ function cla.cache_get(ns, key, now)
 end
 
 function cla.cache_set(ns, key, value, source, created_at, expires_at)
-    local count = math.ceil(#value / CHUNK)
+    local parts = blobs.split(value)
     box.atomic(function()
         local entries, chunks = space(ns, 'cache_entries'), space(ns, 'cache_chunks')
         local old = entries:get(key)
         if old ~= nil then delete_value(ns, key, old.chunks) end
-        for n = 1, count do
-            local part = value:sub((n - 1) * CHUNK + 1, n * CHUNK)
-            if #part < CHUNK then part = part .. string.rep('\0', CHUNK - #part) end
-            chunks:insert({key, n, part})
-        end
-        entries:replace({key, #value, source, created_at, expires_at, count})
+        for n, part in ipairs(parts) do chunks:insert({key, n, part}) end
+        entries:replace({key, #value, source, created_at, expires_at, #parts})
     end)
 end
 

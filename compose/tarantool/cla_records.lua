@@ -13,21 +13,18 @@
 --   feedback   {id, report_id, thread_id, record}
 --   documents  {report_id, format, content_type, size, sha256, created_at, chunks}; data in document_chunks
 --
--- Reports and documents are kept in chunks of CHUNK bytes, the last one padded, like cache values (see
--- cla.lua): memtx gives each tuple size a pool of its own with slabs of up to 16 MiB, so blobs of every
--- size would each hold a slab; equal chunks share one pool.
+-- Serialized reports and documents are kept in chunks cut by cla_chunks.lua (see why there).
 --   words      {word, seq}: the search index (every word of a thread's name, INN, latest summary, notes)
 --   api_keys   {id, secret_hash, revoked, record};  audit {id, at, actor, action, record}
 
 local fiber = require('fiber')
+local blobs = require('cla_chunks')
 
 local records = {}
 
 -- Long scans (counts, rare name filters, statistics) yield every this many rows, so that they do not stall
 -- every other request on the instance; memtx TREE iterators stay valid across a yield.
 local YIELD_EVERY = 1000
--- The chunk size of reports and documents (the service pads document chunks to it as well).
-local CHUNK = 8000
 
 local function space(ns, name)
     local s = box.space[ns .. '_' .. name]
@@ -118,15 +115,11 @@ local function summary(r)
     return r:transform(15, 2)
 end
 
--- Stores `value` as equal chunks {id, n, data} in `chunks`; returns how many.
+-- Stores `value` as chunks {id, n, data} in `chunks`; returns how many.
 local function put_blob(chunks, id, value)
-    local count = math.ceil(#value / CHUNK)
-    for n = 1, count do
-        local part = value:sub((n - 1) * CHUNK + 1, n * CHUNK)
-        if #part < CHUNK then part = part .. string.rep('\0', CHUNK - #part) end
-        chunks:replace({id, n, part})
-    end
-    return count
+    local parts = blobs.split(value)
+    for n, part in ipairs(parts) do chunks:replace({id, n, part}) end
+    return #parts
 end
 
 local function delete_blob(chunks, id, count)
@@ -246,6 +239,7 @@ function records.list_threads(ns, f, before, limit)
 end
 
 function records.count_threads(ns, f)
+    if next(f) == nil then return space(ns, 'threads'):len() end
     local n = 0
     threads_newest_first(ns, nil, function(t)
         if thread_matches(f, t) then n = n + 1 end

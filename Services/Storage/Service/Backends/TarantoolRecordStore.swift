@@ -15,10 +15,11 @@ package struct TarantoolRecordStore: RecordStore {
 
     /// Compare-and-set attempts before giving up on a record that keeps changing underneath.
     static let attempts = 20
-    /// Documents are kept in chunks of exactly this size (cla_records.lua's CHUNK), the last one padded with
-    /// zeros: memtx keeps each tuple size in a pool of its own, so chunks of every size would each hold a
-    /// slab; equal chunks share one pool with the reports' and the cache's.
+    /// Documents are kept in chunks of this size, the last one padded with zeros to the next of
+    /// `paddedSizes`, as compose/tarantool/cla_chunks.lua cuts every blob: memtx gives each tuple size a pool
+    /// of its own, so chunks of every size would each hold a slab.
     static let chunkBytes = 8000
+    static let paddedSizes = [64, 128, 256, 512, 1024, 2048, 4096, chunkBytes]
     /// Chunks fetched per call (4 MB), well inside the client's 64 MiB answer limit.
     static let chunksPerRead = 512
 
@@ -190,7 +191,7 @@ package struct TarantoolRecordStore: RecordStore {
         let digest = Self.sha256(data)
         let chunks: [MessagePack] = stride(from: 0, to: data.count, by: Self.chunkBytes).map { start in
             var chunk = Array(data[start..<min(start + Self.chunkBytes, data.count)])
-            chunk += repeatElement(0, count: Self.chunkBytes - chunk.count)
+            chunk += repeatElement(0, count: Self.paddedSizes.first { $0 >= chunk.count }! - chunk.count)
             return .binary(chunk)
         }
         for _ in 0..<Self.attempts {
