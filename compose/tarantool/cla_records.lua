@@ -115,15 +115,26 @@ local function summary(r)
     return r:transform(15, 2)
 end
 
--- Stores `value` as chunks {id, n, data} in `chunks`; returns how many.
-local function put_blob(chunks, id, value)
+-- A chunk's key: the blob's `key` parts, then the chunk's number.
+local function chunk_key(key, n)
+    local parts = {unpack(key)}
+    table.insert(parts, n)
+    return parts
+end
+
+-- Stores `value` as chunks {key…, n, data} in `chunks`; returns how many.
+local function put_blob(chunks, key, value)
     local parts = blobs.split(value)
-    for n, part in ipairs(parts) do chunks:replace({id, n, part}) end
+    for n, part in ipairs(parts) do
+        local t = chunk_key(key, n)
+        table.insert(t, part)
+        chunks:replace(t)
+    end
     return #parts
 end
 
-local function delete_blob(chunks, id, count)
-    for n = 1, count do chunks:delete({id, n}) end
+local function delete_blob(chunks, key, count)
+    for n = 1, count do chunks:delete(chunk_key(key, n)) end
 end
 
 -- The serialized report.
@@ -134,7 +145,7 @@ local function record_of(ns, r)
 end
 
 local function delete_report(ns, r)
-    delete_blob(space(ns, 'report_chunks'), r.id, r.record_chunks)
+    delete_blob(space(ns, 'report_chunks'), {r.id}, r.record_chunks)
     space(ns, 'reports'):delete(r.id)
 end
 
@@ -355,7 +366,7 @@ local function delete_attachments(ns, report_id)
     local documents, chunks, feedback = space(ns, 'documents'), space(ns, 'document_chunks'), space(ns, 'feedback')
     local removed = {0, 0}
     for _, d in ipairs(documents:select({report_id})) do
-        for n = 1, d.chunks do chunks:delete({report_id, d.format, n}) end
+        delete_blob(chunks, {report_id, d.format}, d.chunks)
         documents:delete({report_id, d.format})
         removed[1] = removed[1] + 1
     end
@@ -412,7 +423,7 @@ function records.insert_report(ns, report, record, last_version, name, folded, n
         local t = threads:get(report[2])
         if t == nil or t.last_version ~= last_version then return {'conflict'} end
         report[15] = #record
-        report[16] = put_blob(space(ns, 'report_chunks'), report[1], record)
+        report[16] = put_blob(space(ns, 'report_chunks'), {report[1]}, record)
         local r = reports:insert(report)
         reindex(ns, t, words)
         threads:update(t.id, {
@@ -556,7 +567,7 @@ end
 
 --- Stores (replaces) the document, and the report's record as `record` if it is still `expected` (the
 --- format list changes): 'stored', 'conflict' or 'missing' (no such report).
-function records.put_document(ns, report_id, format, content_type, size, sha256, now, chunks, expected, record, has_pdf)
+function records.put_document(ns, report_id, format, content_type, data, sha256, now, expected, record, has_pdf)
     return box.atomic(function()
         local reports = space(ns, 'reports')
         local r = reports:get(report_id)
@@ -564,15 +575,13 @@ function records.put_document(ns, report_id, format, content_type, size, sha256,
         if record_of(ns, r) ~= expected then return 'conflict' end
         local documents, stored = space(ns, 'documents'), space(ns, 'document_chunks')
         local old = documents:get({report_id, format})
-        if old ~= nil then
-            for n = 1, old.chunks do stored:delete({report_id, format, n}) end
-        end
-        for n, data in ipairs(chunks) do stored:insert({report_id, format, n, data}) end
-        documents:replace({report_id, format, content_type, size, sha256, now, #chunks})
+        if old ~= nil then delete_blob(stored, {report_id, format}, old.chunks) end
+        local count = put_blob(stored, {report_id, format}, data)
+        documents:replace({report_id, format, content_type, #data, sha256, now, count})
         if record ~= expected then
             local report_chunks = space(ns, 'report_chunks')
-            delete_blob(report_chunks, report_id, r.record_chunks)
-            local count = put_blob(report_chunks, report_id, record)
+            delete_blob(report_chunks, {report_id}, r.record_chunks)
+            local count = put_blob(report_chunks, {report_id}, record)
             reports:update(report_id, {{'=', 'record_size', #record}, {'=', 'record_chunks', count}, {'=', 'has_pdf', has_pdf}})
         end
         return 'stored'

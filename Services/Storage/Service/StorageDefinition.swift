@@ -56,7 +56,7 @@ package enum StorageDefinition: ServiceDefinition {
             })
             cache = TarantoolCacheStore(client: client, namespace: settings.tarantoolNamespace)
             jobs = TarantoolJobStore(client: client, namespace: settings.tarantoolNamespace)
-            background.append(TarantoolMemoryMonitor(client: client, registry: context.metrics.registry, logger: context.logger))
+            background.append(TarantoolMemoryMonitor.task(client, registry: context.metrics.registry, logger: context.logger))
             records = TarantoolRecordStore(client: client, namespace: settings.tarantoolNamespace)
             access = TarantoolAccessStore(client: client, namespace: settings.tarantoolNamespace)
             context.logger.notice("storage: in Tarantool \(settings.tarantoolAddress), namespace \(settings.tarantoolNamespace)")
@@ -84,7 +84,7 @@ package enum StorageDefinition: ServiceDefinition {
             threadFor: { request in
                 try await records.createThread(inn: request.inn, companyName: request.clientName, notes: request.notes, now: now()).0.id
             }, broker: broker)
-        background.append(JobDepthMonitor(service: jobsService, logger: context.logger))
+        background.append(JobDepthMonitor.task(jobsService, logger: context.logger))
         if let broker {
             background.append(JobDispatcher(
                 store: jobs, publisher: broker, jobs: jobsService, redispatchAfter: { context.configuration.current.service.redispatchAfter },

@@ -71,7 +71,7 @@ enum TarantoolServer {
             "CLA_TARANTOOL_PARENT_PID": String(getpid()), "CLA_TARANTOOL_LOG_LEVEL": "4", "CLA_TARANTOOL_MEMORY": String(256 << 20),
         ].merging(extra) { $1 }
         let log = directory.appendingPathExtension("log")
-        if !FileManager.default.fileExists(atPath: log.path) { FileManager.default.createFile(atPath: log.path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: log.path) { _ = FileManager.default.createFile(atPath: log.path, contents: nil) }
         let handle = try FileHandle(forWritingTo: log)
         handle.seekToEndOfFile()
         process.standardError = handle

@@ -1,5 +1,4 @@
 package import Contracts
-internal import Crypto
 internal import RPCCore
 package import Tarantool
 
@@ -15,12 +14,8 @@ package struct TarantoolRecordStore: RecordStore {
 
     /// Compare-and-set attempts before giving up on a record that keeps changing underneath.
     static let attempts = 20
-    /// Documents are kept in chunks of this size, the last one padded with zeros to the next of
-    /// `paddedSizes`, as compose/tarantool/cla_chunks.lua cuts every blob: memtx gives each tuple size a pool
-    /// of its own, so chunks of every size would each hold a slab.
-    static let chunkBytes = 8000
-    static let paddedSizes = [64, 128, 256, 512, 1024, 2048, 4096, chunkBytes]
-    /// Chunks fetched per call (4 MB), well inside the client's 64 MiB answer limit.
+    /// Document chunks fetched per call: cla_chunks.lua cuts blobs into chunks of at most 8000 bytes, so a call
+    /// answers at most 4 MB, well inside the client's 64 MiB answer limit.
     static let chunksPerRead = 512
 
     package init(client: TarantoolClient, namespace: String) {
@@ -58,10 +53,10 @@ package struct TarantoolRecordStore: RecordStore {
 
     package func deleteThread(id: String) async throws -> StorageV1.DeleteThreadResponse? {
         guard let counts = try await call("delete_thread", .string(id)).first?.array, counts.count == 3 else { return nil }
-        return .with {
-            $0.reportsDeleted = (try? field(counts[0].int)) ?? 0
-            $0.documentsDeleted = (try? field(counts[1].int)) ?? 0
-            $0.feedbackDeleted = (try? field(counts[2].int)) ?? 0
+        return try .with {
+            $0.reportsDeleted = try field(counts[0].int)
+            $0.documentsDeleted = try field(counts[1].int)
+            $0.feedbackDeleted = try field(counts[2].int)
         }
     }
 
@@ -75,7 +70,7 @@ package struct TarantoolRecordStore: RecordStore {
                 return (try CommonV1.Report(serializedBytes: try field(prepared.last?.bytes)), false)
             case "none":
                 guard report.threadId.isEmpty else { throw RPCError(.notFound, "report.thread_id: thread \(report.threadId) not found") }
-                _ = try await createThread(inn: report.inn, companyName: SQLiteRecordStore.companyName(report), notes: report.notes, now: now)
+                _ = try await createThread(inn: report.inn, companyName: ReportRecord.companyName(report), notes: report.notes, now: now)
             case "thread":
                 let thread = try field(prepared.last?.array)
                 guard thread.count == 13 else { throw TarantoolError.protocolViolation("a thread tuple of \(thread)") }
@@ -88,7 +83,7 @@ package struct TarantoolRecordStore: RecordStore {
                 if stored.parentReportId.isEmpty { stored.parentReportId = try field(thread[9].string) }
                 stored.createdAtMs = now
                 stored.jobId = jobID
-                let summary = SQLiteRecordStore.summary(of: stored)
+                let summary = ReportRecord.summary(of: stored)
                 let name = summary.companyName.isEmpty ? try field(thread[2].string) : summary.companyName
                 let notes = report.notes.isEmpty ? try field(thread[4].string) : report.notes
                 let row: MessagePack = .array([
@@ -188,19 +183,14 @@ package struct TarantoolRecordStore: RecordStore {
 
     package func putDocument(reportID: String, format: String, contentType: String, data: [UInt8], now: Int64) async throws -> (size: Int64, sha256: String) {
         let notFound = RPCError(.notFound, "report_id: report \(reportID) not found")
-        let digest = Self.sha256(data)
-        let chunks: [MessagePack] = stride(from: 0, to: data.count, by: Self.chunkBytes).map { start in
-            var chunk = Array(data[start..<min(start + Self.chunkBytes, data.count)])
-            chunk += repeatElement(0, count: Self.paddedSizes.first { $0 >= chunk.count }! - chunk.count)
-            return .binary(chunk)
-        }
+        let digest = ReportRecord.sha256Hex(data)
         for _ in 0..<Self.attempts {
             guard let current = try await call("document_report", .string(reportID)).first?.bytes else { throw notFound }
             var report = try CommonV1.Report(serializedBytes: current)
             if !report.documentFormats.contains(format) { report.documentFormats.append(format) }
             let outcome = try await call(
-                "put_document", .string(reportID), .string(format), .string(contentType), .uint(data.count), .string(digest), .int(now),
-                .array(chunks), .binary(current), .binary(try report.serializedBytes()), .bool(report.documentFormats.contains("pdf")))
+                "put_document", .string(reportID), .string(format), .string(contentType), .binary(data), .string(digest), .int(now),
+                .binary(current), .binary(try report.serializedBytes()), .bool(report.documentFormats.contains("pdf")))
             switch outcome.first?.string {
             case "stored": return (Int64(data.count), digest)
             case "missing": throw notFound
@@ -215,7 +205,7 @@ package struct TarantoolRecordStore: RecordStore {
             guard let header = try await call("document", .string(reportID), .string(format)).first?.array, header.count == 4 else { return nil }
             let (contentType, size, count, digest) = (try field(header[0].string), try field(header[1].int), try field(header[2].int), try field(header[3].string))
             var data: [UInt8] = []
-            data.reserveCapacity(Int(count) * Self.chunkBytes)
+            data.reserveCapacity(Int(size))
             var next: Int64 = 1
             while next <= count {
                 let chunks = try await call("document_chunks", .string(reportID), .string(format), .int(next), .uint(Self.chunksPerRead)).first?.array ?? []
@@ -225,13 +215,9 @@ package struct TarantoolRecordStore: RecordStore {
             }
             data.removeLast(max(0, data.count - Int(size)))
             // A document replaced while it was read does not match the digest it was read under: read the new one.
-            if data.count == size, Self.sha256(data) == digest { return (contentType, data) }
+            if data.count == size, ReportRecord.sha256Hex(data) == digest { return (contentType, data) }
         }
         throw TarantoolError.unavailable("document \(format) of report \(reportID) kept changing while it was read")
-    }
-
-    static func sha256(_ data: [UInt8]) -> String {
-        SHA256.hash(data: data).map { byte in (byte < 16 ? "0" : "") + String(byte, radix: 16) }.joined()
     }
 
     // MARK: Rows

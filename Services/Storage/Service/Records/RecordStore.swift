@@ -1,4 +1,5 @@
 package import Contracts
+internal import Crypto
 
 /// Threads, report versions, feedback and rendered documents: what the threads, reports, feedback and
 /// documents services need from a backend. SQLite (`SQLiteRecordStore`, also in memory) and Tarantool
@@ -60,5 +61,36 @@ extension RecordStore {
             if !page.isEmpty { try await body(page) }
             before = page.count == 1000 ? page.last?.id : nil
         } while before != nil
+    }
+}
+
+/// What every record backend derives from a report the same way.
+enum ReportRecord {
+    static func summary(of report: CommonV1.Report) -> CommonV1.ReportSummary {
+        .with {
+            $0.id = report.id
+            $0.threadId = report.threadId
+            $0.version = report.version
+            $0.parentReportId = report.parentReportId
+            $0.inn = report.inn
+            $0.companyName = companyName(report)
+            $0.score = report.risk?.score ?? 0
+            $0.level = report.risk?.level ?? .unspecified
+            $0.confidence = report.risk?.confidence ?? 0
+            $0.createdAtMs = report.createdAtMs
+            $0.markerCount = Int32(report.risk?.markers.count ?? 0)
+            $0.hasPdf = report.documentFormats.contains("pdf")
+        }
+    }
+
+    /// The registry's short name, else its full name, else the client's name for the company.
+    static func companyName(_ report: CommonV1.Report) -> String {
+        let card = report.company
+        return [card?.shortName, card?.fullName, report.clientName].compactMap { $0 }.first { !$0.isEmpty } ?? ""
+    }
+
+    /// The SHA-256 of a document, as lower-case hex.
+    static func sha256Hex(_ data: [UInt8]) -> String {
+        SHA256.hash(data: data).map { byte in (byte < 16 ? "0" : "") + String(byte, radix: 16) }.joined()
     }
 }

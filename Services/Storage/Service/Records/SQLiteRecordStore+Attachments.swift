@@ -1,8 +1,7 @@
 package import Contracts
-internal import Crypto
 internal import Foundation
 internal import GRDB
-package import RPCCore
+internal import RPCCore
 
 /// Feedback and rendered documents, both attached to a report version and deleted with it.
 extension SQLiteRecordStore {
@@ -40,7 +39,7 @@ extension SQLiteRecordStore {
 
     /// Stores (or replaces) the report's document in `format`, and lists the format on the report.
     package func putDocument(reportID: String, format: String, contentType: String, data: [UInt8], now: Int64) async throws -> (size: Int64, sha256: String) {
-        let digest = SHA256.hash(data: data).map { byte in (byte < 16 ? "0" : "") + String(byte, radix: 16) }.joined()
+        let digest = ReportRecord.sha256Hex(data)
         try await database.pool.write { db in
             guard let record = try Data.fetchOne(db, sql: "SELECT record FROM reports WHERE id = ?", arguments: [reportID]) else {
                 throw RPCError(.notFound, "report_id: report \(reportID) not found")

@@ -1,7 +1,7 @@
 package import Contracts
 internal import Foundation
 internal import GRDB
-package import RPCCore
+internal import RPCCore
 
 /// Threads (one per INN) and their report versions in the storage service's SQLite database, with an FTS5
 /// index over company name, INN, the latest summary and notes.
@@ -123,7 +123,7 @@ package struct SQLiteRecordStore: RecordStore {
                 threadRow = row
             } else {
                 let id = RecordID.make("t", now: now)
-                try Self.insertThread(db, id: id, inn: report.inn, companyName: Self.companyName(report), notes: report.notes, now: now)
+                try Self.insertThread(db, id: id, inn: report.inn, companyName: ReportRecord.companyName(report), notes: report.notes, now: now)
                 threadRow = try Row.fetchOne(db, sql: "SELECT * FROM threads WHERE id = ?", arguments: [id])!
             }
             var stored = report
@@ -134,7 +134,7 @@ package struct SQLiteRecordStore: RecordStore {
             if stored.parentReportId.isEmpty { stored.parentReportId = threadRow["latest_report_id"] ?? "" }
             stored.createdAtMs = now
             stored.jobId = jobID
-            let summary = Self.summary(of: stored)
+            let summary = ReportRecord.summary(of: stored)
             try db.execute(
                 sql: """
                     INSERT INTO reports (id, thread_id, version, parent_report_id, job_id, inn, company_name, company_name_folded,
@@ -282,29 +282,6 @@ package struct SQLiteRecordStore: RecordStore {
             $0.markerCount = row["marker_count"]
             $0.hasPdf = row["has_pdf"]
         }
-    }
-
-    static func summary(of report: CommonV1.Report) -> CommonV1.ReportSummary {
-        .with {
-            $0.id = report.id
-            $0.threadId = report.threadId
-            $0.version = report.version
-            $0.parentReportId = report.parentReportId
-            $0.inn = report.inn
-            $0.companyName = companyName(report)
-            $0.score = report.risk?.score ?? 0
-            $0.level = report.risk?.level ?? .unspecified
-            $0.confidence = report.risk?.confidence ?? 0
-            $0.createdAtMs = report.createdAtMs
-            $0.markerCount = Int32(report.risk?.markers.count ?? 0)
-            $0.hasPdf = report.documentFormats.contains("pdf")
-        }
-    }
-
-    /// The registry's short name, else its full name, else the client's name for the company.
-    static func companyName(_ report: CommonV1.Report) -> String {
-        let card = report.company
-        return [card?.shortName, card?.fullName, report.clientName].compactMap { $0 }.first { !$0.isEmpty } ?? ""
     }
 
     static func whereClause(_ conditions: [String]) -> String {
