@@ -11,6 +11,18 @@ final class ClientConnectionHandler: NGHTTP2Connection {
         var deframer: GRPCMessageDeframer
         var responses: AsyncThrowingStream<RPCResponsePart, any Error>.Continuation
         var statusReceived = false
+        /// Resets the stream with DEADLINE_EXCEEDED when the call's deadline passes.
+        var deadlineTimer: Scheduled<Void>?
+    }
+
+    /// What a new call sends: its headers and, when they are all known up front, its request messages.
+    struct StreamRequest: Sendable {
+        var path: String
+        var metadata: Metadata
+        var deadline: ContinuousClock.Instant?
+        /// Sent at once, followed by the end of the request; nil when they follow through `send`.
+        var messages: [[UInt8]]?
+        var responses: AsyncThrowingStream<RPCResponsePart, any Error>.Continuation
     }
 
     let session: NGHTTP2Session
@@ -48,8 +60,11 @@ final class ClientConnectionHandler: NGHTTP2Connection {
         isClosed = true
         for promise in writeWaiters.values { promise.fail(RPCError(.unavailable, "the connection to \(authority) closed")) }
         writeWaiters.removeAll()
-        for state in streams.values where !state.statusReceived {
-            state.responses.finish(throwing: RPCError(.unavailable, "the connection to \(authority) closed"))
+        for state in streams.values {
+            state.deadlineTimer?.cancel()
+            if !state.statusReceived {
+                state.responses.finish(throwing: RPCError(.unavailable, "the connection to \(authority) closed"))
+            }
         }
         streams.removeAll()
         context.fireChannelInactive()
@@ -57,25 +72,35 @@ final class ClientConnectionHandler: NGHTTP2Connection {
 
     // MARK: - Calls
 
-    /// Opens a request stream; its response parts go to `responses`.
-    func openStream(
-        path: String,
-        metadata: Metadata,
-        deadline: ContinuousClock.Instant?,
-        responses: AsyncThrowingStream<RPCResponsePart, any Error>.Continuation
-    ) throws -> Int32 {
+    /// Opens a request stream whose response parts go to `request.responses`; nil when this connection
+    /// takes no new streams (GOAWAY, closed).
+    func openStream(_ request: StreamRequest) throws -> Int32? {
+        guard acceptsNewStreams else { return nil }
         var headers: [(name: String, value: String)] = [
-            (":method", "POST"), (":scheme", "http"), (":path", path), (":authority", authority),
+            (":method", "POST"), (":scheme", "http"), (":path", request.path), (":authority", authority),
             ("content-type", "application/grpc"), ("te", "trailers"), ("user-agent", "client-analyze/1"),
         ]
-        if let deadline {
+        if let deadline = request.deadline {
             headers.append(("grpc-timeout", GRPCTimeout(deadline - .now).headerValue))
         }
-        headers += metadata.headerFields
-        guard acceptsNewStreams, let streamID = session.submitRequest(headers) else {
+        headers += request.metadata.headerFields
+        guard let streamID = session.submitRequest(headers) else {
             throw RPCError(.unavailable, "the connection to \(authority) does not accept new calls")
         }
-        streams[streamID] = StreamState(deframer: GRPCMessageDeframer(maxMessageSize: maxMessageSize), responses: responses)
+        var state = StreamState(deframer: GRPCMessageDeframer(maxMessageSize: maxMessageSize), responses: request.responses)
+        if let deadline = request.deadline, let loop = context?.eventLoop {
+            let (seconds, attoseconds) = (deadline - .now).components
+            let handler = NIOLoopBound(self, eventLoop: loop)
+            let path = request.path
+            state.deadlineTimer = loop.scheduleTask(in: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)) {
+                handler.value.cancel(streamID: streamID, with: RPCError(.deadlineExceeded, "deadline exceeded calling \(path)"))
+            }
+        }
+        streams[streamID] = state
+        if let messages = request.messages {
+            for message in messages { session.submitData(streamID: streamID, GRPCMessageDeframer.frame(message)) }
+            session.submitEndStream(streamID: streamID)
+        }
         scheduleFlush()
         return streamID
     }
@@ -109,6 +134,7 @@ final class ClientConnectionHandler: NGHTTP2Connection {
     /// Resets the stream (RST_STREAM CANCEL): the caller gave up.
     func cancel(streamID: Int32, with error: RPCError) {
         guard let state = streams.removeValue(forKey: streamID) else { return }
+        state.deadlineTimer?.cancel()
         session.resetStream(streamID: streamID, errorCode: 0x8)
         if !state.statusReceived { state.responses.finish(throwing: error) }
         scheduleFlush()
@@ -140,10 +166,13 @@ final class ClientConnectionHandler: NGHTTP2Connection {
         case .endStream(let streamID):
             guard let state = streams[streamID], !state.statusReceived else { return }
             streams[streamID] = nil
+            state.deadlineTimer?.cancel()
             state.responses.finish(throwing: RPCError(.internal, "the server ended the stream without a status"))
         case .closed(let streamID, let errorCode):
             writeWaiters.removeValue(forKey: streamID)?.fail(RPCError(.cancelled, "the stream is closed"))
-            guard let state = streams.removeValue(forKey: streamID), !state.statusReceived else { return }
+            guard let state = streams.removeValue(forKey: streamID) else { return }
+            state.deadlineTimer?.cancel()
+            guard !state.statusReceived else { return }
             state.responses.finish(throwing: Self.resetError(errorCode))
         case .goAway, .pingAck, .ping:
             break  // after GOAWAY `acceptsNewStreams` turns false; nghttp2 closes streams above the last id
@@ -190,6 +219,8 @@ final class ClientConnectionHandler: NGHTTP2Connection {
             state.responses.finish(throwing: error)
         }
         state.statusReceived = true
+        state.deadlineTimer?.cancel()
+        state.deadlineTimer = nil
         streams[streamID] = state
     }
 

@@ -67,34 +67,17 @@ package final class HTTP2ClientTransport: ClientTransport {
         requests: RPCAsyncSequence<[UInt8]>,
         _ body: (RPCAsyncSequence<RPCResponsePart>) async throws -> Result
     ) async throws -> Result {
-        let connection = try await readyConnection()
+        let (responses, continuation) = AsyncThrowingStream<RPCResponsePart, any Error>.makeStream()
+        let request = ClientConnectionHandler.StreamRequest(
+            path: path, metadata: metadata, deadline: deadline, messages: requests.knownElements, responses: continuation
+        )
+        let (connection, streamID) = try await openStream(request)
         let loop = connection.channel.eventLoop
         let handler = connection.handler
-        let (responses, continuation) = AsyncThrowingStream<RPCResponsePart, any Error>.makeStream()
-        let streamID = try await loop.submit {
-            try handler.value.openStream(path: path, metadata: metadata, deadline: deadline, responses: continuation)
-        }.get()
         let cancel: @Sendable (RPCError) -> Void = { error in
             loop.execute { handler.value.cancel(streamID: streamID, with: error) }
         }
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            // Requests go out while responses come in, so bidirectional calls can interleave.
-            group.addTask {
-                for try await message in requests {
-                    try await loop.flatSubmit {
-                        handler.value.send(message, streamID: streamID) ?? loop.makeSucceededVoidFuture()
-                    }.get()
-                }
-                try await loop.submit { handler.value.finishRequest(streamID: streamID) }.get()
-            }
-            if let deadline {
-                // At the deadline the stream is reset and the responses end with DEADLINE_EXCEEDED.
-                group.addTask {
-                    try await Task.sleep(until: deadline, clock: .continuous)
-                    cancel(RPCError(.deadlineExceeded, "deadline exceeded calling \(path)"))
-                }
-            }
-            defer { group.cancelAll() }
+        func receive() async throws -> Result {
             do {
                 return try await withTaskCancellationHandler {
                     try await body(RPCAsyncSequence(responses))
@@ -106,21 +89,47 @@ package final class HTTP2ClientTransport: ClientTransport {
                 throw error
             }
         }
+        // Known requests went out with the stream's headers, in the same event-loop turn.
+        if request.messages != nil { return try await receive() }
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            // Requests go out while responses come in, so bidirectional calls can interleave.
+            group.addTask {
+                for try await message in requests {
+                    try await loop.flatSubmit {
+                        handler.value.send(message, streamID: streamID) ?? loop.makeSucceededVoidFuture()
+                    }.get()
+                }
+                try await loop.submit { handler.value.finishRequest(streamID: streamID) }.get()
+            }
+            defer { group.cancelAll() }
+            return try await receive()
+        }
     }
 
-    /// The current connection if it still takes calls, else a new one (shared by concurrent callers).
-    /// UNAVAILABLE naming the address when nothing listens there.
+    /// Opens the stream on the current connection if it still takes calls, else on a new one (shared by
+    /// concurrent callers), in one hop to the connection's event loop. UNAVAILABLE naming the address when
+    /// nothing listens there.
+    private func openStream(_ request: ClientConnectionHandler.StreamRequest) async throws -> (Connection, Int32) {
+        while true {
+            let current = try await readyConnection()
+            let streamID = try await current.channel.eventLoop.submit {
+                try current.handler.value.openStream(request)
+            }.get()
+            if let streamID { return (current, streamID) }
+            // Draining (GOAWAY) or closed: replace it unless another caller already did.
+            connection.withLock { state in
+                if case .ready(let same) = state, same.channel === current.channel { state = .idle }
+            }
+        }
+    }
+
+    /// The current connection, or a new one (one attempt at a time, shared by concurrent callers).
     private func readyConnection() async throws -> Connection {
         while true {
             let state = connection.withLock { $0 }
             switch state {
             case .ready(let current):
-                let usable = try await current.channel.eventLoop.submit { current.handler.value.acceptsNewStreams }.get()
-                if usable { return current }
-                // Draining (GOAWAY) or closed: replace it unless another caller already did.
-                connection.withLock { state in
-                    if case .ready(let same) = state, same.channel === current.channel { state = .idle }
-                }
+                return current
             case .connecting(let attempt):
                 do {
                     return try await attempt.get()

@@ -36,7 +36,7 @@ package final class HTTP2ServerTransport: ServerTransport {
 
     private struct State {
         var serverChannel: (any Channel)?
-        var streams: AsyncStream<RPCStream>.Continuation?
+        var launcher: StreamLauncher?
         var shuttingDown = false
         /// Open connections, so a shutdown can tell each of them.
         var connections: [ObjectIdentifier: NIOLoopBound<ServerConnectionHandler>] = [:]
@@ -52,17 +52,14 @@ package final class HTTP2ServerTransport: ServerTransport {
     }
 
     package func listen(_ handler: @escaping @Sendable (RPCStream) async -> Void) async throws {
-        let (streams, continuation) = AsyncStream<RPCStream>.makeStream()
+        let launcher = StreamLauncher(handler)
         let (seconds, attoseconds) = configuration.drainTimeout.components
         let connection = ServerConnectionHandler.Configuration(
             settings: configuration.settings, maxMessageSize: configuration.maxMessageSize,
             drainTimeout: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000),
             connectionPolicy: configuration.connectionPolicy
         )
-        let accept: @Sendable (RPCStream) -> Bool = { stream in
-            if case .enqueued = continuation.yield(stream) { return true }
-            return false
-        }
+        let accept: @Sendable (RPCStream) -> Task<Void, Never>? = { launcher.launch($0) }
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -87,21 +84,21 @@ package final class HTTP2ServerTransport: ServerTransport {
             .get()
         let shutDownEarly = state.withLock { state in
             state.serverChannel = channel
-            state.streams = continuation
+            state.launcher = launcher
             return state.shuttingDown
         }
         if shutDownEarly { beginGracefulShutdown() }
         onListening(configuration.host, channel.localAddress?.port ?? configuration.port)
 
-        try await withTaskCancellationHandler {
-            await withDiscardingTaskGroup { group in
-                for await stream in streams {
-                    group.addTask(executorPreference: stream.executor) { await stream.serve(handler) }
-                }
-            }
+        await withTaskCancellationHandler {
+            await launcher.waitUntilStoppedAndIdle()
         } onCancel: {
+            // Closing a connection cancels the handlers of its streams.
             channel.close(promise: nil)
-            continuation.finish()
+            launcher.stopAccepting()
+            for connection in state.withLock({ Array($0.connections.values) }) {
+                connection.eventLoop.execute { connection.value.close() }
+            }
         }
         try? await channel.close()
     }
@@ -109,12 +106,12 @@ package final class HTTP2ServerTransport: ServerTransport {
     /// Stops accepting connections and streams; calls in flight finish (within the drain timeout), then
     /// `listen` returns.
     package func beginGracefulShutdown() {
-        let (channel, continuation, connections) = state.withLock { state in
+        let (channel, launcher, connections) = state.withLock { state in
             state.shuttingDown = true
-            return (state.serverChannel, state.streams, Array(state.connections.values))
+            return (state.serverChannel, state.launcher, Array(state.connections.values))
         }
         channel?.close(promise: nil)
-        continuation?.finish()
+        launcher?.stopAccepting()
         for connection in connections {
             connection.eventLoop.execute { connection.value.beginGracefulShutdown() }
         }

@@ -51,10 +51,12 @@ final class NGHTTP2Session {
 
     private var session: OpaquePointer?
     private var events: [HTTP2Event] = []
-    private var pendingHeaders: [Int32: [(name: String, value: String)]] = [:]
-    /// Bytes of header fields received per stream so far, against `maxHeaderListSize` (RFC 9113 §6.5.2
-    /// counts each field as name + value + 32).
-    private var pendingHeaderBytes: [Int32: Int] = [:]
+    /// The header block being received. HTTP/2 sends a block's frames back to back (RFC 9113 §4.3), so there
+    /// is at most one at a time.
+    private var pendingHeaders: [(name: String, value: String)] = []
+    /// Bytes of the block's fields so far, against `maxHeaderListSize` (RFC 9113 §6.5.2 counts each field as
+    /// name + value + 32).
+    private var pendingHeaderBytes = 0
     private let maxHeaderListSize: Int
     private var outbound: [Int32: Outbound] = [:]
 
@@ -78,27 +80,25 @@ final class NGHTTP2Session {
         var callbacks: OpaquePointer?
         guard nghttp2_session_callbacks_new(&callbacks) == 0 else { throw HTTP2SessionError("out of memory") }
         defer { nghttp2_session_callbacks_del(callbacks) }
-        nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks) { _, frame, userData in
+        nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks) { _, _, userData in
             let this = NGHTTP2Session.from(userData)
-            this.pendingHeaders[frame!.pointee.hd.stream_id] = []
+            this.pendingHeaders.removeAll(keepingCapacity: true)
+            this.pendingHeaderBytes = 0
             return 0
         }
-        nghttp2_session_callbacks_set_on_header_callback(callbacks) { _, frame, name, nameLength, value, valueLength, _, userData in
+        nghttp2_session_callbacks_set_on_header_callback(callbacks) { _, _, name, nameLength, value, valueLength, _, userData in
             let this = NGHTTP2Session.from(userData)
-            let streamID = frame!.pointee.hd.stream_id
-            let total = this.pendingHeaderBytes[streamID, default: 0] + nameLength + valueLength + 32
-            guard total <= this.maxHeaderListSize else {
-                // Over the advertised limit: nghttp2 resets just this stream (RST_STREAM INTERNAL_ERROR).
-                this.pendingHeaders[streamID] = nil
-                this.pendingHeaderBytes[streamID] = nil
+            this.pendingHeaderBytes += nameLength + valueLength + 32
+            guard this.pendingHeaderBytes <= this.maxHeaderListSize else {
+                // Over the advertised limit: nghttp2 resets just this stream (RST_STREAM INTERNAL_ERROR) and
+                // passes no more of this block.
+                this.pendingHeaders.removeAll(keepingCapacity: true)
                 return Int32(NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue)
             }
-            this.pendingHeaderBytes[streamID] = total
-            let field = (
+            this.pendingHeaders.append((
                 name: String(decoding: UnsafeBufferPointer(start: name, count: nameLength), as: UTF8.self),
                 value: String(decoding: UnsafeBufferPointer(start: value, count: valueLength), as: UTF8.self)
-            )
-            this.pendingHeaders[streamID, default: []].append(field)
+            ))
             return 0
         }
         nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks) { _, frame, userData in
@@ -113,8 +113,6 @@ final class NGHTTP2Session {
         nghttp2_session_callbacks_set_on_stream_close_callback(callbacks) { _, streamID, errorCode, userData in
             let this = NGHTTP2Session.from(userData)
             this.outbound[streamID] = nil
-            this.pendingHeaders[streamID] = nil
-            this.pendingHeaderBytes[streamID] = nil
             this.events.append(.closed(streamID: streamID, errorCode: errorCode))
             return 0
         }
@@ -154,8 +152,8 @@ final class NGHTTP2Session {
         let endStream = frame.hd.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0
         switch UInt32(frame.hd.type) {
         case NGHTTP2_HEADERS.rawValue:
-            pendingHeaderBytes[streamID] = nil
-            let fields = pendingHeaders.removeValue(forKey: streamID) ?? []
+            let fields = pendingHeaders
+            pendingHeaders.removeAll()
             let kind: HeaderKind = switch frame.headers.cat {
             case NGHTTP2_HCAT_REQUEST: .request
             case NGHTTP2_HCAT_RESPONSE: .response
@@ -338,29 +336,34 @@ final class NGHTTP2Session {
     }
 }
 
-/// Lays header fields out as `nghttp2_nv` for the duration of `body`; nghttp2 copies them.
+/// Lays header fields out as `nghttp2_nv` for the duration of `body`; nghttp2 copies them. The layout lives
+/// in temporary (usually stack) memory: this runs for every response.
 private func withHeaderFields<R>(_ headers: [(name: String, value: String)], _ body: (UnsafeMutableBufferPointer<nghttp2_nv>) -> R) -> R {
-    var storage: [UInt8] = []
-    var offsets: [(name: Range<Int>, value: Range<Int>)] = []
-    for (name, value) in headers {
-        let nameStart = storage.count
-        storage.append(contentsOf: name.utf8)
-        let valueStart = storage.count
-        storage.append(contentsOf: value.utf8)
-        offsets.append((nameStart..<valueStart, valueStart..<storage.count))
-    }
-    storage.append(0)  // never empty, so baseAddress exists
-    return storage.withUnsafeMutableBufferPointer { bytes in
-        var fields = offsets.map { offset in
-            nghttp2_nv(
-                name: bytes.baseAddress! + offset.name.lowerBound,
-                value: bytes.baseAddress! + offset.value.lowerBound,
-                namelen: offset.name.count,
-                valuelen: offset.value.count,
-                flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue)
-            )
+    var byteCount = 1  // never empty, so there is a base address
+    for (name, value) in headers { byteCount += name.utf8.count + value.utf8.count }
+    return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: byteCount) { bytes in
+        withUnsafeTemporaryAllocation(of: nghttp2_nv.self, capacity: max(headers.count, 1)) { fields in
+            var offset = 0
+            func copy(_ string: String) -> (UnsafeMutablePointer<UInt8>, Int) {
+                let start = bytes.baseAddress! + offset
+                let count = UnsafeMutableBufferPointer(rebasing: bytes[offset...]).initialize(fromContentsOf: string.utf8)
+                offset += count
+                return (start, count)
+            }
+            for (index, (name, value)) in headers.enumerated() {
+                let (namePointer, nameLength) = copy(name)
+                let (valuePointer, valueLength) = copy(value)
+                fields.initializeElement(
+                    at: index,
+                    to: nghttp2_nv(
+                        name: namePointer, value: valuePointer, namelen: nameLength, valuelen: valueLength,
+                        flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue)
+                    )
+                )
+            }
+            defer { fields.baseAddress!.deinitialize(count: headers.count) }
+            return body(UnsafeMutableBufferPointer(rebasing: fields[0..<headers.count]))
         }
-        return fields.withUnsafeMutableBufferPointer { body($0) }
     }
 }
 

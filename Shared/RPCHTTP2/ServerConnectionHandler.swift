@@ -26,13 +26,12 @@ final class ServerConnectionHandler: NGHTTP2Connection {
         case finalGoAwaySent
     }
 
-    typealias InboundProducer = NIOThrowingAsyncSequenceProducer<
-        [UInt8], any Error, NIOAsyncSequenceProducerBackPressureStrategies.HighLowWatermark, InboundDelegate
-    >
-
-    private struct StreamState {
+    /// A class, so the per-frame updates change it in place with one dictionary lookup.
+    private final class StreamState {
         var deframer: GRPCMessageDeframer
-        var inbound: InboundProducer.Source
+        var inbound: InboundMessages
+        /// The handler's task, cancelled when the stream ends before its status (reset, connection closed).
+        var task: Task<Void, Never>?
         /// False while the handler's queue of request messages is full: received bytes are then held back
         /// from the flow-control window, so the client stops sending.
         var demand = true
@@ -41,8 +40,11 @@ final class ServerConnectionHandler: NGHTTP2Connection {
         var writeWaiter: EventLoopPromise<Void>?
         var headersSent = false
         var statusSent = false
-        /// Signalled if the stream ends before the status (the handler is then cancelled).
-        let abort = StreamAbort()
+
+        init(deframer: GRPCMessageDeframer, inbound: InboundMessages) {
+            self.deframer = deframer
+            self.inbound = inbound
+        }
     }
 
     /// Response bytes queued for one stream above which its writer waits, and below which it resumes.
@@ -51,8 +53,8 @@ final class ServerConnectionHandler: NGHTTP2Connection {
 
     let session: NGHTTP2Session
     private let configuration: Configuration
-    /// Hands a new stream to the server; false when the server no longer accepts streams.
-    private let accept: @Sendable (RPCStream) -> Bool
+    /// Starts the server's handler for a new stream; nil when the server no longer accepts streams.
+    private let accept: @Sendable (RPCStream) -> Task<Void, Never>?
     private var streams: [Int32: StreamState] = [:]
     private(set) var context: ChannelHandlerContext?
     private var executor: EventLoopTaskExecutor?
@@ -60,8 +62,10 @@ final class ServerConnectionHandler: NGHTTP2Connection {
     private var shutdown = Shutdown.running
     private var management: ConnectionManagement
     private var managementTimer: RepeatedTask?
+    /// The client's address, for every stream's context.
+    private var peer = "unknown"
 
-    init(configuration: Configuration, accept: @escaping @Sendable (RPCStream) -> Bool) throws {
+    init(configuration: Configuration, accept: @escaping @Sendable (RPCStream) -> Task<Void, Never>?) throws {
         session = try NGHTTP2Session(role: .server, settings: configuration.settings)
         management = ConnectionManagement(policy: configuration.connectionPolicy, now: .now)
         self.configuration = configuration
@@ -71,6 +75,7 @@ final class ServerConnectionHandler: NGHTTP2Connection {
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         executor = EventLoopTaskExecutor(context.eventLoop)
+        if let address = context.channel.remoteAddress { peer = "\(address)" }
         startManagementTimer(context)
         if context.channel.isActive { flush() }
     }
@@ -90,7 +95,7 @@ final class ServerConnectionHandler: NGHTTP2Connection {
         for state in streams.values {
             if !state.statusSent {
                 state.inbound.finish(RPCError(.cancelled, "the connection closed"))
-                state.abort.abort()
+                state.task?.cancel()
             }
             state.writeWaiter?.fail(RPCError(.cancelled, "the connection closed"))
         }
@@ -101,6 +106,11 @@ final class ServerConnectionHandler: NGHTTP2Connection {
     func handlerRemoved(context: ChannelHandlerContext) {
         managementTimer?.cancel()
         self.context = nil
+    }
+
+    /// Closes the connection now; the handlers of its streams are cancelled.
+    func close() {
+        context?.close(promise: nil)
     }
 
     /// Starts a graceful shutdown of this connection.
@@ -165,12 +175,12 @@ final class ServerConnectionHandler: NGHTTP2Connection {
         case .ping:
             perform(management.pingReceived(now: .now))
         case .data(let streamID, let bytes):
-            guard streams[streamID] != nil else {
+            guard let state = streams[streamID] else {
                 session.consume(streamID: streamID, bytes.count)  // for a stream we refused: keep the window open
                 return
             }
-            streams[streamID]!.deframer.append(bytes)
-            deliverMessages(streamID, received: bytes.count)
+            state.deframer.append(bytes)
+            deliverMessages(streamID, state, received: bytes.count)
         case .endStream(let streamID):
             guard let state = streams[streamID] else { return }
             do {
@@ -184,23 +194,21 @@ final class ServerConnectionHandler: NGHTTP2Connection {
             management.streamClosed(now: .now)
             if !state.statusSent {
                 state.inbound.finish(RPCError(.cancelled, "the client reset the stream (HTTP/2 error \(errorCode))"))
-                state.abort.abort()
+                state.task?.cancel()
             }
             state.writeWaiter?.fail(RPCError(.cancelled, "the stream is closed"))
             session.consume(streamID: streamID, state.heldBytes)
         }
     }
 
-    private func deliverMessages(_ streamID: Int32, received: Int) {
-        guard var state = streams[streamID] else { return }
-        defer { streams[streamID] = state }
+    private func deliverMessages(_ streamID: Int32, _ state: StreamState, received: Int) {
         var messages: [[UInt8]] = []
         do {
             while let message = try state.deframer.next() { messages.append(message) }
         } catch {
             state.inbound.finish(error)
         }
-        if !messages.isEmpty, case .stopProducing = state.inbound.yield(contentsOf: messages) {
+        if !state.inbound.append(messages) {
             state.demand = false
         }
         if state.demand {
@@ -210,14 +218,13 @@ final class ServerConnectionHandler: NGHTTP2Connection {
         }
     }
 
-    /// The handler drained its queue (or stopped reading): credit what was held back.
-    fileprivate func resumeInbound(_ streamID: Int32, forever: Bool = false) {
-        guard var state = streams[streamID] else { return }
-        if forever || !state.demand {
+    /// The handler drained its queue (or answered, and reads no more): credit what was held back.
+    private func resumeInbound(_ streamID: Int32) {
+        guard let state = streams[streamID] else { return }
+        if !state.demand {
             state.demand = true
             session.consume(streamID: streamID, state.heldBytes)
             state.heldBytes = 0
-            streams[streamID] = state
             flush()
         }
     }
@@ -243,14 +250,10 @@ final class ServerConnectionHandler: NGHTTP2Connection {
         let deadline = request.timeout.map { ContinuousClock.now + $0.duration }
         let loop = context.eventLoop
         let handler = NIOLoopBound(self, eventLoop: loop)
-        let producer = InboundProducer.makeSequence(
-            backPressureStrategy: .init(lowWatermark: 4, highWatermark: 32),
-            finishOnDeinit: false,
-            delegate: InboundDelegate(handler: handler, streamID: streamID)
-        )
-        let inbound = producer.sequence
-        let continuation = producer.source
-        let state = StreamState(deframer: GRPCMessageDeframer(maxMessageSize: configuration.maxMessageSize), inbound: continuation)
+        let inbound = InboundMessages {
+            handler.eventLoop.execute { handler.value.resumeInbound(streamID) }
+        }
+        let state = StreamState(deframer: GRPCMessageDeframer(maxMessageSize: configuration.maxMessageSize), inbound: inbound)
         streams[streamID] = state
         management.streamOpened(now: .now)
 
@@ -270,14 +273,17 @@ final class ServerConnectionHandler: NGHTTP2Connection {
         }
         let stream = RPCStream(
             path: request.path, metadata: metadata, deadline: deadline,
-            peer: context.channel.remoteAddress.map { "\($0)" } ?? "unknown",
-            inbound: RPCAsyncSequence(inbound), outbound: outbound, executor: executor, abort: state.abort
+            peer: peer,
+            inbound: RPCAsyncSequence(inbound), outbound: outbound, executor: executor
         )
-        if !accept(stream) {
+        // The task runs on this event loop, so not before this call returns and its handle is stored.
+        guard let task = accept(stream) else {
             streams[streamID] = nil
-            continuation.finish()
+            inbound.finish()
             respondTrailersOnly(streamID, RPCStatus(code: .unavailable, message: "the server is shutting down"))
+            return
         }
+        state.task = task
     }
 
     // MARK: - Outbound
@@ -285,13 +291,15 @@ final class ServerConnectionHandler: NGHTTP2Connection {
     /// Sends one response part; throws CANCELLED once the stream is gone, so the handler stops. Returns a
     /// future to wait for when the stream has too many bytes queued for a slow peer.
     private func write(_ part: RPCResponsePart, streamID: Int32) throws -> EventLoopFuture<Void>? {
-        guard var state = streams[streamID], !state.statusSent else {
+        guard let state = streams[streamID], !state.statusSent else {
             throw RPCError(.cancelled, "the stream is closed")
         }
         switch part {
         case .metadata(let metadata):
             if !state.headersSent {
-                session.submitResponseHeaders(streamID: streamID, Self.responseHeaders + metadata.headerFields)
+                session.submitResponseHeaders(
+                    streamID: streamID, metadata.isEmpty ? Self.responseHeaders : Self.responseHeaders + metadata.headerFields
+                )
                 state.headersSent = true
             }
         case .message(let bytes):
@@ -302,8 +310,17 @@ final class ServerConnectionHandler: NGHTTP2Connection {
             session.submitData(streamID: streamID, GRPCMessageDeframer.frame(bytes))
         case .status(let status, let trailers):
             state.statusSent = true
+            // The handler reads no more: what the client still sends is dropped, and credited at once.
+            state.inbound.finish()
+            if !state.demand {
+                session.consume(streamID: streamID, state.heldBytes)
+                state.heldBytes = 0
+                state.demand = true
+            }
             if state.headersSent {
-                session.submitTrailers(streamID: streamID, Self.statusFields(status) + trailers.headerFields)
+                session.submitTrailers(
+                    streamID: streamID, trailers.isEmpty ? Self.statusFields(status) : Self.statusFields(status) + trailers.headerFields
+                )
             } else {
                 session.submitHeadersOnly(streamID: streamID, Self.responseHeaders + Self.statusFields(status) + trailers.headerFields)
             }
@@ -315,7 +332,6 @@ final class ServerConnectionHandler: NGHTTP2Connection {
             state.writeWaiter = promise
             drained = promise.futureResult
         }
-        streams[streamID] = state
         scheduleFlush()
         return drained
     }
@@ -324,8 +340,9 @@ final class ServerConnectionHandler: NGHTTP2Connection {
     private func releaseWriters() {
         for (streamID, state) in streams where state.writeWaiter != nil {
             if session.pendingBytes(streamID: streamID) < Self.writeLowWater {
-                streams[streamID]!.writeWaiter = nil
-                state.writeWaiter!.succeed()
+                let waiter = state.writeWaiter!
+                state.writeWaiter = nil
+                waiter.succeed()
             }
         }
     }
@@ -335,8 +352,10 @@ final class ServerConnectionHandler: NGHTTP2Connection {
     }
 
     private static let responseHeaders: [(name: String, value: String)] = [(":status", "200"), ("content-type", "application/grpc")]
+    private static let okStatus: [(name: String, value: String)] = [("grpc-status", "0")]
 
     private static func statusFields(_ status: RPCStatus) -> [(name: String, value: String)] {
+        if status.code == .ok, status.message.isEmpty { return okStatus }
         var fields = [(name: "grpc-status", value: String(status.code.rawValue))]
         if !status.message.isEmpty { fields.append(("grpc-message", StatusMessage.encode(status.message))) }
         return fields
@@ -348,24 +367,6 @@ final class ServerConnectionHandler: NGHTTP2Connection {
         if case .finalGoAwaySent = shutdown, streams.isEmpty {
             context.close(promise: nil)
         }
-    }
-}
-
-/// Tells the connection when a handler wants more request messages, or stopped reading them.
-struct InboundDelegate: NIOAsyncSequenceProducerDelegate {
-    let handler: NIOLoopBound<ServerConnectionHandler>
-    let streamID: Int32
-
-    func produceMore() {
-        let handler = handler
-        let streamID = streamID
-        handler.eventLoop.execute { handler.value.resumeInbound(streamID) }
-    }
-
-    func didTerminate() {
-        let handler = handler
-        let streamID = streamID
-        handler.eventLoop.execute { handler.value.resumeInbound(streamID, forever: true) }
     }
 }
 

@@ -144,7 +144,7 @@ package struct RPCClient: Sendable {
                     path: method.path,
                     metadata: metadata,
                     deadline: deadline,
-                    requests: RPCAsyncSequence(EncodedRequests(base: requests, codec: input))
+                    requests: try Self.encode(requests, input)
                 ) { parts in
                     let stream = ClientResponseStream(parts: parts, codec: output)
                     defer { delivered = stream.state.deliveredMessages }
@@ -185,6 +185,18 @@ package struct RPCClient: Sendable {
     }
 }
 
+extension RPCClient {
+    /// The requests as bytes: all at once when they are known up front (unary and client-streaming calls
+    /// with an array), else as they are produced.
+    fileprivate static func encode<Input: Sendable>(
+        _ requests: RPCAsyncSequence<Input>,
+        _ codec: MessageCodec<Input>
+    ) throws -> RPCAsyncSequence<[UInt8]> {
+        guard let known = requests.knownElements else { return RPCAsyncSequence(EncodedRequests(base: requests, codec: codec)) }
+        return .elements(try known.map { try EncodedRequests.encode($0, codec) })
+    }
+}
+
 /// Request messages encoded as they are produced.
 private struct EncodedRequests<Input: Sendable>: AsyncSequence, Sendable {
     let base: RPCAsyncSequence<Input>
@@ -198,11 +210,15 @@ private struct EncodedRequests<Input: Sendable>: AsyncSequence, Sendable {
 
         mutating func next() async throws -> [UInt8]? {
             guard let request = try await base.next() else { return nil }
-            do {
-                return try codec.serialize(request)
-            } catch {
-                throw RPCError(.internal, "could not encode the request message: \(error)")
-            }
+            return try EncodedRequests.encode(request, codec)
+        }
+    }
+
+    static func encode(_ request: Input, _ codec: MessageCodec<Input>) throws -> [UInt8] {
+        do {
+            return try codec.serialize(request)
+        } catch {
+            throw RPCError(.internal, "could not encode the request message: \(error)")
         }
     }
 }

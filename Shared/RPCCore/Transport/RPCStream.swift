@@ -54,9 +54,18 @@ package enum RPCResponsePart: Sendable, Hashable {
 package struct RPCAsyncSequence<Element: Sendable>: AsyncSequence, Sendable {
     package typealias Failure = any Error
     private let makeBase: @Sendable () -> AsyncIterator
+    /// All the elements, when the sequence was made from them (`elements(_:)`): a transport can then send a
+    /// unary request in one go instead of iterating.
+    package let knownElements: [Element]?
 
     package init<Base: AsyncSequence & Sendable>(_ base: Base) where Base.Element == Element {
         makeBase = { AsyncIterator(base.makeAsyncIterator()) }
+        knownElements = nil
+    }
+
+    private init(makeBase: @escaping @Sendable () -> AsyncIterator, knownElements: [Element]) {
+        self.makeBase = makeBase
+        self.knownElements = knownElements
     }
 
     package func makeAsyncIterator() -> AsyncIterator { makeBase() }
@@ -74,10 +83,7 @@ package struct RPCAsyncSequence<Element: Sendable>: AsyncSequence, Sendable {
 
     /// A sequence of the given elements, for tests and for adapting single messages.
     package static func elements(_ elements: [Element]) -> Self {
-        RPCAsyncSequence(AsyncThrowingStream<Element, any Error> { continuation in
-            for element in elements { continuation.yield(element) }
-            continuation.finish()
-        })
+        RPCAsyncSequence(makeBase: { AsyncIterator(elements.async.makeAsyncIterator()) }, knownElements: elements)
     }
 }
 
@@ -88,4 +94,22 @@ package struct RPCWriter<Element: Sendable>: Sendable {
     package init(_ write: @escaping @Sendable (Element) async throws -> Void) { writeElement = write }
 
     package func write(_ element: Element) async throws { try await writeElement(element) }
+}
+
+/// An array as an asynchronous sequence (for `RPCAsyncSequence.elements(_:)`).
+private struct ArrayAsyncSequence<Element: Sendable>: AsyncSequence, Sendable {
+    typealias Failure = Never
+    let elements: [Element]
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(iterator: elements.makeIterator()) }
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var iterator: IndexingIterator<[Element]>
+
+        mutating func next() async -> Element? { iterator.next() }
+    }
+}
+
+extension Array where Element: Sendable {
+    fileprivate var async: ArrayAsyncSequence<Element> { ArrayAsyncSequence(elements: self) }
 }
