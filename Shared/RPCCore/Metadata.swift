@@ -29,12 +29,12 @@ package struct Metadata: Sendable, Hashable, Sequence, ExpressibleByDictionaryLi
 
     /// Adds a string value; the key is lower-cased.
     package mutating func add(_ key: String, _ value: String) {
-        entries.append(Entry(key: key.lowercased(), value: .string(value)))
+        entries.append(Entry(key: Self.lowercased(key), value: .string(value)))
     }
 
     /// Adds a binary value; the key should end in `-bin`.
     package mutating func add(_ key: String, binary value: [UInt8]) {
-        entries.append(Entry(key: key.lowercased(), value: .binary(value)))
+        entries.append(Entry(key: Self.lowercased(key), value: .binary(value)))
     }
 
     /// Replaces every value of `key` with `value`.
@@ -44,13 +44,13 @@ package struct Metadata: Sendable, Hashable, Sequence, ExpressibleByDictionaryLi
     }
 
     package mutating func remove(_ key: String) {
-        let key = key.lowercased()
+        let key = Self.lowercased(key)
         entries.removeAll { $0.key == key }
     }
 
     /// The first value of `key`.
     package func first(_ key: String) -> MetadataValue? {
-        let key = key.lowercased()
+        let key = Self.lowercased(key)
         return entries.first { $0.key == key }?.value
     }
 
@@ -62,8 +62,14 @@ package struct Metadata: Sendable, Hashable, Sequence, ExpressibleByDictionaryLi
 
     /// Every value of `key`, in order.
     package func values(_ key: String) -> [MetadataValue] {
-        let key = key.lowercased()
+        let key = Self.lowercased(key)
         return entries.filter { $0.key == key }.map(\.value)
+    }
+
+    /// Keys are compared in lower case. HTTP/2 field names and most keys in code already are, and are then
+    /// kept as they are rather than copied (`lowercased()` allocates for keys longer than 15 bytes).
+    private static func lowercased(_ key: String) -> String {
+        key.utf8.contains { $0 >= 0x41 && $0 <= 0x5A } || !key.utf8.allSatisfy { $0 < 0x80 } ? key.lowercased() : key
     }
 
     package var description: String {
@@ -119,7 +125,7 @@ extension Metadata {
     /// `-bin` values are split on `,` (several values may share one field) and decoded whether padded or not.
     package init(headerFields: some Sequence<(name: String, value: String)>) throws(WireError) {
         for (name, value) in headerFields {
-            let key = name.lowercased()
+            let key = Self.lowercased(name)
             if key.hasSuffix("-bin") {
                 for part in value.split(separator: ",", omittingEmptySubsequences: false) {
                     add(key, binary: try Self.decodeBase64(part.trimmingSpaces, key: key))

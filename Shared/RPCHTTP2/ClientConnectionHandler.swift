@@ -31,6 +31,7 @@ final class ClientConnectionHandler: NGHTTP2Connection {
     private var streams: [Int32: StreamState] = [:]
     private(set) var context: ChannelHandlerContext?
     var flushScheduled = false
+    var outputBuffer: ByteBuffer?
     private(set) var isClosed = false
 
     init(authority: String, settings: HTTP2Settings, maxMessageSize: Int) throws {
@@ -98,7 +99,7 @@ final class ClientConnectionHandler: NGHTTP2Connection {
         }
         streams[streamID] = state
         if let messages = request.messages {
-            for message in messages { session.submitData(streamID: streamID, GRPCMessageDeframer.frame(message)) }
+            for message in messages { session.submitMessage(streamID: streamID, message) }
             session.submitEndStream(streamID: streamID)
         }
         scheduleFlush()
@@ -107,7 +108,7 @@ final class ClientConnectionHandler: NGHTTP2Connection {
 
     /// Queues a request message; returns a future to wait for when too much is queued for a slow server.
     func send(_ message: [UInt8], streamID: Int32) -> EventLoopFuture<Void>? {
-        session.submitData(streamID: streamID, GRPCMessageDeframer.frame(message))
+        session.submitMessage(streamID: streamID, message)
         scheduleFlush()
         guard session.pendingBytes(streamID: streamID) > Self.writeHighWater, let loop = context?.eventLoop else { return nil }
         let promise = writeWaiters[streamID] ?? loop.makePromise()

@@ -80,9 +80,21 @@ package struct GRPCMessageDeframer {
 
     /// The 5-byte prefix and payload of one message, as sent.
     package static func frame(_ message: [UInt8]) -> [UInt8] {
-        let length = UInt32(message.count)
-        var framed: [UInt8] = [0, UInt8(length >> 24), UInt8((length >> 16) & 0xFF), UInt8((length >> 8) & 0xFF), UInt8(length & 0xFF)]
-        framed.append(contentsOf: message)
+        var framed: [UInt8] = []
+        appendFrame(of: message, to: &framed)
         return framed
+    }
+
+    /// Appends the 5-byte prefix and payload of one message to `bytes`.
+    package static func appendFrame(of message: [UInt8], to bytes: inout [UInt8]) {
+        let length = UInt32(message.count)
+        // Only when empty: reserving a little more on every append would give up the array's geometric growth.
+        if bytes.isEmpty { bytes.reserveCapacity(5 + message.count) }
+        bytes.append(0)
+        bytes.append(UInt8(length >> 24))
+        bytes.append(UInt8((length >> 16) & 0xFF))
+        bytes.append(UInt8((length >> 8) & 0xFF))
+        bytes.append(UInt8(length & 0xFF))
+        bytes.append(contentsOf: message)
     }
 }

@@ -6,6 +6,8 @@ protocol NGHTTP2Connection: ChannelInboundHandler where InboundIn == ByteBuffer,
     var session: NGHTTP2Session { get }
     var context: ChannelHandlerContext? { get }
     var flushScheduled: Bool { get set }
+    /// The buffer the last flush wrote from, kept for the next one (see `flush()`).
+    var outputBuffer: ByteBuffer? { get set }
     /// Handles one event decoded by nghttp2.
     func handle(_ event: HTTP2Event)
     /// Runs after every flush (to release waiting writers, or to close a drained connection).
@@ -39,9 +41,14 @@ extension NGHTTP2Connection {
     }
 
     /// Writes whatever nghttp2 has queued, as one buffer, and flushes.
+    ///
+    /// The buffer is reused: the socket usually takes the bytes at once, after which this connection holds
+    /// the only reference and `clear()` keeps its memory; if the write is still pending, `clear()` gets a new
+    /// one. Buffers grown past 16 KiB (large messages) are let go, so idle connections hold little.
     func flush() {
         guard let context else { return }
-        var buffer = context.channel.allocator.buffer(capacity: 0)
+        var buffer = outputBuffer ?? context.channel.allocator.buffer(capacity: 4096)
+        outputBuffer = nil
         do {
             try session.drainOutput { bytes in buffer.writeBytes(bytes) }
         } catch {
@@ -50,6 +57,10 @@ extension NGHTTP2Connection {
         }
         if buffer.readableBytes > 0 {
             context.writeAndFlush(NIOAny(buffer), promise: nil)
+        }
+        if buffer.capacity <= 16 * 1024 {
+            buffer.clear()
+            outputBuffer = buffer
         }
         didFlush(context)
     }

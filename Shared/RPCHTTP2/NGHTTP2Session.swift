@@ -1,4 +1,7 @@
 internal import CNGHTTP2
+#if canImport(Glibc)
+internal import Glibc
+#endif
 
 /// What nghttp2 decoded from the peer's bytes. Callbacks only record these; the connection handles them after
 /// `receive` returns, so nghttp2 is never re-entered from inside its own callbacks.
@@ -57,6 +60,7 @@ final class NGHTTP2Session {
     /// Bytes of the block's fields so far, against `maxHeaderListSize` (RFC 9113 §6.5.2 counts each field as
     /// name + value + 32).
     private var pendingHeaderBytes = 0
+    private var recentStrings = RecentStrings()
     private let maxHeaderListSize: Int
     private var outbound: [Int32: Outbound] = [:]
 
@@ -96,8 +100,8 @@ final class NGHTTP2Session {
                 return Int32(NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue)
             }
             this.pendingHeaders.append((
-                name: String(decoding: UnsafeBufferPointer(start: name, count: nameLength), as: UTF8.self),
-                value: String(decoding: UnsafeBufferPointer(start: value, count: valueLength), as: UTF8.self)
+                name: this.recentStrings.string(UnsafeBufferPointer(start: name, count: nameLength)),
+                value: this.recentStrings.string(UnsafeBufferPointer(start: value, count: valueLength))
             ))
             return 0
         }
@@ -204,7 +208,7 @@ final class NGHTTP2Session {
 
     // MARK: - Requests (client side)
 
-    /// Opens a request stream whose body follows through `submitData` and ends with `submitEndStream`.
+    /// Opens a request stream whose body follows through `submitMessage` and ends with `submitEndStream`.
     /// Returns the stream id, or nil when no stream can be opened (e.g. after GOAWAY).
     func submitRequest(_ headers: [(name: String, value: String)]) -> Int32? {
         var provider = Self.bodyProvider
@@ -248,10 +252,10 @@ final class NGHTTP2Session {
         }
     }
 
-    /// Queues body bytes of an open response.
-    func submitData(streamID: Int32, _ bytes: [UInt8]) {
+    /// Queues one gRPC message, length prefix and payload, on an open request or response body.
+    func submitMessage(streamID: Int32, _ message: [UInt8]) {
         guard outbound[streamID] != nil else { return }
-        outbound[streamID]!.bytes.append(contentsOf: bytes)
+        GRPCMessageDeframer.appendFrame(of: message, to: &outbound[streamID]!.bytes)
         resume(streamID)
     }
 
@@ -333,6 +337,31 @@ final class NGHTTP2Session {
         }
         outbound[streamID] = pending
         return count
+    }
+}
+
+/// Header names and values received lately on one connection. The calls on a connection repeat the same
+/// fields (path, content type, user agent, authority), so most of them then cost no allocation and no UTF-8
+/// check. Strings of up to 15 bytes are stored inline by Swift and are not worth keeping.
+private struct RecentStrings {
+    private static let capacity = 16
+    private var strings: [String] = []
+    private var next = 0
+
+    mutating func string(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        guard bytes.count > 15 else { return String(decoding: bytes, as: UTF8.self) }
+        for candidate in strings where candidate.utf8.count == bytes.count {
+            let same = candidate.utf8.withContiguousStorageIfAvailable { memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 }
+            if same == true { return candidate }
+        }
+        let string = String(decoding: bytes, as: UTF8.self)
+        if strings.count < Self.capacity {
+            strings.append(string)
+        } else {
+            strings[next] = string
+            next = (next + 1) % Self.capacity
+        }
+        return string
     }
 }
 

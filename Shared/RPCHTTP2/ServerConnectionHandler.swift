@@ -59,6 +59,7 @@ final class ServerConnectionHandler: NGHTTP2Connection {
     private(set) var context: ChannelHandlerContext?
     private var executor: EventLoopTaskExecutor?
     var flushScheduled = false
+    var outputBuffer: ByteBuffer?
     private var shutdown = Shutdown.running
     private var management: ConnectionManagement
     private var managementTimer: RepeatedTask?
@@ -307,7 +308,7 @@ final class ServerConnectionHandler: NGHTTP2Connection {
                 session.submitResponseHeaders(streamID: streamID, Self.responseHeaders)
                 state.headersSent = true
             }
-            session.submitData(streamID: streamID, GRPCMessageDeframer.frame(bytes))
+            session.submitMessage(streamID: streamID, bytes)
         case .status(let status, let trailers):
             state.statusSent = true
             // The handler reads no more: what the client still sends is dropped, and credited at once.

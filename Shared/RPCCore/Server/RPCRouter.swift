@@ -47,11 +47,13 @@ package struct RPCRouter: Sendable {
         output: MessageCodec<Output>,
         handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
     ) {
-        register(method, input: input, output: output) { requests, writer, context in
-            let request = try await Self.single(requests, method: method)
+        // Most calls are unary: straight to the stream, without the writer that streaming responses need.
+        register(method) { stream, context in
+            let request = try await Self.single(ServerRequestStream(base: stream.inbound, codec: input), method: method)
             let response = try await handler(request, context)
-            try await writer.writeInitialMetadata(response.initialMetadata)
-            try await writer.write(response.message)
+            let bytes = try ServerResponseWriter.encode(response.message, output)
+            try await stream.outbound.write(.metadata(response.initialMetadata))
+            try await stream.outbound.write(.message(bytes))
             return response.trailingMetadata
         }
     }

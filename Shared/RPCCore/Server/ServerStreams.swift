@@ -47,16 +47,21 @@ package struct ServerResponseWriter<Message: Sendable>: Sendable {
     }
 
     package func write(_ message: Message) async throws {
-        let bytes: [UInt8]
-        do {
-            bytes = try codec.serialize(message)
-        } catch {
-            throw RPCError(.internal, "could not encode the response message: \(error)")
-        }
+        let bytes = try Self.encode(message, codec)
         if headers.claim() {
             try await outbound.write(.metadata([:]))
         }
         try await outbound.write(.message(bytes))
+    }
+}
+
+extension ServerResponseWriter {
+    static func encode(_ message: Message, _ codec: MessageCodec<Message>) throws -> [UInt8] {
+        do {
+            return try codec.serialize(message)
+        } catch {
+            throw RPCError(.internal, "could not encode the response message: \(error)")
+        }
     }
 }
 
