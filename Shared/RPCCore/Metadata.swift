@@ -69,7 +69,11 @@ package struct Metadata: Sendable, Hashable, Sequence, ExpressibleByDictionaryLi
     /// Keys are compared in lower case. HTTP/2 field names and most keys in code already are, and are then
     /// kept as they are rather than copied (`lowercased()` allocates for keys longer than 15 bytes).
     private static func lowercased(_ key: String) -> String {
-        key.utf8.contains { $0 >= 0x41 && $0 <= 0x5A } || !key.utf8.allSatisfy { $0 < 0x80 } ? key.lowercased() : key
+        let needsLowering = key.utf8.withContiguousStorageIfAvailable { bytes in
+            for byte in bytes where byte &- 0x41 < 26 || byte >= 0x80 { return true }  // A-Z, or not ASCII
+            return false
+        }
+        return needsLowering == false ? key : key.lowercased()
     }
 
     package var description: String {

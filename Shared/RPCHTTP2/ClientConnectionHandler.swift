@@ -249,7 +249,7 @@ final class ClientConnectionHandler: NGHTTP2Connection {
     }
 
     /// Request writers may go on once their streams drained.
-    func didFlush(_ context: ChannelHandlerContext) {
+    func didFlush(_ context: ChannelHandlerContext, wroteBytes: Bool) {
         releaseWriters()
     }
 }

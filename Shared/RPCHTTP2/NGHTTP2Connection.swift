@@ -11,7 +11,7 @@ protocol NGHTTP2Connection: ChannelInboundHandler where InboundIn == ByteBuffer,
     /// Handles one event decoded by nghttp2.
     func handle(_ event: HTTP2Event)
     /// Runs after every flush (to release waiting writers, or to close a drained connection).
-    func didFlush(_ context: ChannelHandlerContext)
+    func didFlush(_ context: ChannelHandlerContext, wroteBytes: Bool)
 }
 
 extension NGHTTP2Connection {
@@ -55,13 +55,14 @@ extension NGHTTP2Connection {
             context.close(promise: nil)
             return
         }
-        if buffer.readableBytes > 0 {
+        let wroteBytes = buffer.readableBytes > 0
+        if wroteBytes {
             context.writeAndFlush(NIOAny(buffer), promise: nil)
         }
         if buffer.capacity <= 16 * 1024 {
             buffer.clear()
             outputBuffer = buffer
         }
-        didFlush(context)
+        didFlush(context, wroteBytes: wroteBytes)
     }
 }

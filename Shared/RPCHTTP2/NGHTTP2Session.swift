@@ -62,11 +62,11 @@ final class NGHTTP2Session {
     private var pendingHeaderBytes = 0
     private var recentStrings = RecentStrings()
     private let maxHeaderListSize: Int
-    private var outbound: [Int32: Outbound] = [:]
+    private var outbound = StreamMap<Outbound>()
 
     /// Body bytes waiting for nghttp2 to pull them through the data provider, and how the body ends:
     /// trailers (server responses) or END_STREAM on the last DATA frame (client requests).
-    private struct Outbound {
+    private final class Outbound {
         enum End {
             case trailers([(name: String, value: String)])
             case endStream
@@ -77,6 +77,8 @@ final class NGHTTP2Session {
         var end: End?
         var deferred = false
         var available: Int { bytes.count - readIndex }
+
+        init() {}
     }
 
     init(role: Role, settings: HTTP2Settings) throws(HTTP2SessionError) {
@@ -157,7 +159,8 @@ final class NGHTTP2Session {
         switch UInt32(frame.hd.type) {
         case NGHTTP2_HEADERS.rawValue:
             let fields = pendingHeaders
-            pendingHeaders.removeAll()
+            // The next block gets an array of the same capacity at once rather than growing one field at a time.
+            pendingHeaders.removeAll(keepingCapacity: true)
             let kind: HeaderKind = switch frame.headers.cat {
             case NGHTTP2_HCAT_REQUEST: .request
             case NGHTTP2_HCAT_RESPONSE: .response
@@ -222,9 +225,9 @@ final class NGHTTP2Session {
 
     /// Ends a request body: the last DATA frame carries END_STREAM.
     func submitEndStream(streamID: Int32) {
-        guard outbound[streamID] != nil else { return }
-        outbound[streamID]!.end = .endStream
-        resume(streamID)
+        guard let body = outbound[streamID] else { return }
+        body.end = .endStream
+        resume(streamID, body)
     }
 
     /// Whether the peer still accepts new streams on this connection.
@@ -254,16 +257,16 @@ final class NGHTTP2Session {
 
     /// Queues one gRPC message, length prefix and payload, on an open request or response body.
     func submitMessage(streamID: Int32, _ message: [UInt8]) {
-        guard outbound[streamID] != nil else { return }
-        GRPCMessageDeframer.appendFrame(of: message, to: &outbound[streamID]!.bytes)
-        resume(streamID)
+        guard let body = outbound[streamID] else { return }
+        GRPCMessageDeframer.appendFrame(of: message, to: &body.bytes)
+        resume(streamID, body)
     }
 
     /// Queues the trailers that end an open response (after all queued bytes).
     func submitTrailers(streamID: Int32, _ trailers: [(name: String, value: String)]) {
-        guard outbound[streamID] != nil else { return }
-        outbound[streamID]!.end = .trailers(trailers)
-        resume(streamID)
+        guard let body = outbound[streamID] else { return }
+        body.end = .trailers(trailers)
+        resume(streamID, body)
     }
 
     func resetStream(streamID: Int32, errorCode: UInt32) {
@@ -286,9 +289,9 @@ final class NGHTTP2Session {
         }
     }
 
-    private func resume(_ streamID: Int32) {
-        if outbound[streamID]?.deferred == true {
-            outbound[streamID]!.deferred = false
+    private func resume(_ streamID: Int32, _ body: Outbound) {
+        if body.deferred {
+            body.deferred = false
             nghttp2_session_resume_data(session, streamID)
         }
     }
@@ -303,7 +306,7 @@ final class NGHTTP2Session {
         length: Int,
         flags: UnsafeMutablePointer<UInt32>
     ) -> Int {
-        guard var pending = outbound[streamID] else {
+        guard let pending = outbound[streamID] else {
             return Int(NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue)
         }
         let count = min(length, pending.available)
@@ -332,10 +335,8 @@ final class NGHTTP2Session {
         }
         if count == 0 {
             pending.deferred = true
-            outbound[streamID] = pending
             return Int(NGHTTP2_ERR_DEFERRED.rawValue)
         }
-        outbound[streamID] = pending
         return count
     }
 }

@@ -55,7 +55,9 @@ final class ServerConnectionHandler: NGHTTP2Connection {
     private let configuration: Configuration
     /// Starts the server's handler for a new stream; nil when the server no longer accepts streams.
     private let accept: @Sendable (RPCStream) -> Task<Void, Never>?
-    private var streams: [Int32: StreamState] = [:]
+    private var streams = StreamMap<StreamState>()
+    /// Streams whose writer waits for queued response bytes to drain.
+    private var waitingWriters: [Int32] = []
     private(set) var context: ChannelHandlerContext?
     private var executor: EventLoopTaskExecutor?
     var flushScheduled = false
@@ -65,6 +67,10 @@ final class ServerConnectionHandler: NGHTTP2Connection {
     private var managementTimer: RepeatedTask?
     /// The client's address, for every stream's context.
     private var peer = "unknown"
+    /// When the bytes being handled arrived: the time of the events they hold, read from the clock once.
+    private var receivedAt = ContinuousClock.now
+    /// Response HEADERS or DATA were queued since the last flush (which tells `management`, once per flush).
+    private var responseFramesQueued = false
 
     init(configuration: Configuration, accept: @escaping @Sendable (RPCStream) -> Task<Void, Never>?) throws {
         session = try NGHTTP2Session(role: .server, settings: configuration.settings)
@@ -87,13 +93,14 @@ final class ServerConnectionHandler: NGHTTP2Connection {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        management.bytesReceived(now: .now)
+        receivedAt = .now
+        management.bytesReceived(now: receivedAt)
         receive(unwrapInboundIn(data), context: context)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         managementTimer?.cancel()
-        for state in streams.values {
+        for (_, state) in streams.entries {
             if !state.statusSent {
                 state.inbound.finish(RPCError(.cancelled, "the connection closed"))
                 state.task?.cancel()
@@ -174,7 +181,7 @@ final class ServerConnectionHandler: NGHTTP2Connection {
                 management.keepaliveAckReceived()
             }
         case .ping:
-            perform(management.pingReceived(now: .now))
+            perform(management.pingReceived(now: receivedAt))
         case .data(let streamID, let bytes):
             guard let state = streams[streamID] else {
                 session.consume(streamID: streamID, bytes.count)  // for a stream we refused: keep the window open
@@ -192,7 +199,7 @@ final class ServerConnectionHandler: NGHTTP2Connection {
             }
         case .closed(let streamID, let errorCode):
             guard let state = streams.removeValue(forKey: streamID) else { return }
-            management.streamClosed(now: .now)
+            management.streamClosed(now: receivedAt)
             if !state.statusSent {
                 state.inbound.finish(RPCError(.cancelled, "the client reset the stream (HTTP/2 error \(errorCode))"))
                 state.task?.cancel()
@@ -248,7 +255,7 @@ final class ServerConnectionHandler: NGHTTP2Connection {
             respondTrailersOnly(streamID, RPCStatus(code: .internal, message: "\(error)"))
             return
         }
-        let deadline = request.timeout.map { ContinuousClock.now + $0.duration }
+        let deadline = request.timeout.map { receivedAt + $0.duration }
         let loop = context.eventLoop
         let handler = NIOLoopBound(self, eventLoop: loop)
         let inbound = InboundMessages {
@@ -256,7 +263,7 @@ final class ServerConnectionHandler: NGHTTP2Connection {
         }
         let state = StreamState(deframer: GRPCMessageDeframer(maxMessageSize: configuration.maxMessageSize), inbound: inbound)
         streams[streamID] = state
-        management.streamOpened(now: .now)
+        management.streamOpened(now: receivedAt)
 
         let outbound = RPCWriter<RPCResponsePart> { part in
             // Handlers run on this loop (see `executor`), so the hop is usually not needed.
@@ -326,10 +333,11 @@ final class ServerConnectionHandler: NGHTTP2Connection {
                 session.submitHeadersOnly(streamID: streamID, Self.responseHeaders + Self.statusFields(status) + trailers.headerFields)
             }
         }
-        management.framesSent(now: .now)
+        responseFramesQueued = true
         var drained: EventLoopFuture<Void>?
         if session.pendingBytes(streamID: streamID) > Self.writeHighWater, let loop = context?.eventLoop {
             let promise = state.writeWaiter ?? loop.makePromise()
+            if state.writeWaiter == nil { waitingWriters.append(streamID) }
             state.writeWaiter = promise
             drained = promise.futureResult
         }
@@ -339,12 +347,13 @@ final class ServerConnectionHandler: NGHTTP2Connection {
 
     /// Lets writers go on whose streams have drained below the low-water mark.
     private func releaseWriters() {
-        for (streamID, state) in streams where state.writeWaiter != nil {
-            if session.pendingBytes(streamID: streamID) < Self.writeLowWater {
-                let waiter = state.writeWaiter!
-                state.writeWaiter = nil
-                waiter.succeed()
-            }
+        guard !waitingWriters.isEmpty else { return }
+        waitingWriters.removeAll { streamID in
+            guard let state = streams[streamID], let waiter = state.writeWaiter else { return true }  // gone
+            guard session.pendingBytes(streamID: streamID) < Self.writeLowWater else { return false }
+            state.writeWaiter = nil
+            waiter.succeed()
+            return true
         }
     }
 
@@ -363,7 +372,11 @@ final class ServerConnectionHandler: NGHTTP2Connection {
     }
 
     /// Writers may go on once their streams drained; a connection in graceful shutdown closes when empty.
-    func didFlush(_ context: ChannelHandlerContext) {
+    func didFlush(_ context: ChannelHandlerContext, wroteBytes: Bool) {
+        if responseFramesQueued, wroteBytes {
+            responseFramesQueued = false
+            management.framesSent(now: .now)
+        }
         releaseWriters()
         if case .finalGoAwaySent = shutdown, streams.isEmpty {
             context.close(promise: nil)

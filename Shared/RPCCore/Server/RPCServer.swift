@@ -46,15 +46,7 @@ package struct RPCServer: Sendable {
         let status: RPCStatus
         var trailers = Metadata()
         do {
-            let run: @Sendable () async throws -> Metadata = { [interceptors] in
-                try await Self.chain(interceptors[...], stream, context, handler)
-            }
-            trailers = try await RPCDeadline.$current.withValue(stream.deadline) {
-                try await PropagatedMetadata.$current.withValue(PropagatedMetadata.extract(from: stream.metadata)) {
-                    if let deadline = stream.deadline { return try await withDeadline(deadline, run) }
-                    return try await run()
-                }
-            }
+            trailers = try await run(stream, context, handler)
             status = .ok
         } catch let error as any RPCErrorConvertible {
             let rpcError = error.rpcError
@@ -73,6 +65,27 @@ package struct RPCServer: Sendable {
 }
 
 extension RPCServer {
+    /// Runs the handler behind the interceptors, within the deadline, with the deadline and the propagated
+    /// metadata bound for downstream calls. Each of those costs allocations on every call, so a call without a
+    /// deadline, interceptors or anything to propagate (and nothing bound to undo) goes straight to its handler.
+    fileprivate func run(_ stream: RPCStream, _ context: ServerContext, _ handler: @escaping RPCRouter.Handler) async throws -> Metadata {
+        let propagated = PropagatedMetadata.extract(from: stream.metadata)
+        if stream.deadline == nil, interceptors.isEmpty, propagated.isEmpty, RPCDeadline.current == nil,
+            PropagatedMetadata.current.isEmpty
+        {
+            return try await handler(stream, context)
+        }
+        let run: @Sendable () async throws -> Metadata = { [interceptors] in
+            try await Self.chain(interceptors[...], stream, context, handler)
+        }
+        return try await RPCDeadline.$current.withValue(stream.deadline) {
+            try await PropagatedMetadata.$current.withValue(propagated) {
+                if let deadline = stream.deadline { return try await withDeadline(deadline, run) }
+                return try await run()
+            }
+        }
+    }
+
     /// Calls the first interceptor with the rest of the chain as its `next`; the handler is last.
     fileprivate static func chain(
         _ interceptors: ArraySlice<any ServerInterceptor>,
