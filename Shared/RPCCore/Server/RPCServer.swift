@@ -75,6 +75,17 @@ extension RPCServer {
         {
             return try await handler(stream, context)
         }
+        return try await runBound(stream, context, handler, propagated: propagated)
+    }
+
+    /// `run` for calls with something to bind; a function of its own so that the common case does not pay for
+    /// the frame this one needs.
+    private func runBound(
+        _ stream: RPCStream,
+        _ context: ServerContext,
+        _ handler: @escaping RPCRouter.Handler,
+        propagated: Metadata
+    ) async throws -> Metadata {
         let run: @Sendable () async throws -> Metadata = { [interceptors] in
             try await Self.chain(interceptors[...], stream, context, handler)
         }
