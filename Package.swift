@@ -49,6 +49,8 @@ let package = Package(
             pkgConfig: "libnghttp2",
             providers: [.apt(["libnghttp2-dev"])]
         ),
+        // glibc's malloc_trim, to give memory back after a load (RPCHTTP2).
+        .systemLibrary(name: "CMalloc", path: "Shared/CMalloc"),
         .systemLibrary(name: "CRabbitMQ", path: "Shared/CRabbitMQ", pkgConfig: "librabbitmq", providers: [.apt(["librabbitmq-dev"])]),
         .target(name: "RabbitMQ", dependencies: ["CRabbitMQ"], path: "Shared/RabbitMQ", swiftSettings: swiftSettings),
         .systemLibrary(name: "CMsgPuck", path: "Shared/CMsgPuck", providers: [.apt(["libmsgpuck-dev"])]),
@@ -106,7 +108,7 @@ let package = Package(
         .target(
             name: "RPCHTTP2",
             dependencies: [
-                "RPCCore", "CNGHTTP2",
+                "RPCCore", "CNGHTTP2", "CMalloc",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

@@ -2,6 +2,9 @@ internal import NIOCore
 internal import NIOPosix
 package import RPCCore
 internal import Synchronization
+#if canImport(Glibc)
+internal import CMalloc
+#endif
 
 /// gRPC over HTTP/2 (h2c) on SwiftNIO sockets, one nghttp2 session per connection.
 ///
@@ -76,7 +79,11 @@ package final class HTTP2ServerTransport: ServerTransport {
                     }
                     if shuttingDown { handler.beginGracefulShutdown() }
                     channel.closeFuture.whenComplete { _ in
-                        _ = self.state.withLock { $0.connections.removeValue(forKey: id) }
+                        let idle = self.state.withLock { state in
+                            state.connections.removeValue(forKey: id)
+                            return state.connections.isEmpty
+                        }
+                        if idle { self.trimMemoryWhenStillIdle(on: channel.eventLoop) }
                     }
                 }
             }
@@ -101,6 +108,18 @@ package final class HTTP2ServerTransport: ServerTransport {
             }
         }
         try? await channel.close()
+    }
+
+    /// After a load the allocator keeps the memory it grew to in its per-thread arenas; once no client is
+    /// connected any more, give what is free back to the system (a moment later, so a client that reconnects
+    /// at once does not pay for it).
+    private func trimMemoryWhenStillIdle(on loop: any EventLoop) {
+        loop.scheduleTask(in: .milliseconds(200)) { [self] in
+            guard state.withLock({ $0.connections.isEmpty }) else { return }
+            #if canImport(Glibc)
+            malloc_trim(0)
+            #endif
+        }
     }
 
     /// Stops accepting connections and streams; calls in flight finish (within the drain timeout), then
