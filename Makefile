@@ -69,6 +69,7 @@ bench: deps ## Benchmarks (release build): contracts, gRPC with h2load, executab
 	$(RELEASE) --product interop-server 2>&1 | tail -1
 	$$(swift build -c release --show-bin-path)/contracts-bench | tee bench-results/contracts.txt
 	python3 Tests/Benchmarks/rpc_bench.py $$(swift build -c release --show-bin-path)/interop-server
+	Tests/Benchmarks/rpc_instructions.sh $$(swift build -c release --show-bin-path)/interop-server | tee -a bench-results/rpc.txt
 	@scripts/build-info.sh
 	for product in gateway analyzer report-renderer storage; do $(RELEASE) --product $$product 2>&1 | tail -1; done
 	python3 Tests/Benchmarks/startup_bench.py $$(swift build -c release --show-bin-path)
