@@ -69,20 +69,21 @@ package struct SQLiteJobStore: JobStore {
             }
             let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
             arguments += [limit]
-            return try Self.fetchAll(db, "SELECT * FROM jobs \(filter) ORDER BY id LIMIT ?", arguments)
+            // Not a cached statement: the SQL varies with the filter.
+            return try Row.fetchAll(db, sql: "SELECT * FROM jobs \(filter) ORDER BY id LIMIT ?", arguments: arguments).map(Self.job(from:))
         }
     }
 
     package func appendProgress(_ event: CommonV1.ProgressEvent, now: Int64) async throws -> CommonV1.ProgressEvent? {
         try await database.batchedWrite { db in
             guard var job = try Self.fetchOne(db, "SELECT * FROM jobs WHERE id = ?", [event.jobId]) else { return nil }
-            let last = try Int64.fetchOne(db, sql: "SELECT max(sequence) FROM job_events WHERE job_id = ?", arguments: [event.jobId]) ?? 0
+            let last = try Int64.fetchOne(
+                db.cachedStatement(sql: "SELECT max(sequence) FROM job_events WHERE job_id = ?"), arguments: [event.jobId]) ?? 0
             var stored = event
             stored.sequence = last + 1
             stored.atMs = now
-            try db.execute(
-                sql: "INSERT INTO job_events (job_id, sequence, event) VALUES (?, ?, ?)",
-                arguments: [event.jobId, stored.sequence, Data(try stored.serializedBytes())])
+            try db.cachedStatement(sql: "INSERT INTO job_events (job_id, sequence, event) VALUES (?, ?, ?)")
+                .execute(arguments: [event.jobId, stored.sequence, Data(try stored.serializedBytes())])
             job.record(stored, now: now)
             try Self.save(job, db)
             return stored
@@ -127,27 +128,33 @@ package struct SQLiteJobStore: JobStore {
     }
 
     // MARK: Rows
+    //
+    // The statements a job's life runs again and again are prepared once per connection (`cachedStatement`):
+    // preparing one (parsing it, and GRDB's authorizer working out what it touches) cost more than running it.
 
     private static func insert(_ job: QueuedJob, _ db: Database) throws {
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO jobs (id, state, inn, idempotency_key, due_at_ms, created_at_ms, record, errors, cancel_requested)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: try columns(job))
+                """
+        ).execute(arguments: try columns(job))
     }
 
     private static func save(_ job: QueuedJob, _ db: Database) throws {
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 UPDATE jobs SET state = ?2, inn = ?3, idempotency_key = ?4, due_at_ms = ?5, created_at_ms = ?6, record = ?7,
                 errors = ?8, cancel_requested = ?9 WHERE id = ?1
-                """,
-            arguments: try columns(job))
+                """
+        ).execute(arguments: try columns(job))
     }
 
+    /// Most jobs have no errors: their column is "[]" without a JSON round trip.
+    private static let noErrors = "[]"
+
     private static func columns(_ job: QueuedJob) throws -> StatementArguments {
-        let errors = String(decoding: try JSONEncoder().encode(job.errors), as: UTF8.self)
+        let errors = job.errors.isEmpty ? noErrors : String(decoding: try JSONEncoder().encode(job.errors), as: UTF8.self)
         let key = job.job.idempotencyKey
         return [
             job.id, job.state.protoNumber, job.job.request?.inn ?? "", key.isEmpty ? nil : key, job.dueAtMs,
@@ -156,15 +163,16 @@ package struct SQLiteJobStore: JobStore {
     }
 
     private static func fetchOne(_ db: Database, _ sql: String, _ arguments: StatementArguments) throws -> QueuedJob? {
-        try Row.fetchOne(db, sql: sql, arguments: arguments).map(job(from:))
+        try Row.fetchOne(db.cachedStatement(sql: sql), arguments: arguments).map(job(from:))
     }
 
     private static func fetchAll(_ db: Database, _ sql: String, _ arguments: StatementArguments) throws -> [QueuedJob] {
-        try Row.fetchAll(db, sql: sql, arguments: arguments).map(job(from:))
+        try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map(job(from:))
     }
 
     private static func job(from row: Row) throws -> QueuedJob {
-        let errors = try JSONDecoder().decode([String].self, from: Data((row["errors"] as String).utf8))
+        let column: String = row["errors"]
+        let errors = column == noErrors ? [] : try JSONDecoder().decode([String].self, from: Data(column.utf8))
         return QueuedJob(
             job: try CommonV1.Job(serializedBytes: row["record"] as Data), errors: errors, cancelRequested: row["cancel_requested"])
     }
