@@ -9,7 +9,7 @@ final class ClientConnectionHandler: NGHTTP2Connection {
 
     private struct StreamState {
         var deframer: GRPCMessageDeframer
-        var responses: AsyncThrowingStream<RPCResponsePart, any Error>.Continuation
+        var responses: ResponseParts
         var statusReceived = false
         /// Resets the stream with DEADLINE_EXCEEDED when the call's deadline passes.
         var deadlineTimer: Scheduled<Void>?
@@ -22,7 +22,7 @@ final class ClientConnectionHandler: NGHTTP2Connection {
         var deadline: ContinuousClock.Instant?
         /// Sent at once, followed by the end of the request; nil when they follow through `send`.
         var messages: [[UInt8]]?
-        var responses: AsyncThrowingStream<RPCResponsePart, any Error>.Continuation
+        var responses: ResponseParts
     }
 
     let session: NGHTTP2Session

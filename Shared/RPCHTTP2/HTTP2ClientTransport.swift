@@ -67,9 +67,9 @@ package final class HTTP2ClientTransport: ClientTransport {
         requests: RPCAsyncSequence<[UInt8]>,
         _ body: (RPCAsyncSequence<RPCResponsePart>) async throws -> Result
     ) async throws -> Result {
-        let (responses, continuation) = AsyncThrowingStream<RPCResponsePart, any Error>.makeStream()
+        let responses = ResponseParts()
         let request = ClientConnectionHandler.StreamRequest(
-            path: path, metadata: metadata, deadline: deadline, messages: requests.knownElements, responses: continuation
+            path: path, metadata: metadata, deadline: deadline, messages: requests.knownElements, responses: responses
         )
         let (connection, streamID) = try await openStream(request)
         let loop = connection.channel.eventLoop

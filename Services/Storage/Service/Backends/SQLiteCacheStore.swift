@@ -12,7 +12,7 @@ package struct SQLiteCacheStore: CacheStore {
     /// microseconds, while the async form's hop through GRDB's dispatch queues cost five times the read
     /// (measured with `make bench`). Writes stay async: a durable commit waits for the disk.
     package func get(_ key: String, now: Int64) async throws -> CacheEntry? {
-        try database.readNow { db in
+        try database.readOneStatement { db in
             let statement = try db.cachedStatement(sql: "SELECT * FROM cache_entries WHERE key = ? AND expires_at_ms > ?")
             return try Row.fetchOne(statement, arguments: [key, now]).map { row in
                 CacheEntry(

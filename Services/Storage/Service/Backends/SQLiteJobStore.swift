@@ -21,7 +21,7 @@ package struct SQLiteJobStore: JobStore {
     }
 
     package func get(_ id: String) async throws -> QueuedJob? {
-        try database.readNow { db in try Self.fetchOne(db, "SELECT * FROM jobs WHERE id = ?", [id]) }
+        try database.readOneStatement { db in try Self.fetchOne(db, "SELECT * FROM jobs WHERE id = ?", [id]) }
     }
 
     package func update(_ id: String, _ change: @escaping @Sendable (inout QueuedJob) throws -> Void) async throws -> QueuedJob? {
