@@ -13,11 +13,14 @@ package struct SQLiteCacheStore: CacheStore {
     /// (measured with `make bench`). Writes stay async: a durable commit waits for the disk.
     package func get(_ key: String, now: Int64) async throws -> CacheEntry? {
         try database.readOneStatement { db in
-            let statement = try db.cachedStatement(sql: "SELECT * FROM cache_entries WHERE key = ? AND expires_at_ms > ?")
+            // Columns by position: a lookup by name lowercases and hashes the name, on every cache hit.
+            let statement = try db.cachedStatement(sql: """
+                SELECT value, source, created_at_ms, expires_at_ms FROM cache_entries WHERE key = ? AND expires_at_ms > ?
+                """)
             return try Row.fetchOne(statement, arguments: [key, now]).map { row in
                 CacheEntry(
-                    key: row["key"], value: Array(row["value"] as Data), source: CommonV1.Source(protoNumber: row["source"]),
-                    createdAtMs: row["created_at_ms"], expiresAtMs: row["expires_at_ms"])
+                    key: key, value: Array(row[0] as Data), source: CommonV1.Source(protoNumber: row[1]),
+                    createdAtMs: row[2], expiresAtMs: row[3])
             }
         }
     }

@@ -12,19 +12,37 @@ package final class CacheStatistics: Sendable {
         package var misses: Int64 = 0
     }
 
-    private let state = Mutex<(bySource: [CommonV1.Source: Counts], expiredRemoved: Int64)>(([:], 0))
+    private struct State {
+        var bySource: [CommonV1.Source: Counts] = [:]
+        var expiredRemoved: Int64 = 0
+        /// `storage_cache_requests_total` per source and result, looked up in the registry once each (a
+        /// lookup builds and hashes the label set, on every cache call).
+        var requestCounters: [RequestKey: Counter] = [:]
+    }
+
+    private struct RequestKey: Hashable {
+        var source: CommonV1.Source
+        var hit: Bool
+    }
+
+    private let state = Mutex(State())
     private let registry: PrometheusCollectorRegistry
 
     package init(registry: PrometheusCollectorRegistry) { self.registry = registry }
 
     package func record(hit: Bool, source: CommonV1.Source) {
-        state.withLock { state in
+        let key = RequestKey(source: source, hit: hit)
+        let counter = state.withLock { state -> Counter? in
             if hit { state.bySource[source, default: Counts()].hits += 1 } else { state.bySource[source, default: Counts()].misses += 1 }
+            return state.requestCounters[key]
         }
-        registry.makeCounter(
+        if let counter { return counter.increment() }
+        let made = registry.makeCounter(
             descriptor: .named("storage_cache_requests_total", help: "Cache look-ups by source and result (hit or miss)."),
             labels: [("source", Self.label(source)), ("result", hit ? "hit" : "miss")]
-        ).increment()
+        )
+        made.increment()
+        state.withLock { $0.requestCounters[key] = made }
     }
 
     package func recordExpired(_ count: Int) {
