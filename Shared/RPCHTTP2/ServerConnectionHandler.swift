@@ -26,7 +26,7 @@ final class ServerConnectionHandler: NGHTTP2Connection {
         case finalGoAwaySent
     }
 
-    /// A class, so the per-frame updates change it in place with one dictionary lookup.
+    /// A class, so the per-frame updates change it in place after one lookup.
     private final class StreamState {
         var deframer: GRPCMessageDeframer
         var inbound: InboundMessages
@@ -226,15 +226,20 @@ final class ServerConnectionHandler: NGHTTP2Connection {
         }
     }
 
-    /// The handler drained its queue (or answered, and reads no more): credit what was held back.
+    /// The handler drained its queue: credit what was held back.
     private func resumeInbound(_ streamID: Int32) {
-        guard let state = streams[streamID] else { return }
-        if !state.demand {
-            state.demand = true
-            session.consume(streamID: streamID, state.heldBytes)
-            state.heldBytes = 0
-            flush()
-        }
+        guard let state = streams[streamID], creditHeldBytes(streamID, state) else { return }
+        flush()
+    }
+
+    /// Opens the flow-control window by what was held back while the handler's queue was full; false if
+    /// nothing was held.
+    private func creditHeldBytes(_ streamID: Int32, _ state: StreamState) -> Bool {
+        guard !state.demand else { return false }
+        state.demand = true
+        session.consume(streamID: streamID, state.heldBytes)
+        state.heldBytes = 0
+        return true
     }
 
     private func openStream(_ streamID: Int32, headers: [(name: String, value: String)], endStream: Bool, context: ChannelHandlerContext) {
@@ -320,11 +325,7 @@ final class ServerConnectionHandler: NGHTTP2Connection {
             state.statusSent = true
             // The handler reads no more: what the client still sends is dropped, and credited at once.
             state.inbound.finish()
-            if !state.demand {
-                session.consume(streamID: streamID, state.heldBytes)
-                state.heldBytes = 0
-                state.demand = true
-            }
+            _ = creditHeldBytes(streamID, state)
             if state.headersSent {
                 session.submitTrailers(
                     streamID: streamID, trailers.isEmpty ? Self.statusFields(status) : Self.statusFields(status) + trailers.headerFields

@@ -18,11 +18,7 @@ package struct ClientResponseStream<Message: Sendable>: AsyncSequence {
 
         package mutating func next() async throws -> Message? {
             guard let bytes = try await state.nextMessage() else { return nil }
-            do {
-                return try codec.deserialize(bytes)
-            } catch {
-                throw RPCError(.internal, "could not decode the response message: \(error)")
-            }
+            return try codec.decode(bytes, .response)
         }
     }
 

@@ -193,7 +193,7 @@ extension RPCClient {
         _ codec: MessageCodec<Input>
     ) throws -> RPCAsyncSequence<[UInt8]> {
         guard let known = requests.knownElements else { return RPCAsyncSequence(EncodedRequests(base: requests, codec: codec)) }
-        return .elements(try known.map { try EncodedRequests.encode($0, codec) })
+        return .elements(try known.map { try codec.encode($0, .request) })
     }
 }
 
@@ -210,15 +210,7 @@ private struct EncodedRequests<Input: Sendable>: AsyncSequence, Sendable {
 
         mutating func next() async throws -> [UInt8]? {
             guard let request = try await base.next() else { return nil }
-            return try EncodedRequests.encode(request, codec)
-        }
-    }
-
-    static func encode(_ request: Input, _ codec: MessageCodec<Input>) throws -> [UInt8] {
-        do {
-            return try codec.serialize(request)
-        } catch {
-            throw RPCError(.internal, "could not encode the request message: \(error)")
+            return try codec.encode(request, .request)
         }
     }
 }

@@ -51,7 +51,7 @@ package struct RPCRouter: Sendable {
         register(method) { stream, context in
             let request = try await Self.single(ServerRequestStream(base: stream.inbound, codec: input), method: method)
             let response = try await handler(request, context)
-            let bytes = try ServerResponseWriter.encode(response.message, output)
+            let bytes = try output.encode(response.message, .response)
             try await stream.outbound.write(.metadata(response.initialMetadata))
             try await stream.outbound.write(.message(bytes))
             return response.trailingMetadata

@@ -17,11 +17,7 @@ package struct ServerRequestStream<Message: Sendable>: AsyncSequence, Sendable {
 
         package mutating func next() async throws -> Message? {
             guard let bytes = try await base.next() else { return nil }
-            do {
-                return try codec.deserialize(bytes)
-            } catch {
-                throw RPCError(.internal, "could not decode the request message: \(error)")
-            }
+            return try codec.decode(bytes, .request)
         }
     }
 }
@@ -47,21 +43,11 @@ package struct ServerResponseWriter<Message: Sendable>: Sendable {
     }
 
     package func write(_ message: Message) async throws {
-        let bytes = try Self.encode(message, codec)
+        let bytes = try codec.encode(message, .response)
         if headers.claim() {
             try await outbound.write(.metadata([:]))
         }
         try await outbound.write(.message(bytes))
-    }
-}
-
-extension ServerResponseWriter {
-    static func encode(_ message: Message, _ codec: MessageCodec<Message>) throws -> [UInt8] {
-        do {
-            return try codec.serialize(message)
-        } catch {
-            throw RPCError(.internal, "could not encode the response message: \(error)")
-        }
     }
 }
 

@@ -83,7 +83,7 @@ package struct RPCAsyncSequence<Element: Sendable>: AsyncSequence, Sendable {
 
     /// A sequence of the given elements, for tests and for adapting single messages.
     package static func elements(_ elements: [Element]) -> Self {
-        RPCAsyncSequence(makeBase: { AsyncIterator(elements.async.makeAsyncIterator()) }, knownElements: elements)
+        RPCAsyncSequence(makeBase: { AsyncIterator(ArrayAsyncSequence(elements: elements).makeAsyncIterator()) }, knownElements: elements)
     }
 }
 
@@ -108,8 +108,4 @@ private struct ArrayAsyncSequence<Element: Sendable>: AsyncSequence, Sendable {
 
         mutating func next() async -> Element? { iterator.next() }
     }
-}
-
-extension Array where Element: Sendable {
-    fileprivate var async: ArrayAsyncSequence<Element> { ArrayAsyncSequence(elements: self) }
 }

@@ -36,7 +36,10 @@ package final class CacheStatistics: Sendable {
             if hit { state.bySource[source, default: Counts()].hits += 1 } else { state.bySource[source, default: Counts()].misses += 1 }
             return state.requestCounters[key]
         }
-        if let counter { return counter.increment() }
+        if let counter {
+            counter.increment()
+            return
+        }
         let made = registry.makeCounter(
             descriptor: .named("storage_cache_requests_total", help: "Cache look-ups by source and result (hit or miss)."),
             labels: [("source", Self.label(source)), ("result", hit ? "hit" : "miss")]
