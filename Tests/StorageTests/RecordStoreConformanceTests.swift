@@ -256,6 +256,34 @@ struct RecordStoreConformanceTests {
         #expect(try await search("семёнов ёлочка").isEmpty)
     }
 
+    @Test("search words of every length match as prefixes, Latin letters without their marks", arguments: Backend.allCases)
+    func searchLongWords(backend: Backend) async throws {
+        let f = try await Fixture(backend)
+        try await f.put(inn: "5000000001", name: "ООО Строительная компания")
+        try await f.put(inn: "5000000002", name: "ООО Строительство")
+        try await f.put(inn: "5000000003", name: "ЗАО Строительствомонтаж", summary: "Développements Généraux de l'Énergie")
+        func search(_ query: String) async throws -> [String] {
+            try await f.threads.searchThreads(.with { $0.query = query }).threads.map(\.inn)
+        }
+        // SQLite indexes prefixes of 1 to 8, 10 and 12 letters; words of 11 and 13 or more are merged.
+        #expect(try await search("строительна") == ["5000000001"])
+        #expect(try await search("строительны").isEmpty)
+        #expect(try await search("строительство") == ["5000000003", "5000000002"])
+        #expect(try await search("строительства").isEmpty)
+        #expect(try await search("ооо строительствомонтаж").isEmpty)
+        #expect(try await search("СТРОИТЕЛЬСТВОМОНТАЖ зао") == ["5000000003"])
+        #expect(try await search("developpements energie") == ["5000000003"])
+        #expect(try await search("DÉVELOPPEMENTS") == ["5000000003"])
+        #expect(try await search("developpementz").isEmpty)
+        let first = try await f.threads.searchThreads(.with { $0.query = "строительство"; $0.page = .with { $0.pageSize = 1 } })
+        let second = try await f.threads.searchThreads(.with {
+            $0.query = "строительство"
+            $0.page = .with { $0.pageSize = 1; $0.cursor = first.page?.nextCursor ?? "" }
+        })
+        #expect(first.threads.map(\.inn) == ["5000000003"])
+        #expect(second.threads.map(\.inn) == ["5000000002"])
+    }
+
     @Test("search pages newest first whether a word matches a few indexed words or very many", arguments: Backend.allCases)
     func searchManyWords(backend: Backend) async throws {
         let f = try await Fixture(backend)

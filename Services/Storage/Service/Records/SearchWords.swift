@@ -1,8 +1,10 @@
+internal import Foundation
 internal import RPCCore
 
 /// Words for thread search: runs of letters and digits, lower-cased, with ё read as е (`Семёнов` is found
-/// as `семенов`, the way most people type it). SQLite's FTS5 index is fed folded text, Tarantool's word
-/// index these words; queries are folded the same way.
+/// as `семенов`, the way most people type it) and Latin letters without their marks (`Société` as `societe`,
+/// as SQLite's `unicode61 remove_diacritics 2` tokenizer reads them; Cyrillic `й` stays). SQLite's FTS5
+/// index is fed folded text, Tarantool's word index these words; queries are folded the same way.
 package enum SearchWords {
     /// The distinct words of the texts, sorted.
     package static func of(_ texts: String...) -> [String] {
@@ -18,10 +20,26 @@ package enum SearchWords {
     }
 
     package static func fold(_ text: String) -> String {
-        text.lowercased().replacing("ё", with: "е")
+        withoutLatinMarks(text.lowercased().replacing("ё", with: "е"))
     }
 
     private static func split(_ text: String) -> [String] {
         text.split { !($0.isLetter || $0.isNumber) }.map(String.init)
     }
+
+    private static func withoutLatinMarks(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isMarkedLatin) else { return text }
+        var folded = String.UnicodeScalarView()
+        for character in text {
+            if let first = character.unicodeScalars.first, isMarkedLatin(first) {
+                folded.append(contentsOf: String(character).decomposedStringWithCanonicalMapping.unicodeScalars.filter { !(0x300...0x36F).contains($0.value) })
+            } else {
+                folded.append(contentsOf: character.unicodeScalars)
+            }
+        }
+        return String(folded)
+    }
+
+    /// Latin-1 Supplement and Latin Extended-A and -B: the letters that decompose into a base and marks.
+    private static func isMarkedLatin(_ scalar: Unicode.Scalar) -> Bool { (0xC0..<0x250).contains(scalar.value) }
 }
