@@ -92,7 +92,7 @@ start_storage "$work/records-rabbitmq.sqlite" "$work/log-rabbitmq" --set storage
 touch "$work/rabbitmq/stop"
 
 # Thread list and search latency with 1 000 000 threads (one report each). The seeded database is kept in
-# bench-results/ (about 1 GB) so that later runs skip the seeding (about a minute).
+# bench-results/ (about 1.6 GB) so that later runs skip the seeding (about a minute).
 seeded=bench-results/threads-1m.sqlite
 "$bin/storage-bench" --seed "$seeded" --threads 1000000
 kill $pid 2>/dev/null || true
