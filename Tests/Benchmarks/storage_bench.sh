@@ -89,7 +89,10 @@ start_storage "$work/records-rabbitmq.sqlite" "$work/log-rabbitmq" --set storage
     echo "non-OK gRPC statuses: $(curl -s "http://127.0.0.1:$admin/metrics" | awk '/^grpc_server_handled_total/ && !/grpc_code="OK"/ {n += $NF} END {print n + 0}')"
     echo "published and confirmed: $(curl -s "http://127.0.0.1:$admin/metrics" | awk '/^storage_jobs_published_total/ {print $NF}')"
 } | tee -a bench-results/storage.txt
+# Both brokers stop before the latency runs: an Erlang VM shutting down takes a core for seconds.
+kill $pid $tarantool_pid 2>/dev/null || true
 touch "$work/rabbitmq/stop"
+wait $tarantool_pid $rabbitmq_pid 2>/dev/null || true
 
 # Thread list and search latency with 1 000 000 threads (one report each). The seeded database is kept in
 # bench-results/ (about 1.6 GB) so that later runs skip the seeding (about a minute).
