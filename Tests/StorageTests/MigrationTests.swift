@@ -59,4 +59,32 @@ struct MigrationTests {
             #expect(try await threads.searchThreads(.with { $0.query = query }).threads.map(\.inn) == ["7707083893"], "query \(query)")
         }
     }
+
+    @Test("the search index gains prefix indexes and keeps every row it held")
+    func prefixIndexMigration() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cla-migrate-\(UUID().uuidString).sqlite").path
+        do {
+            let old = try DatabaseQueue(path: path)
+            try SQLiteDatabase.migrator.migrate(old, upTo: "v9: search text folded (ё as е)")
+            try await old.write { db in
+                for (seq, name) in [(1, "ООО Строительство"), (2, "ООО Строительная компания"), (3, "ПАО Газпром")] {
+                    try db.execute(
+                        sql: "INSERT INTO threads (id, inn, company_name, company_name_folded, notes, created_at_ms, updated_at_ms, seq) VALUES (?, ?, ?, ?, '', 0, 0, ?)",
+                        arguments: ["t\(seq)", "770708389\(seq)", name, name.lowercased(), seq])
+                    try db.execute(
+                        sql: "INSERT INTO threads_fts (rowid, inn, company_name, summary, notes) VALUES (?, ?, ?, '', '')",
+                        arguments: [seq, "770708389\(seq)", name.lowercased()])
+                }
+            }
+        }
+        let database = try SQLiteDatabase(path: path)
+        let definition = try await database.pool.read { db in
+            try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = 'threads_fts'")
+        }
+        #expect(definition?.contains("prefix = '1 2 3 4 5 6 7 8 10 12'") == true)
+        let threads = ThreadsService(store: SQLiteRecordStore(database: database), now: { 1 })
+        for (query, inns) in [("строит", ["7707083892", "7707083891"]), ("строительна", ["7707083892"]), ("газпром", ["7707083893"])] {
+            #expect(try await threads.searchThreads(.with { $0.query = query }).threads.map(\.inn) == inns, "query \(query)")
+        }
+    }
 }
