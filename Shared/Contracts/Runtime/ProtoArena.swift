@@ -12,14 +12,21 @@ import Musl
 /// arena, lowers the message, packs it and drops the arena before returning, so no pointer escapes.
 package struct ProtoArena: ~Copyable {
     private static let blockSize = 16 * 1024
-    private var blocks: [UnsafeMutableRawPointer] = []
+    /// Bytes in front of each block: the link to the block before it.
+    private static let blockHeaderSize = 16
+    /// Blocks form a list through their first word, newest first (no array to grow and release).
+    private var lastBlock: UnsafeMutableRawPointer?
     private var cursor = 0
     private var end = 0
 
     package init() {}
 
     deinit {
-        for block in blocks { block.deallocate() }
+        var block = lastBlock
+        while let current = block {
+            block = current.load(as: UnsafeMutableRawPointer?.self)
+            current.deallocate()
+        }
     }
 
     /// Uninitialised, suitably aligned memory for `count` values of `T`.
@@ -30,21 +37,22 @@ package struct ProtoArena: ~Copyable {
 
     private mutating func allocateRaw(byteCount: Int, alignment: Int) -> UnsafeMutableRawPointer {
         let aligned = (cursor + alignment - 1) & ~(alignment - 1)
-        if cursor != 0, aligned + byteCount <= end {
+        if aligned + byteCount <= end {
             cursor = aligned + byteCount
             return UnsafeMutableRawPointer(bitPattern: aligned)!
         }
-        if byteCount > Self.blockSize / 4 {
-            // Large values get a block of their own so the current block keeps serving small ones.
-            let block = UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: max(alignment, 16))
-            blocks.append(block)
-            return block
+        // Large values get a block of their own so the current block keeps serving small ones.
+        let large = byteCount > Self.blockSize / 4
+        let block = UnsafeMutableRawPointer.allocate(
+            byteCount: Self.blockHeaderSize + (large ? byteCount : Self.blockSize), alignment: max(alignment, 16))
+        block.storeBytes(of: lastBlock, as: UnsafeMutableRawPointer?.self)
+        lastBlock = block
+        let start = block + Self.blockHeaderSize
+        if !large {
+            cursor = Int(bitPattern: start) + byteCount
+            end = Int(bitPattern: start) + Self.blockSize
         }
-        let block = UnsafeMutableRawPointer.allocate(byteCount: Self.blockSize, alignment: 16)
-        blocks.append(block)
-        cursor = Int(bitPattern: block) + byteCount
-        end = Int(bitPattern: block) + Self.blockSize
-        return block
+        return start
     }
 
     /// A NUL-terminated copy of `string` for a `char *` field.
@@ -128,15 +136,13 @@ package struct ProtoArena: ~Copyable {
     ) throws -> UnsafeMutablePointer<UnsafeMutablePointer<M.CMessage>?> {
         let structs = allocate(M.CMessage.self, count: values.count)
         let pointers = allocate(UnsafeMutablePointer<M.CMessage>?.self, count: values.count)
-        // Through the buffer each element is borrowed in place; iterating the array would copy every element,
-        // retaining every string and array inside it.
-        try values.withUnsafeBufferPointer { elements in
-            for index in elements.indices {
-                let element = structs + index
-                M.cInit(element)
-                try elements[index].lower(into: element, arena: &self)
-                (pointers + index).initialize(to: element)
-            }
+        // Each element is copied for its call (retaining its strings), through a buffer pointer too: `lower`
+        // writes through raw pointers, so the compiler cannot prove the array unchanged across the call.
+        for index in values.indices {
+            let element = structs + index
+            M.cInit(element)
+            try values[index].lower(into: element, arena: &self)
+            (pointers + index).initialize(to: element)
         }
         return pointers
     }

@@ -67,16 +67,17 @@ func measure<M: ProtoMessage>(_ name: String, _ message: M, iterations: Int) thr
     )
 }
 
-// `contracts-bench profile-encode|profile-decode` loops over one operation only, for `perf record`.
+// `contracts-bench profile-encode|profile-decode [N]` loops N times (20 000) over one operation only, for
+// `perf record` or `valgrind --tool=callgrind` (whose instruction counts compare two builds exactly).
 if let mode = CommandLine.arguments.dropFirst().first {
     let report = SampleReport.full()
     let bytes = try report.serializedBytes()
     var sink = 0
-    for _ in 0..<20_000 {
+    for _ in 0..<(CommandLine.arguments.dropFirst(2).first.flatMap { Int($0) } ?? 20_000) {
         switch mode {
         case "profile-encode": sink &+= try report.serializedBytes().count
         case "profile-decode": sink &+= try CommonV1.Report(serializedBytes: bytes).courtCases.count
-        default: fatalError("usage: contracts-bench [profile-encode | profile-decode]")
+        default: fatalError("usage: contracts-bench [profile-encode | profile-decode [iterations]]")
         }
     }
     print(sink)
