@@ -95,7 +95,7 @@ touch "$work/rabbitmq/stop"
 wait $tarantool_pid $rabbitmq_pid 2>/dev/null || true
 
 # Thread list and search latency with 1 000 000 threads (one report each). The seeded database is kept in
-# bench-results/ (about 1.6 GB) so that later runs skip the seeding (about a minute).
+# bench-results/ (about 1.3 GB) so that later runs skip the seeding (about a minute).
 seeded=bench-results/threads-1m.sqlite
 "$bin/storage-bench" --seed "$seeded" --threads 1000000
 kill $pid 2>/dev/null || true
