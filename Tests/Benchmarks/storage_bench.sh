@@ -39,7 +39,7 @@ start_storage "$work/storage.sqlite" "$work/log"
     # h2load counts HTTP 200s; a gRPC error is a 200 too, so count the statuses the server recorded.
     echo "non-OK gRPC statuses: $(curl -s "http://127.0.0.1:$admin/metrics" | awk '/^grpc_server_handled_total/ && !/grpc_code="OK"/ {n += $NF} END {print n + 0}')"
     echo "database size: $(du -ch "$work"/storage.sqlite* | tail -1 | cut -f1)"
-    echo "records: $records_put reports put over RPC, then thread listings one call at a time (200 calls each)"
+    echo "records: $records_put reports put over RPC, then thread listings one call at a time (200 calls each, after one untimed call per word)"
     "$bin/storage-bench" --port "$port" --records --put "$records_put"
 } | tee bench-results/storage.txt
 
@@ -63,7 +63,7 @@ start_storage "$work/records.sqlite" "$work/log-tarantool" --set storage.backend
     done
     admin=$(grep -o '"admin.port":"[0-9]*"' "$work/log-tarantool" | grep -o '[0-9]*')
     echo "non-OK gRPC statuses: $(curl -s "http://127.0.0.1:$admin/metrics" | awk '/^grpc_server_handled_total/ && !/grpc_code="OK"/ {n += $NF} END {print n + 0}')"
-    echo "records in Tarantool: $records_put reports put over RPC, then thread listings one call at a time (200 calls each)"
+    echo "records in Tarantool: $records_put reports put over RPC, then thread listings one call at a time (200 calls each, after one untimed call per word)"
     "$bin/storage-bench" --port "$port" --records --put "$records_put"
 } | tee -a bench-results/storage.txt
 
@@ -102,7 +102,7 @@ kill $pid 2>/dev/null || true
 start_storage "$seeded" "$work/log-1m"
 {
     echo
-    echo "thread listings over RPC, one call at a time, 200 calls each"
+    echo "thread listings over RPC, one call at a time, 200 calls each after one untimed call per word"
     "$bin/storage-bench" --port "$port" --records
     echo "database size: $(du -ch "$seeded"* | tail -1 | cut -f1)"
 } | tee -a bench-results/storage.txt
