@@ -88,6 +88,24 @@ final class InboundMessages: AsyncSequence, Sendable {
         mutating func next() async throws -> [UInt8]? { try await messages.next() }
     }
 
+    /// Once the client has half-closed: every message still queued, taken; nil (nothing taken) before that.
+    /// Throws the stream's failure.
+    func remainingIfEnded() throws -> [[UInt8]]? {
+        let (taken, resumeSender) = state.withLock { state -> (Result<[[UInt8]], any Error>?, Bool) in
+            guard let end = state.end else { return (nil, false) }
+            if let error = end { return (.failure(error), false) }
+            var messages: [[UInt8]] = []
+            messages.reserveCapacity(state.count)
+            while state.count > 0 { messages.append(state.pop()) }
+            // A full queue held back window credit; nothing more comes on this stream, but the connection's
+            // window must get it back.
+            defer { state.paused = false }
+            return (.success(messages), state.paused)
+        }
+        if resumeSender { onDemand() }
+        return try taken?.get()
+    }
+
     private enum Poll {
         case message([UInt8], resumeSender: Bool)
         case ended((any Error)?)

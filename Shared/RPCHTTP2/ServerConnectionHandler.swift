@@ -287,7 +287,7 @@ final class ServerConnectionHandler: NGHTTP2Connection {
         let stream = RPCStream(
             path: request.path, metadata: metadata, deadline: deadline,
             peer: peer,
-            inbound: RPCAsyncSequence(inbound), outbound: outbound, executor: executor
+            inbound: RPCAsyncSequence(inbound, remainingIfEnded: { try inbound.remainingIfEnded() }), outbound: outbound, executor: executor
         )
         // The task runs on this event loop, so not before this call returns and its handle is stored.
         guard let task = accept(stream) else {

@@ -63,6 +63,25 @@ struct LoopbackTests {
         }
     }
 
+    @Test("a unary method sent no request, or two, answers UNIMPLEMENTED and serves the next call")
+    func unaryCardinality() async throws {
+        try await Self.withServer { client, _ in
+            let request = GrpcTesting.SimpleRequest.with { $0.responseSize = 3 }
+            for (requests, count) in [([GrpcTesting.SimpleRequest](), "none"), ([request, request], "several")] {
+                let error = await #expect(throws: RPCError.self) {
+                    try await client.clientStreaming(
+                        requests: requests, method: Test.UnaryCall.descriptor,
+                        input: MessageCodec<GrpcTesting.SimpleRequest>.proto, output: MessageCodec<GrpcTesting.SimpleResponse>.proto,
+                        timeout: .seconds(10))
+                }
+                #expect(error?.code == .unimplemented)
+                #expect(error?.message == "/grpc.testing.TestService/UnaryCall expects one request message, got \(count)")
+            }
+            let reply = try await client.unary(Test.UnaryCall.self, request, timeout: .seconds(10))
+            #expect(reply.message.payload?.body.count == 3)
+        }
+    }
+
     @Test("statuses, the special message and metadata cross the wire intact")
     func statusAndMetadata() async throws {
         try await Self.withServer { client, _ in

@@ -86,6 +86,13 @@ package struct RPCRouter: Sendable {
     /// Exactly one request message, as unary and server-streaming calls require; anything else is a
     /// cardinality violation, which gRPC reports as UNIMPLEMENTED.
     private static func single<Input>(_ requests: ServerRequestStream<Input>, method: MethodDescriptor) async throws -> Input {
+        if let messages = try requests.base.remainingIfEnded?() {
+            // The usual case: the request and its end arrived before the handler ran.
+            guard messages.count == 1 else {
+                throw RPCError(.unimplemented, "\(method.path) expects one request message, got \(messages.isEmpty ? "none" : "several")")
+            }
+            return try requests.codec.decode(messages[0], .request)
+        }
         var iterator = requests.makeAsyncIterator()
         guard let request = try await iterator.next() else {
             throw RPCError(.unimplemented, "\(method.path) expects one request message, got none")

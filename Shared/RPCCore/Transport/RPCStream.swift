@@ -57,15 +57,23 @@ package struct RPCAsyncSequence<Element: Sendable>: AsyncSequence, Sendable {
     /// All the elements, when the sequence was made from them (`elements(_:)`): a transport can then send a
     /// unary request in one go instead of iterating.
     package let knownElements: [Element]?
+    /// Once the sequence has ended: the elements not yet read, taken at once (an iterator then has nothing
+    /// left); nil while it may still grow. Lets a unary handler take its one request without suspending.
+    package let remainingIfEnded: (@Sendable () throws -> [Element]?)?
 
-    package init<Base: AsyncSequence & Sendable>(_ base: Base) where Base.Element == Element {
+    /// `remainingIfEnded` must take from the same elements that `base`'s iterators read.
+    package init<Base: AsyncSequence & Sendable>(
+        _ base: Base, remainingIfEnded: (@Sendable () throws -> [Element]?)? = nil
+    ) where Base.Element == Element {
         makeBase = { AsyncIterator(base.makeAsyncIterator()) }
         knownElements = nil
+        self.remainingIfEnded = remainingIfEnded
     }
 
     private init(makeBase: @escaping @Sendable () -> AsyncIterator, knownElements: [Element]) {
         self.makeBase = makeBase
         self.knownElements = knownElements
+        remainingIfEnded = nil
     }
 
     package func makeAsyncIterator() -> AsyncIterator { makeBase() }
