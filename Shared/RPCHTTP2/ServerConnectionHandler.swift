@@ -270,20 +270,25 @@ final class ServerConnectionHandler: NGHTTP2Connection {
         streams[streamID] = state
         management.streamOpened(now: receivedAt)
 
-        let outbound = RPCWriter<RPCResponsePart> { part in
-            // Handlers run on this loop (see `executor`), so the hop is usually not needed.
-            if loop.inEventLoop {
-                if let drained = try handler.value.write(part, streamID: streamID) { try await drained.get() }
-            } else {
-                try await loop.flatSubmit {
-                    do {
-                        return try handler.value.write(part, streamID: streamID) ?? loop.makeSucceededVoidFuture()
-                    } catch {
-                        return loop.makeFailedFuture(error)
-                    }
-                }.get()
-            }
-        }
+        let outbound = RPCWriter<RPCResponsePart>(
+            { part in
+                // Handlers run on this loop (see `executor`), so the hop is usually not needed.
+                if loop.inEventLoop {
+                    if let drained = try handler.value.write(part, streamID: streamID) { try await drained.get() }
+                } else {
+                    try await loop.flatSubmit {
+                        do {
+                            return try handler.value.write(part, streamID: streamID) ?? loop.makeSucceededVoidFuture()
+                        } catch {
+                            return loop.makeFailedFuture(error)
+                        }
+                    }.get()
+                }
+            },
+            writeNow: { part in
+                guard loop.inEventLoop else { return false }
+                return try handler.value.writeNow(part, streamID: streamID)
+            })
         let stream = RPCStream(
             path: request.path, metadata: metadata, deadline: deadline,
             peer: peer,
@@ -344,6 +349,16 @@ final class ServerConnectionHandler: NGHTTP2Connection {
         }
         scheduleFlush()
         return drained
+    }
+
+    /// `write` when no waiting can follow: false, with nothing written, when the part would take the stream's
+    /// queued bytes over the high-water mark (the caller then writes and waits through `write`).
+    private func writeNow(_ part: RPCResponsePart, streamID: Int32) throws -> Bool {
+        var size = 0
+        if case .message(let bytes) = part { size = 5 + bytes.count }
+        guard session.pendingBytes(streamID: streamID) + size <= Self.writeHighWater else { return false }
+        _ = try write(part, streamID: streamID)  // nil: the queue stays at or under the mark
+        return true
     }
 
     /// Lets writers go on whose streams have drained below the low-water mark.

@@ -49,7 +49,12 @@ package struct RPCRouter: Sendable {
     ) {
         // Most calls are unary: straight to the stream, without the writer that streaming responses need.
         register(method) { stream, context in
-            let request = try await Self.single(ServerRequestStream(base: stream.inbound, codec: input), method: method)
+            let request: Input
+            if let arrived = try Self.arrived(stream.inbound, input, method: method) {
+                request = arrived
+            } else {
+                request = try await Self.single(ServerRequestStream(base: stream.inbound, codec: input), method: method)
+            }
             let response = try await handler(request, context)
             let bytes = try output.encode(response.message, .response)
             try await stream.outbound.write(.metadata(response.initialMetadata))
@@ -86,13 +91,7 @@ package struct RPCRouter: Sendable {
     /// Exactly one request message, as unary and server-streaming calls require; anything else is a
     /// cardinality violation, which gRPC reports as UNIMPLEMENTED.
     private static func single<Input>(_ requests: ServerRequestStream<Input>, method: MethodDescriptor) async throws -> Input {
-        if let messages = try requests.base.remainingIfEnded?() {
-            // The usual case: the request and its end arrived before the handler ran.
-            guard messages.count == 1 else {
-                throw RPCError(.unimplemented, "\(method.path) expects one request message, got \(messages.isEmpty ? "none" : "several")")
-            }
-            return try requests.codec.decode(messages[0], .request)
-        }
+        if let request = try arrived(requests.base, requests.codec, method: method) { return request }
         var iterator = requests.makeAsyncIterator()
         guard let request = try await iterator.next() else {
             throw RPCError(.unimplemented, "\(method.path) expects one request message, got none")
@@ -101,5 +100,17 @@ package struct RPCRouter: Sendable {
             throw RPCError(.unimplemented, "\(method.path) expects one request message, got several")
         }
         return request
+    }
+
+    /// `single` without suspending, for the usual case of a request that arrived whole, end of stream
+    /// included, before its handler ran; nil when it has not (then `single` waits for it).
+    private static func arrived<Input>(
+        _ inbound: RPCAsyncSequence<[UInt8]>, _ codec: MessageCodec<Input>, method: MethodDescriptor
+    ) throws -> Input? {
+        guard let messages = try inbound.remainingIfEnded?() else { return nil }
+        guard messages.count == 1 else {
+            throw RPCError(.unimplemented, "\(method.path) expects one request message, got \(messages.isEmpty ? "none" : "several")")
+        }
+        return try codec.decode(messages[0], .request)
     }
 }

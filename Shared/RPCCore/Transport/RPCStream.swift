@@ -98,10 +98,22 @@ package struct RPCAsyncSequence<Element: Sendable>: AsyncSequence, Sendable {
 /// A type-erased writer: `write` suspends while the transport cannot take more (backpressure).
 package struct RPCWriter<Element: Sendable>: Sendable {
     private let writeElement: @Sendable (Element) async throws -> Void
+    private let writeElementNow: (@Sendable (Element) throws -> Bool)?
 
-    package init(_ write: @escaping @Sendable (Element) async throws -> Void) { writeElement = write }
+    /// `writeNow`, when given, writes without suspending if the transport can take the element at once and
+    /// there is no need to wait before the next (true); otherwise it writes nothing (false) and `write` runs.
+    package init(
+        _ write: @escaping @Sendable (Element) async throws -> Void, writeNow: (@Sendable (Element) throws -> Bool)? = nil
+    ) {
+        writeElement = write
+        writeElementNow = writeNow
+    }
 
-    package func write(_ element: Element) async throws { try await writeElement(element) }
+    package func write(_ element: Element) async throws {
+        // A call into an async closure costs executor checks even when it never suspends.
+        if let writeElementNow, try writeElementNow(element) { return }
+        try await writeElement(element)
+    }
 }
 
 /// An array as an asynchronous sequence (for `RPCAsyncSequence.elements(_:)`).
