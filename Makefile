@@ -68,6 +68,7 @@ bench: deps ## Benchmarks (release build): contracts, gRPC with h2load, executab
 	$(RELEASE) --product contracts-bench 2>&1 | tail -1
 	$(RELEASE) --product interop-server 2>&1 | tail -1
 	$$(swift build -c release --show-bin-path)/contracts-bench | tee bench-results/contracts.txt
+	Tests/Benchmarks/contracts_instructions.sh $$(swift build -c release --show-bin-path)/contracts-bench | tee -a bench-results/contracts.txt
 	python3 Tests/Benchmarks/rpc_bench.py $$(swift build -c release --show-bin-path)/interop-server
 	Tests/Benchmarks/rpc_instructions.sh $$(swift build -c release --show-bin-path)/interop-server | tee -a bench-results/rpc.txt
 	@scripts/build-info.sh
