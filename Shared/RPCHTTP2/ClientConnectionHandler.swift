@@ -90,10 +90,9 @@ final class ClientConnectionHandler: NGHTTP2Connection {
         }
         var state = StreamState(deframer: GRPCMessageDeframer(maxMessageSize: maxMessageSize), responses: request.responses)
         if let deadline = request.deadline, let loop = context?.eventLoop {
-            let (seconds, attoseconds) = (deadline - .now).components
             let handler = NIOLoopBound(self, eventLoop: loop)
             let path = request.path
-            state.deadlineTimer = loop.scheduleTask(in: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)) {
+            state.deadlineTimer = loop.scheduleTask(in: TimeAmount(deadline - .now)) {
                 handler.value.cancel(streamID: streamID, with: RPCError(.deadlineExceeded, "deadline exceeded calling \(path)"))
             }
         }

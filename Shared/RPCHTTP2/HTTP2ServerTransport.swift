@@ -56,10 +56,9 @@ package final class HTTP2ServerTransport: ServerTransport {
 
     package func listen(_ handler: @escaping @Sendable (RPCStream) async -> Void) async throws {
         let launcher = StreamLauncher(handler)
-        let (seconds, attoseconds) = configuration.drainTimeout.components
         let connection = ServerConnectionHandler.Configuration(
             settings: configuration.settings, maxMessageSize: configuration.maxMessageSize,
-            drainTimeout: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000),
+            drainTimeout: TimeAmount(configuration.drainTimeout),
             connectionPolicy: configuration.connectionPolicy
         )
         let accept: @Sendable (RPCStream) -> Task<Void, Never>? = { launcher.launch($0) }

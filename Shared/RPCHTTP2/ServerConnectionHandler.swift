@@ -139,8 +139,7 @@ final class ServerConnectionHandler: NGHTTP2Connection {
         let policy = configuration.connectionPolicy
         let shortest = [policy.idleTimeout, policy.keepaliveInterval, policy.keepaliveTimeout].compactMap { $0 }.min() ?? .seconds(1)
         // Check four times per shortest period, at most once a second: enough precision for timeouts of seconds.
-        let (seconds, attoseconds) = min(shortest / 4, .seconds(1)).components
-        let period = TimeAmount.nanoseconds(max(1_000_000, seconds * 1_000_000_000 + attoseconds / 1_000_000_000))
+        let period = max(TimeAmount(min(shortest / 4, .seconds(1))), .milliseconds(1))
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
         managementTimer = context.eventLoop.scheduleRepeatedTask(initialDelay: period, delay: period) { _ in
             handler.value.perform(handler.value.management.tick(now: .now))

@@ -10,21 +10,16 @@ import Testing
 struct MigrationTests {
     @Test("threads from before sequence numbers are numbered, listed newest first and still found by search")
     func sequenceMigration() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cla-migrate-\(UUID().uuidString).sqlite").path
-        do {
-            let old = try DatabaseQueue(path: path)
-            try SQLiteDatabase.migrator.migrate(old, upTo: "v6: trigram index of thread names")
-            try await old.write { db in
-                for (i, name) in ["ООО Ромашка", "ПАО Газпром", "АО Ромашка Плюс"].enumerated() {
-                    let id = "t00000000000\(i)00000000"
-                    try db.execute(
-                        sql: "INSERT INTO threads (id, inn, company_name, company_name_folded, notes, created_at_ms, updated_at_ms) VALUES (?, ?, ?, ?, '', 0, 0)",
-                        arguments: [id, "770708389\(i)", name, name.lowercased()])
-                    try db.execute(
-                        sql: "INSERT INTO threads_search (thread_id, inn, company_name, summary, notes) VALUES (?, ?, ?, '', '')",
-                        arguments: [id, "770708389\(i)", name])
-                    try db.execute(sql: "INSERT INTO threads_names (thread_id, name) VALUES (?, ?)", arguments: [id, name.lowercased()])
-                }
+        let path = try await Self.database(migratedUpTo: "v6: trigram index of thread names") { db in
+            for (i, name) in ["ООО Ромашка", "ПАО Газпром", "АО Ромашка Плюс"].enumerated() {
+                let id = "t00000000000\(i)00000000"
+                try db.execute(
+                    sql: "INSERT INTO threads (id, inn, company_name, company_name_folded, notes, created_at_ms, updated_at_ms) VALUES (?, ?, ?, ?, '', 0, 0)",
+                    arguments: [id, "770708389\(i)", name, name.lowercased()])
+                try db.execute(
+                    sql: "INSERT INTO threads_search (thread_id, inn, company_name, summary, notes) VALUES (?, ?, ?, '', '')",
+                    arguments: [id, "770708389\(i)", name])
+                try db.execute(sql: "INSERT INTO threads_names (thread_id, name) VALUES (?, ?)", arguments: [id, name.lowercased()])
             }
         }
         let threads = ThreadsService(store: SQLiteRecordStore(database: try SQLiteDatabase(path: path)), now: { 1 })
@@ -41,18 +36,13 @@ struct MigrationTests {
 
     @Test("text indexed before folding is folded: ё in old names is found as е")
     func foldingMigration() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cla-migrate-\(UUID().uuidString).sqlite").path
-        do {
-            let old = try DatabaseQueue(path: path)
-            try SQLiteDatabase.migrator.migrate(old, upTo: "v8: the level index follows seq")
-            try await old.write { db in
-                let name = "ООО Семёнов и партнёры"
-                try db.execute(
-                    sql: "INSERT INTO threads (id, inn, company_name, company_name_folded, notes, created_at_ms, updated_at_ms, seq) VALUES ('t1', '7707083893', ?, ?, 'Ёмкий отчёт', 0, 0, 1)",
-                    arguments: [name, name.lowercased()])
-                try db.execute(
-                    sql: "INSERT INTO threads_fts (rowid, inn, company_name, summary, notes) VALUES (1, '7707083893', ?, '', 'Ёмкий отчёт')", arguments: [name])
-            }
+        let path = try await Self.database(migratedUpTo: "v8: the level index follows seq") { db in
+            let name = "ООО Семёнов и партнёры"
+            try db.execute(
+                sql: "INSERT INTO threads (id, inn, company_name, company_name_folded, notes, created_at_ms, updated_at_ms, seq) VALUES ('t1', '7707083893', ?, ?, 'Ёмкий отчёт', 0, 0, 1)",
+                arguments: [name, name.lowercased()])
+            try db.execute(
+                sql: "INSERT INTO threads_fts (rowid, inn, company_name, summary, notes) VALUES (1, '7707083893', ?, '', 'Ёмкий отчёт')", arguments: [name])
         }
         let threads = ThreadsService(store: SQLiteRecordStore(database: try SQLiteDatabase(path: path)), now: { 1 })
         for query in ["семенов", "ПАРТНЕРЫ", "семёнов партнёр", "емкий отчет"] {
@@ -62,19 +52,14 @@ struct MigrationTests {
 
     @Test("the search index gains prefix indexes and keeps every row it held")
     func prefixIndexMigration() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cla-migrate-\(UUID().uuidString).sqlite").path
-        do {
-            let old = try DatabaseQueue(path: path)
-            try SQLiteDatabase.migrator.migrate(old, upTo: "v9: search text folded (ё as е)")
-            try await old.write { db in
-                for (seq, name) in [(1, "ООО Строительство"), (2, "ООО Строительная компания"), (3, "ПАО Газпром")] {
-                    try db.execute(
-                        sql: "INSERT INTO threads (id, inn, company_name, company_name_folded, notes, created_at_ms, updated_at_ms, seq) VALUES (?, ?, ?, ?, '', 0, 0, ?)",
-                        arguments: ["t\(seq)", "770708389\(seq)", name, name.lowercased(), seq])
-                    try db.execute(
-                        sql: "INSERT INTO threads_fts (rowid, inn, company_name, summary, notes) VALUES (?, ?, ?, '', '')",
-                        arguments: [seq, "770708389\(seq)", name.lowercased()])
-                }
+        let path = try await Self.database(migratedUpTo: "v9: search text folded (ё as е)") { db in
+            for (seq, name) in [(1, "ООО Строительство"), (2, "ООО Строительная компания"), (3, "ПАО Газпром")] {
+                try db.execute(
+                    sql: "INSERT INTO threads (id, inn, company_name, company_name_folded, notes, created_at_ms, updated_at_ms, seq) VALUES (?, ?, ?, ?, '', 0, 0, ?)",
+                    arguments: ["t\(seq)", "770708389\(seq)", name, name.lowercased(), seq])
+                try db.execute(
+                    sql: "INSERT INTO threads_fts (rowid, inn, company_name, summary, notes) VALUES (?, ?, ?, '', '')",
+                    arguments: [seq, "770708389\(seq)", name.lowercased()])
             }
         }
         let database = try SQLiteDatabase(path: path)
@@ -86,5 +71,14 @@ struct MigrationTests {
         for (query, inns) in [("строит", ["7707083892", "7707083891"]), ("строительна", ["7707083892"]), ("газпром", ["7707083893"])] {
             #expect(try await threads.searchThreads(.with { $0.query = query }).threads.map(\.inn) == inns, "query \(query)")
         }
+    }
+
+    /// A database file migrated up to `version` only, holding what `fill` writes: as an older release left it.
+    static func database(migratedUpTo version: String, _ fill: @Sendable (Database) throws -> Void) async throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cla-migrate-\(UUID().uuidString).sqlite").path
+        let old = try DatabaseQueue(path: path)
+        try SQLiteDatabase.migrator.migrate(old, upTo: version)
+        try await old.write(fill)
+        return path
     }
 }

@@ -53,7 +53,8 @@ package struct RPCRouter: Sendable {
             if let arrived = try Self.arrived(stream.inbound, input, method: method) {
                 request = arrived
             } else {
-                request = try await Self.single(ServerRequestStream(base: stream.inbound, codec: input), method: method)
+                // Not through `single`: an async call costs executor checks even when it does not suspend.
+                request = try await Self.awaitSingle(ServerRequestStream(base: stream.inbound, codec: input), method: method)
             }
             let response = try await handler(request, context)
             let bytes = try output.encode(response.message, .response)
@@ -92,6 +93,11 @@ package struct RPCRouter: Sendable {
     /// cardinality violation, which gRPC reports as UNIMPLEMENTED.
     private static func single<Input>(_ requests: ServerRequestStream<Input>, method: MethodDescriptor) async throws -> Input {
         if let request = try arrived(requests.base, requests.codec, method: method) { return request }
+        return try await awaitSingle(requests, method: method)
+    }
+
+    /// `single` for a request that has not fully arrived: its message and end are awaited.
+    private static func awaitSingle<Input>(_ requests: ServerRequestStream<Input>, method: MethodDescriptor) async throws -> Input {
         var iterator = requests.makeAsyncIterator()
         guard let request = try await iterator.next() else {
             throw RPCError(.unimplemented, "\(method.path) expects one request message, got none")
@@ -103,7 +109,7 @@ package struct RPCRouter: Sendable {
     }
 
     /// `single` without suspending, for the usual case of a request that arrived whole, end of stream
-    /// included, before its handler ran; nil when it has not (then `single` waits for it).
+    /// included, before its handler ran; nil when it has not (then `awaitSingle` waits for it).
     private static func arrived<Input>(
         _ inbound: RPCAsyncSequence<[UInt8]>, _ codec: MessageCodec<Input>, method: MethodDescriptor
     ) throws -> Input? {

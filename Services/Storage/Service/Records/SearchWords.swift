@@ -32,7 +32,7 @@ package enum SearchWords {
         var folded = String.UnicodeScalarView()
         for character in text {
             if let first = character.unicodeScalars.first, isMarkedLatin(first) {
-                folded.append(contentsOf: String(character).decomposedStringWithCanonicalMapping.unicodeScalars.filter { !(0x300...0x36F).contains($0.value) })
+                folded.append(contentsOf: String(character).folding(options: .diacriticInsensitive, locale: nil).unicodeScalars)
             } else {
                 folded.append(contentsOf: character.unicodeScalars)
             }
@@ -40,6 +40,7 @@ package enum SearchWords {
         return String(folded)
     }
 
-    /// Latin-1 Supplement and Latin Extended-A and -B: the letters that decompose into a base and marks.
+    /// Latin-1 Supplement and Latin Extended-A and -B: the letters that carry marks. Folding only these keeps
+    /// Cyrillic `й` (which `.diacriticInsensitive` would make `и`).
     private static func isMarkedLatin(_ scalar: Unicode.Scalar) -> Bool { (0xC0..<0x250).contains(scalar.value) }
 }
