@@ -8,6 +8,10 @@ internal import Synchronization
 /// metadata looked up at run time some forty times a call, a sixth of a unary call's CPU in the client.
 /// Parts queued before `finish(throwing:)` are still delivered, then the error. A cancelled caller is not
 /// watched for here: the transport resets the stream on cancellation, which finishes the queue.
+///
+/// `InboundMessages` is the server's counterpart. The two are not one generic queue for the same reason: with
+/// its state a generic struct shared with it, this queue cost a client 3 400 more instructions per call
+/// (metadata instantiated at run time), measured with callgrind on `storage-bench`.
 final class ResponseParts: AsyncSequence, Sendable {
     typealias Element = RPCResponsePart
     typealias Failure = any Error
