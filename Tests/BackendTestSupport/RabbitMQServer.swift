@@ -64,16 +64,27 @@ package final class RabbitMQServer: @unchecked Sendable {  // Process: driven by
     }
 }
 
-/// A loopback TCP port nothing listens on (the kernel's pick).
+/// A loopback TCP port nothing listens on, for a server that binds it seconds later (a broker, Tarantool).
+///
+/// Picked below the kernel's ephemeral range (32768 and up, where `bind` to port 0 and outgoing connections
+/// take theirs): a port the kernel hands out could go to another test's server or connection in the
+/// meantime, and the broker then failed to start on it (`could_not_start_listener`).
 package func freePort() throws -> Int {
+    for _ in 0..<100 {
+        let port = Int.random(in: 20_000..<32_768)
+        if try isFree(port) { return port }
+    }
+    throw BrokerError.unavailable("no free port below 32768")
+}
+
+private func isFree(_ port: Int) throws -> Bool {
     let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard socket >= 0 else { throw BrokerError.unavailable("no socket") }
     defer { close(socket) }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) } }
-    guard bound == 0 else { throw BrokerError.unavailable("no free port") }
-    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) } }
-    return Int(UInt16(bigEndian: address.sin_port))
+    let length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    return withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) } } == 0
 }
