@@ -49,8 +49,8 @@ let package = Package(
             pkgConfig: "libnghttp2",
             providers: [.apt(["libnghttp2-dev"])]
         ),
-        // glibc's malloc_trim, to give memory back after a load (RPCHTTP2).
-        .systemLibrary(name: "CMalloc", path: "Shared/CMalloc"),
+        // mimalloc as the process allocator of everything that links RPCHTTP2 (see Shared/RPCHTTP2/Allocator.swift).
+        .systemLibrary(name: "CMimalloc", path: "Shared/CMimalloc", providers: [.apt(["libmimalloc-dev"])]),
         .systemLibrary(name: "CRabbitMQ", path: "Shared/CRabbitMQ", pkgConfig: "librabbitmq", providers: [.apt(["librabbitmq-dev"])]),
         .target(name: "RabbitMQ", dependencies: ["CRabbitMQ"], path: "Shared/RabbitMQ", swiftSettings: swiftSettings),
         .systemLibrary(name: "CMsgPuck", path: "Shared/CMsgPuck", providers: [.apt(["libmsgpuck-dev"])]),
@@ -108,7 +108,7 @@ let package = Package(
         .target(
             name: "RPCHTTP2",
             dependencies: [
-                "RPCCore", "CNGHTTP2", "CMalloc",
+                "RPCCore", "CNGHTTP2", "CMimalloc",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -273,7 +273,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RPCHTTP2Tests",
-            dependencies: ["RPCHTTP2", "RPCCore", "Contracts", "InteropTestService"],
+            dependencies: ["RPCHTTP2", "RPCCore", "Contracts", "InteropTestService", "CMimalloc"],
             path: "Tests/RPCHTTP2Tests",
             swiftSettings: swiftSettings
         ),

@@ -247,6 +247,8 @@ final class ClientConnectionHandler: NGHTTP2Connection {
         }
     }
 
+    func eventsHandled() {}
+
     /// Request writers may go on once their streams drained.
     func didFlush(_ context: ChannelHandlerContext, wroteBytes: Bool) {
         releaseWriters()

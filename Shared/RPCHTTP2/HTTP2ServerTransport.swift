@@ -2,9 +2,6 @@ internal import NIOCore
 internal import NIOPosix
 package import RPCCore
 internal import Synchronization
-#if canImport(Glibc)
-internal import CMalloc
-#endif
 
 /// gRPC over HTTP/2 (h2c) on SwiftNIO sockets, one nghttp2 session per connection.
 ///
@@ -109,15 +106,13 @@ package final class HTTP2ServerTransport: ServerTransport {
         try? await channel.close()
     }
 
-    /// After a load the allocator keeps the memory it grew to in its per-thread arenas; once no client is
+    /// After a load the allocator keeps the memory it grew to in its per-thread heaps; once no client is
     /// connected any more, give what is free back to the system (a moment later, so a client that reconnects
     /// at once does not pay for it).
     private func trimMemoryWhenStillIdle(on loop: any EventLoop) {
         loop.scheduleTask(in: .milliseconds(200)) { [self] in
             guard state.withLock({ $0.connections.isEmpty }) else { return }
-            #if canImport(Glibc)
-            malloc_trim(0)
-            #endif
+            Allocator.releaseFreeMemory(group)
         }
     }
 

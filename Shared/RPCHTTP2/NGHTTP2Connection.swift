@@ -10,6 +10,8 @@ protocol NGHTTP2Connection: ChannelInboundHandler where InboundIn == ByteBuffer,
     var outputBuffer: ByteBuffer? { get set }
     /// Handles one event decoded by nghttp2.
     func handle(_ event: HTTP2Event)
+    /// Runs once the events of one read are handled, before the flush that follows them.
+    func eventsHandled()
     /// Runs after every flush (to release waiting writers, or to close a drained connection).
     func didFlush(_ context: ChannelHandlerContext, wroteBytes: Bool)
 }
@@ -18,14 +20,20 @@ extension NGHTTP2Connection {
     /// Feeds received bytes through nghttp2; on a protocol error sends what nghttp2 queued (a GOAWAY) and
     /// closes the connection.
     func receive(_ buffer: ByteBuffer, context: ChannelHandlerContext) {
+        // What is written while the events are handled goes out with the flush below, so none is scheduled.
+        let flushWasScheduled = flushScheduled
+        flushScheduled = true
         do {
             let events = try buffer.withUnsafeReadableBytes { try session.receive($0) }
             for event in events { handle(event) }
+            eventsHandled()
         } catch {
+            flushScheduled = flushWasScheduled
             flush()
             context.close(promise: nil)
             return
         }
+        flushScheduled = flushWasScheduled
         flush()
     }
 

@@ -30,6 +30,8 @@ final class ServerConnectionHandler: NGHTTP2Connection {
     private final class StreamState {
         var deframer: GRPCMessageDeframer
         var inbound: InboundMessages
+        /// The stream for the handler, until it starts (after the events of the read that opened the stream).
+        var unstarted: RPCStream?
         /// The handler's task, cancelled when the stream ends before its status (reset, connection closed).
         var task: Task<Void, Never>?
         /// False while the handler's queue of request messages is full: received bytes are then held back
@@ -56,6 +58,8 @@ final class ServerConnectionHandler: NGHTTP2Connection {
     /// Starts the server's handler for a new stream; nil when the server no longer accepts streams.
     private let accept: @Sendable (RPCStream) -> Task<Void, Never>?
     private var streams = StreamMap<StreamState>()
+    /// Streams opened by the events being handled, whose handlers start once those events are all handled.
+    private var unstartedStreams: [Int32] = []
     /// Streams whose writer waits for queued response bytes to drain.
     private var waitingWriters: [Int32] = []
     private(set) var context: ChannelHandlerContext?
@@ -108,6 +112,7 @@ final class ServerConnectionHandler: NGHTTP2Connection {
             state.writeWaiter?.fail(RPCError(.cancelled, "the connection closed"))
         }
         streams.removeAll()
+        unstartedStreams.removeAll()
         context.fireChannelInactive()
     }
 
@@ -293,14 +298,30 @@ final class ServerConnectionHandler: NGHTTP2Connection {
             peer: peer,
             inbound: RPCAsyncSequence(inbound, remainingIfEnded: { try inbound.remainingIfEnded() }), outbound: outbound, executor: executor
         )
-        // The task runs on this event loop, so not before this call returns and its handle is stored.
-        guard let task = accept(stream) else {
-            streams[streamID] = nil
-            inbound.finish()
-            respondTrailersOnly(streamID, RPCStatus(code: .unavailable, message: "the server is shutting down"))
-            return
+        state.unstarted = stream
+        unstartedStreams.append(streamID)
+    }
+
+    /// Starts the handlers of the streams just opened. They start here rather than in `openStream` so that
+    /// the request they read has usually arrived whole (its DATA and end of stream tend to come in the same
+    /// read), and they start at once, on this loop (`Task.immediate`), so that a handler that does not wait
+    /// answers before the flush that follows, without a trip through the loop's task queue.
+    func eventsHandled() {
+        guard !unstartedStreams.isEmpty else { return }
+        for streamID in unstartedStreams {
+            // A stream reset by the same read is gone; its handler need not run.
+            guard let state = streams[streamID], let stream = state.unstarted else { continue }
+            state.unstarted = nil
+            guard let task = accept(stream) else {
+                streams[streamID] = nil
+                state.inbound.finish()
+                respondTrailersOnly(streamID, RPCStatus(code: .unavailable, message: "the server is shutting down"))
+                continue
+            }
+            // The handler may have finished already; cancelling its task later is then harmless.
+            state.task = task
         }
-        state.task = task
+        unstartedStreams.removeAll(keepingCapacity: true)
     }
 
     // MARK: - Outbound

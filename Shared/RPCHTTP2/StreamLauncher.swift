@@ -25,6 +25,9 @@ final class StreamLauncher: Sendable {
     init(_ handler: @escaping @Sendable (RPCStream) async -> Void) { self.handler = handler }
 
     /// Starts the handler on the stream's executor; nil once the server stopped accepting streams.
+    ///
+    /// The handler runs at once, on the calling thread (the connection's event loop), up to its first
+    /// suspension; the task it returns may already have finished.
     func launch(_ stream: RPCStream) -> Task<Void, Never>? {
         let accepted = state.withLock { state in
             guard state.accepting else { return false }
@@ -32,7 +35,7 @@ final class StreamLauncher: Sendable {
             return true
         }
         guard accepted else { return nil }
-        return Task(executorPreference: stream.executor) { [handler] in
+        return Task.immediate(executorPreference: stream.executor) { [handler] in
             await handler(stream)
             self.finished()
         }

@@ -45,7 +45,7 @@ package enum ServiceMain {
         serverConfiguration.maxMessageSize = settings.maxMessageBytes
         serverConfiguration.drainTimeout = settings.drainTimeout
         let transport = HTTP2ServerTransport(serverConfiguration) { host, port in
-            logger.notice("RPC listening on \(ServiceAddress(host: host, port: port))", metadata: ["rpc.port": "\(port)"])
+            logger.notice("RPC listening on \(ServiceAddress(host: host, port: port))", metadata: ["rpc.port": "\(port)", "allocator": "\(Allocator.name)"])
             listeningBoard.withLock { $0 }?.setPhase(.serving)
         }
         let chassis: ServiceChassis<Definition>

@@ -65,6 +65,8 @@ class Server:
         if not match:
             raise SystemExit(f"server did not start: {line!r} {self.process.stderr.read()}")
         self.port = int(match.group(1))
+        allocator = re.search(r"\(allocator: ([^)]+)\)", line)
+        self.allocator = allocator.group(1) if allocator else "unknown"
 
     def cpu_seconds(self) -> float:
         fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -146,6 +148,7 @@ def main():
                      f"{p99} {r['cpu_us_per_request']:>15.1f} {'yes' if r['ok'] else 'NO':>7}")
     lines.append(f"server RSS: baseline {baseline_rss / 1024:.1f} MiB, peak after 100 connections "
                  f"{peak_after_100 / 1024:.1f} MiB, peak overall {peak_rss / 1024:.1f} MiB, after the load {after_rss / 1024:.1f} MiB")
+    lines.append(f"server allocator: {server.allocator}")
     for r in results:
         if not r["ok"]:
             lines.append(f"NOT OK: {r['name']}: {r['succeeded']}/{r['requests']} succeeded, "

@@ -36,7 +36,7 @@ CALL_TIMEOUT = 10.0  # seconds; every RPC of every case carries it, so nothing w
 STARTUP_TIMEOUT = 30.0  # for the "listening" line
 CASE_TIMEOUT = 60.0  # for a whole client process (a backstop: the calls' own deadlines fire long before)
 FAILURE_MARK = "case failed: "  # prefixes the client's one-line summary, the last line of its stderr
-READY_LINE = re.compile(r"interop-server listening on (?P<host>\S+):(?P<port>\d+)")
+READY_LINE = re.compile(r"interop-server listening on (?P<host>\S+):(?P<port>\d+) \(allocator: [^)]+\)")
 
 
 def server_path() -> Path:
@@ -87,7 +87,7 @@ class InteropServer:
                 if match and int(match["port"]) != 0:
                     self.address = f"{match['host']}:{match['port']}"
                     return
-                self._fail_start(f"printed {line!r} instead of 'interop-server listening on <host>:<port>'")
+                self._fail_start(f"printed {line!r} instead of 'interop-server listening on <host>:<port> (allocator: <name>)'")
                 return
             if self.process.poll() is not None:
                 self._fail_start(f"exited with {self.process.returncode} before printing its listening line")

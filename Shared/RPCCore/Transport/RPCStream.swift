@@ -1,23 +1,26 @@
 /// One RPC as a transport sees it: the request's path and metadata, the request messages as they arrive and a
 /// writer for the response parts. Messages are serialized bytes; `RPCServer` and `RPCClient` turn them into
 /// typed values.
-package struct RPCStream: Sendable {
+///
+/// A class: a stream passes through several hands per call (transport, launcher, server, router), and copying
+/// a struct of this many references cost a retain and a release of each, every time.
+package final class RPCStream: Sendable {
     /// `:path`, e.g. `/clientanalyze.storage.v1.Threads/GetThread`.
-    package var path: String
+    package let path: String
     /// Request metadata (custom headers; reserved ones are consumed by the transport).
-    package var metadata: Metadata
+    package let metadata: Metadata
     /// From the request's `grpc-timeout`, relative to when the transport received the headers.
-    package var deadline: ContinuousClock.Instant?
+    package let deadline: ContinuousClock.Instant?
     /// Where the call came from, e.g. `ipv4:127.0.0.1:51234`.
-    package var peer: String
+    package let peer: String
     /// The request messages; the sequence ends when the client half-closes and throws if the stream is reset.
-    package var inbound: RPCAsyncSequence<[UInt8]>
+    package let inbound: RPCAsyncSequence<[UInt8]>
     /// Response parts: at most one `.metadata` first, then messages, then exactly one `.status`.
-    package var outbound: RPCWriter<RPCResponsePart>
+    package let outbound: RPCWriter<RPCResponsePart>
     /// Where the transport would like the handler to run (the connection's event loop for HTTP/2).
-    package var executor: (any TaskExecutor)?
+    package let executor: (any TaskExecutor)?
     /// Signalled when the client goes away before the answer; transports that can tell set it.
-    package var abort: StreamAbort?
+    package let abort: StreamAbort?
 
     package init(
         path: String,

@@ -33,7 +33,7 @@ struct InteropServer: AsyncParsableCommand {
         configuration.connectionPolicy.maxPingStrikes = maxPingStrikes
         let transport = HTTP2ServerTransport(configuration) { host, port in
             // Test harnesses wait for this line to learn the port.
-            print("interop-server listening on \(host):\(port)")
+            print("interop-server listening on \(host):\(port) (allocator: \(Allocator.name))")
             fflush(stdout)
         }
         try await RPCServer(transport: transport, router: router).serve()
