@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import random
 import socket
+import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -370,3 +371,50 @@ def test_many_sequential_connections(srv):
     total = time.monotonic() - start
     print(f"{SEQUENTIAL_CONNECTIONS} connect/EmptyCall/close cycles in {total:.2f} s "
           f"(slowest {slowest * 1000:.1f} ms)")
+
+
+# ---- 11. memory after a load ---------------------------------------------------------------------------------
+
+LOAD_CONNECTIONS = 100
+RSS_AFTER_LOAD_LIMIT_KIB = 8 * 1024  # above the resident set before the load
+RSS_SETTLE_WITHIN = 5.0  # seconds after the last connection closed
+
+
+def h2load(address: str, method: str, request: bytes, directory: Path, requests: int, clients: int, streams: int):
+    """Drives the server with nghttp2's h2load (installed by `make deps`); fails unless every call succeeded."""
+    body = directory / f"{method}.bin"
+    body.write_bytes(request)
+    command = ["h2load", "-n", str(requests), "-c", str(clients), "-m", str(streams), "-d", str(body),
+               "-H", "content-type: application/grpc", "-H", "te: trailers", f"http://{address}/grpc.testing.TestService/{method}"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    summary = next((line for line in done.stdout.splitlines() if line.startswith("requests:")), done.stdout + done.stderr)
+    assert done.returncode == 0 and f"{requests} succeeded" in summary, f"{' '.join(command)}: {summary}"
+
+
+def test_memory_returns_to_baseline_after_load(tmp_path):
+    """100 connections of unary calls, then 4 of large server-streaming responses, all closed: the server must
+    give back what it grew to (mimalloc keeps freed memory in per-thread heaps until told to collect them)."""
+    process = InteropServer(server_path(), tmp_path)
+    process.start()
+    try:
+        server = Server(process)
+        fresh_empty_call(server.address, "EmptyCall before the load")
+        time.sleep(0.5)
+        baseline = server.rss_kib()
+        unary = h2_raw.grpc_message(h2_raw.simple_request(response_size=256, body_size=256))
+        h2load(server.address, "UnaryCall", unary, tmp_path, 20_000, LOAD_CONNECTIONS, 10)
+        streaming = h2_raw.grpc_message(h2_raw.streaming_output_request(*[(256, 0)] * 1000))
+        h2load(server.address, "StreamingOutputCall", streaming, tmp_path, 200, 4, 8)
+        peak = next(int(line.split()[1]) for line in Path(f"/proc/{server.pid}/status").read_text().splitlines()
+                    if line.startswith("VmHWM:"))
+        deadline = time.monotonic() + RSS_SETTLE_WITHIN
+        while (after := server.rss_kib()) - baseline > RSS_AFTER_LOAD_LIMIT_KIB and time.monotonic() < deadline:
+            time.sleep(0.1)
+        print(f"server VmRSS: {baseline} KiB before the load, peak {peak} KiB, {after} KiB after it")
+        assert peak - baseline > 2 * RSS_AFTER_LOAD_LIMIT_KIB, f"the load grew the server by {peak - baseline} KiB only"
+        assert after - baseline <= RSS_AFTER_LOAD_LIMIT_KIB, (
+            f"{RSS_SETTLE_WITHIN} s after the load the server's VmRSS was {after} KiB: {after - baseline} KiB above "
+            f"the {baseline} KiB before it (limit {RSS_AFTER_LOAD_LIMIT_KIB} KiB; peak {peak} KiB)")
+        server.check_alive(" during the load")
+    finally:
+        process.stop()
