@@ -139,6 +139,9 @@ final class NGHTTP2Session {
             nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE.rawValue), value: settings.initialWindowSize),
             nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_MAX_FRAME_SIZE.rawValue), value: settings.maxFrameSize),
             nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE.rawValue), value: settings.maxHeaderListSize),
+            // gRPC has no use for RFC 7540's stream priorities. Without them nghttp2 keeps no dependency tree,
+            // and no closed streams for it, and schedules frames from simple queues (RFC 9218).
+            nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_NO_RFC7540_PRIORITIES.rawValue), value: 1),
         ]
         guard nghttp2_submit_settings(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), &entries, entries.count) == 0 else {
             throw HTTP2SessionError("could not submit SETTINGS")
@@ -341,29 +344,62 @@ final class NGHTTP2Session {
     }
 }
 
-/// Header names and values received lately on one connection. The calls on a connection repeat the same
-/// fields (path, content type, user agent, authority), so most of them then cost no allocation and no UTF-8
-/// check. Strings of up to 15 bytes are stored inline by Swift and are not worth keeping.
-private struct RecentStrings {
-    private static let capacity = 16
-    private var strings: [String] = []
-    private var next = 0
+/// Header names and values seen recently on this connection, so that the same bytes give the same `String`
+/// without being validated and copied again: a request's fields mostly repeat the previous request's
+/// (`:path`, `content-type`, `te`, `user-agent`, ...). A direct-mapped table: one slot per hash of the bytes,
+/// and a miss takes over the slot.
+struct RecentStrings {
+    private struct Entry {
+        var count: Int
+        /// The first and the last (up to) eight bytes: for strings of up to 16 bytes, all of them.
+        var head: UInt64
+        var tail: UInt64
+        var string: String
+    }
+
+    private var slots = [Entry?](repeating: nil, count: 64)
 
     mutating func string(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
-        guard bytes.count > 15 else { return String(decoding: bytes, as: UTF8.self) }
-        for candidate in strings where candidate.utf8.count == bytes.count {
-            let same = candidate.utf8.withContiguousStorageIfAvailable { memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 }
-            if same == true { return candidate }
+        let count = bytes.count
+        let head = Self.load(bytes, from: 0)
+        let tail = Self.load(bytes, from: max(count - 8, 0))
+        let slot = Int(truncatingIfNeeded: (((head ^ tail.rotated(by: 29)) &+ UInt64(count)) &* 0x9E37_79B9_7F4A_7C15) >> 58)
+        if let entry = slots[slot], entry.count == count, entry.head == head, entry.tail == tail,
+            count <= 16 || entry.string.utf8.withContiguousStorageIfAvailable({ memcmp($0.baseAddress!, bytes.baseAddress!, count) == 0 }) == true
+        {
+            return entry.string
         }
         let string = String(decoding: bytes, as: UTF8.self)
-        if strings.count < Self.capacity {
-            strings.append(string)
-        } else {
-            strings[next] = string
-            next = (next + 1) % Self.capacity
-        }
+        slots[slot] = Entry(count: count, head: head, tail: tail, string: string)
         return string
     }
+
+    /// Up to eight bytes from `offset`, as a little-endian integer padded with zeros. Shorter runs are read as
+    /// two overlapping loads rather than byte by byte: this runs for every header field.
+    @inline(__always)
+    private static func load(_ bytes: UnsafeBufferPointer<UInt8>, from offset: Int) -> UInt64 {
+        let available = bytes.count - offset
+        guard available > 0 else { return 0 }
+        let start = UnsafeRawPointer(bytes.baseAddress! + offset)
+        switch available {
+        case 8...:
+            return start.loadUnaligned(as: UInt64.self)
+        case 4...:
+            let low = UInt64(start.loadUnaligned(as: UInt32.self))
+            let high = UInt64(start.loadUnaligned(fromByteOffset: available - 4, as: UInt32.self))
+            return low | high << (8 * UInt64(available - 4))
+        case 2...:
+            let low = UInt64(start.loadUnaligned(as: UInt16.self))
+            let high = UInt64(start.loadUnaligned(fromByteOffset: available - 2, as: UInt16.self))
+            return low | high << (8 * UInt64(available - 2))
+        default:
+            return UInt64(start.load(as: UInt8.self))
+        }
+    }
+}
+
+extension UInt64 {
+    fileprivate func rotated(by bits: UInt64) -> UInt64 { self << bits | self >> (64 - bits) }
 }
 
 /// Lays header fields out as `nghttp2_nv` for the duration of `body`; nghttp2 copies them. The layout lives
