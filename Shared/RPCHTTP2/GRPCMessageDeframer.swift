@@ -31,6 +31,14 @@ package struct GRPCMessageDeframer {
         buffer.append(contentsOf: bytes)
     }
 
+    /// `append` for an array, which becomes the buffer when nothing is buffered (a DATA frame's bytes usually
+    /// start a message): no copy.
+    package mutating func append(_ bytes: [UInt8]) {
+        guard readIndex == buffer.count else { return append(bytes[...]) }
+        buffer = bytes
+        readIndex = 0
+    }
+
     /// The next complete message, nil if more bytes are needed.
     package mutating func next() throws(RPCError) -> [UInt8]? {
         while true {

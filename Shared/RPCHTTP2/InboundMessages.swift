@@ -47,12 +47,11 @@ final class InboundMessages: AsyncSequence, Sendable {
 
     // MARK: - Connection side
 
-    /// Queues messages for the handler; false when the queue is full and the sender should be held back.
-    func append(_ messages: [[UInt8]]) -> Bool {
-        guard !messages.isEmpty else { return true }
+    /// Queues a message for the handler; false when the queue is full and the sender should be held back.
+    func append(_ message: [UInt8]) -> Bool {
         let (waiter, first, demand) = state.withLock { state -> (CheckedContinuation<[UInt8]?, any Error>?, [UInt8]?, Bool) in
             guard state.end == nil else { return (nil, nil, true) }
-            state.messages.append(contentsOf: messages)
+            state.messages.append(message)
             let waiter = state.waiter
             state.waiter = nil
             let first = waiter == nil ? nil : state.pop()
@@ -94,9 +93,9 @@ final class InboundMessages: AsyncSequence, Sendable {
         let (taken, resumeSender) = state.withLock { state -> (Result<[[UInt8]], any Error>?, Bool) in
             guard let end = state.end else { return (nil, false) }
             if let error = end { return (.failure(error), false) }
-            var messages: [[UInt8]] = []
-            messages.reserveCapacity(state.count)
-            while state.count > 0 { messages.append(state.pop()) }
+            let messages = Array(state.messages[state.readIndex...])
+            state.messages = []
+            state.readIndex = 0
             // A full queue held back window credit; nothing more comes on this stream, but the connection's
             // window must get it back.
             defer { state.paused = false }

@@ -214,14 +214,12 @@ final class ServerConnectionHandler: NGHTTP2Connection {
     }
 
     private func deliverMessages(_ streamID: Int32, _ state: StreamState, received: Int) {
-        var messages: [[UInt8]] = []
         do {
-            while let message = try state.deframer.next() { messages.append(message) }
+            while let message = try state.deframer.next() {
+                if !state.inbound.append(message) { state.demand = false }
+            }
         } catch {
             state.inbound.finish(error)
-        }
-        if !state.inbound.append(messages) {
-            state.demand = false
         }
         if state.demand {
             session.consume(streamID: streamID, received)

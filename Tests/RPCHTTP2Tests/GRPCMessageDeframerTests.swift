@@ -4,15 +4,17 @@ import Testing
 
 @Suite("gRPC message deframer")
 struct GRPCMessageDeframerTests {
-    @Test("messages are reassembled whatever the chunking", arguments: [1, 2, 3, 5, 7, 64, 1000])
-    func chunking(chunkSize: Int) throws {
+    /// Chunks come as slices (copied into the buffer) or as arrays (taken as the buffer when it is empty).
+    @Test("messages are reassembled whatever the chunking", arguments: [1, 2, 3, 5, 7, 64, 1000], [false, true])
+    func chunking(chunkSize: Int, asArrays: Bool) throws {
         let messages: [[UInt8]] = [[], [1], Array(repeating: 7, count: 300), [9, 9]]
         let wire = messages.flatMap(GRPCMessageDeframer.frame)
         var deframer = GRPCMessageDeframer(maxMessageSize: 4 << 20)
         var received: [[UInt8]] = []
         var offset = 0
         while offset < wire.count {
-            deframer.append(wire[offset..<min(offset + chunkSize, wire.count)])
+            let chunk = wire[offset..<min(offset + chunkSize, wire.count)]
+            if asArrays { deframer.append(Array(chunk)) } else { deframer.append(chunk) }
             offset += chunkSize
             while let message = try deframer.next() { received.append(message) }
         }
