@@ -62,6 +62,8 @@ final class NGHTTP2Session {
     private var pendingHeaderBytes = 0
     private var recentStrings = RecentStrings()
     private let maxHeaderListSize: Int
+    /// A server passes on no request fields that gRPC servers read nothing from (see `isUnreadRequestField`).
+    private let skipsUnreadRequestFields: Bool
     private var outbound = StreamMap<Outbound>()
 
     /// Body bytes waiting for nghttp2 to pull them through the data provider, and how the body ends:
@@ -83,6 +85,7 @@ final class NGHTTP2Session {
 
     init(role: Role, settings: HTTP2Settings) throws(HTTP2SessionError) {
         maxHeaderListSize = Int(settings.maxHeaderListSize)
+        skipsUnreadRequestFields = role == .server
         var callbacks: OpaquePointer?
         guard nghttp2_session_callbacks_new(&callbacks) == 0 else { throw HTTP2SessionError("out of memory") }
         defer { nghttp2_session_callbacks_del(callbacks) }
@@ -101,6 +104,7 @@ final class NGHTTP2Session {
                 this.pendingHeaders.removeAll(keepingCapacity: true)
                 return Int32(NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue)
             }
+            if this.skipsUnreadRequestFields, NGHTTP2Session.isUnreadRequestField(name!, nameLength) { return 0 }
             this.pendingHeaders.append((
                 name: this.recentStrings.string(UnsafeBufferPointer(start: name, count: nameLength)),
                 value: this.recentStrings.string(UnsafeBufferPointer(start: value, count: valueLength))
@@ -151,6 +155,20 @@ final class NGHTTP2Session {
     }
 
     deinit { nghttp2_session_del(session) }
+
+    /// Request fields that are HTTP/2's business, not the call's: nghttp2 has checked them, and turning them into
+    /// strings and metadata on every call would be wasted (`te`, `user-agent`, `:scheme`, `:authority`,
+    /// `content-length`, `accept-encoding`).
+    private static func isUnreadRequestField(_ name: UnsafePointer<UInt8>, _ length: Int) -> Bool {
+        switch length {
+        case 2: name[0] == UInt8(ascii: "t") && name[1] == UInt8(ascii: "e")
+        case 7: memcmp(name, ":scheme", 7) == 0
+        case 10: memcmp(name, "user-agent", 10) == 0 || memcmp(name, ":authority", 10) == 0
+        case 14: memcmp(name, "content-length", 14) == 0
+        case 15: memcmp(name, "accept-encoding", 15) == 0
+        default: false
+        }
+    }
 
     private static func from(_ userData: UnsafeMutableRawPointer?) -> NGHTTP2Session {
         Unmanaged<NGHTTP2Session>.fromOpaque(userData!).takeUnretainedValue()

@@ -418,7 +418,8 @@ final class ServerConnectionHandler: NGHTTP2Connection {
     }
 }
 
-/// The parts of a request's header block the server looks at.
+/// The parts of a request's header block the server looks at (fields it never reads, such as `te` or
+/// `user-agent`, do not reach it: see `NGHTTP2Session.isUnreadRequestField`).
 private struct RequestHead {
     var method = ""
     var path = ""
@@ -433,7 +434,6 @@ private struct RequestHead {
         case 5 where name == ":path": path = value
         case 12 where name == "content-type": contentType = value
         case 12 where name == "grpc-timeout": timeout = GRPCTimeout(header: value)
-        case 2 where name == "te", 10 where name == "user-agent", 7 where name == ":scheme", 10 where name == ":authority": break
         default:
             if !name.hasPrefix(":"), !name.hasPrefix("grpc-") { custom.append((name, value)) }
         }
