@@ -78,7 +78,9 @@ package struct GRPCMessageDeframer {
 
     private mutating func compactIfWorthIt() {
         if readIndex == buffer.count {
-            buffer.removeAll(keepingCapacity: true)
+            // Let go rather than keep the capacity: the buffer is usually a DATA frame's array, still shared
+            // with the event that brought it, and emptying it in place would allocate a copy.
+            buffer = []
             readIndex = 0
         } else if readIndex > 64 * 1024 {
             buffer.removeFirst(readIndex)

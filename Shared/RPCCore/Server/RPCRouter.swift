@@ -11,18 +11,33 @@ package struct RPCRouter: Sendable {
     /// error's status.
     package typealias Handler = @Sendable (RPCStream, ServerContext) async throws -> Metadata
 
-    private var handlers: [String: (method: MethodDescriptor, handler: Handler)] = [:]
+    /// A registered method and its handler.
+    ///
+    /// A class: looking a route up per call then copies one reference, not the descriptor's strings, and the
+    /// handler is called as stored (a closure kept in a tuple in a dictionary is kept in its most general form,
+    /// and every call went through a conversion thunk with an async frame of its own).
+    package final class Route: Sendable {
+        package let method: MethodDescriptor
+        package let handler: Handler
+
+        init(method: MethodDescriptor, handler: @escaping Handler) {
+            self.method = method
+            self.handler = handler
+        }
+    }
+
+    private var routes: [String: Route] = [:]
 
     package init() {}
 
     /// Every registered method, sorted by path.
-    package var methods: [MethodDescriptor] { handlers.values.map(\.method).sorted { $0.path < $1.path } }
+    package var methods: [MethodDescriptor] { routes.values.map(\.method).sorted { $0.path < $1.path } }
 
-    package func route(_ path: String) -> (method: MethodDescriptor, handler: Handler)? { handlers[path] }
+    package func route(_ path: String) -> Route? { routes[path] }
 
     /// Registers a handler over raw bytes; replaces an earlier one for the same path.
     package mutating func register(_ method: MethodDescriptor, handler: @escaping Handler) {
-        handlers[method.path] = (method, handler)
+        routes[method.path] = Route(method: method, handler: handler)
     }
 
     /// Registers a handler in its most general form: a stream of requests in, a stream of responses out.

@@ -38,15 +38,15 @@ package struct RPCServer: Sendable {
     /// Serves one stream: routing, interceptors, deadline, status. Transports call it through `serve()`;
     /// a front end in the same process (the gateway's REST API) calls it directly.
     package func handle(_ stream: RPCStream) async {
-        guard let (method, handler) = router.route(stream.path) else {
+        guard let route = router.route(stream.path) else {
             try? await stream.outbound.write(.status(RPCStatus(code: .unimplemented, message: "method not found: \(stream.path)"), [:]))
             return
         }
-        let context = ServerContext(method: method, metadata: stream.metadata, deadline: stream.deadline, peer: stream.peer)
+        let context = ServerContext(method: route.method, metadata: stream.metadata, deadline: stream.deadline, peer: stream.peer)
         let status: RPCStatus
         var trailers = Metadata()
         do {
-            trailers = try await run(stream, context, handler)
+            trailers = try await run(stream, context, route.handler)
             status = .ok
         } catch let error as any RPCErrorConvertible {
             let rpcError = error.rpcError
@@ -57,7 +57,7 @@ package struct RPCServer: Sendable {
         } catch is CancellationError {
             status = RPCStatus(code: .cancelled, message: "cancelled")
         } catch {
-            onUnexpectedError(method, error)
+            onUnexpectedError(route.method, error)
             status = RPCStatus(code: .unknown, message: "the handler failed")
         }
         try? await stream.outbound.write(.status(status, trailers))
