@@ -229,7 +229,7 @@ final class ServerConnectionHandler: NGHTTP2Connection {
     }
 
     /// The handler drained its queue: credit what was held back.
-    private func resumeInbound(_ streamID: Int32) {
+    fileprivate func resumeInbound(_ streamID: Int32) {
         guard let state = streams[streamID], creditHeldBytes(streamID, state) else { return }
         flush()
     }
@@ -263,38 +263,21 @@ final class ServerConnectionHandler: NGHTTP2Connection {
             return
         }
         let deadline = request.timeout.map { receivedAt + $0.duration }
-        let loop = context.eventLoop
-        let handler = NIOLoopBound(self, eventLoop: loop)
-        let inbound = InboundMessages {
-            handler.eventLoop.execute { handler.value.resumeInbound(streamID) }
-        }
+        let port = StreamPort(connection: NIOLoopBound(self, eventLoop: context.eventLoop), streamID: streamID)
+        let inbound = InboundMessages { port.resumeInbound() }
         let state = StreamState(deframer: GRPCMessageDeframer(maxMessageSize: configuration.maxMessageSize), inbound: inbound)
         streams[streamID] = state
         management.streamOpened(now: receivedAt)
 
-        let outbound = RPCWriter<RPCResponsePart>(
-            { part in
-                // Handlers run on this loop (see `executor`), so the hop is usually not needed.
-                if loop.inEventLoop {
-                    if let drained = try handler.value.write(part, streamID: streamID) { try await drained.get() }
-                } else {
-                    try await loop.flatSubmit {
-                        do {
-                            return try handler.value.write(part, streamID: streamID) ?? loop.makeSucceededVoidFuture()
-                        } catch {
-                            return loop.makeFailedFuture(error)
-                        }
-                    }.get()
-                }
-            },
-            writeNow: { part in
-                guard loop.inEventLoop else { return false }
-                return try handler.value.writeNow(part, streamID: streamID)
-            })
         let stream = RPCStream(
             path: request.path, metadata: metadata, deadline: deadline,
             peer: peer,
-            inbound: RPCAsyncSequence(inbound, remainingIfEnded: { try inbound.remainingIfEnded() }), outbound: outbound, executor: executor
+            inbound: RPCAsyncSequence(
+                makeIterator: { RPCAsyncSequence.AsyncIterator(inbound.makeAsyncIterator()) },
+                remainingIfEnded: { try inbound.remainingIfEnded() }
+            ),
+            outbound: RPCWriter({ try await port.write($0) }, writeNow: { try port.writeNow($0) }),
+            executor: executor
         )
         state.unstarted = stream
         unstartedStreams.append(streamID)
@@ -326,7 +309,7 @@ final class ServerConnectionHandler: NGHTTP2Connection {
 
     /// Sends one response part; throws CANCELLED once the stream is gone, so the handler stops. Returns a
     /// future to wait for when the stream has too many bytes queued for a slow peer.
-    private func write(_ part: RPCResponsePart, streamID: Int32) throws -> EventLoopFuture<Void>? {
+    fileprivate func write(_ part: RPCResponsePart, streamID: Int32) throws -> EventLoopFuture<Void>? {
         guard let state = streams[streamID], !state.statusSent else {
             throw RPCError(.cancelled, "the stream is closed")
         }
@@ -371,7 +354,7 @@ final class ServerConnectionHandler: NGHTTP2Connection {
 
     /// `write` when no waiting can follow: false, with nothing written, when the part would take the stream's
     /// queued bytes over the high-water mark (the caller then writes and waits through `write`).
-    private func writeNow(_ part: RPCResponsePart, streamID: Int32) throws -> Bool {
+    fileprivate func writeNow(_ part: RPCResponsePart, streamID: Int32) throws -> Bool {
         var size = 0
         if case .message(let bytes) = part { size = 5 + bytes.count }
         guard session.pendingBytes(streamID: streamID) + size <= Self.writeHighWater else { return false }
@@ -415,6 +398,44 @@ final class ServerConnectionHandler: NGHTTP2Connection {
         if case .finalGoAwaySent = shutdown, streams.isEmpty {
             context.close(promise: nil)
         }
+    }
+}
+
+/// A stream's way back to its connection, for the handler: its response writes, and the signal that it drained
+/// its request queue. One object that every closure of the stream captures, and a closure that captures a
+/// single reference needs no allocation of its own.
+private final class StreamPort: Sendable {
+    let connection: NIOLoopBound<ServerConnectionHandler>
+    let streamID: Int32
+
+    init(connection: NIOLoopBound<ServerConnectionHandler>, streamID: Int32) {
+        self.connection = connection
+        self.streamID = streamID
+    }
+
+    func write(_ part: RPCResponsePart) async throws {
+        let loop = connection.eventLoop
+        // Handlers run on the connection's loop (see `executor`), so the hop is usually not needed.
+        if loop.inEventLoop {
+            if let drained = try connection.value.write(part, streamID: streamID) { try await drained.get() }
+        } else {
+            try await loop.flatSubmit { [self] in
+                do {
+                    return try connection.value.write(part, streamID: streamID) ?? loop.makeSucceededVoidFuture()
+                } catch {
+                    return loop.makeFailedFuture(error)
+                }
+            }.get()
+        }
+    }
+
+    func writeNow(_ part: RPCResponsePart) throws -> Bool {
+        guard connection.eventLoop.inEventLoop else { return false }
+        return try connection.value.writeNow(part, streamID: streamID)
+    }
+
+    func resumeInbound() {
+        connection.eventLoop.execute { [self] in connection.value.resumeInbound(streamID) }
     }
 }
 

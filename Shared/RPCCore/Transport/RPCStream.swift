@@ -73,6 +73,16 @@ package struct RPCAsyncSequence<Element: Sendable>: AsyncSequence, Sendable {
         self.remainingIfEnded = remainingIfEnded
     }
 
+    /// For a transport that erases its own iterator: `makeIterator` can then capture its sequence as it is,
+    /// which a generic initializer would box.
+    package init(
+        makeIterator: @escaping @Sendable () -> AsyncIterator, remainingIfEnded: (@Sendable () throws -> [Element]?)? = nil
+    ) {
+        makeBase = makeIterator
+        knownElements = nil
+        self.remainingIfEnded = remainingIfEnded
+    }
+
     private init(makeBase: @escaping @Sendable () -> AsyncIterator, knownElements: [Element]) {
         self.makeBase = makeBase
         self.knownElements = knownElements
@@ -84,7 +94,7 @@ package struct RPCAsyncSequence<Element: Sendable>: AsyncSequence, Sendable {
     package struct AsyncIterator: AsyncIteratorProtocol {
         private var nextElement: () async throws -> Element?
 
-        init<Base: AsyncIteratorProtocol>(_ base: Base) where Base.Element == Element {
+        package init<Base: AsyncIteratorProtocol>(_ base: Base) where Base.Element == Element {
             var iterator = base
             nextElement = { try await iterator.next() }
         }
