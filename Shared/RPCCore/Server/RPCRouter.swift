@@ -72,9 +72,10 @@ package struct RPCRouter: Sendable {
                 request = try await Self.awaitSingle(ServerRequestStream(base: stream.inbound, codec: input), method: method)
             }
             let response = try await handler(request, context)
-            let bytes = try output.encode(response.message, .response)
-            try await stream.outbound.write(.metadata(response.initialMetadata))
-            try await stream.outbound.write(.message(bytes))
+            let headers = RPCResponsePart.metadata(response.initialMetadata)
+            if try !stream.outbound.writeNow(headers) { try await stream.outbound.write(headers) }
+            let message = RPCResponsePart.message(try output.encode(response.message, .response))
+            if try !stream.outbound.writeNow(message) { try await stream.outbound.write(message) }
             return response.trailingMetadata
         }
     }

@@ -46,7 +46,11 @@ package struct RPCServer: Sendable {
         let status: RPCStatus
         var trailers = Metadata()
         do {
-            trailers = try await run(stream, context, route.handler)
+            if let propagated = bindings(stream) {
+                trailers = try await runBound(stream, context, route.handler, propagated: propagated)
+            } else {
+                trailers = try await route.handler(stream, context)
+            }
             status = .ok
         } catch let error as any RPCErrorConvertible {
             let rpcError = error.rpcError
@@ -60,27 +64,30 @@ package struct RPCServer: Sendable {
             onUnexpectedError(route.method, error)
             status = RPCStatus(code: .unknown, message: "the handler failed")
         }
-        try? await stream.outbound.write(.status(status, trailers))
+        let end = RPCResponsePart.status(status, trailers)
+        if (try? stream.outbound.writeNow(end)) != true { try? await stream.outbound.write(end) }
     }
 }
 
 extension RPCServer {
-    /// Runs the handler behind the interceptors, within the deadline, with the deadline and the propagated
-    /// metadata bound for downstream calls. Each of those costs allocations on every call, so a call without a
-    /// deadline, interceptors or anything to propagate (and nothing bound to undo) goes straight to its handler.
-    fileprivate func run(_ stream: RPCStream, _ context: ServerContext, _ handler: @escaping RPCRouter.Handler) async throws -> Metadata {
+    /// What the handler must run with, besides the call itself: nil when there is no deadline, no interceptor,
+    /// nothing to propagate and nothing bound to undo (the handler is then called directly), otherwise the
+    /// metadata to propagate (see `runBound`). Binding costs allocations on every call, hence the check; and it is
+    /// synchronous, so that its temporaries stay off the task's allocator.
+    fileprivate func bindings(_ stream: RPCStream) -> Metadata? {
         let propagated = PropagatedMetadata.extract(from: stream.metadata)
         if stream.deadline == nil, interceptors.isEmpty, propagated.isEmpty, RPCDeadline.current == nil,
             PropagatedMetadata.current.isEmpty
         {
-            return try await handler(stream, context)
+            return nil
         }
-        return try await runBound(stream, context, handler, propagated: propagated)
+        return propagated
     }
 
-    /// `run` for calls with something to bind; a function of its own so that the common case does not pay for
-    /// the frame this one needs.
-    private func runBound(
+    /// Runs the handler behind the interceptors, within the deadline, with the deadline and the propagated
+    /// metadata bound for downstream calls; a function of its own so that the common case does not pay for the
+    /// frame this one needs.
+    fileprivate func runBound(
         _ stream: RPCStream,
         _ context: ServerContext,
         _ handler: @escaping RPCRouter.Handler,

@@ -127,6 +127,14 @@ package struct RPCWriter<Element: Sendable>: Sendable {
         if let writeElementNow, try writeElementNow(element) { return }
         try await writeElement(element)
     }
+
+    /// Writes the element if the transport takes it at once and nothing needs waiting for (true); otherwise
+    /// writes nothing (false), and the caller goes on with `write`. Lets a caller that writes from an async
+    /// function skip the async call (its frame and executor checks) in the usual case.
+    package func writeNow(_ element: Element) throws -> Bool {
+        guard let writeElementNow else { return false }
+        return try writeElementNow(element)
+    }
 }
 
 /// An array as an asynchronous sequence (for `RPCAsyncSequence.elements(_:)`).
