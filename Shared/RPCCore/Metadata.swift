@@ -44,12 +44,14 @@ package struct Metadata: Sendable, Hashable, Sequence, ExpressibleByDictionaryLi
     }
 
     package mutating func remove(_ key: String) {
+        guard !entries.isEmpty else { return }
         let key = Self.lowercased(key)
         entries.removeAll { $0.key == key }
     }
 
     /// The first value of `key`.
     package func first(_ key: String) -> MetadataValue? {
+        guard !entries.isEmpty else { return nil }  // most calls carry none; lower-casing the key costs more
         let key = Self.lowercased(key)
         return entries.first { $0.key == key }?.value
     }
@@ -62,6 +64,7 @@ package struct Metadata: Sendable, Hashable, Sequence, ExpressibleByDictionaryLi
 
     /// Every value of `key`, in order.
     package func values(_ key: String) -> [MetadataValue] {
+        guard !entries.isEmpty else { return [] }
         let key = Self.lowercased(key)
         return entries.filter { $0.key == key }.map(\.value)
     }
