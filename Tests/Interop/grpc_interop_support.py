@@ -36,7 +36,7 @@ CALL_TIMEOUT = 10.0  # seconds; every RPC of every case carries it, so nothing w
 STARTUP_TIMEOUT = 30.0  # for the "listening" line
 CASE_TIMEOUT = 60.0  # for a whole client process (a backstop: the calls' own deadlines fire long before)
 FAILURE_MARK = "case failed: "  # prefixes the client's one-line summary, the last line of its stderr
-READY_LINE = re.compile(r"interop-server listening on (?P<host>\S+):(?P<port>\d+) \(allocator: [^)]+\)")
+READY_LINE = re.compile(r"interop-server listening on (?P<host>\S+):(?P<port>\d+) \(allocator: (?P<allocator>[^)]+)\)")
 
 
 def server_path() -> Path:
@@ -68,6 +68,7 @@ class InteropServer:
         self.stderr_path = log_dir / "interop-server.stderr"
         self.process: subprocess.Popen | None = None
         self.address: str | None = None
+        self.allocator: str | None = None  # what serves malloc, as the server reports it
         self.startup_error: str | None = None
 
     def start(self) -> None:
@@ -86,6 +87,7 @@ class InteropServer:
                 match = READY_LINE.fullmatch(line)
                 if match and int(match["port"]) != 0:
                     self.address = f"{match['host']}:{match['port']}"
+                    self.allocator = match["allocator"]
                     return
                 self._fail_start(f"printed {line!r} instead of 'interop-server listening on <host>:<port> (allocator: <name>)'")
                 return

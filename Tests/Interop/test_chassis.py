@@ -42,6 +42,10 @@ def test_executable_serves_the_operational_contract(name: str, log_dir: Path):
         assert set(liveness) == {"status", "service", "uptime_seconds"} and liveness["status"] == "alive"
         assert liveness["service"] == name
 
+        # The line announcing the RPC port names the allocator: linking RPCHTTP2 makes it mimalloc.
+        listening = next(line for line in service.log_lines() if "rpc.port" in line)
+        assert listening.get("allocator", "").startswith("mimalloc"), f"{name} logged {listening}"
+
         # /info: what runs, with the effective feature flags.
         status, info = service.json("/info")
         assert status == 200

@@ -399,6 +399,7 @@ def test_memory_returns_to_baseline_after_load(tmp_path):
     try:
         server = Server(process)
         fresh_empty_call(server.address, "EmptyCall before the load")
+        assert process.allocator.startswith("mimalloc"), f"the server's malloc is {process.allocator}, not mimalloc"
         time.sleep(0.5)
         baseline = server.rss_kib()
         unary = h2_raw.grpc_message(h2_raw.simple_request(response_size=256, body_size=256))
