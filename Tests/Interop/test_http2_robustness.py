@@ -171,6 +171,23 @@ def test_length_prefix_larger_than_data_is_internal(srv, method, payload):
                       f"{method} with a prefix of {len(sent) + 10} bytes, {len(sent)} bytes of data, END_STREAM")
 
 
+@checks_server
+@pytest.mark.parametrize("method, payload", [
+    # field 1 of Empty's unknown fields would be skipped; a length-delimited field longer than the message is not
+    pytest.param("EmptyCall", b"\x0a\x05ab", id="EmptyCall-truncated-field"),
+    pytest.param("UnaryCall", b"\xff\xff\xff\xff", id="UnaryCall-bad-tag"),
+])
+def test_request_that_does_not_decode_is_internal(srv, method, payload):
+    """Whole gRPC messages that are not the method's protobuf message: INTERNAL, saying so, and the connection
+    serves on."""
+    with H2Client(srv.address) as client:
+        stream = client.call(method, payload)
+        expect_status(stream, INTERNAL, client, f"{method} with the undecodable message {payload!r}")
+        assert "could not decode the request message" in (stream.grpc_message or ""), client.report()
+        again = client.call("EmptyCall", b"")
+        expect_status(again, OK, client, "EmptyCall on the same connection afterwards")
+
+
 # ---- 3. a compressed message without grpc-encoding -----------------------------------------------------------
 
 

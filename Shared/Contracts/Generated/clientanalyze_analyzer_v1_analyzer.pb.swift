@@ -187,7 +187,7 @@ extension AnalyzerV1 {
             }
 
             /// Asks one source directly and returns its normalised answer.
-            package enum LookupSource: ProtoMethod {
+            package enum LookupSource: UnaryProtoMethod {
                 package typealias Input = AnalyzerV1.LookupSourceRequest
                 package typealias Output = AnalyzerV1.LookupSourceResponse
                 package static let descriptor = MethodDescriptor(
@@ -198,9 +198,13 @@ extension AnalyzerV1 {
                     requestType: "clientanalyze.analyzer.v1.LookupSourceRequest",
                     responseType: "clientanalyze.analyzer.v1.LookupSourceResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
-            package enum DescribeScoringModel: ProtoMethod {
+            package enum DescribeScoringModel: UnaryProtoMethod {
                 package typealias Input = AnalyzerV1.DescribeScoringModelRequest
                 package typealias Output = AnalyzerV1.DescribeScoringModelResponse
                 package static let descriptor = MethodDescriptor(
@@ -211,9 +215,13 @@ extension AnalyzerV1 {
                     requestType: "clientanalyze.analyzer.v1.DescribeScoringModelRequest",
                     responseType: "clientanalyze.analyzer.v1.DescribeScoringModelResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
-            package enum WorkerStatus: ProtoMethod {
+            package enum WorkerStatus: UnaryProtoMethod {
                 package typealias Input = AnalyzerV1.WorkerStatusRequest
                 package typealias Output = AnalyzerV1.WorkerStatusResponse
                 package static let descriptor = MethodDescriptor(
@@ -224,6 +232,10 @@ extension AnalyzerV1 {
                     requestType: "clientanalyze.analyzer.v1.WorkerStatusRequest",
                     responseType: "clientanalyze.analyzer.v1.WorkerStatusResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
         }
 

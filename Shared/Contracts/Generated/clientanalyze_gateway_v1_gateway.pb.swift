@@ -384,7 +384,7 @@ extension GatewayV1 {
         package static let name = "clientanalyze.gateway.v1.Analyses"
 
         package enum Method {
-            package enum Submit: ProtoMethod {
+            package enum Submit: UnaryProtoMethod {
                 package typealias Input = GatewayV1.SubmitAnalysisRequest
                 package typealias Output = GatewayV1.SubmitAnalysisResponse
                 package static let descriptor = MethodDescriptor(
@@ -395,10 +395,14 @@ extension GatewayV1 {
                     requestType: "clientanalyze.gateway.v1.SubmitAnalysisRequest",
                     responseType: "clientanalyze.gateway.v1.SubmitAnalysisResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
             /// Finds the INN in free text and submits it.
-            package enum SubmitPrompt: ProtoMethod {
+            package enum SubmitPrompt: UnaryProtoMethod {
                 package typealias Input = GatewayV1.AnalyzePromptRequest
                 package typealias Output = GatewayV1.SubmitAnalysisResponse
                 package static let descriptor = MethodDescriptor(
@@ -409,9 +413,13 @@ extension GatewayV1 {
                     requestType: "clientanalyze.gateway.v1.AnalyzePromptRequest",
                     responseType: "clientanalyze.gateway.v1.SubmitAnalysisResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
-            package enum GetJob: ProtoMethod {
+            package enum GetJob: UnaryProtoMethod {
                 package typealias Input = GatewayV1.GetJobRequest
                 package typealias Output = GatewayV1.GetJobResponse
                 package static let descriptor = MethodDescriptor(
@@ -422,6 +430,10 @@ extension GatewayV1 {
                     requestType: "clientanalyze.gateway.v1.GetJobRequest",
                     responseType: "clientanalyze.gateway.v1.GetJobResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
             /// The job's progress so far, then live events until it finishes.
@@ -438,7 +450,7 @@ extension GatewayV1 {
                 )
             }
 
-            package enum CancelJob: ProtoMethod {
+            package enum CancelJob: UnaryProtoMethod {
                 package typealias Input = GatewayV1.CancelJobRequest
                 package typealias Output = GatewayV1.CancelJobResponse
                 package static let descriptor = MethodDescriptor(
@@ -449,9 +461,13 @@ extension GatewayV1 {
                     requestType: "clientanalyze.gateway.v1.CancelJobRequest",
                     responseType: "clientanalyze.gateway.v1.CancelJobResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
-            package enum ListJobs: ProtoMethod {
+            package enum ListJobs: UnaryProtoMethod {
                 package typealias Input = GatewayV1.ListJobsRequest
                 package typealias Output = GatewayV1.ListJobsResponse
                 package static let descriptor = MethodDescriptor(
@@ -462,6 +478,10 @@ extension GatewayV1 {
                     requestType: "clientanalyze.gateway.v1.ListJobsRequest",
                     responseType: "clientanalyze.gateway.v1.ListJobsResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
         }
 
@@ -477,7 +497,7 @@ extension GatewayV1 {
         package static let name = "clientanalyze.gateway.v1.Reports"
 
         package enum Method {
-            package enum GetReport: ProtoMethod {
+            package enum GetReport: UnaryProtoMethod {
                 package typealias Input = GatewayV1.GetReportRequest
                 package typealias Output = GatewayV1.GetReportResponse
                 package static let descriptor = MethodDescriptor(
@@ -488,6 +508,10 @@ extension GatewayV1 {
                     requestType: "clientanalyze.gateway.v1.GetReportRequest",
                     responseType: "clientanalyze.gateway.v1.GetReportResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
             package enum DownloadReport: ProtoMethod {
@@ -503,7 +527,7 @@ extension GatewayV1 {
                 )
             }
 
-            package enum ListReports: ProtoMethod {
+            package enum ListReports: UnaryProtoMethod {
                 package typealias Input = GatewayV1.ListReportsRequest
                 package typealias Output = GatewayV1.ListReportsResponse
                 package static let descriptor = MethodDescriptor(
@@ -514,9 +538,13 @@ extension GatewayV1 {
                     requestType: "clientanalyze.gateway.v1.ListReportsRequest",
                     responseType: "clientanalyze.gateway.v1.ListReportsResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
-            package enum CompareReports: ProtoMethod {
+            package enum CompareReports: UnaryProtoMethod {
                 package typealias Input = GatewayV1.CompareReportsRequest
                 package typealias Output = GatewayV1.CompareReportsResponse
                 package static let descriptor = MethodDescriptor(
@@ -527,9 +555,13 @@ extension GatewayV1 {
                     requestType: "clientanalyze.gateway.v1.CompareReportsRequest",
                     responseType: "clientanalyze.gateway.v1.CompareReportsResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
-            package enum Stats: ProtoMethod {
+            package enum Stats: UnaryProtoMethod {
                 package typealias Input = GatewayV1.StatsRequest
                 package typealias Output = GatewayV1.StatsResponse
                 package static let descriptor = MethodDescriptor(
@@ -540,9 +572,13 @@ extension GatewayV1 {
                     requestType: "clientanalyze.gateway.v1.StatsRequest",
                     responseType: "clientanalyze.gateway.v1.StatsResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
-            package enum Timeline: ProtoMethod {
+            package enum Timeline: UnaryProtoMethod {
                 package typealias Input = GatewayV1.TimelineRequest
                 package typealias Output = GatewayV1.TimelineResponse
                 package static let descriptor = MethodDescriptor(
@@ -553,6 +589,10 @@ extension GatewayV1 {
                     requestType: "clientanalyze.gateway.v1.TimelineRequest",
                     responseType: "clientanalyze.gateway.v1.TimelineResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
             package enum ExportReports: ProtoMethod {
@@ -569,7 +609,7 @@ extension GatewayV1 {
             }
 
             /// Admin only.
-            package enum DeleteReports: ProtoMethod {
+            package enum DeleteReports: UnaryProtoMethod {
                 package typealias Input = GatewayV1.DeleteReportsRequest
                 package typealias Output = GatewayV1.DeleteReportsResponse
                 package static let descriptor = MethodDescriptor(
@@ -580,6 +620,10 @@ extension GatewayV1 {
                     requestType: "clientanalyze.gateway.v1.DeleteReportsRequest",
                     responseType: "clientanalyze.gateway.v1.DeleteReportsResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
         }
 
@@ -595,7 +639,7 @@ extension GatewayV1 {
         package static let name = "clientanalyze.gateway.v1.Threads"
 
         package enum Method {
-            package enum GetThread: ProtoMethod {
+            package enum GetThread: UnaryProtoMethod {
                 package typealias Input = GatewayV1.GetThreadRequest
                 package typealias Output = GatewayV1.GetThreadResponse
                 package static let descriptor = MethodDescriptor(
@@ -606,9 +650,13 @@ extension GatewayV1 {
                     requestType: "clientanalyze.gateway.v1.GetThreadRequest",
                     responseType: "clientanalyze.gateway.v1.GetThreadResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
-            package enum ListThreads: ProtoMethod {
+            package enum ListThreads: UnaryProtoMethod {
                 package typealias Input = GatewayV1.ListThreadsRequest
                 package typealias Output = GatewayV1.ListThreadsResponse
                 package static let descriptor = MethodDescriptor(
@@ -619,9 +667,13 @@ extension GatewayV1 {
                     requestType: "clientanalyze.gateway.v1.ListThreadsRequest",
                     responseType: "clientanalyze.gateway.v1.ListThreadsResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
-            package enum SearchThreads: ProtoMethod {
+            package enum SearchThreads: UnaryProtoMethod {
                 package typealias Input = GatewayV1.SearchThreadsRequest
                 package typealias Output = GatewayV1.ListThreadsResponse
                 package static let descriptor = MethodDescriptor(
@@ -632,9 +684,13 @@ extension GatewayV1 {
                     requestType: "clientanalyze.gateway.v1.SearchThreadsRequest",
                     responseType: "clientanalyze.gateway.v1.ListThreadsResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
-            package enum CountThreads: ProtoMethod {
+            package enum CountThreads: UnaryProtoMethod {
                 package typealias Input = GatewayV1.CountThreadsRequest
                 package typealias Output = GatewayV1.CountThreadsResponse
                 package static let descriptor = MethodDescriptor(
@@ -645,10 +701,14 @@ extension GatewayV1 {
                     requestType: "clientanalyze.gateway.v1.CountThreadsRequest",
                     responseType: "clientanalyze.gateway.v1.CountThreadsResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
             /// Admin only.
-            package enum DeleteThread: ProtoMethod {
+            package enum DeleteThread: UnaryProtoMethod {
                 package typealias Input = GatewayV1.DeleteThreadRequest
                 package typealias Output = GatewayV1.DeleteThreadResponse
                 package static let descriptor = MethodDescriptor(
@@ -659,9 +719,13 @@ extension GatewayV1 {
                     requestType: "clientanalyze.gateway.v1.DeleteThreadRequest",
                     responseType: "clientanalyze.gateway.v1.DeleteThreadResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
-            package enum SubmitFeedback: ProtoMethod {
+            package enum SubmitFeedback: UnaryProtoMethod {
                 package typealias Input = GatewayV1.SubmitFeedbackRequest
                 package typealias Output = GatewayV1.SubmitFeedbackResponse
                 package static let descriptor = MethodDescriptor(
@@ -672,6 +736,10 @@ extension GatewayV1 {
                     requestType: "clientanalyze.gateway.v1.SubmitFeedbackRequest",
                     responseType: "clientanalyze.gateway.v1.SubmitFeedbackResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
         }
 
@@ -687,7 +755,7 @@ extension GatewayV1 {
         package static let name = "clientanalyze.gateway.v1.Sources"
 
         package enum Method {
-            package enum Lookup: ProtoMethod {
+            package enum Lookup: UnaryProtoMethod {
                 package typealias Input = AnalyzerV1.LookupSourceRequest
                 package typealias Output = AnalyzerV1.LookupSourceResponse
                 package static let descriptor = MethodDescriptor(
@@ -698,9 +766,13 @@ extension GatewayV1 {
                     requestType: "clientanalyze.analyzer.v1.LookupSourceRequest",
                     responseType: "clientanalyze.analyzer.v1.LookupSourceResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
-            package enum DescribeScoringModel: ProtoMethod {
+            package enum DescribeScoringModel: UnaryProtoMethod {
                 package typealias Input = AnalyzerV1.DescribeScoringModelRequest
                 package typealias Output = AnalyzerV1.DescribeScoringModelResponse
                 package static let descriptor = MethodDescriptor(
@@ -711,6 +783,10 @@ extension GatewayV1 {
                     requestType: "clientanalyze.analyzer.v1.DescribeScoringModelRequest",
                     responseType: "clientanalyze.analyzer.v1.DescribeScoringModelResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
         }
 
@@ -726,7 +802,7 @@ extension GatewayV1 {
         package static let name = "clientanalyze.gateway.v1.Admin"
 
         package enum Method {
-            package enum ListCache: ProtoMethod {
+            package enum ListCache: UnaryProtoMethod {
                 package typealias Input = StorageV1.CacheListRequest
                 package typealias Output = StorageV1.CacheListResponse
                 package static let descriptor = MethodDescriptor(
@@ -737,9 +813,13 @@ extension GatewayV1 {
                     requestType: "clientanalyze.storage.v1.CacheListRequest",
                     responseType: "clientanalyze.storage.v1.CacheListResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
-            package enum CacheStats: ProtoMethod {
+            package enum CacheStats: UnaryProtoMethod {
                 package typealias Input = StorageV1.CacheStatsRequest
                 package typealias Output = StorageV1.CacheStatsResponse
                 package static let descriptor = MethodDescriptor(
@@ -750,9 +830,13 @@ extension GatewayV1 {
                     requestType: "clientanalyze.storage.v1.CacheStatsRequest",
                     responseType: "clientanalyze.storage.v1.CacheStatsResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
-            package enum DeleteCache: ProtoMethod {
+            package enum DeleteCache: UnaryProtoMethod {
                 package typealias Input = StorageV1.CacheDeleteRequest
                 package typealias Output = StorageV1.CacheDeleteResponse
                 package static let descriptor = MethodDescriptor(
@@ -763,9 +847,13 @@ extension GatewayV1 {
                     requestType: "clientanalyze.storage.v1.CacheDeleteRequest",
                     responseType: "clientanalyze.storage.v1.CacheDeleteResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
-            package enum ListDeadLetters: ProtoMethod {
+            package enum ListDeadLetters: UnaryProtoMethod {
                 package typealias Input = StorageV1.ListDeadLettersRequest
                 package typealias Output = StorageV1.ListDeadLettersResponse
                 package static let descriptor = MethodDescriptor(
@@ -776,9 +864,13 @@ extension GatewayV1 {
                     requestType: "clientanalyze.storage.v1.ListDeadLettersRequest",
                     responseType: "clientanalyze.storage.v1.ListDeadLettersResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
-            package enum ReplayDeadLetters: ProtoMethod {
+            package enum ReplayDeadLetters: UnaryProtoMethod {
                 package typealias Input = StorageV1.ReplayDeadLetterRequest
                 package typealias Output = StorageV1.ReplayDeadLetterResponse
                 package static let descriptor = MethodDescriptor(
@@ -789,9 +881,13 @@ extension GatewayV1 {
                     requestType: "clientanalyze.storage.v1.ReplayDeadLetterRequest",
                     responseType: "clientanalyze.storage.v1.ReplayDeadLetterResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
-            package enum PurgeDeadLetters: ProtoMethod {
+            package enum PurgeDeadLetters: UnaryProtoMethod {
                 package typealias Input = StorageV1.PurgeDeadLettersRequest
                 package typealias Output = StorageV1.PurgeDeadLettersResponse
                 package static let descriptor = MethodDescriptor(
@@ -802,9 +898,13 @@ extension GatewayV1 {
                     requestType: "clientanalyze.storage.v1.PurgeDeadLettersRequest",
                     responseType: "clientanalyze.storage.v1.PurgeDeadLettersResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
-            package enum CreateApiKey: ProtoMethod {
+            package enum CreateApiKey: UnaryProtoMethod {
                 package typealias Input = GatewayV1.CreateApiKeyRequest
                 package typealias Output = GatewayV1.CreateApiKeyResponse
                 package static let descriptor = MethodDescriptor(
@@ -815,9 +915,13 @@ extension GatewayV1 {
                     requestType: "clientanalyze.gateway.v1.CreateApiKeyRequest",
                     responseType: "clientanalyze.gateway.v1.CreateApiKeyResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
-            package enum ListApiKeys: ProtoMethod {
+            package enum ListApiKeys: UnaryProtoMethod {
                 package typealias Input = StorageV1.ListApiKeysRequest
                 package typealias Output = StorageV1.ListApiKeysResponse
                 package static let descriptor = MethodDescriptor(
@@ -828,9 +932,13 @@ extension GatewayV1 {
                     requestType: "clientanalyze.storage.v1.ListApiKeysRequest",
                     responseType: "clientanalyze.storage.v1.ListApiKeysResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
-            package enum RevokeApiKey: ProtoMethod {
+            package enum RevokeApiKey: UnaryProtoMethod {
                 package typealias Input = StorageV1.RevokeApiKeyRequest
                 package typealias Output = StorageV1.RevokeApiKeyResponse
                 package static let descriptor = MethodDescriptor(
@@ -841,9 +949,13 @@ extension GatewayV1 {
                     requestType: "clientanalyze.storage.v1.RevokeApiKeyRequest",
                     responseType: "clientanalyze.storage.v1.RevokeApiKeyResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
-            package enum ListAudit: ProtoMethod {
+            package enum ListAudit: UnaryProtoMethod {
                 package typealias Input = StorageV1.ListAuditRequest
                 package typealias Output = StorageV1.ListAuditResponse
                 package static let descriptor = MethodDescriptor(
@@ -854,9 +966,13 @@ extension GatewayV1 {
                     requestType: "clientanalyze.storage.v1.ListAuditRequest",
                     responseType: "clientanalyze.storage.v1.ListAuditResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
-            package enum ProviderStatus: ProtoMethod {
+            package enum ProviderStatus: UnaryProtoMethod {
                 package typealias Input = GatewayV1.ProviderStatusRequest
                 package typealias Output = GatewayV1.ProviderStatusResponse
                 package static let descriptor = MethodDescriptor(
@@ -867,9 +983,13 @@ extension GatewayV1 {
                     requestType: "clientanalyze.gateway.v1.ProviderStatusRequest",
                     responseType: "clientanalyze.gateway.v1.ProviderStatusResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
-            package enum QueueDepth: ProtoMethod {
+            package enum QueueDepth: UnaryProtoMethod {
                 package typealias Input = StorageV1.QueueDepthRequest
                 package typealias Output = StorageV1.QueueDepthResponse
                 package static let descriptor = MethodDescriptor(
@@ -880,6 +1000,10 @@ extension GatewayV1 {
                     requestType: "clientanalyze.storage.v1.QueueDepthRequest",
                     responseType: "clientanalyze.storage.v1.QueueDepthResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
         }
 

@@ -132,7 +132,7 @@ extension OpsV1 {
         package static let name = "clientanalyze.ops.v1.Ops"
 
         package enum Method {
-            package enum GetInfo: ProtoMethod {
+            package enum GetInfo: UnaryProtoMethod {
                 package typealias Input = OpsV1.GetInfoRequest
                 package typealias Output = OpsV1.ServiceInfo
                 package static let descriptor = MethodDescriptor(
@@ -143,9 +143,13 @@ extension OpsV1 {
                     requestType: "clientanalyze.ops.v1.GetInfoRequest",
                     responseType: "clientanalyze.ops.v1.ServiceInfo"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
-            package enum GetMetrics: ProtoMethod {
+            package enum GetMetrics: UnaryProtoMethod {
                 package typealias Input = OpsV1.GetMetricsRequest
                 package typealias Output = OpsV1.GetMetricsResponse
                 package static let descriptor = MethodDescriptor(
@@ -156,6 +160,10 @@ extension OpsV1 {
                     requestType: "clientanalyze.ops.v1.GetMetricsRequest",
                     responseType: "clientanalyze.ops.v1.GetMetricsResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
         }
 

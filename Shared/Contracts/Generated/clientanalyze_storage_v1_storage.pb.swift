@@ -958,7 +958,7 @@ extension StorageV1 {
 
         package enum Method {
             /// Creates the thread for an INN, or returns the existing one.
-            package enum CreateThread: ProtoMethod {
+            package enum CreateThread: UnaryProtoMethod {
                 package typealias Input = StorageV1.CreateThreadRequest
                 package typealias Output = StorageV1.CreateThreadResponse
                 package static let descriptor = MethodDescriptor(
@@ -969,9 +969,13 @@ extension StorageV1 {
                     requestType: "clientanalyze.storage.v1.CreateThreadRequest",
                     responseType: "clientanalyze.storage.v1.CreateThreadResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
-            package enum GetThread: ProtoMethod {
+            package enum GetThread: UnaryProtoMethod {
                 package typealias Input = StorageV1.GetThreadRequest
                 package typealias Output = StorageV1.GetThreadResponse
                 package static let descriptor = MethodDescriptor(
@@ -982,9 +986,13 @@ extension StorageV1 {
                     requestType: "clientanalyze.storage.v1.GetThreadRequest",
                     responseType: "clientanalyze.storage.v1.GetThreadResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
-            package enum ListThreads: ProtoMethod {
+            package enum ListThreads: UnaryProtoMethod {
                 package typealias Input = StorageV1.ListThreadsRequest
                 package typealias Output = StorageV1.ListThreadsResponse
                 package static let descriptor = MethodDescriptor(
@@ -995,9 +1003,13 @@ extension StorageV1 {
                     requestType: "clientanalyze.storage.v1.ListThreadsRequest",
                     responseType: "clientanalyze.storage.v1.ListThreadsResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
-            package enum SearchThreads: ProtoMethod {
+            package enum SearchThreads: UnaryProtoMethod {
                 package typealias Input = StorageV1.SearchThreadsRequest
                 package typealias Output = StorageV1.SearchThreadsResponse
                 package static let descriptor = MethodDescriptor(
@@ -1008,9 +1020,13 @@ extension StorageV1 {
                     requestType: "clientanalyze.storage.v1.SearchThreadsRequest",
                     responseType: "clientanalyze.storage.v1.SearchThreadsResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
-            package enum CountThreads: ProtoMethod {
+            package enum CountThreads: UnaryProtoMethod {
                 package typealias Input = StorageV1.CountThreadsRequest
                 package typealias Output = StorageV1.CountThreadsResponse
                 package static let descriptor = MethodDescriptor(
@@ -1021,10 +1037,14 @@ extension StorageV1 {
                     requestType: "clientanalyze.storage.v1.CountThreadsRequest",
                     responseType: "clientanalyze.storage.v1.CountThreadsResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
             /// Deletes the thread with its reports, documents and feedback.
-            package enum DeleteThread: ProtoMethod {
+            package enum DeleteThread: UnaryProtoMethod {
                 package typealias Input = StorageV1.DeleteThreadRequest
                 package typealias Output = StorageV1.DeleteThreadResponse
                 package static let descriptor = MethodDescriptor(
@@ -1035,6 +1055,10 @@ extension StorageV1 {
                     requestType: "clientanalyze.storage.v1.DeleteThreadRequest",
                     responseType: "clientanalyze.storage.v1.DeleteThreadResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
         }
 
@@ -1051,7 +1075,7 @@ extension StorageV1 {
 
         package enum Method {
             /// Stores a new version n+1 in the report's thread (creating the thread for the INN if needed).
-            package enum PutReport: ProtoMethod {
+            package enum PutReport: UnaryProtoMethod {
                 package typealias Input = StorageV1.PutReportRequest
                 package typealias Output = StorageV1.PutReportResponse
                 package static let descriptor = MethodDescriptor(
@@ -1062,9 +1086,13 @@ extension StorageV1 {
                     requestType: "clientanalyze.storage.v1.PutReportRequest",
                     responseType: "clientanalyze.storage.v1.PutReportResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
-            package enum GetReport: ProtoMethod {
+            package enum GetReport: UnaryProtoMethod {
                 package typealias Input = StorageV1.GetReportRequest
                 package typealias Output = StorageV1.GetReportResponse
                 package static let descriptor = MethodDescriptor(
@@ -1075,9 +1103,13 @@ extension StorageV1 {
                     requestType: "clientanalyze.storage.v1.GetReportRequest",
                     responseType: "clientanalyze.storage.v1.GetReportResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
-            package enum GetLatestReport: ProtoMethod {
+            package enum GetLatestReport: UnaryProtoMethod {
                 package typealias Input = StorageV1.GetLatestReportRequest
                 package typealias Output = StorageV1.GetReportResponse
                 package static let descriptor = MethodDescriptor(
@@ -1088,9 +1120,13 @@ extension StorageV1 {
                     requestType: "clientanalyze.storage.v1.GetLatestReportRequest",
                     responseType: "clientanalyze.storage.v1.GetReportResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
-            package enum ListReports: ProtoMethod {
+            package enum ListReports: UnaryProtoMethod {
                 package typealias Input = StorageV1.ListReportsRequest
                 package typealias Output = StorageV1.ListReportsResponse
                 package static let descriptor = MethodDescriptor(
@@ -1101,9 +1137,13 @@ extension StorageV1 {
                     requestType: "clientanalyze.storage.v1.ListReportsRequest",
                     responseType: "clientanalyze.storage.v1.ListReportsResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
-            package enum DeleteReports: ProtoMethod {
+            package enum DeleteReports: UnaryProtoMethod {
                 package typealias Input = StorageV1.DeleteReportsRequest
                 package typealias Output = StorageV1.DeleteReportsResponse
                 package static let descriptor = MethodDescriptor(
@@ -1114,9 +1154,13 @@ extension StorageV1 {
                     requestType: "clientanalyze.storage.v1.DeleteReportsRequest",
                     responseType: "clientanalyze.storage.v1.DeleteReportsResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
-            package enum CompareReports: ProtoMethod {
+            package enum CompareReports: UnaryProtoMethod {
                 package typealias Input = StorageV1.CompareReportsRequest
                 package typealias Output = StorageV1.CompareReportsResponse
                 package static let descriptor = MethodDescriptor(
@@ -1127,9 +1171,13 @@ extension StorageV1 {
                     requestType: "clientanalyze.storage.v1.CompareReportsRequest",
                     responseType: "clientanalyze.storage.v1.CompareReportsResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
-            package enum ReportStats: ProtoMethod {
+            package enum ReportStats: UnaryProtoMethod {
                 package typealias Input = StorageV1.ReportStatsRequest
                 package typealias Output = StorageV1.ReportStatsResponse
                 package static let descriptor = MethodDescriptor(
@@ -1140,9 +1188,13 @@ extension StorageV1 {
                     requestType: "clientanalyze.storage.v1.ReportStatsRequest",
                     responseType: "clientanalyze.storage.v1.ReportStatsResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
-            package enum ReportTimeline: ProtoMethod {
+            package enum ReportTimeline: UnaryProtoMethod {
                 package typealias Input = StorageV1.ReportTimelineRequest
                 package typealias Output = StorageV1.ReportTimelineResponse
                 package static let descriptor = MethodDescriptor(
@@ -1153,6 +1205,10 @@ extension StorageV1 {
                     requestType: "clientanalyze.storage.v1.ReportTimelineRequest",
                     responseType: "clientanalyze.storage.v1.ReportTimelineResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
             /// Streams the matching reports as a JSON array or CSV.
@@ -1210,7 +1266,7 @@ extension StorageV1 {
         package static let name = "clientanalyze.storage.v1.FeedbackStore"
 
         package enum Method {
-            package enum AddFeedback: ProtoMethod {
+            package enum AddFeedback: UnaryProtoMethod {
                 package typealias Input = StorageV1.AddFeedbackRequest
                 package typealias Output = StorageV1.AddFeedbackResponse
                 package static let descriptor = MethodDescriptor(
@@ -1221,9 +1277,13 @@ extension StorageV1 {
                     requestType: "clientanalyze.storage.v1.AddFeedbackRequest",
                     responseType: "clientanalyze.storage.v1.AddFeedbackResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
-            package enum ListFeedback: ProtoMethod {
+            package enum ListFeedback: UnaryProtoMethod {
                 package typealias Input = StorageV1.ListFeedbackRequest
                 package typealias Output = StorageV1.ListFeedbackResponse
                 package static let descriptor = MethodDescriptor(
@@ -1234,6 +1294,10 @@ extension StorageV1 {
                     requestType: "clientanalyze.storage.v1.ListFeedbackRequest",
                     responseType: "clientanalyze.storage.v1.ListFeedbackResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
         }
 
@@ -1249,7 +1313,7 @@ extension StorageV1 {
         package static let name = "clientanalyze.storage.v1.Cache"
 
         package enum Method {
-            package enum Get: ProtoMethod {
+            package enum Get: UnaryProtoMethod {
                 package typealias Input = StorageV1.CacheGetRequest
                 package typealias Output = StorageV1.CacheGetResponse
                 package static let descriptor = MethodDescriptor(
@@ -1260,9 +1324,13 @@ extension StorageV1 {
                     requestType: "clientanalyze.storage.v1.CacheGetRequest",
                     responseType: "clientanalyze.storage.v1.CacheGetResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
-            package enum Set: ProtoMethod {
+            package enum Set: UnaryProtoMethod {
                 package typealias Input = StorageV1.CacheSetRequest
                 package typealias Output = StorageV1.CacheSetResponse
                 package static let descriptor = MethodDescriptor(
@@ -1273,9 +1341,13 @@ extension StorageV1 {
                     requestType: "clientanalyze.storage.v1.CacheSetRequest",
                     responseType: "clientanalyze.storage.v1.CacheSetResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
-            package enum Delete: ProtoMethod {
+            package enum Delete: UnaryProtoMethod {
                 package typealias Input = StorageV1.CacheDeleteRequest
                 package typealias Output = StorageV1.CacheDeleteResponse
                 package static let descriptor = MethodDescriptor(
@@ -1286,9 +1358,13 @@ extension StorageV1 {
                     requestType: "clientanalyze.storage.v1.CacheDeleteRequest",
                     responseType: "clientanalyze.storage.v1.CacheDeleteResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
-            package enum List: ProtoMethod {
+            package enum List: UnaryProtoMethod {
                 package typealias Input = StorageV1.CacheListRequest
                 package typealias Output = StorageV1.CacheListResponse
                 package static let descriptor = MethodDescriptor(
@@ -1299,9 +1375,13 @@ extension StorageV1 {
                     requestType: "clientanalyze.storage.v1.CacheListRequest",
                     responseType: "clientanalyze.storage.v1.CacheListResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
-            package enum Count: ProtoMethod {
+            package enum Count: UnaryProtoMethod {
                 package typealias Input = StorageV1.CacheCountRequest
                 package typealias Output = StorageV1.CacheCountResponse
                 package static let descriptor = MethodDescriptor(
@@ -1312,9 +1392,13 @@ extension StorageV1 {
                     requestType: "clientanalyze.storage.v1.CacheCountRequest",
                     responseType: "clientanalyze.storage.v1.CacheCountResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
-            package enum Stats: ProtoMethod {
+            package enum Stats: UnaryProtoMethod {
                 package typealias Input = StorageV1.CacheStatsRequest
                 package typealias Output = StorageV1.CacheStatsResponse
                 package static let descriptor = MethodDescriptor(
@@ -1325,6 +1409,10 @@ extension StorageV1 {
                     requestType: "clientanalyze.storage.v1.CacheStatsRequest",
                     responseType: "clientanalyze.storage.v1.CacheStatsResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
         }
 
@@ -1340,7 +1428,7 @@ extension StorageV1 {
         package static let name = "clientanalyze.storage.v1.Jobs"
 
         package enum Method {
-            package enum Enqueue: ProtoMethod {
+            package enum Enqueue: UnaryProtoMethod {
                 package typealias Input = StorageV1.EnqueueRequest
                 package typealias Output = StorageV1.EnqueueResponse
                 package static let descriptor = MethodDescriptor(
@@ -1351,9 +1439,13 @@ extension StorageV1 {
                     requestType: "clientanalyze.storage.v1.EnqueueRequest",
                     responseType: "clientanalyze.storage.v1.EnqueueResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
-            package enum Lease: ProtoMethod {
+            package enum Lease: UnaryProtoMethod {
                 package typealias Input = StorageV1.LeaseRequest
                 package typealias Output = StorageV1.LeaseResponse
                 package static let descriptor = MethodDescriptor(
@@ -1364,9 +1456,13 @@ extension StorageV1 {
                     requestType: "clientanalyze.storage.v1.LeaseRequest",
                     responseType: "clientanalyze.storage.v1.LeaseResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
-            package enum Heartbeat: ProtoMethod {
+            package enum Heartbeat: UnaryProtoMethod {
                 package typealias Input = StorageV1.HeartbeatRequest
                 package typealias Output = StorageV1.HeartbeatResponse
                 package static let descriptor = MethodDescriptor(
@@ -1377,9 +1473,13 @@ extension StorageV1 {
                     requestType: "clientanalyze.storage.v1.HeartbeatRequest",
                     responseType: "clientanalyze.storage.v1.HeartbeatResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
-            package enum Complete: ProtoMethod {
+            package enum Complete: UnaryProtoMethod {
                 package typealias Input = StorageV1.CompleteRequest
                 package typealias Output = StorageV1.CompleteResponse
                 package static let descriptor = MethodDescriptor(
@@ -1390,9 +1490,13 @@ extension StorageV1 {
                     requestType: "clientanalyze.storage.v1.CompleteRequest",
                     responseType: "clientanalyze.storage.v1.CompleteResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
-            package enum Fail: ProtoMethod {
+            package enum Fail: UnaryProtoMethod {
                 package typealias Input = StorageV1.FailRequest
                 package typealias Output = StorageV1.FailResponse
                 package static let descriptor = MethodDescriptor(
@@ -1403,10 +1507,14 @@ extension StorageV1 {
                     requestType: "clientanalyze.storage.v1.FailRequest",
                     responseType: "clientanalyze.storage.v1.FailResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
             /// Gives a leased job back without counting a failure (a worker shutting down).
-            package enum Release: ProtoMethod {
+            package enum Release: UnaryProtoMethod {
                 package typealias Input = StorageV1.ReleaseRequest
                 package typealias Output = StorageV1.ReleaseResponse
                 package static let descriptor = MethodDescriptor(
@@ -1417,9 +1525,13 @@ extension StorageV1 {
                     requestType: "clientanalyze.storage.v1.ReleaseRequest",
                     responseType: "clientanalyze.storage.v1.ReleaseResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
-            package enum Cancel: ProtoMethod {
+            package enum Cancel: UnaryProtoMethod {
                 package typealias Input = StorageV1.CancelJobRequest
                 package typealias Output = StorageV1.CancelJobResponse
                 package static let descriptor = MethodDescriptor(
@@ -1430,9 +1542,13 @@ extension StorageV1 {
                     requestType: "clientanalyze.storage.v1.CancelJobRequest",
                     responseType: "clientanalyze.storage.v1.CancelJobResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
-            package enum GetJob: ProtoMethod {
+            package enum GetJob: UnaryProtoMethod {
                 package typealias Input = StorageV1.GetJobRequest
                 package typealias Output = StorageV1.GetJobResponse
                 package static let descriptor = MethodDescriptor(
@@ -1443,9 +1559,13 @@ extension StorageV1 {
                     requestType: "clientanalyze.storage.v1.GetJobRequest",
                     responseType: "clientanalyze.storage.v1.GetJobResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
-            package enum ListJobs: ProtoMethod {
+            package enum ListJobs: UnaryProtoMethod {
                 package typealias Input = StorageV1.ListJobsRequest
                 package typealias Output = StorageV1.ListJobsResponse
                 package static let descriptor = MethodDescriptor(
@@ -1456,9 +1576,13 @@ extension StorageV1 {
                     requestType: "clientanalyze.storage.v1.ListJobsRequest",
                     responseType: "clientanalyze.storage.v1.ListJobsResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
-            package enum AppendProgress: ProtoMethod {
+            package enum AppendProgress: UnaryProtoMethod {
                 package typealias Input = StorageV1.AppendProgressRequest
                 package typealias Output = StorageV1.AppendProgressResponse
                 package static let descriptor = MethodDescriptor(
@@ -1469,6 +1593,10 @@ extension StorageV1 {
                     requestType: "clientanalyze.storage.v1.AppendProgressRequest",
                     responseType: "clientanalyze.storage.v1.AppendProgressResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
             /// The job's progress history, then new events as they come; ends when the job reaches a final state.
@@ -1485,7 +1613,7 @@ extension StorageV1 {
                 )
             }
 
-            package enum ListDeadLetters: ProtoMethod {
+            package enum ListDeadLetters: UnaryProtoMethod {
                 package typealias Input = StorageV1.ListDeadLettersRequest
                 package typealias Output = StorageV1.ListDeadLettersResponse
                 package static let descriptor = MethodDescriptor(
@@ -1496,9 +1624,13 @@ extension StorageV1 {
                     requestType: "clientanalyze.storage.v1.ListDeadLettersRequest",
                     responseType: "clientanalyze.storage.v1.ListDeadLettersResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
-            package enum ReplayDeadLetters: ProtoMethod {
+            package enum ReplayDeadLetters: UnaryProtoMethod {
                 package typealias Input = StorageV1.ReplayDeadLetterRequest
                 package typealias Output = StorageV1.ReplayDeadLetterResponse
                 package static let descriptor = MethodDescriptor(
@@ -1509,9 +1641,13 @@ extension StorageV1 {
                     requestType: "clientanalyze.storage.v1.ReplayDeadLetterRequest",
                     responseType: "clientanalyze.storage.v1.ReplayDeadLetterResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
-            package enum PurgeDeadLetters: ProtoMethod {
+            package enum PurgeDeadLetters: UnaryProtoMethod {
                 package typealias Input = StorageV1.PurgeDeadLettersRequest
                 package typealias Output = StorageV1.PurgeDeadLettersResponse
                 package static let descriptor = MethodDescriptor(
@@ -1522,9 +1658,13 @@ extension StorageV1 {
                     requestType: "clientanalyze.storage.v1.PurgeDeadLettersRequest",
                     responseType: "clientanalyze.storage.v1.PurgeDeadLettersResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
-            package enum QueueDepth: ProtoMethod {
+            package enum QueueDepth: UnaryProtoMethod {
                 package typealias Input = StorageV1.QueueDepthRequest
                 package typealias Output = StorageV1.QueueDepthResponse
                 package static let descriptor = MethodDescriptor(
@@ -1535,6 +1675,10 @@ extension StorageV1 {
                     requestType: "clientanalyze.storage.v1.QueueDepthRequest",
                     responseType: "clientanalyze.storage.v1.QueueDepthResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
         }
 
@@ -1550,7 +1694,7 @@ extension StorageV1 {
         package static let name = "clientanalyze.storage.v1.Access"
 
         package enum Method {
-            package enum PutApiKey: ProtoMethod {
+            package enum PutApiKey: UnaryProtoMethod {
                 package typealias Input = StorageV1.PutApiKeyRequest
                 package typealias Output = StorageV1.PutApiKeyResponse
                 package static let descriptor = MethodDescriptor(
@@ -1561,9 +1705,13 @@ extension StorageV1 {
                     requestType: "clientanalyze.storage.v1.PutApiKeyRequest",
                     responseType: "clientanalyze.storage.v1.PutApiKeyResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
-            package enum GetApiKey: ProtoMethod {
+            package enum GetApiKey: UnaryProtoMethod {
                 package typealias Input = StorageV1.GetApiKeyRequest
                 package typealias Output = StorageV1.GetApiKeyResponse
                 package static let descriptor = MethodDescriptor(
@@ -1574,9 +1722,13 @@ extension StorageV1 {
                     requestType: "clientanalyze.storage.v1.GetApiKeyRequest",
                     responseType: "clientanalyze.storage.v1.GetApiKeyResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
-            package enum ListApiKeys: ProtoMethod {
+            package enum ListApiKeys: UnaryProtoMethod {
                 package typealias Input = StorageV1.ListApiKeysRequest
                 package typealias Output = StorageV1.ListApiKeysResponse
                 package static let descriptor = MethodDescriptor(
@@ -1587,9 +1739,13 @@ extension StorageV1 {
                     requestType: "clientanalyze.storage.v1.ListApiKeysRequest",
                     responseType: "clientanalyze.storage.v1.ListApiKeysResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
-            package enum RevokeApiKey: ProtoMethod {
+            package enum RevokeApiKey: UnaryProtoMethod {
                 package typealias Input = StorageV1.RevokeApiKeyRequest
                 package typealias Output = StorageV1.RevokeApiKeyResponse
                 package static let descriptor = MethodDescriptor(
@@ -1600,9 +1756,13 @@ extension StorageV1 {
                     requestType: "clientanalyze.storage.v1.RevokeApiKeyRequest",
                     responseType: "clientanalyze.storage.v1.RevokeApiKeyResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
-            package enum AppendAudit: ProtoMethod {
+            package enum AppendAudit: UnaryProtoMethod {
                 package typealias Input = StorageV1.AppendAuditRequest
                 package typealias Output = StorageV1.AppendAuditResponse
                 package static let descriptor = MethodDescriptor(
@@ -1613,9 +1773,13 @@ extension StorageV1 {
                     requestType: "clientanalyze.storage.v1.AppendAuditRequest",
                     responseType: "clientanalyze.storage.v1.AppendAuditResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
-            package enum ListAudit: ProtoMethod {
+            package enum ListAudit: UnaryProtoMethod {
                 package typealias Input = StorageV1.ListAuditRequest
                 package typealias Output = StorageV1.ListAuditResponse
                 package static let descriptor = MethodDescriptor(
@@ -1626,6 +1790,10 @@ extension StorageV1 {
                     requestType: "clientanalyze.storage.v1.ListAuditRequest",
                     responseType: "clientanalyze.storage.v1.ListAuditResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
         }
 

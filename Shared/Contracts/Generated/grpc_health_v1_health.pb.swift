@@ -64,7 +64,7 @@ extension GrpcHealthV1 {
             /// server unhealthy if they do not receive a timely response.
             ///
             /// Check implementations should be idempotent and side effect free.
-            package enum Check: ProtoMethod {
+            package enum Check: UnaryProtoMethod {
                 package typealias Input = GrpcHealthV1.HealthCheckRequest
                 package typealias Output = GrpcHealthV1.HealthCheckResponse
                 package static let descriptor = MethodDescriptor(
@@ -75,6 +75,10 @@ extension GrpcHealthV1 {
                     requestType: "grpc.health.v1.HealthCheckRequest",
                     responseType: "grpc.health.v1.HealthCheckResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
             /// List provides a non-atomic snapshot of the health of all the available services.
@@ -89,7 +93,7 @@ extension GrpcHealthV1 {
             /// can change over the lifetime of the process.
             ///
             /// List implementations should be idempotent and side effect free.
-            package enum List: ProtoMethod {
+            package enum List: UnaryProtoMethod {
                 package typealias Input = GrpcHealthV1.HealthListRequest
                 package typealias Output = GrpcHealthV1.HealthListResponse
                 package static let descriptor = MethodDescriptor(
@@ -100,6 +104,10 @@ extension GrpcHealthV1 {
                     requestType: "grpc.health.v1.HealthListRequest",
                     responseType: "grpc.health.v1.HealthListResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
             /// Performs a watch for the serving status of the requested service.

@@ -13,7 +13,7 @@ extension GrpcTesting {
 
         package enum Method {
             /// One empty request followed by one empty response.
-            package enum EmptyCall: ProtoMethod {
+            package enum EmptyCall: UnaryProtoMethod {
                 package typealias Input = GrpcTesting.Empty
                 package typealias Output = GrpcTesting.Empty
                 package static let descriptor = MethodDescriptor(
@@ -24,10 +24,14 @@ extension GrpcTesting {
                     requestType: "grpc.testing.Empty",
                     responseType: "grpc.testing.Empty"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
             /// One request followed by one response.
-            package enum UnaryCall: ProtoMethod {
+            package enum UnaryCall: UnaryProtoMethod {
                 package typealias Input = GrpcTesting.SimpleRequest
                 package typealias Output = GrpcTesting.SimpleResponse
                 package static let descriptor = MethodDescriptor(
@@ -38,12 +42,16 @@ extension GrpcTesting {
                     requestType: "grpc.testing.SimpleRequest",
                     responseType: "grpc.testing.SimpleResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
             /// One request followed by one response. Response has cache control
             /// headers set such that a caching HTTP proxy (such as GFE) can
             /// satisfy subsequent requests.
-            package enum CacheableUnaryCall: ProtoMethod {
+            package enum CacheableUnaryCall: UnaryProtoMethod {
                 package typealias Input = GrpcTesting.SimpleRequest
                 package typealias Output = GrpcTesting.SimpleResponse
                 package static let descriptor = MethodDescriptor(
@@ -54,6 +62,10 @@ extension GrpcTesting {
                     requestType: "grpc.testing.SimpleRequest",
                     responseType: "grpc.testing.SimpleResponse"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
             /// One request followed by a sequence of responses (streamed download).
@@ -121,7 +133,7 @@ extension GrpcTesting {
 
             /// The test server will not implement this method. It will be used
             /// to test the behavior when clients call unimplemented methods.
-            package enum UnimplementedCall: ProtoMethod {
+            package enum UnimplementedCall: UnaryProtoMethod {
                 package typealias Input = GrpcTesting.Empty
                 package typealias Output = GrpcTesting.Empty
                 package static let descriptor = MethodDescriptor(
@@ -132,6 +144,10 @@ extension GrpcTesting {
                     requestType: "grpc.testing.Empty",
                     responseType: "grpc.testing.Empty"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
         }
 
@@ -149,7 +165,7 @@ extension GrpcTesting {
 
         package enum Method {
             /// A call that no server should implement
-            package enum UnimplementedCall: ProtoMethod {
+            package enum UnimplementedCall: UnaryProtoMethod {
                 package typealias Input = GrpcTesting.Empty
                 package typealias Output = GrpcTesting.Empty
                 package static let descriptor = MethodDescriptor(
@@ -160,6 +176,10 @@ extension GrpcTesting {
                     requestType: "grpc.testing.Empty",
                     responseType: "grpc.testing.Empty"
                 )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
         }
 

@@ -13,7 +13,59 @@ package protocol ProtoMethod {
     static var descriptor: MethodDescriptor { get }
 }
 
+/// A generated unary method. Each one implements `routeHandler` by calling `unaryRouteHandler` from its own
+/// type, so the compiler specializes that glue for its message types: `RPCRouter.registerUnary` is generic
+/// code in another module, and unspecialized it looked up generic metadata and moved the messages through
+/// value witnesses on every call.
+package protocol UnaryProtoMethod: ProtoMethod {
+    static func routeHandler(
+        _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+    ) -> RPCRouter.Handler
+}
+
+extension ProtoMethod {
+    /// What `RPCRouter.registerUnary` does, for protobuf messages (see `UnaryProtoMethod`).
+    package static func unaryRouteHandler(
+        _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+    ) -> RPCRouter.Handler {
+        let method = descriptor
+        return { stream, context in
+            // As `RPCRouter.registerUnary`, with the statuses of `MessageCodec`.
+            let bytes: [UInt8]
+            if let arrived = try RPCRouter.arrivedRequest(stream.inbound, method: method) {
+                bytes = arrived
+            } else {
+                bytes = try await RPCRouter.awaitRequest(stream.inbound, method: method)
+            }
+            let request: Input
+            do {
+                request = try Input(serializedBytes: bytes)
+            } catch {
+                throw RPCError(.internal, "could not decode the request message: \(error)")
+            }
+            let response = try await handler(request, context)
+            let message: RPCResponsePart
+            do {
+                message = .message(try response.message.serializedBytes())
+            } catch {
+                throw RPCError(.internal, "could not encode the response message: \(error)")
+            }
+            let headers = RPCResponsePart.metadata(response.initialMetadata)
+            if try !stream.outbound.writeNow(headers) { try await stream.outbound.write(headers) }
+            if try !stream.outbound.writeNow(message) { try await stream.outbound.write(message) }
+            return response.trailingMetadata
+        }
+    }
+}
+
 extension RPCRouter {
+    package mutating func registerUnary<M: UnaryProtoMethod>(
+        _ method: M.Type,
+        handler: @escaping @Sendable (M.Input, ServerContext) async throws -> ServerResponse<M.Output>
+    ) {
+        register(M.descriptor, handler: M.routeHandler(handler))
+    }
+
     package mutating func registerUnary<M: ProtoMethod>(
         _ method: M.Type,
         handler: @escaping @Sendable (M.Input, ServerContext) async throws -> ServerResponse<M.Output>

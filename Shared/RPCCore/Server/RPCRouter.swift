@@ -64,17 +64,18 @@ package struct RPCRouter: Sendable {
     ) {
         // Most calls are unary: straight to the stream, without the writer that streaming responses need.
         register(method) { stream, context in
-            let request: Input
-            if let arrived = try Self.arrived(stream.inbound, input, method: method) {
-                request = arrived
+            // Without awaiting when the request has arrived whole and the transport takes the response at once:
+            // an async call costs a frame and executor checks even when it does not suspend.
+            let bytes: [UInt8]
+            if let arrived = try Self.arrivedRequest(stream.inbound, method: method) {
+                bytes = arrived
             } else {
-                // Not through `single`: an async call costs executor checks even when it does not suspend.
-                request = try await Self.awaitSingle(ServerRequestStream(base: stream.inbound, codec: input), method: method)
+                bytes = try await Self.awaitRequest(stream.inbound, method: method)
             }
-            let response = try await handler(request, context)
+            let response = try await handler(try input.decode(bytes, .request), context)
+            let message = RPCResponsePart.message(try output.encode(response.message, .response))
             let headers = RPCResponsePart.metadata(response.initialMetadata)
             if try !stream.outbound.writeNow(headers) { try await stream.outbound.write(headers) }
-            let message = RPCResponsePart.message(try output.encode(response.message, .response))
             if try !stream.outbound.writeNow(message) { try await stream.outbound.write(message) }
             return response.trailingMetadata
         }
@@ -108,13 +109,15 @@ package struct RPCRouter: Sendable {
     /// Exactly one request message, as unary and server-streaming calls require; anything else is a
     /// cardinality violation, which gRPC reports as UNIMPLEMENTED.
     private static func single<Input>(_ requests: ServerRequestStream<Input>, method: MethodDescriptor) async throws -> Input {
-        if let request = try arrived(requests.base, requests.codec, method: method) { return request }
-        return try await awaitSingle(requests, method: method)
+        if let request = try arrivedRequest(requests.base, method: method) { return try requests.codec.decode(request, .request) }
+        return try requests.codec.decode(try await awaitRequest(requests.base, method: method), .request)
     }
 
-    /// `single` for a request that has not fully arrived: its message and end are awaited.
-    private static func awaitSingle<Input>(_ requests: ServerRequestStream<Input>, method: MethodDescriptor) async throws -> Input {
-        var iterator = requests.makeAsyncIterator()
+    /// `single` for a request that has not fully arrived: its message and end are awaited. Not generic, like
+    /// `arrivedRequest`: generated unary methods call both from glue the compiler specializes for their message
+    /// types (`UnaryProtoMethod` in Contracts).
+    package static func awaitRequest(_ inbound: RPCAsyncSequence<[UInt8]>, method: MethodDescriptor) async throws -> [UInt8] {
+        var iterator = inbound.makeAsyncIterator()
         guard let request = try await iterator.next() else {
             throw RPCError(.unimplemented, "\(method.path) expects one request message, got none")
         }
@@ -125,14 +128,12 @@ package struct RPCRouter: Sendable {
     }
 
     /// `single` without suspending, for the usual case of a request that arrived whole, end of stream
-    /// included, before its handler ran; nil when it has not (then `awaitSingle` waits for it).
-    private static func arrived<Input>(
-        _ inbound: RPCAsyncSequence<[UInt8]>, _ codec: MessageCodec<Input>, method: MethodDescriptor
-    ) throws -> Input? {
+    /// included, before its handler ran; nil when it has not (then `awaitRequest` waits for it).
+    package static func arrivedRequest(_ inbound: RPCAsyncSequence<[UInt8]>, method: MethodDescriptor) throws -> [UInt8]? {
         guard let messages = try inbound.remainingIfEnded?() else { return nil }
         guard messages.count == 1 else {
             throw RPCError(.unimplemented, "\(method.path) expects one request message, got \(messages.isEmpty ? "none" : "several")")
         }
-        return try codec.decode(messages[0], .request)
+        return messages[0]
     }
 }

@@ -12,7 +12,8 @@ enum ServiceEmitter {
                 for (index, method) in service.methods.enumerated() {
                     if index > 0 { w.line() }
                     w.doc(method.protoSourceComments())
-                    w.block("package enum \(method.name): ProtoMethod {") { w in
+                    let unary = !method.clientStreaming && !method.serverStreaming
+                    w.block("package enum \(method.name): \(unary ? "UnaryProtoMethod" : "ProtoMethod") {") { w in
                         w.line("package typealias Input = \(SwiftNames.type(method.inputType))")
                         w.line("package typealias Output = \(SwiftNames.type(method.outputType))")
                         w.block("package static let descriptor = MethodDescriptor(", close: ")") { w in
@@ -22,6 +23,12 @@ enum ServiceEmitter {
                             w.line("idempotency: \(idempotency(method)),")
                             w.line("requestType: \"\(method.inputType.fullName)\",")
                             w.line("responseType: \"\(method.outputType.fullName)\"")
+                        }
+                        if unary {
+                            w.line("/// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).")
+                            w.block("package static func routeHandler(", close: ") -> RPCRouter.Handler { unaryRouteHandler(handler) }") { w in
+                                w.line("_ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>")
+                            }
                         }
                     }
                 }
