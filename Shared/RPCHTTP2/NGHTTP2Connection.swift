@@ -23,18 +23,14 @@ extension NGHTTP2Connection {
         // What is written while the events are handled goes out with the flush below, so none is scheduled.
         let flushWasScheduled = flushScheduled
         flushScheduled = true
-        do {
-            let events = try buffer.withUnsafeReadableBytes { try session.receive($0) }
+        let events = try? buffer.withUnsafeReadableBytes { try session.receive($0) }
+        if let events {
             for event in events { handle(event) }
             eventsHandled()
-        } catch {
-            flushScheduled = flushWasScheduled
-            flush()
-            context.close(promise: nil)
-            return
         }
         flushScheduled = flushWasScheduled
         flush()
+        if events == nil { context.close(promise: nil) }
     }
 
     /// Flushes at the end of this event-loop tick, once however many streams wrote.

@@ -30,8 +30,6 @@ final class ServerConnectionHandler: NGHTTP2Connection {
     private final class StreamState {
         var deframer: GRPCMessageDeframer
         var inbound: InboundMessages
-        /// The stream for the handler, until it starts (after the events of the read that opened the stream).
-        var unstarted: RPCStream?
         /// The handler's task, cancelled when the stream ends before its status (reset, connection closed).
         var task: Task<Void, Never>?
         /// False while the handler's queue of request messages is full: received bytes are then held back
@@ -59,7 +57,7 @@ final class ServerConnectionHandler: NGHTTP2Connection {
     private let accept: @Sendable (RPCStream) -> Task<Void, Never>?
     private var streams = StreamMap<StreamState>()
     /// Streams opened by the events being handled, whose handlers start once those events are all handled.
-    private var unstartedStreams: [Int32] = []
+    private var unstartedStreams: [(id: Int32, stream: RPCStream)] = []
     /// Streams whose writer waits for queued response bytes to drain.
     private var waitingWriters: [Int32] = []
     private(set) var context: ChannelHandlerContext?
@@ -279,8 +277,7 @@ final class ServerConnectionHandler: NGHTTP2Connection {
             outbound: RPCWriter({ try await port.write($0) }, writeNow: { try port.writeNow($0) }),
             executor: executor
         )
-        state.unstarted = stream
-        unstartedStreams.append(streamID)
+        unstartedStreams.append((streamID, stream))
     }
 
     /// Starts the handlers of the streams just opened. They start here rather than in `openStream` so that
@@ -289,10 +286,9 @@ final class ServerConnectionHandler: NGHTTP2Connection {
     /// answers before the flush that follows, without a trip through the loop's task queue.
     func eventsHandled() {
         guard !unstartedStreams.isEmpty else { return }
-        for streamID in unstartedStreams {
+        for (streamID, stream) in unstartedStreams {
             // A stream reset by the same read is gone; its handler need not run.
-            guard let state = streams[streamID], let stream = state.unstarted else { continue }
-            state.unstarted = nil
+            guard let state = streams[streamID] else { continue }
             guard let task = accept(stream) else {
                 streams[streamID] = nil
                 state.inbound.finish()

@@ -14,9 +14,8 @@ package protocol ProtoMethod {
 }
 
 /// A generated unary method. Each one implements `routeHandler` by calling `unaryRouteHandler` from its own
-/// type, so the compiler specializes that glue for its message types: `RPCRouter.registerUnary` is generic
-/// code in another module, and unspecialized it looked up generic metadata and moved the messages through
-/// value witnesses on every call.
+/// type, so the compiler specializes that glue for its message types: as generic code registered from another
+/// module it looked up generic metadata and moved the messages through value witnesses on every call.
 package protocol UnaryProtoMethod: ProtoMethod {
     static func routeHandler(
         _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
@@ -24,32 +23,25 @@ package protocol UnaryProtoMethod: ProtoMethod {
 }
 
 extension ProtoMethod {
-    /// What `RPCRouter.registerUnary` does, for protobuf messages (see `UnaryProtoMethod`).
+    /// A unary method's handler over the wire (see `UnaryProtoMethod`): its one request, decoded; the response
+    /// encoded and written with its initial metadata. Nothing is awaited when the request arrived whole and the
+    /// transport takes the response at once: an async call costs a frame and executor checks even when it does
+    /// not suspend.
     package static func unaryRouteHandler(
         _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
     ) -> RPCRouter.Handler {
         let method = descriptor
+        let input = MessageCodec<Input>.proto
+        let output = MessageCodec<Output>.proto
         return { stream, context in
-            // As `RPCRouter.registerUnary`, with the statuses of `MessageCodec`.
             let bytes: [UInt8]
             if let arrived = try RPCRouter.arrivedRequest(stream.inbound, method: method) {
                 bytes = arrived
             } else {
                 bytes = try await RPCRouter.awaitRequest(stream.inbound, method: method)
             }
-            let request: Input
-            do {
-                request = try Input(serializedBytes: bytes)
-            } catch {
-                throw RPCError(.internal, "could not decode the request message: \(error)")
-            }
-            let response = try await handler(request, context)
-            let message: RPCResponsePart
-            do {
-                message = .message(try response.message.serializedBytes())
-            } catch {
-                throw RPCError(.internal, "could not encode the response message: \(error)")
-            }
+            let response = try await handler(try input.decode(bytes, .request), context)
+            let message = RPCResponsePart.message(try output.encode(response.message, .response))
             let headers = RPCResponsePart.metadata(response.initialMetadata)
             if try !stream.outbound.writeNow(headers) { try await stream.outbound.write(headers) }
             if try !stream.outbound.writeNow(message) { try await stream.outbound.write(message) }
@@ -64,13 +56,6 @@ extension RPCRouter {
         handler: @escaping @Sendable (M.Input, ServerContext) async throws -> ServerResponse<M.Output>
     ) {
         register(M.descriptor, handler: M.routeHandler(handler))
-    }
-
-    package mutating func registerUnary<M: ProtoMethod>(
-        _ method: M.Type,
-        handler: @escaping @Sendable (M.Input, ServerContext) async throws -> ServerResponse<M.Output>
-    ) {
-        registerUnary(M.descriptor, input: .proto, output: .proto, handler: handler)
     }
 
     package mutating func registerServerStreaming<M: ProtoMethod>(

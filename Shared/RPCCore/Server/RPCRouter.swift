@@ -56,31 +56,6 @@ package struct RPCRouter: Sendable {
         }
     }
 
-    package mutating func registerUnary<Input: Sendable, Output: Sendable>(
-        _ method: MethodDescriptor,
-        input: MessageCodec<Input>,
-        output: MessageCodec<Output>,
-        handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
-    ) {
-        // Most calls are unary: straight to the stream, without the writer that streaming responses need.
-        register(method) { stream, context in
-            // Without awaiting when the request has arrived whole and the transport takes the response at once:
-            // an async call costs a frame and executor checks even when it does not suspend.
-            let bytes: [UInt8]
-            if let arrived = try Self.arrivedRequest(stream.inbound, method: method) {
-                bytes = arrived
-            } else {
-                bytes = try await Self.awaitRequest(stream.inbound, method: method)
-            }
-            let response = try await handler(try input.decode(bytes, .request), context)
-            let message = RPCResponsePart.message(try output.encode(response.message, .response))
-            let headers = RPCResponsePart.metadata(response.initialMetadata)
-            if try !stream.outbound.writeNow(headers) { try await stream.outbound.write(headers) }
-            if try !stream.outbound.writeNow(message) { try await stream.outbound.write(message) }
-            return response.trailingMetadata
-        }
-    }
-
     package mutating func registerServerStreaming<Input: Sendable, Output: Sendable>(
         _ method: MethodDescriptor,
         input: MessageCodec<Input>,
@@ -114,8 +89,8 @@ package struct RPCRouter: Sendable {
     }
 
     /// `single` for a request that has not fully arrived: its message and end are awaited. Not generic, like
-    /// `arrivedRequest`: generated unary methods call both from glue the compiler specializes for their message
-    /// types (`UnaryProtoMethod` in Contracts).
+    /// `arrivedRequest`: unary methods call both from glue the compiler specializes for their message types
+    /// (`UnaryProtoMethod` in Contracts).
     package static func awaitRequest(_ inbound: RPCAsyncSequence<[UInt8]>, method: MethodDescriptor) async throws -> [UInt8] {
         var iterator = inbound.makeAsyncIterator()
         guard let request = try await iterator.next() else {

@@ -64,8 +64,9 @@ package struct RPCServer: Sendable {
             onUnexpectedError(route.method, error)
             status = RPCStatus(code: .unknown, message: "the handler failed")
         }
+        // Fails only when the stream is gone, and then nobody is left to tell.
         let end = RPCResponsePart.status(status, trailers)
-        if (try? stream.outbound.writeNow(end)) != true { try? await stream.outbound.write(end) }
+        if (try? stream.outbound.writeNow(end)) == false { try? await stream.outbound.write(end) }
     }
 }
 

@@ -20,7 +20,7 @@ extension MessageCodec {
     }
 
     /// A message that does not encode ends the call with INTERNAL, as other gRPC runtimes do.
-    func encode(_ message: Message, _ part: Part) throws(RPCError) -> [UInt8] {
+    package func encode(_ message: Message, _ part: Part) throws(RPCError) -> [UInt8] {
         do {
             return try serialize(message)
         } catch {
@@ -29,7 +29,7 @@ extension MessageCodec {
     }
 
     /// A message that does not decode ends the call with INTERNAL, as other gRPC runtimes do.
-    func decode(_ bytes: [UInt8], _ part: Part) throws(RPCError) -> Message {
+    package func decode(_ bytes: [UInt8], _ part: Part) throws(RPCError) -> Message {
         do {
             return try deserialize(bytes)
         } catch {

@@ -64,17 +64,15 @@ package struct RPCAsyncSequence<Element: Sendable>: AsyncSequence, Sendable {
     /// left); nil while it may still grow. Lets a unary handler take its one request without suspending.
     package let remainingIfEnded: (@Sendable () throws -> [Element]?)?
 
-    /// `remainingIfEnded` must take from the same elements that `base`'s iterators read.
-    package init<Base: AsyncSequence & Sendable>(
-        _ base: Base, remainingIfEnded: (@Sendable () throws -> [Element]?)? = nil
-    ) where Base.Element == Element {
+    package init<Base: AsyncSequence & Sendable>(_ base: Base) where Base.Element == Element {
         makeBase = { AsyncIterator(base.makeAsyncIterator()) }
         knownElements = nil
-        self.remainingIfEnded = remainingIfEnded
+        remainingIfEnded = nil
     }
 
     /// For a transport that erases its own iterator: `makeIterator` can then capture its sequence as it is,
-    /// which a generic initializer would box.
+    /// which a generic initializer would box. `remainingIfEnded` must take from the same elements that the
+    /// iterators read.
     package init(
         makeIterator: @escaping @Sendable () -> AsyncIterator, remainingIfEnded: (@Sendable () throws -> [Element]?)? = nil
     ) {
@@ -124,7 +122,7 @@ package struct RPCWriter<Element: Sendable>: Sendable {
 
     package func write(_ element: Element) async throws {
         // A call into an async closure costs executor checks even when it never suspends.
-        if let writeElementNow, try writeElementNow(element) { return }
+        if try writeNow(element) { return }
         try await writeElement(element)
     }
 
