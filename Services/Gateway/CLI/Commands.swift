@@ -134,16 +134,29 @@ struct Search: AsyncParsableCommand {
 }
 
 struct Feedback: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Give feedback on a report; --rerun analyses again with it applied.")
+    static let configuration = CommandConfiguration(
+        abstract: "Give feedback on a report (--rerun analyses again with it applied), or --list the feedback given.")
     @OptionGroup var connection: Connection
-    @Argument(help: "The report id.") var report: String
-    @Option(help: "accurate, partially_accurate or inaccurate.") var rating: String
+    @Argument(help: "The report id (with --list --thread: the thread id).") var report: String
+    @Option(help: "accurate, partially_accurate or inaccurate.") var rating: String?
     @Option(help: "What is wrong or missing.") var comment = ""
     @Flag(help: "Queue version n+1 with the feedback applied.") var rerun = false
+    @Flag(help: "List the feedback on the report instead of giving some.") var list = false
+    @Flag(help: "With --list: the id is a thread's, list the feedback on all its versions.") var thread = false
+
+    func validate() throws {
+        if list {
+            guard rating == nil, comment.isEmpty, !rerun else { throw ValidationError("--list takes no --rating, --comment or --rerun") }
+        } else {
+            guard rating != nil else { throw ValidationError("--rating is required (or --list to read feedback)") }
+            guard !thread else { throw ValidationError("--thread goes with --list") }
+        }
+    }
 
     func run() async throws {
         try await CLAKit.run {
-            guard let value = CommonV1.FeedbackRating(protoName: "FEEDBACK_RATING_" + rating.uppercased()) else {
+            if list { return try await listFeedback() }
+            guard let value = CommonV1.FeedbackRating(protoName: "FEEDBACK_RATING_" + (rating ?? "").uppercased()) else {
                 throw ValidationError("--rating: expected accurate, partially_accurate or inaccurate")
             }
             let response = try await connection.client().unary(GatewayV1.Threads.Method.SubmitFeedback.self, .with {
@@ -157,6 +170,20 @@ struct Feedback: AsyncParsableCommand {
             try connection.print(response) {
                 "feedback \(response.feedback?.id ?? "") stored" + (response.rerunJob.map { "; re-run job \($0.id) queued (cla status \($0.id))" } ?? "")
             }
+        }
+    }
+
+    private func listFeedback() async throws {
+        let response = try await connection.client().unary(GatewayV1.Threads.Method.ListFeedback.self, .with {
+            $0.key = thread ? .threadId(report) : .reportId(report)
+            $0.page = .with { $0.pageSize = 1000 }
+        })
+        try connection.print(response) {
+            guard !response.feedback.isEmpty else { return "no feedback" }
+            return response.feedback.map { item in
+                let rating = item.rating.protoName.replacingOccurrences(of: "FEEDBACK_RATING_", with: "").lowercased()
+                return "\(item.id)  report \(item.reportId)  \(rating)" + (item.comment.isEmpty ? "" : "  \(item.comment)")
+            }.joined(separator: "\n")
         }
     }
 }

@@ -129,6 +129,11 @@ extension CommonV1 {
         package var items: Int32 = 0
         /// When the data was fetched from the provider (for CACHED: when it was originally fetched).
         package var fetchedAtMs: Int64 = 0
+        /// For sources asked several queries (web search): how many were asked and how many answered.
+        package var queries: Int32 = 0
+        package var queriesAnswered: Int32 = 0
+        /// For CIRCUIT_OPEN: when the breaker opened, i.e. since when the provider has been failing.
+        package var unavailableSinceMs: Int64 = 0
 
         package init() {}
 
@@ -151,6 +156,8 @@ extension CommonV1 {
             case disabled
             /// The source answered that it knows nothing about the subject.
             case notFound
+            /// The source answered some of its queries and failed the rest; see `queries_answered` of `queries`.
+            case partial
             /// A number this schema does not declare, kept so it survives a decode and re-encode.
             case unrecognized(Int32)
         }
@@ -511,6 +518,9 @@ extension CommonV1.SourceStatus: ProtoMessage {
         c.pointee.attempts = attempts
         c.pointee.items = items
         c.pointee.fetched_at_ms = fetchedAtMs
+        c.pointee.queries = queries
+        c.pointee.queries_answered = queriesAnswered
+        c.pointee.unavailable_since_ms = unavailableSinceMs
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
@@ -522,11 +532,14 @@ extension CommonV1.SourceStatus: ProtoMessage {
         attempts = c.pointee.attempts
         items = c.pointee.items
         fetchedAtMs = c.pointee.fetched_at_ms
+        queries = c.pointee.queries
+        queriesAnswered = c.pointee.queries_answered
+        unavailableSinceMs = c.pointee.unavailable_since_ms
     }
 }
 
 extension CommonV1.SourceStatus.State: ProtoEnum {
-    package static let knownCases: [Self] = [.unspecified, .ok, .cached, .notConfigured, .error, .timeout, .circuitOpen, .disabled, .notFound]
+    package static let knownCases: [Self] = [.unspecified, .ok, .cached, .notConfigured, .error, .timeout, .circuitOpen, .disabled, .notFound, .partial]
 
     package init(protoNumber: Int32) {
         switch protoNumber {
@@ -539,6 +552,7 @@ extension CommonV1.SourceStatus.State: ProtoEnum {
         case 6: self = .circuitOpen
         case 7: self = .disabled
         case 8: self = .notFound
+        case 9: self = .partial
         default: self = .unrecognized(protoNumber)
         }
     }
@@ -554,6 +568,7 @@ extension CommonV1.SourceStatus.State: ProtoEnum {
         case .circuitOpen: 6
         case .disabled: 7
         case .notFound: 8
+        case .partial: 9
         case .unrecognized(let number): number
         }
     }
@@ -569,6 +584,7 @@ extension CommonV1.SourceStatus.State: ProtoEnum {
         case .circuitOpen: "STATE_CIRCUIT_OPEN"
         case .disabled: "STATE_DISABLED"
         case .notFound: "STATE_NOT_FOUND"
+        case .partial: "STATE_PARTIAL"
         case .unrecognized: ""
         }
     }

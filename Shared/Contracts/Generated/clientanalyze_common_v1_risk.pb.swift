@@ -98,8 +98,11 @@ extension CommonV1 {
         package var weight: Double = 0
         /// Codes of the markers that contributed.
         package var markerCodes: [String] = []
-        /// False when none of the sources this category depends on answered.
+        /// False when a source this category depends on did not answer (failed, partial, not asked) and no marker
+        /// fired, or when the subject could not be identified: "nothing found" is then not "clean".
         package var hasData: Bool = false
+        /// Sources this category depends on that failed or answered partly.
+        package var missingSources: [CommonV1.Source] = []
 
         package init() {}
     }
@@ -320,6 +323,10 @@ extension CommonV1.CategoryScore: ProtoMessage {
             c.pointee.marker_codes = try arena.cStrings(markerCodes, field: "CategoryScore.marker_codes")
         }
         c.pointee.has_data = (hasData ? 1 : 0)
+        if !missingSources.isEmpty {
+            c.pointee.n_missing_sources = missingSources.count
+            c.pointee.missing_sources = arena.array(missingSources) { .init(protoNumber: $0.protoNumber) }
+        }
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
@@ -328,6 +335,7 @@ extension CommonV1.CategoryScore: ProtoMessage {
         weight = c.pointee.weight
         markerCodes = try ProtoLift.strings(c.pointee.marker_codes, count: c.pointee.n_marker_codes, field: "CategoryScore.marker_codes")
         hasData = c.pointee.has_data != 0
+        missingSources = ProtoLift.array(c.pointee.missing_sources, count: c.pointee.n_missing_sources) { CommonV1.Source(protoNumber: $0.protoNumber) }
     }
 }
 

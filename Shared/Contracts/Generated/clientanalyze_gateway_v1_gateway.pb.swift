@@ -9,8 +9,10 @@ extension GatewayV1 {
         package var request: CommonV1.AnalysisRequest? = nil
         /// Retrying a submit with the same key returns the same job.
         package var idempotencyKey: String = ""
-        /// Run at this time instead of now (scheduled analysis).
+        /// Run at this time instead of now (scheduled analysis); at most a year ahead.
         package var runAtMs: Int64 = 0
+        /// Start a new job even when one for the same INN and options is already queued or running.
+        package var force: Bool = false
 
         package init() {}
     }
@@ -19,7 +21,8 @@ extension GatewayV1 {
 extension GatewayV1 {
     package struct SubmitAnalysisResponse: Sendable, Hashable {
         package var job: CommonV1.Job? = nil
-        /// False when the idempotency key matched an earlier submission.
+        /// False when the idempotency key matched an earlier submission, or the submission joined a job for the same
+        /// INN and options that was already queued or running.
         package var created: Bool = false
 
         package init() {}
@@ -741,10 +744,28 @@ extension GatewayV1 {
                     _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
                 ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
+
+            /// Feedback on one report or on every version of a thread, newest first.
+            package enum ListFeedback: UnaryProtoMethod {
+                package typealias Input = StorageV1.ListFeedbackRequest
+                package typealias Output = StorageV1.ListFeedbackResponse
+                package static let descriptor = MethodDescriptor(
+                    service: "clientanalyze.gateway.v1.Threads",
+                    method: "ListFeedback",
+                    kind: .unary,
+                    idempotency: .noSideEffects,
+                    requestType: "clientanalyze.storage.v1.ListFeedbackRequest",
+                    responseType: "clientanalyze.storage.v1.ListFeedbackResponse"
+                )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
+            }
         }
 
         /// Every method of the service, in declaration order.
-        package static let methods: [MethodDescriptor] = [Method.GetThread.descriptor, Method.ListThreads.descriptor, Method.SearchThreads.descriptor, Method.CountThreads.descriptor, Method.DeleteThread.descriptor, Method.SubmitFeedback.descriptor]
+        package static let methods: [MethodDescriptor] = [Method.GetThread.descriptor, Method.ListThreads.descriptor, Method.SearchThreads.descriptor, Method.CountThreads.descriptor, Method.DeleteThread.descriptor, Method.SubmitFeedback.descriptor, Method.ListFeedback.descriptor]
     }
 }
 
@@ -1022,12 +1043,14 @@ extension GatewayV1.SubmitAnalysisRequest: ProtoMessage {
         if let value = request { c.pointee.request = try arena.message(value) }
         if !idempotencyKey.isEmpty { c.pointee.idempotency_key = try arena.cString(idempotencyKey, field: "SubmitAnalysisRequest.idempotency_key") }
         c.pointee.run_at_ms = runAtMs
+        c.pointee.force = (force ? 1 : 0)
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
         if let value = c.pointee.request { request = try CommonV1.AnalysisRequest(lifting: value) }
         idempotencyKey = try ProtoLift.string(c.pointee.idempotency_key, field: "SubmitAnalysisRequest.idempotency_key")
         runAtMs = c.pointee.run_at_ms
+        force = c.pointee.force != 0
     }
 }
 

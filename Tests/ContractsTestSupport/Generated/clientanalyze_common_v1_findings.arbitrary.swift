@@ -13,6 +13,9 @@ extension CommonV1.SourceStatus: Arbitrary {
         m.attempts = g.int32()
         m.items = g.int32()
         m.fetchedAtMs = g.int64()
+        m.queries = g.int32()
+        m.queriesAnswered = g.int32()
+        m.unavailableSinceMs = g.int64()
         return m
     }
 }

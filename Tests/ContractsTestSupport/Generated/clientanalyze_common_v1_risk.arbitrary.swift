@@ -37,6 +37,7 @@ extension CommonV1.CategoryScore: Arbitrary {
         m.weight = g.double()
         m.markerCodes = (0..<g.count(depth)).map { _ in g.string() }
         m.hasData = g.bool()
+        m.missingSources = (0..<g.count(depth)).map { _ in g.enumValue(CommonV1.Source.self) }
         return m
     }
 }

@@ -67,6 +67,16 @@ struct ThreadsAPI: Sendable {
             return ServerResponse(.with { $0.reportsDeleted = response.reportsDeleted })
         }
         router.registerUnary(Method.SubmitFeedback.self) { request, _ in ServerResponse(try await submitFeedback(request)) }
+        router.registerUnary(Method.ListFeedback.self) { request, _ in
+            var forwarded = request
+            switch request.key {
+            case .reportId(let id)?: forwarded.key = .reportId(try EdgeValidation.id(id, "report_id"))
+            case .threadId(let id)?: forwarded.key = .threadId(try EdgeValidation.id(id, "thread_id"))
+            case nil: throw EdgeValidation.invalid("key", "set report_id or thread_id")
+            }
+            try EdgeValidation.page(request.page)
+            return ServerResponse(try await storage.unary(StorageV1.FeedbackStore.Method.ListFeedback.self, forwarded).message)
+        }
     }
 
     /// Stores the feedback; with `rerun` first queues version n+1 with the feedback applied (the named

@@ -13,7 +13,7 @@ package enum AccessPolicy {
         "Analyses/GetJob", "Analyses/WatchJob", "Analyses/ListJobs",
         "Reports/GetReport", "Reports/DownloadReport", "Reports/ListReports", "Reports/CompareReports", "Reports/Stats",
         "Reports/Timeline", "Reports/ExportReports",
-        "Threads/GetThread", "Threads/ListThreads", "Threads/SearchThreads", "Threads/CountThreads",
+        "Threads/GetThread", "Threads/ListThreads", "Threads/ListFeedback", "Threads/SearchThreads", "Threads/CountThreads",
         "Sources/DescribeScoringModel",
     ]
 

@@ -36,11 +36,15 @@ package enum RESTRoutes {
         .route("GET", "/api/v1/reports/{report_id}/document", Reports.DownloadReport.self, answer: .download,
                "Download a report: PDF (default), or ?format=html|markdown|csv"),
 
+        .route("GET", "/api/v1/reports/{report_id}/feedback", Threads.ListFeedback.self, "Feedback on a report, newest first"),
+
         .route("GET", "/api/v1/threads", Threads.ListThreads.self, "List threads (filter.*, page.*)"),
         .route("GET", "/api/v1/threads/search", Threads.SearchThreads.self, "Full-text search over threads (?query=)"),
         .route("GET", "/api/v1/threads/count", Threads.CountThreads.self, "Count threads (filter.*)"),
         .route("GET", "/api/v1/threads/by-inn/{inn}", Threads.GetThread.self, "The thread of an INN with its versions and feedback"),
         .route("GET", "/api/v1/threads/{id}", Threads.GetThread.self, "A thread with its versions and feedback"),
+        .route("GET", "/api/v1/threads/{thread_id}/feedback", Threads.ListFeedback.self,
+               "Feedback on every version of a thread, newest first"),
         .route("DELETE", "/api/v1/threads/{id}", Threads.DeleteThread.self, "Delete a thread with its reports (admin)"),
         .route("POST", "/api/v1/feedback", Threads.SubmitFeedback.self, body: .required, status: 201,
                "Give feedback on a report; with rerun set, version n+1 is queued with it applied"),

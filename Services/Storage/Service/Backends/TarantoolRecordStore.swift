@@ -76,7 +76,7 @@ package struct TarantoolRecordStore: RecordStore {
                 guard thread.count == 13 else { throw TarantoolError.protocolViolation("a thread tuple of \(thread)") }
                 let lastVersion = try field(thread[8].int)
                 var stored = report
-                stored.id = RecordID.make("r", now: now)
+                ReportRecord.assign(id: RecordID.make("r", now: now), to: &stored)
                 stored.threadId = try field(thread[0].string)
                 stored.inn = try field(thread[1].string)
                 stored.version = Int32(lastVersion + 1)

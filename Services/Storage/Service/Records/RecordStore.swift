@@ -66,6 +66,13 @@ extension RecordStore {
 
 /// What every record backend derives from a report the same way.
 enum ReportRecord {
+    /// Gives a new report its id, and its diff from the parent the same id (the analyzer compared the
+    /// versions before the report had one).
+    static func assign(id: String, to report: inout CommonV1.Report) {
+        report.id = id
+        report.diffFromParent?.reportId = id
+    }
+
     static func summary(of report: CommonV1.Report) -> CommonV1.ReportSummary {
         .with {
             $0.id = report.id

@@ -64,13 +64,25 @@ package struct ReportsService: Sendable {
     }
 
     package func putReport(_ request: StorageV1.PutReportRequest) async throws -> StorageV1.PutReportResponse {
-        guard let report = request.report else { throw RPCError(.invalidArgument, "report: must be set") }
+        guard var report = request.report else { throw RPCError(.invalidArgument, "report: must be set") }
         if report.threadId.isEmpty { _ = try Validate.inn(report.inn, "report.inn") }
+        try await identifyAppliedFeedback(in: &report, jobID: request.jobId)
         let (stored, created) = try await store.putReport(report, jobID: request.jobId, now: now())
         return .with {
             $0.report = stored
             $0.created = created
         }
+    }
+
+    /// The feedback that queued a re-run is stored after its job (the job id is part of it), so the job carries
+    /// it without an id; the stored feedback on the parent naming this job supplies it.
+    private func identifyAppliedFeedback(in report: inout CommonV1.Report, jobID: String) async throws {
+        guard let applied = report.appliedFeedback, applied.id.isEmpty, !jobID.isEmpty else { return }
+        let parentID = applied.reportId.isEmpty ? report.parentReportId : applied.reportId
+        guard !parentID.isEmpty else { return }
+        let given = try await store.listFeedback(reportID: parentID, threadID: nil, before: nil, limit: 1000)
+        guard let stored = given.first(where: { $0.rerunJobId == jobID }) else { return }
+        report.appliedFeedback = stored
     }
 
     package func listReports(_ request: StorageV1.ListReportsRequest) async throws -> StorageV1.ListReportsResponse {

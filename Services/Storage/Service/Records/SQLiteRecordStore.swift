@@ -127,7 +127,7 @@ package struct SQLiteRecordStore: RecordStore {
                 threadRow = try Row.fetchOne(db, sql: "SELECT * FROM threads WHERE id = ?", arguments: [id])!
             }
             var stored = report
-            stored.id = RecordID.make("r", now: now)
+            ReportRecord.assign(id: RecordID.make("r", now: now), to: &stored)
             stored.threadId = threadRow["id"]
             stored.inn = threadRow["inn"]
             stored.version = Int32((threadRow["last_version"] as Int64) + 1)

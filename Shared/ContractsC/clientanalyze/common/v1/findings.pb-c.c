@@ -238,7 +238,7 @@ void   clientanalyze__common__v1__citation__free_unpacked
   assert(message->base.descriptor == &clientanalyze__common__v1__citation__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCEnumValue clientanalyze__common__v1__source_status__state__enum_values_by_number[9] =
+static const ProtobufCEnumValue clientanalyze__common__v1__source_status__state__enum_values_by_number[10] =
 {
   { "STATE_UNSPECIFIED", "CLIENTANALYZE__COMMON__V1__SOURCE_STATUS__STATE__STATE_UNSPECIFIED", 0 },
   { "STATE_OK", "CLIENTANALYZE__COMMON__V1__SOURCE_STATUS__STATE__STATE_OK", 1 },
@@ -249,11 +249,12 @@ static const ProtobufCEnumValue clientanalyze__common__v1__source_status__state_
   { "STATE_CIRCUIT_OPEN", "CLIENTANALYZE__COMMON__V1__SOURCE_STATUS__STATE__STATE_CIRCUIT_OPEN", 6 },
   { "STATE_DISABLED", "CLIENTANALYZE__COMMON__V1__SOURCE_STATUS__STATE__STATE_DISABLED", 7 },
   { "STATE_NOT_FOUND", "CLIENTANALYZE__COMMON__V1__SOURCE_STATUS__STATE__STATE_NOT_FOUND", 8 },
+  { "STATE_PARTIAL", "CLIENTANALYZE__COMMON__V1__SOURCE_STATUS__STATE__STATE_PARTIAL", 9 },
 };
 static const ProtobufCIntRange clientanalyze__common__v1__source_status__state__value_ranges[] = {
-{0, 0},{0, 9}
+{0, 0},{0, 10}
 };
-static const ProtobufCEnumValueIndex clientanalyze__common__v1__source_status__state__enum_values_by_name[9] =
+static const ProtobufCEnumValueIndex clientanalyze__common__v1__source_status__state__enum_values_by_name[10] =
 {
   { "STATE_CACHED", 2 },
   { "STATE_CIRCUIT_OPEN", 6 },
@@ -262,6 +263,7 @@ static const ProtobufCEnumValueIndex clientanalyze__common__v1__source_status__s
   { "STATE_NOT_CONFIGURED", 3 },
   { "STATE_NOT_FOUND", 8 },
   { "STATE_OK", 1 },
+  { "STATE_PARTIAL", 9 },
   { "STATE_TIMEOUT", 5 },
   { "STATE_UNSPECIFIED", 0 },
 };
@@ -272,15 +274,15 @@ const ProtobufCEnumDescriptor clientanalyze__common__v1__source_status__state__d
   "State",
   "Clientanalyze__Common__V1__SourceStatus__State",
   "clientanalyze.common.v1",
-  9,
+  10,
   clientanalyze__common__v1__source_status__state__enum_values_by_number,
-  9,
+  10,
   clientanalyze__common__v1__source_status__state__enum_values_by_name,
   1,
   clientanalyze__common__v1__source_status__state__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCFieldDescriptor clientanalyze__common__v1__source_status__field_descriptors[8] =
+static const ProtobufCFieldDescriptor clientanalyze__common__v1__source_status__field_descriptors[11] =
 {
   {
     "source",
@@ -378,6 +380,42 @@ static const ProtobufCFieldDescriptor clientanalyze__common__v1__source_status__
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "queries",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Clientanalyze__Common__V1__SourceStatus, queries),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "queries_answered",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Clientanalyze__Common__V1__SourceStatus, queries_answered),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "unavailable_since_ms",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Clientanalyze__Common__V1__SourceStatus, unavailable_since_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned clientanalyze__common__v1__source_status__field_indices_by_name[] = {
   5,   /* field[5] = attempts */
@@ -385,14 +423,17 @@ static const unsigned clientanalyze__common__v1__source_status__field_indices_by
   4,   /* field[4] = duration_ms */
   7,   /* field[7] = fetched_at_ms */
   6,   /* field[6] = items */
+  8,   /* field[8] = queries */
+  9,   /* field[9] = queries_answered */
   2,   /* field[2] = reason */
   0,   /* field[0] = source */
   1,   /* field[1] = state */
+  10,   /* field[10] = unavailable_since_ms */
 };
 static const ProtobufCIntRange clientanalyze__common__v1__source_status__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 8 }
+  { 0, 11 }
 };
 const ProtobufCMessageDescriptor clientanalyze__common__v1__source_status__descriptor =
 {
@@ -402,7 +443,7 @@ const ProtobufCMessageDescriptor clientanalyze__common__v1__source_status__descr
   "Clientanalyze__Common__V1__SourceStatus",
   "clientanalyze.common.v1",
   sizeof(Clientanalyze__Common__V1__SourceStatus),
-  8,
+  11,
   clientanalyze__common__v1__source_status__field_descriptors,
   clientanalyze__common__v1__source_status__field_indices_by_name,
   1,  clientanalyze__common__v1__source_status__number_ranges,

@@ -406,7 +406,7 @@ const ProtobufCMessageDescriptor clientanalyze__common__v1__marker__descriptor =
   (ProtobufCMessageInit) clientanalyze__common__v1__marker__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor clientanalyze__common__v1__category_score__field_descriptors[5] =
+static const ProtobufCFieldDescriptor clientanalyze__common__v1__category_score__field_descriptors[6] =
 {
   {
     "category",
@@ -468,18 +468,31 @@ static const ProtobufCFieldDescriptor clientanalyze__common__v1__category_score_
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "missing_sources",
+    6,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_ENUM,
+    offsetof(Clientanalyze__Common__V1__CategoryScore, n_missing_sources),
+    offsetof(Clientanalyze__Common__V1__CategoryScore, missing_sources),
+    &clientanalyze__common__v1__source__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned clientanalyze__common__v1__category_score__field_indices_by_name[] = {
   0,   /* field[0] = category */
   4,   /* field[4] = has_data */
   3,   /* field[3] = marker_codes */
+  5,   /* field[5] = missing_sources */
   1,   /* field[1] = score */
   2,   /* field[2] = weight */
 };
 static const ProtobufCIntRange clientanalyze__common__v1__category_score__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 6 }
 };
 const ProtobufCMessageDescriptor clientanalyze__common__v1__category_score__descriptor =
 {
@@ -489,7 +502,7 @@ const ProtobufCMessageDescriptor clientanalyze__common__v1__category_score__desc
   "Clientanalyze__Common__V1__CategoryScore",
   "clientanalyze.common.v1",
   sizeof(Clientanalyze__Common__V1__CategoryScore),
-  5,
+  6,
   clientanalyze__common__v1__category_score__field_descriptors,
   clientanalyze__common__v1__category_score__field_indices_by_name,
   1,  clientanalyze__common__v1__category_score__number_ranges,

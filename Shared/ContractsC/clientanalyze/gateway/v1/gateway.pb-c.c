@@ -1807,7 +1807,7 @@ void   clientanalyze__gateway__v1__provider_status_response__free_unpacked
   assert(message->base.descriptor == &clientanalyze__gateway__v1__provider_status_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor clientanalyze__gateway__v1__submit_analysis_request__field_descriptors[3] =
+static const ProtobufCFieldDescriptor clientanalyze__gateway__v1__submit_analysis_request__field_descriptors[4] =
 {
   {
     "request",
@@ -1845,8 +1845,21 @@ static const ProtobufCFieldDescriptor clientanalyze__gateway__v1__submit_analysi
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "force",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Clientanalyze__Gateway__V1__SubmitAnalysisRequest, force),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned clientanalyze__gateway__v1__submit_analysis_request__field_indices_by_name[] = {
+  3,   /* field[3] = force */
   1,   /* field[1] = idempotency_key */
   0,   /* field[0] = request */
   2,   /* field[2] = run_at_ms */
@@ -1854,7 +1867,7 @@ static const unsigned clientanalyze__gateway__v1__submit_analysis_request__field
 static const ProtobufCIntRange clientanalyze__gateway__v1__submit_analysis_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor clientanalyze__gateway__v1__submit_analysis_request__descriptor =
 {
@@ -1864,7 +1877,7 @@ const ProtobufCMessageDescriptor clientanalyze__gateway__v1__submit_analysis_req
   "Clientanalyze__Gateway__V1__SubmitAnalysisRequest",
   "clientanalyze.gateway.v1",
   sizeof(Clientanalyze__Gateway__V1__SubmitAnalysisRequest),
-  3,
+  4,
   clientanalyze__gateway__v1__submit_analysis_request__field_descriptors,
   clientanalyze__gateway__v1__submit_analysis_request__field_indices_by_name,
   1,  clientanalyze__gateway__v1__submit_analysis_request__number_ranges,
@@ -3909,7 +3922,7 @@ void clientanalyze__gateway__v1__reports__init (Clientanalyze__Gateway__V1__Repo
                                      &clientanalyze__gateway__v1__reports__descriptor,
                                      (ProtobufCServiceDestroy) destroy);
 }
-static const ProtobufCMethodDescriptor clientanalyze__gateway__v1__threads__method_descriptors[6] =
+static const ProtobufCMethodDescriptor clientanalyze__gateway__v1__threads__method_descriptors[7] =
 {
   { "GetThread", &clientanalyze__gateway__v1__get_thread_request__descriptor, &clientanalyze__gateway__v1__get_thread_response__descriptor },
   { "ListThreads", &clientanalyze__gateway__v1__list_threads_request__descriptor, &clientanalyze__gateway__v1__list_threads_response__descriptor },
@@ -3917,11 +3930,13 @@ static const ProtobufCMethodDescriptor clientanalyze__gateway__v1__threads__meth
   { "CountThreads", &clientanalyze__gateway__v1__count_threads_request__descriptor, &clientanalyze__gateway__v1__count_threads_response__descriptor },
   { "DeleteThread", &clientanalyze__gateway__v1__delete_thread_request__descriptor, &clientanalyze__gateway__v1__delete_thread_response__descriptor },
   { "SubmitFeedback", &clientanalyze__gateway__v1__submit_feedback_request__descriptor, &clientanalyze__gateway__v1__submit_feedback_response__descriptor },
+  { "ListFeedback", &clientanalyze__storage__v1__list_feedback_request__descriptor, &clientanalyze__storage__v1__list_feedback_response__descriptor },
 };
 const unsigned clientanalyze__gateway__v1__threads__method_indices_by_name[] = {
   3,        /* CountThreads */
   4,        /* DeleteThread */
   0,        /* GetThread */
+  6,        /* ListFeedback */
   1,        /* ListThreads */
   2,        /* SearchThreads */
   5         /* SubmitFeedback */
@@ -3933,7 +3948,7 @@ const ProtobufCServiceDescriptor clientanalyze__gateway__v1__threads__descriptor
   "Threads",
   "Clientanalyze__Gateway__V1__Threads",
   "clientanalyze.gateway.v1",
-  6,
+  7,
   clientanalyze__gateway__v1__threads__method_descriptors,
   clientanalyze__gateway__v1__threads__method_indices_by_name
 };
@@ -3984,6 +3999,14 @@ void clientanalyze__gateway__v1__threads__submit_feedback(ProtobufCService *serv
 {
   assert(service->descriptor == &clientanalyze__gateway__v1__threads__descriptor);
   service->invoke(service, 5, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void clientanalyze__gateway__v1__threads__list_feedback(ProtobufCService *service,
+                                                        const Clientanalyze__Storage__V1__ListFeedbackRequest *input,
+                                                        Clientanalyze__Storage__V1__ListFeedbackResponse_Closure closure,
+                                                        void *closure_data)
+{
+  assert(service->descriptor == &clientanalyze__gateway__v1__threads__descriptor);
+  service->invoke(service, 6, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void clientanalyze__gateway__v1__threads__init (Clientanalyze__Gateway__V1__Threads_Service *service,
                                                 Clientanalyze__Gateway__V1__Threads_ServiceDestroy destroy)

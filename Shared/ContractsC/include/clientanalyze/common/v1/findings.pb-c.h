@@ -61,7 +61,11 @@ typedef enum _Clientanalyze__Common__V1__SourceStatus__State {
   /*
    * The source answered that it knows nothing about the subject.
    */
-  CLIENTANALYZE__COMMON__V1__SOURCE_STATUS__STATE__STATE_NOT_FOUND = 8
+  CLIENTANALYZE__COMMON__V1__SOURCE_STATUS__STATE__STATE_NOT_FOUND = 8,
+  /*
+   * The source answered some of its queries and failed the rest; see `queries_answered` of `queries`.
+   */
+  CLIENTANALYZE__COMMON__V1__SOURCE_STATUS__STATE__STATE_PARTIAL = 9
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(CLIENTANALYZE__COMMON__V1__SOURCE_STATUS__STATE)
 } Clientanalyze__Common__V1__SourceStatus__State;
 /*
@@ -232,10 +236,19 @@ struct  Clientanalyze__Common__V1__SourceStatus
    * When the data was fetched from the provider (for CACHED: when it was originally fetched).
    */
   int64_t fetched_at_ms;
+  /*
+   * For sources asked several queries (web search): how many were asked and how many answered.
+   */
+  int32_t queries;
+  int32_t queries_answered;
+  /*
+   * For CIRCUIT_OPEN: when the breaker opened, i.e. since when the provider has been failing.
+   */
+  int64_t unavailable_since_ms;
 };
 #define CLIENTANALYZE__COMMON__V1__SOURCE_STATUS__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&clientanalyze__common__v1__source_status__descriptor) \
-    , CLIENTANALYZE__COMMON__V1__SOURCE__SOURCE_UNSPECIFIED, CLIENTANALYZE__COMMON__V1__SOURCE_STATUS__STATE__STATE_UNSPECIFIED, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0 }
+    , CLIENTANALYZE__COMMON__V1__SOURCE__SOURCE_UNSPECIFIED, CLIENTANALYZE__COMMON__V1__SOURCE_STATUS__STATE__STATE_UNSPECIFIED, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 
 typedef enum {

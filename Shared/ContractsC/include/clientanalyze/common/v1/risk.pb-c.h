@@ -164,13 +164,19 @@ struct  Clientanalyze__Common__V1__CategoryScore
   size_t n_marker_codes;
   char **marker_codes;
   /*
-   * False when none of the sources this category depends on answered.
+   * False when a source this category depends on did not answer (failed, partial, not asked) and no marker
+   * fired, or when the subject could not be identified: "nothing found" is then not "clean".
    */
   protobuf_c_boolean has_data;
+  /*
+   * Sources this category depends on that failed or answered partly.
+   */
+  size_t n_missing_sources;
+  Clientanalyze__Common__V1__Source *missing_sources;
 };
 #define CLIENTANALYZE__COMMON__V1__CATEGORY_SCORE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&clientanalyze__common__v1__category_score__descriptor) \
-    , CLIENTANALYZE__COMMON__V1__RISK_CATEGORY__RISK_CATEGORY_UNSPECIFIED, 0, 0, 0,NULL, 0 }
+    , CLIENTANALYZE__COMMON__V1__RISK_CATEGORY__RISK_CATEGORY_UNSPECIFIED, 0, 0, 0,NULL, 0, 0,NULL }
 
 
 typedef enum {

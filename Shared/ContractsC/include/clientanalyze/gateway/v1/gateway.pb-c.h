@@ -78,13 +78,17 @@ struct  Clientanalyze__Gateway__V1__SubmitAnalysisRequest
    */
   char *idempotency_key;
   /*
-   * Run at this time instead of now (scheduled analysis).
+   * Run at this time instead of now (scheduled analysis); at most a year ahead.
    */
   int64_t run_at_ms;
+  /*
+   * Start a new job even when one for the same INN and options is already queued or running.
+   */
+  protobuf_c_boolean force;
 };
 #define CLIENTANALYZE__GATEWAY__V1__SUBMIT_ANALYSIS_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&clientanalyze__gateway__v1__submit_analysis_request__descriptor) \
-    , NULL, (char *)protobuf_c_empty_string, 0 }
+    , NULL, (char *)protobuf_c_empty_string, 0, 0 }
 
 
 struct  Clientanalyze__Gateway__V1__SubmitAnalysisResponse
@@ -92,7 +96,8 @@ struct  Clientanalyze__Gateway__V1__SubmitAnalysisResponse
   ProtobufCMessage base;
   Clientanalyze__Common__V1__Job *job;
   /*
-   * False when the idempotency key matched an earlier submission.
+   * False when the idempotency key matched an earlier submission, or the submission joined a job for the same
+   * INN and options that was already queued or running.
    */
   protobuf_c_boolean created;
 };
@@ -1638,6 +1643,10 @@ struct Clientanalyze__Gateway__V1__Threads_Service
                           const Clientanalyze__Gateway__V1__SubmitFeedbackRequest *input,
                           Clientanalyze__Gateway__V1__SubmitFeedbackResponse_Closure closure,
                           void *closure_data);
+  void (*list_feedback)(Clientanalyze__Gateway__V1__Threads_Service *service,
+                        const Clientanalyze__Storage__V1__ListFeedbackRequest *input,
+                        Clientanalyze__Storage__V1__ListFeedbackResponse_Closure closure,
+                        void *closure_data);
 };
 typedef void (*Clientanalyze__Gateway__V1__Threads_ServiceDestroy)(Clientanalyze__Gateway__V1__Threads_Service *);
 void clientanalyze__gateway__v1__threads__init (Clientanalyze__Gateway__V1__Threads_Service *service,
@@ -1651,7 +1660,8 @@ void clientanalyze__gateway__v1__threads__init (Clientanalyze__Gateway__V1__Thre
       function_prefix__ ## search_threads,\
       function_prefix__ ## count_threads,\
       function_prefix__ ## delete_thread,\
-      function_prefix__ ## submit_feedback  }
+      function_prefix__ ## submit_feedback,\
+      function_prefix__ ## list_feedback  }
 void clientanalyze__gateway__v1__threads__get_thread(ProtobufCService *service,
                                                      const Clientanalyze__Gateway__V1__GetThreadRequest *input,
                                                      Clientanalyze__Gateway__V1__GetThreadResponse_Closure closure,
@@ -1676,6 +1686,10 @@ void clientanalyze__gateway__v1__threads__submit_feedback(ProtobufCService *serv
                                                           const Clientanalyze__Gateway__V1__SubmitFeedbackRequest *input,
                                                           Clientanalyze__Gateway__V1__SubmitFeedbackResponse_Closure closure,
                                                           void *closure_data);
+void clientanalyze__gateway__v1__threads__list_feedback(ProtobufCService *service,
+                                                        const Clientanalyze__Storage__V1__ListFeedbackRequest *input,
+                                                        Clientanalyze__Storage__V1__ListFeedbackResponse_Closure closure,
+                                                        void *closure_data);
 typedef struct Clientanalyze__Gateway__V1__Sources_Service Clientanalyze__Gateway__V1__Sources_Service;
 struct Clientanalyze__Gateway__V1__Sources_Service
 {
