@@ -93,6 +93,26 @@ struct CollectionTests {
         }
     }
 
+    @Test("a web search that answered some queries and failed the rest is partial, with the counts, and not clean")
+    func partialWebSearch() async throws {
+        try await withSandbox(SandboxBehaviour(faults: [.tavily: .failingSubjects(3)])) { base in
+            let collected = await Collector(clients: Self.clients(base, attempts: 1), cache: InMemoryProviderCache())
+                .collect(Self.request("7705123452"), asOf: "2026-11-20")
+            let tavily = try #require(collected.findings.sources.first { $0.source == .tavily })
+            #expect(tavily.state == .partial)
+            #expect(tavily.queries >= 7 && tavily.queriesAnswered == tavily.queries - 3)
+            #expect(tavily.reason.hasPrefix("ответил на \(tavily.queries - 3) из \(tavily.queries) запросов"))
+            let risk = RiskScorer().assess(collected.findings)
+            let reputation = risk.categories.first { $0.category == .reputation }
+            #expect(reputation?.hasData == false && reputation?.missingSources == [.tavily])
+            #expect(risk.confidence < 1)
+            let narrative = TemplateNarrative.write(inn: "7705123452", findings: collected.findings, risk: risk)
+            #expect(narrative.summary.contains("Не удалось проверить полностью: Tavily (ответил на"))
+            #expect(!narrative.summary.contains("Проверенные источники не выявили факторов риска"))
+            #expect(!narrative.recommendations.contains { $0.text.contains("обычных условиях") })
+        }
+    }
+
     @Test("the web search has a time budget: what has not answered by then is cut off and said so")
     func webBudget() async throws {
         try await withSandbox(SandboxBehaviour(faults: [.tavily: .timeout, .perplexity: .timeout], timeoutSeconds: 5)) { base in

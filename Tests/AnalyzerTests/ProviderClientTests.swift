@@ -135,7 +135,9 @@ struct ProviderClientTests {
                 await #expect(throws: ProviderFailure.http(status: 500, attempts: 1)) { try await client.cases(inn: "7705123452") }
             }
             #expect(breaker.label == "open")
-            await #expect(throws: ProviderFailure.circuitOpen) { try await client.cases(inn: "7705123452") }
+            let refused = await #expect(throws: ProviderFailure.self) { try await client.cases(inn: "7705123452") }
+            guard case .circuitOpen(let since)? = refused else { Issue.record("not circuit_open: \(String(describing: refused))"); return }
+            #expect(since > 0 && refused?.description.contains("провайдер недоступен с ") == true)
             #expect(behaviour.requestCounts[.casebook] == 2)  // the third call never left the analyzer
         }
     }
@@ -145,13 +147,28 @@ struct ProviderClientTests {
         let clock = TestClock()
         let breaker = CircuitBreaker(threshold: 1, coolDown: .seconds(30), now: { clock.now })
         breaker.record(success: false)
-        #expect(!breaker.allow())
+        #expect(!breaker.allow().allowed)
         clock.advance(.seconds(31))
-        #expect(breaker.allow())
+        #expect(breaker.allow().allowed)
         #expect(breaker.label == "half_open")
-        #expect(!breaker.allow())  // only one trial at a time
+        #expect(!breaker.allow().allowed)  // only one trial at a time
         breaker.record(success: true)
         #expect(breaker.label == "closed")
+    }
+
+    @Test("one company's failures never open a breaker; failures for a second company do, recording since when")
+    func breakerScope() {
+        let breaker = CircuitBreaker(threshold: 3, coolDown: .seconds(30), wallClock: { 1_700_000_000_000 })
+        ProviderSubject.$current.withValue("7705123452") {
+            for _ in 0..<10 { breaker.record(success: false) }
+        }
+        #expect(breaker.label == "closed")
+        #expect(breaker.allow().allowed)
+        ProviderSubject.$current.withValue("7728456786") { breaker.record(success: false) }
+        #expect(breaker.label == "open")
+        #expect(breaker.allow() == (false, 1_700_000_000_000))
+        let failure = ProviderFailure.circuitOpen(since: 1_700_000_000_000)
+        #expect(failure.description.hasPrefix("провайдер недоступен с 2023-11-14 22:13:20 UTC"))
     }
 
     @Test("tone from word stems")

@@ -87,7 +87,7 @@ struct ScoringTests {
              level: .low, markers: [], confidence: 0.5...0.6),
         Case(name: "not found", findings: Findings(
                 sources: [ok(.dadata, .notFound), ok(.casebook), ok(.infosphere, .error), ok(.tavily), ok(.perplexity)], asOf: asOf),
-             level: .insufficientData, markers: [], confidence: 0.7...0.8),
+             level: .insufficientData, markers: [], confidence: 0...0),
     ]
 
     @Test("each kind of company gets its level, markers and confidence", arguments: cases)
@@ -122,6 +122,40 @@ struct ScoringTests {
         // Financial 60 × 0.25 over the weights of financial, regulatory, registration (0.6): 25.
         #expect(risk.score == 25)
         #expect(risk.level == .medium)
+    }
+
+    @Test("an unidentified company: no confidence, no category has data, 'not found' covers nothing")
+    func unidentified() {
+        let findings = Findings(
+            sources: [Self.ok(.dadata, .notFound), Self.ok(.casebook), Self.ok(.infosphere, .notFound), Self.ok(.tavily), Self.ok(.perplexity)],
+            asOf: Self.asOf)
+        let risk = RiskScorer().assess(findings)
+        #expect(risk.level == .insufficientData && risk.score == 0)
+        #expect(risk.confidence == 0)
+        #expect(risk.sourceCoverage == 0.6)  // Casebook, Tavily, Perplexity of five; the two "not found"s count for nothing
+        #expect(risk.categories.allSatisfy { !$0.hasData })
+    }
+
+    @Test("a source that answered part of its queries lowers confidence by its share and leaves its category without data")
+    func partialSource() {
+        var tavily = Self.ok(.tavily, .partial)
+        tavily.queries = 9
+        tavily.queriesAnswered = 3
+        let findings = Findings(
+            company: Self.company(), sources: [Self.ok(.dadata), Self.ok(.casebook), Self.ok(.infosphere), tavily, Self.ok(.perplexity, .notConfigured)],
+            asOf: Self.asOf)
+        let risk = RiskScorer().assess(findings)
+        let reputation = risk.categories.first { $0.category == .reputation }
+        #expect(reputation?.hasData == false)
+        #expect(reputation?.missingSources == [.tavily])
+        #expect(risk.categories.filter { $0.category != .reputation }.allSatisfy { $0.hasData && $0.missingSources.isEmpty })
+        let full = RiskScorer().assess(Findings(
+            company: Self.company(), sources: [Self.ok(.dadata), Self.ok(.casebook), Self.ok(.infosphere), Self.ok(.tavily), Self.ok(.perplexity, .notConfigured)],
+            asOf: Self.asOf))
+        let tavilyWeight = ScoringModel.standard.sourceWeights[.tavily] ?? 0
+        let total = ScoringModel.standard.sourceWeights.values.reduce(0, +)
+        #expect(abs((full.confidence - risk.confidence) - tavilyWeight * 2 / 3 / total) < 0.011)
+        #expect(risk.sourceCoverage == 0.83)  // (3 + 1/3) of 4 configured sources, rounded
     }
 
     @Test("counting rules add per item up to their weight and escalate severity")

@@ -301,7 +301,7 @@ def test_markdown_over_grpc(renderer: Renderer):
         assert fact in text, fact
 
 
-def test_csv_over_grpc_has_a_row_per_marker_and_court_case(renderer: Renderer):
+def test_csv_over_grpc_has_a_row_per_marker_court_case_and_source(renderer: Renderer):
     table = renderer.render("bankrupt", "FORMAT_CSV")
     check_chunking(table.meta)
     assert table.meta["content_type"] == "text/csv; charset=utf-8"
@@ -313,7 +313,10 @@ def test_csv_over_grpc_has_a_row_per_marker_and_court_case(renderer: Renderer):
     records = [dict(zip(CSV_HEADER, row, strict=True)) for row in rows[1:]]
     sections = [record["раздел"] for record in records]
     assert sections.count("фактор риска") == 5 and sections.count("судебное дело") == 48
-    assert len(records) == 53
+    assert sections.count("источник") == 5 and len(records) == 58
+    sources = {record["код_или_номер"]: record for record in records if record["раздел"] == "источник"}
+    assert list(sources) == ["dadata", "casebook", "infosphere", "tavily", "perplexity"]
+    assert all(record["статус"] for record in sources.values())
     bankruptcy = next(record for record in records if record["код_или_номер"] == "А45-9876/2025")
     assert bankruptcy["роль"] == "Ответчик" and bankruptcy["дата"] == "2025-02-17"
     marker = next(record for record in records if record["код_или_номер"] == "registration.bankrupt")

@@ -5,10 +5,12 @@ reads them (the PDF's text, the HTML, the Markdown, the CSV)."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
+from test_analyzer import pdf_text
 from test_gateway import GatewayStack, cla
 
 
@@ -58,3 +60,114 @@ def test_a_rerun_names_its_own_report_in_the_diff_and_the_feedback_it_applied_an
     assert given["feedback"]["id"] in listed.stdout and "inaccurate" in listed.stdout and "Суды неполные" in listed.stdout
     viewer = stack.create_key("viewer")
     assert stack.rest("GET", f"/api/v1/reports/{first['id']}/feedback", key=viewer)[0] == 200
+
+
+# ---- What a report says ------------------------------------------------------------------------------------
+
+def report_texts(stack: GatewayStack, report: dict, tmp_path: Path) -> dict[str, str]:
+    """The report as each format says it: the PDF's text (whitespace folded), the HTML, the Markdown, the CSV."""
+    status, _, pdf = stack.rest("GET", f"/api/v1/reports/{report['id']}/document")
+    assert status == 200
+    return {"pdf": pdf_text(pdf, tmp_path), **{f: document(stack, report["id"], f) for f in ("html", "markdown", "csv")}}
+
+
+def test_an_unknown_company_is_not_identified_has_no_confidence_and_is_not_recommended_for_normal_terms(stack, tmp_path):
+    report = analyse(stack, "3900123459", client_name="ООО «Балтийский янтарь»", notes="Поставщик янтаря")
+    risk = report["risk"]
+    assert risk["level"] == "RISK_LEVEL_INSUFFICIENT_DATA"
+    assert risk.get("confidence", 0) == 0 and risk.get("source_coverage", 0) < 1
+    assert not any(c.get("has_data") for c in risk["categories"])
+    narrative = report["narrative"]
+    # The sandbox's LLM is configured, but it is not asked to write about a company nobody knows.
+    assert narrative["author"] == "AUTHOR_TEMPLATE" and "не идентифицирована" in narrative["fallback_reason"]
+    assert narrative["summary"].startswith("Компанию с ИНН 3900123459 не удалось идентифицировать: ЕГРЮЛ/ЕГРИП (через DaData) не знают такого ИНН.")
+    assert "не выявили факторов риска" not in narrative["summary"]
+    advice = [r["text"] for r in narrative["recommendations"]]
+    assert advice[:3] == ["Сверить ИНН с документами контрагента: опечатка в ИНН — частая причина.",
+                          "Запросить у контрагента выписку ЕГРЮЛ/ЕГРИП и учредительные документы.",
+                          "Не заключать договор, пока компания не идентифицирована."]
+
+    texts = report_texts(stack, report, tmp_path)
+    for name, text in texts.items():
+        assert "обычных условиях" not in text, name
+        assert "Факторы риска не выявлены" not in text and "не найдены." not in text, name
+    pdf = texts["pdf"]
+    assert "Компания с ИНН 3900123459" in pdf and "Название со слов клиента: ООО «Балтийский янтарь»" in pdf
+    assert "Примечания клиента: Поставщик янтаря" in pdf
+    assert "Компанию не удалось идентифицировать" in pdf and "Что сделать: сверить ИНН" in pdf
+    assert re.search(r"Достоверность 0\s?%", pdf)
+    assert pdf.count("компания не идентифицирована — отсутствие записей по этому ИНН ничего о ней не говорит") == 3
+    assert "Название со слов клиента: ООО «Балтийский янтарь»" in texts["html"]
+    assert "Название со слов клиента: ООО «Балтийский янтарь»" in texts["markdown"]
+    assert "\r\nисточник,dadata,DaData,,,,,,Нет сведений о компании," in texts["csv"]
+
+
+@pytest.fixture(scope="module")
+def web_down(tmp_path_factory):
+    """Tavily answers every search with 503; the rest of the sandbox is healthy."""
+    stack = GatewayStack(tmp_path_factory.mktemp("web-down"), sandbox_args=("--fault", "tavily=503"))
+    yield stack
+    stack.close()
+
+
+def test_a_failed_web_search_is_said_in_place_and_never_reads_as_no_mentions(web_down, tmp_path):
+    report = analyse(web_down, "7705123452")
+    tavily = next(s for s in report["sources"] if s["source"] == "SOURCE_TAVILY")
+    assert tavily["state"] in ("STATE_ERROR", "STATE_CIRCUIT_OPEN"), tavily
+    reputation = next(c for c in report["risk"]["categories"] if c["category"] == "RISK_CATEGORY_REPUTATION")
+    assert not reputation.get("has_data") and reputation["missing_sources"] == ["SOURCE_TAVILY"]
+    assert "Tavily" in report["narrative"]["summary"] and "Не удалось проверить полностью" in report["narrative"]["summary"]
+    assert not any("обычных условиях" in r["text"] for r in report["narrative"]["recommendations"])
+    texts = report_texts(web_down, report, tmp_path)
+    for name in ("pdf", "html", "markdown"):
+        assert "Упоминаний компании в интернете не найдено" not in texts[name], name
+        assert "нет данных: Tavily — " in texts[name], name
+        assert "Проверка неполная" in texts[name], name
+    assert "нет данных: Репутационные — без ответа Tavily" in texts["pdf"]
+    assert "\r\nисточник,tavily,Tavily,,,,,,Ошибка," in texts["csv"] or "\r\nисточник,tavily,Tavily,,,,,,Провайдер недоступен," in texts["csv"]
+
+
+def test_a_breaker_opened_by_failures_for_two_companies_is_explained_with_since_when(web_down, tmp_path):
+    for inn in ("7816345676", "5402987650"):  # two companies whose searches fail: now the provider counts as down
+        analyse(web_down, inn)
+    report = analyse(web_down, "7728456786")
+    tavily = next(s for s in report["sources"] if s["source"] == "SOURCE_TAVILY")
+    assert tavily["state"] == "STATE_CIRCUIT_OPEN", tavily
+    assert int(tavily["unavailable_since_ms"]) > 0 and tavily["reason"].startswith("провайдер недоступен с ")
+    pdf = report_texts(web_down, report, tmp_path)["pdf"]
+    assert re.search(r"Провайдер недоступен с \d\d\.\d\d\.\d{4} \d\d:\d\d \(МСК\): после сбоев при проверке разных компаний", pdf), pdf[-1500:]
+
+
+@pytest.fixture(scope="module")
+def web_partial(tmp_path_factory):
+    """Tavily fails the first three distinct searches it is asked and answers the rest."""
+    stack = GatewayStack(tmp_path_factory.mktemp("web-partial"), sandbox_args=("--fault", "tavily=subjects:3"))
+    yield stack
+    stack.close()
+
+
+def test_a_web_search_that_answered_part_of_its_queries_is_partial_with_the_count(web_partial, tmp_path):
+    report = analyse(web_partial, "7705123452")
+    tavily = next(s for s in report["sources"] if s["source"] == "SOURCE_TAVILY")
+    assert tavily["state"] == "STATE_PARTIAL", tavily
+    asked, answered = tavily["queries"], tavily.get("queries_answered", 0)
+    assert asked >= 7 and answered == asked - 3
+    assert tavily["reason"].startswith(f"ответил на {answered} из {asked} запросов")
+    assert report["risk"]["confidence"] < 1
+    texts = report_texts(web_partial, report, tmp_path)
+    assert f"Частично: {answered} из {asked} запросов" in texts["pdf"]
+    assert f"Tavily — частично: ответил на {answered} из {asked} запросов" in texts["pdf"]
+    assert f"\r\nисточник,tavily,Tavily,,,,,,Частично: {answered} из {asked} запросов," in texts["csv"]
+
+
+def test_one_companys_repeated_faults_do_not_open_a_breaker_for_the_next_company(tmp_path):
+    # 5026112237's Casebook always answers 503: five analyses of it are five failures of one subject.
+    stack = GatewayStack(tmp_path)
+    try:
+        for _ in range(6):
+            failing = analyse(stack, "5026112237", options={"web_search": False})  # its web search only times out
+            assert next(s for s in failing["sources"] if s["source"] == "SOURCE_CASEBOOK")["state"] == "STATE_ERROR"
+        clean = analyse(stack, "7705123452")
+        assert next(s for s in clean["sources"] if s["source"] == "SOURCE_CASEBOOK")["state"] == "STATE_OK"
+    finally:
+        stack.close()

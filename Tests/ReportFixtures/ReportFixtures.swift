@@ -235,6 +235,36 @@ package enum ReportFixtures {
         return report
     }
 
+    // MARK: - Unidentified: no registry knows the INN; courts and the web answered with nothing
+
+    package static var unidentified: CommonV1.Report {
+        var report = base(id: "r-unknown-1", inn: "3900123459", version: 1)
+        report.clientName = "ООО «Балтийский янтарь»"
+        report.notes = "Поставщик янтаря, договор на 2 млн ₽"
+        report.sources = [
+            status(.dadata, .notFound, reason: "ИНН 3900123459 не найден в ЕГРЮЛ/ЕГРИП"),
+            status(.casebook, .ok, items: 0),
+            status(.infosphere, .ok, items: 0),
+            status(.tavily, .ok, items: 0),
+            status(.perplexity, .ok, items: 0),
+        ]
+        report.risk = .with {
+            $0.level = .insufficientData
+            $0.confidence = 0
+            $0.sourceCoverage = 0.8
+            $0.modelVersion = "2026.11.1"
+            var categories = categories(legal: 0, financial: 0, reputation: 0, regulatory: 0, registration: 0)
+            for index in categories.indices { categories[index].hasData = false }
+            $0.categories = categories
+        }
+        report.narrative = .with {
+            $0.author = .template
+            $0.fallbackReason = "компания не идентифицирована: заключение составлено по шаблону"
+            $0.summary = "Компанию с ИНН 3900123459 не удалось идентифицировать: ЕГРЮЛ/ЕГРИП (через DaData) не знают такого ИНН."
+        }
+        return report
+    }
+
     // MARK: - Re-run: version 2 of the clean company, with feedback and a diff
 
     package static var rerun: CommonV1.Report {

@@ -77,6 +77,70 @@ struct ReportDocumentTests {
         #expect(gauge.facts.first { $0.label == "Балл" }?.value == "не рассчитан")
     }
 
+    static func text(_ section: ReportDocument.Section?) -> String {
+        (section?.blocks ?? []).map { block -> String in
+            switch block {
+            case .paragraph(let text, _), .missing(let text): text
+            case .bars(let bars): bars.map { "\($0.label): \($0.caption)" }.joined(separator: "\n")
+            case .table(let table): table.rows.map { $0.map(\.text).joined(separator: " | ") }.joined(separator: "\n")
+            case .list(let items): items.map(\.text).joined(separator: "\n")
+            case .fields(let fields): fields.map { "\($0.label): \($0.value)" }.joined(separator: "\n")
+            case .gauge(let gauge): gauge.facts.map { "\($0.label): \($0.value)" }.joined(separator: "\n")
+            case .timeline: ""
+            }
+        }.joined(separator: "\n")
+    }
+
+    @Test("an unidentified company: every section says it is not identified; the title is not the client's name for it")
+    func unidentified() {
+        let document = Self.document(ReportFixtures.unidentified)
+        #expect(document.title == "Компания с ИНН 3900123459")
+        #expect(document.clientLines == ["Название со слов клиента: ООО «Балтийский янтарь»", "Примечания клиента: Поставщик янтаря, договор на 2 млн ₽"])
+        let verdict = Self.text(Self.section(document, "verdict"))
+        #expect(verdict.contains("Компанию не удалось идентифицировать"))
+        #expect(verdict.contains("Что сделать: сверить ИНН с документами контрагента"))
+        #expect(verdict.contains("Достоверность: 0\u{00A0}%"))
+        for id in ["court", "registries", "web"] {
+            #expect(Self.missingReasons(Self.section(document, id)) == [SourceIndex.unidentifiedNote], "\(id)")
+        }
+        #expect(Self.missingReasons(Self.section(document, "markers")) == ["нет данных: факторы риска не оценивались — компания не идентифицирована"])
+        #expect(Self.missingReasons(Self.section(document, "categories")) == ["нет данных: компания не идентифицирована, категории не оценивались"])
+    }
+
+    @Test("a partial or failed source speaks in place: found items are 'only what was received', no markers is not 'clean'")
+    func partialSources() {
+        var report = ReportFixtures.clean
+        report.sources[3].state = .partial
+        report.sources[3].queries = 9
+        report.sources[3].queriesAnswered = 3
+        report.sources[3].reason = "ответил на 3 из 9 запросов; остальные: HTTP 503"
+        report.risk?.markers = []
+        report.risk?.categories[2].hasData = false
+        report.risk?.categories[2].missingSources = [.tavily]
+        let document = Self.document(report)
+        #expect(Self.missingReasons(Self.section(document, "web"))
+            == ["нет данных: Tavily — частично: ответил на 3 из 9 запросов; остальные: HTTP 503 — показано только полученное"])
+        #expect(Self.text(Self.section(document, "verdict")).contains("Проверка неполная"))
+        #expect(Self.text(Self.section(document, "markers")) == "По ответившим источникам факторы риска не выявлены; не проверено: Tavily.")
+        #expect(Self.missingReasons(Self.section(document, "categories")) == ["нет данных: Репутационные — без ответа Tavily"])
+        let tavily = Self.tables(Self.section(document, "sources")).first?.rows.first { $0[0].text == "Tavily" }
+        #expect(tavily?[1].text == "Частично: 3 из 9 запросов")
+        #expect(tavily?[1].tone == .caution)
+
+        // Web search failed entirely while Perplexity answered with nothing: not "no mentions".
+        report.webMentions = []
+        report.sources[3].state = .circuitOpen
+        report.sources[3].unavailableSinceMs = 1_795_166_000_000
+        report.sources[3].reason = "провайдер недоступен"
+        let failed = Self.document(report)
+        let web = Self.text(Self.section(failed, "web"))
+        #expect(web.contains("нет данных: Tavily — провайдер недоступен") && web.contains("Ответившие источники (Perplexity) упоминаний не нашли."))
+        #expect(!web.contains("Упоминаний компании в интернете не найдено"))
+        let row = Self.tables(Self.section(failed, "sources")).first?.rows.first { $0[0].text == "Tavily" }
+        #expect(row?[1].text == "Провайдер недоступен")
+        #expect(row?[2].text.hasPrefix("с 20.11.2026 12:13 (МСК): после сбоев при проверке разных компаний") == true)
+    }
+
     @Test("markers are ordered by severity, then contribution")
     func markerOrder() {
         let document = Self.document(ReportFixtures.bankrupt)

@@ -42,6 +42,20 @@ struct WriterTests {
         #expect(MarkdownReportWriter.destination("https://a.ru/x) [y](javascript:z") == "https://a.ru/x%29%20[y]%28javascript:z")
     }
 
+    @Test("the client's name and notes are in every format's header; the CSV has a row per source with its state")
+    func clientLinesAndSourceRows() {
+        let report = ReportFixtures.unidentified
+        let document = Self.document(report)
+        let html = HTMLReportWriter.write(document)
+        #expect(html.contains("<p class=\"client\">Название со слов клиента: ООО «Балтийский янтарь»</p>"))
+        #expect(html.contains("<p class=\"client\">Примечания клиента: Поставщик янтаря, договор на 2 млн ₽</p>"))
+        let markdown = MarkdownReportWriter.write(document)
+        #expect(markdown.contains("Название со слов клиента: ООО «Балтийский янтарь»  \n"))
+        let csv = CSVReportWriter.write(report)
+        #expect(csv.contains("\r\nисточник,dadata,DaData,,,,,,Нет сведений о компании,,DaData,,записей: 0; ИНН 3900123459 не найден в ЕГРЮЛ/ЕГРИП\r\n"))
+        #expect(csv.split(separator: "\r\n").filter { $0.hasPrefix("источник,") }.count == 5)
+    }
+
     @Test("CSV: a BOM, a Russian header, quoted fields, formulas neutralised, numbers left as numbers")
     func csv() {
         let csv = CSVReportWriter.write(Self.hostile)
@@ -50,7 +64,7 @@ struct WriterTests {
         #expect(csv.contains(",\"'=HYPERLINK(\"\"http://evil\"\")\","))
         #expect(csv.contains("\"ООО \"\"Запятая, и кавычки\"\"\nвторая строка\""))
         #expect(csv.contains(",1845000.00,"))  // the claim, in roubles
-        #expect(lines.count == 1 + 2 + 2)  // header, two markers, two cases
+        #expect(lines.count == 1 + 2 + 2 + Self.hostile.sources.count)  // header, two markers, two cases, the sources
         #expect(CSVReportWriter.field("-12.5") == "-12.5")
         #expect(CSVReportWriter.field("-cmd") == "'-cmd")
     }

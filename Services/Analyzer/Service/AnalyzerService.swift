@@ -97,9 +97,12 @@ package struct AnalyzerService: Sendable {
         case .tavily, .perplexity:
             guard let web = request.web, !web.query.isEmpty else { throw RPCError(.invalidArgument, "web.query: required for web sources") }
             let intent = SearchIntents.Intent(kind: .custom, query: web.query)
-            let result = await collector.webSearch(
-                request.source == .tavily ? [intent] : [], question: intent, askTavily: request.source == .tavily,
-                askPerplexity: request.source == .perplexity, freshTavily: request.refresh, freshPerplexity: request.refresh)
+            // The query is the subject the breaker counts a failure against.
+            let result = await ProviderSubject.$current.withValue(web.query) {
+                await collector.webSearch(
+                    request.source == .tavily ? [intent] : [], question: intent, askTavily: request.source == .tavily,
+                    askPerplexity: request.source == .perplexity, freshTavily: request.refresh, freshPerplexity: request.refresh)
+            }
             return .with {
                 $0.status = result.statuses.first { $0.source == request.source } ?? CommonV1.SourceStatus()
                 $0.result = .webMentions(.with { $0.mentions = result.mentions; $0.answer = result.answers.first ?? "" })

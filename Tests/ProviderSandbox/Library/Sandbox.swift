@@ -110,7 +110,9 @@ package struct Sandbox: Sendable {
             return Self.text(.ok, provider == .infosphere ? "application/xml" : "application/json", "{\"unexpected\": [1, 2,")
         case .flaky(let times)? where behaviour.shouldFail(provider, subject: subject, times: times):
             return Self.text(.serviceUnavailable, "application/json", #"{"message":"sandbox flaky"}"#)
-        case .flaky?, nil:
+        case .failingSubjects(let count)? where behaviour.failsSubject(provider, subject: subject, count: count):
+            return Self.text(.serviceUnavailable, "application/json", #"{"message":"sandbox failing subject"}"#)
+        case .flaky?, .failingSubjects?, nil:
             let (status, contentType, text) = answer()
             return Self.text(status, contentType, text)
         }

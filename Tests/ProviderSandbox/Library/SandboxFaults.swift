@@ -9,13 +9,16 @@ package enum Provider: String, Sendable, CaseIterable {
 ///
 /// SPEC: an HTTP status (`401`, `429`, `500`, `503`), `retry-after:SECONDS` (429 with Retry-After), `timeout`
 /// (no answer for a long time), `malformed` (200 with a body that is not the provider's format), or
-/// `flaky:N` (503 for the first N requests per subject, then normal answers).
+/// `flaky:N` (503 for the first N requests per subject, then normal answers), or `subjects:N` (503 for every
+/// request about the first N distinct subjects, normal answers about the rest: a web search whose first N
+/// queries fail).
 package enum Fault: Sendable, Equatable {
     case status(Int)
     case retryAfter(seconds: Int)
     case timeout
     case malformed
     case flaky(times: Int)
+    case failingSubjects(Int)
 
     package init?(_ spec: String) {
         let parts = spec.split(separator: ":", maxSplits: 1).map(String.init)
@@ -24,6 +27,7 @@ package enum Fault: Sendable, Equatable {
         case "malformed": self = .malformed
         case "retry-after" where parts.count == 2: guard let seconds = Int(parts[1]) else { return nil }; self = .retryAfter(seconds: seconds)
         case "flaky" where parts.count == 2: guard let times = Int(parts[1]) else { return nil }; self = .flaky(times: times)
+        case "subjects" where parts.count == 2: guard let count = Int(parts[1]) else { return nil }; self = .failingSubjects(count)
         default:
             guard let status = Int(parts[0]), (400...599).contains(status) else { return nil }
             self = .status(status)
@@ -39,6 +43,7 @@ package final class SandboxBehaviour: Sendable {
     package let timeoutSeconds: Int
     private let attempts = Mutex<[String: Int]>([:])
     private let requests = Mutex<[Provider: Int]>([:])
+    private let failing = Mutex<[Provider: [String]]>([:])
 
     package init(faults: [Provider: Fault] = [:], latencyMilliseconds: [Provider: Int] = [:], timeoutSeconds: Int = 30) {
         self.faults = faults
@@ -52,6 +57,16 @@ package final class SandboxBehaviour: Sendable {
             let key = "\(provider.rawValue):\(subject)"
             counts[key, default: 0] += 1
             return counts[key]! <= times
+        }
+    }
+
+    /// For `subjects:N`: true when the subject is one of the first N distinct ones the provider was asked about.
+    func failsSubject(_ provider: Provider, subject: String, count: Int) -> Bool {
+        failing.withLock { seen in
+            var subjects = seen[provider, default: []]
+            if !subjects.contains(subject), subjects.count < count { subjects.append(subject) }
+            seen[provider] = subjects
+            return subjects.contains(subject)
         }
     }
 

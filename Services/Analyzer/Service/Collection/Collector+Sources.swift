@@ -40,6 +40,7 @@ extension Collector {
         } catch {
             status.state = error.state
             status.reason = error.description
+            if case .circuitOpen(let since) = error { status.unavailableSinceMs = since }
             status.attempts = Int32(error.attempts)
             status.durationMs = Self.milliseconds(since: start)
             return (nil, status)
@@ -47,7 +48,7 @@ extension Collector {
     }
 
     /// Runs the search intents through Tavily and Perplexity, at most `webConcurrency` at a time, and merges the
-    /// outcome per source: ok when any search answered, otherwise the first failure.
+    /// outcome per source: ok when every search answered, partial when some did, otherwise the first failure.
     func webSearch(
         _ intents: [SearchIntents.Intent], question: SearchIntents.Intent, askTavily: Bool, askPerplexity: Bool, freshTavily: Bool,
         freshPerplexity: Bool
@@ -148,8 +149,9 @@ extension Collector {
                 })
                 continue
             }
-            var merged = Self.merge(own)
-            if cut, own.count < (source == .tavily ? intents.count : 1) {
+            let expected = source == .tavily ? intents.count : 1
+            var merged = Self.merge(own, expected: expected)
+            if cut, own.count < expected {
                 merged.reason = [merged.reason, "часть запросов прервана: \(cutReason)"].filter { !$0.isEmpty }.joined(separator: "; ")
             }
             statuses.append(merged)
@@ -165,19 +167,30 @@ extension Collector {
         var answers: [String]
     }
 
-    /// One status for many calls to a source: answered if any call answered (cached only if all answered from
-    /// the cache), else the first failure; counts and times summed.
-    static func merge(_ statuses: [CommonV1.SourceStatus]) -> CommonV1.SourceStatus {
+    /// One status for the `expected` calls to a source, of which `statuses` finished: answered (cached only if
+    /// all answered from the cache) when every call answered; partial, with the counts, when some did; else the
+    /// first failure. Counts and times summed.
+    static func merge(_ statuses: [CommonV1.SourceStatus], expected: Int) -> CommonV1.SourceStatus {
         let answered = statuses.filter { $0.state == .ok || $0.state == .cached }
+        let queries = max(expected, statuses.count)
         var merged = answered.first ?? statuses[0]
-        merged.state = answered.isEmpty ? statuses[0].state : answered.allSatisfy { $0.state == .cached } ? .cached : .ok
+        if answered.isEmpty {
+            merged.state = statuses[0].state
+        } else if answered.count < queries {
+            merged.state = .partial
+        } else {
+            merged.state = answered.allSatisfy { $0.state == .cached } ? .cached : .ok
+        }
+        merged.queries = Int32(queries)
+        merged.queriesAnswered = Int32(answered.count)
         merged.items = statuses.map(\.items).reduce(0, +)
         merged.attempts = statuses.map(\.attempts).reduce(0, +)
         merged.durationMs = statuses.map(\.durationMs).max() ?? 0
         merged.cacheAgeMs = answered.map(\.cacheAgeMs).max() ?? 0
-        let failed = statuses.filter { $0.state != .ok && $0.state != .cached }
-        if !answered.isEmpty, !failed.isEmpty {
-            merged.reason = "\(failed.count) из \(statuses.count) запросов без ответа: \(failed[0].reason)"
+        merged.unavailableSinceMs = statuses.map(\.unavailableSinceMs).filter { $0 > 0 }.min() ?? 0
+        if !answered.isEmpty, answered.count < queries {
+            let failure = statuses.first { $0.state != .ok && $0.state != .cached }?.reason ?? ""
+            merged.reason = "ответил на \(answered.count) из \(queries) запросов" + (failure.isEmpty ? "" : "; остальные: \(failure)")
         }
         return merged
     }

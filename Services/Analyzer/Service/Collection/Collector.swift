@@ -66,7 +66,13 @@ package struct Collector: Sendable {
 
     package typealias Progress = @Sendable (CommonV1.Stage, Int32, String, CommonV1.SourceStatus?) async -> Void
 
+    /// Every provider call made for the request counts against the breakers as the request's INN (see
+    /// `CircuitBreaker`).
     package func collect(_ request: CommonV1.AnalysisRequest, asOf: String, progress: Progress = { _, _, _, _ in }) async -> Collected {
+        await ProviderSubject.$current.withValue(request.inn) { await collectAll(request, asOf: asOf, progress: progress) }
+    }
+
+    private func collectAll(_ request: CommonV1.AnalysisRequest, asOf: String, progress: Progress) async -> Collected {
         let options = request.options
         let wanted = Set(options?.sources ?? [])
         func asked(_ source: CommonV1.Source) -> Bool { wanted.isEmpty || wanted.contains(source) }
@@ -138,7 +144,8 @@ package struct Collector: Sendable {
         case .notFound: return "\(name): сведений нет"
         case .timeout: return "\(name): нет ответа (таймаут)"
         case .error: return "\(name): ошибка — \(status.reason)"
-        case .circuitOpen: return "\(name): временно отключён после сбоев"
+        case .partial: return "\(name): частично — ответил на \(status.queriesAnswered) из \(status.queries) запросов"
+        case .circuitOpen: return "\(name): \(status.reason)"
         case .notConfigured: return "\(name): не настроен"
         default: return "\(name): не запрошен"
         }

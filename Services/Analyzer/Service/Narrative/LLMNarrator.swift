@@ -18,6 +18,11 @@ package struct LLMNarrator: Sendable {
 
     package func write(inn: String, findings: Findings, risk: CommonV1.RiskAssessment, feedbackComment: String = "") async -> CommonV1.Narrative {
         let template = TemplateNarrative.write(inn: inn, findings: findings, risk: risk)
+        // Nothing is known about an unidentified subject: there is nothing for a model to write that the
+        // template does not say, and a fluent text could only claim more.
+        guard risk.level != .insufficientData else {
+            return Self.fallback(template, "компания не идентифицирована: заключение составлено по шаблону")
+        }
         let body: [String: Any] = [
             "model": model, "temperature": 0.2, "max_tokens": 1200,
             "response_format": ["type": "json_object"],
@@ -34,16 +39,31 @@ package struct LLMNarrator: Sendable {
         }
         switch Self.parse(answer.body, citationCount: template.citations.count) {
         case .success(let written):
+            let (summary, recommendations) = Self.qualified(written, template: template, findings: findings)
             return .with {
                 $0.author = .llm
                 $0.model = model
-                $0.summary = written.summary
-                $0.recommendations = written.recommendations
+                $0.summary = summary
+                $0.recommendations = recommendations
                 $0.citations = template.citations
             }
         case .failure(let reason):
             return Self.fallback(template, "ответ LLM отклонён: \(reason.text)")
         }
+    }
+
+    /// The model's text, with the template's "could not check" paragraph appended when it does not name
+    /// every source that failed or answered partly; and with sources missing, the template's recommendations,
+    /// which qualify the verdict by rule: a fluent "work on normal terms" must not follow an incomplete check.
+    static func qualified(_ written: Written, template: CommonV1.Narrative, findings: Findings) -> (String, [CommonV1.Recommendation]) {
+        let missing = findings.sources.filter { findings.missing($0.source) }
+        guard !missing.isEmpty else { return (written.summary, written.recommendations) }
+        var summary = written.summary
+        if !missing.allSatisfy({ written.summary.contains(TemplateNarrative.sourceName($0.source)) }),
+           let paragraph = template.summary.split(separator: "\n").last(where: { $0.hasPrefix("Не удалось проверить") }) {
+            summary += "\n" + paragraph
+        }
+        return (summary, template.recommendations)
     }
 
     private static func fallback(_ template: CommonV1.Narrative, _ reason: String) -> CommonV1.Narrative {
@@ -54,7 +74,8 @@ package struct LLMNarrator: Sendable {
 
     static let instructions = """
         Ты аналитик по проверке контрагентов. Напиши по-русски краткое заключение (3–6 предложений) и рекомендации \
-        ТОЛЬКО по приведённым фактам, ничего не добавляя. Ссылайся на источники их номерами в квадратных скобках, \
+        ТОЛЬКО по приведённым фактам, ничего не добавляя. Если источник не дал данных или ответил частично, прямо \
+        назови его и скажи, что проверить по нему не удалось; не пиши, что рисков нет, о том, что не проверено. Ссылайся на источники их номерами в квадратных скобках, \
         например [1], и только на номера из списка. Не называй свой балл или уровень риска: они уже рассчитаны. \
         Ответь JSON-объектом: {"summary": "…", "recommendations": [{"text": "…", "priority": "low|medium|high|critical"}]}.
         """
@@ -70,7 +91,12 @@ package struct LLMNarrator: Sendable {
             lines.append("Фактор: \(marker.title); доказательства: " + marker.evidence.map { "\($0.field) = \($0.value)" }.joined(separator: "; "))
         }
         for status in findings.sources where status.state != .ok && status.state != .cached {
-            lines.append("Источник \(status.source.protoName) не дал данных: \(status.reason)")
+            let name = TemplateNarrative.sourceName(status.source)
+            switch status.state {
+            case .partial: lines.append("Источник \(name) ответил частично (\(status.queriesAnswered) из \(status.queries) запросов): \(status.reason)")
+            case .notFound: lines.append("Источник \(name): сведений о компании нет")
+            default: lines.append("Источник \(name) не дал данных: \(status.reason)")
+            }
         }
         lines += citations.map { "[\($0.number)] \($0.title) \($0.url)" }
         if !comment.isEmpty { lines.append("Замечание пользователя к прошлой версии: \(comment)") }

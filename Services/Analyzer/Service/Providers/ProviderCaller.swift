@@ -60,7 +60,8 @@ package struct ProviderCaller: Sendable {
     }
 
     private func attempt(_ request: HTTPRequestSpec) async throws(ProviderFailure) -> (answer: HTTPAnswer, attempts: Int) {
-        guard breaker.allow() else { throw .circuitOpen }
+        let gate = breaker.allow()
+        guard gate.allowed else { throw .circuitOpen(since: gate.unavailableSince) }
         var attempt = 0
         while true {
             // A cancelled analysis (shutdown, a user's cancel) asks nothing more.

@@ -1,12 +1,15 @@
 package import Contracts
+internal import ServiceKit
+internal import Foundation
 
 /// Why a provider call gave no data. Each maps to a `SourceStatus.State` and a reason a reader understands;
 /// none of them is ever turned into "no findings".
 package enum ProviderFailure: Error, Sendable, Equatable, CustomStringConvertible {
     /// No credentials configured.
     case notConfigured
-    /// The breaker is open after repeated failures; the provider was not asked.
-    case circuitOpen
+    /// The breaker is open after repeated failures for several subjects; the provider was not asked. `since`:
+    /// when it opened (Unix ms).
+    case circuitOpen(since: Int64)
     /// No answer within the timeout (after all attempts).
     case timeout(attempts: Int)
     /// An HTTP status that is not success, after all attempts the retry budget allowed.
@@ -47,7 +50,9 @@ package enum ProviderFailure: Error, Sendable, Equatable, CustomStringConvertibl
     package var description: String {
         switch self {
         case .notConfigured: "не заданы учётные данные"
-        case .circuitOpen: "источник временно отключён после серии сбоев"
+        case .circuitOpen(let since):
+            "провайдер недоступен" + (since > 0 ? " с \(UnixTime.isoDateTime(milliseconds: since).replacingOccurrences(of: "T", with: " ")) UTC" : "")
+                + ": после серии сбоев при проверке разных компаний его временно не спрашивают"
         case .timeout(let attempts): "нет ответа" + Self.after(attempts)
         case .http(let status, let attempts): "HTTP \(status)" + Self.after(attempts)
         case .transport(let reason, let attempts): "ошибка соединения: \(reason)" + Self.after(attempts)

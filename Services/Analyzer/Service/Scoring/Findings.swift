@@ -27,6 +27,34 @@ package struct Findings: Sendable {
         sources.contains { $0.source == source && [.ok, .cached, .notFound].contains($0.state) }
     }
 
+    /// True when the source was asked (it is configured and enabled) whatever it answered.
+    package func asked(_ source: CommonV1.Source) -> Bool {
+        sources.contains { $0.source == source && ![.notConfigured, .disabled, .unspecified].contains($0.state) }
+    }
+
+    /// True when the source was asked but gave nothing or only part of what it was asked (failed, timed out,
+    /// breaker open, partial): what it would have said is unknown.
+    package func missing(_ source: CommonV1.Source) -> Bool {
+        sources.contains { $0.source == source && [.error, .timeout, .circuitOpen, .partial].contains($0.state) }
+    }
+
+    /// How much of what the source was asked it answered: 1 for a full answer, the share of queries answered
+    /// for a partial one, 0 otherwise.
+    package func answeredShare(_ source: CommonV1.Source) -> Double {
+        guard let status = sources.first(where: { $0.source == source }) else { return 0 }
+        switch status.state {
+        case .ok, .cached, .notFound: return 1
+        case .partial where status.queries > 0: return Double(status.queriesAnswered) / Double(status.queries)
+        default: return 0
+        }
+    }
+
+    /// True when a registry knows the subject: DaData gave its card, or InfoSphere answered with records of it.
+    /// An unidentified subject's "nothing found" anywhere is knowledge of nothing, not a clean record.
+    package var identified: Bool {
+        company != nil || answered(.infosphere) && !registryHits.isEmpty
+    }
+
     func hits(_ kind: CommonV1.RegistryKind) -> [CommonV1.RegistryHit] { registryHits.filter { $0.kind == kind } }
 }
 

@@ -3,13 +3,15 @@ package import Contracts
 /// Scores findings with a model: fires the marker rules, sums their contributions per category (capped at
 /// 100), weights the categories that have data into a 0–100 total, maps it to a level, applies the floors of
 /// critical markers, and derives confidence from which sources answered. Deterministic: the same findings and
-/// model give the same assessment. When the registries gave nothing it claims no level (`insufficient_data`).
+/// model give the same assessment. When the registries gave nothing it claims no level (`insufficient_data`)
+/// and no confidence. A category whose source failed or answered partly has no data unless a marker fired:
+/// what the source would have said is unknown, so "no markers" there is not "clean".
 package struct RiskScorer: Sendable {
     package let model: ScoringModel
 
     package init(model: ScoringModel = .standard) { self.model = model }
 
-    /// Sources each category's data comes from: a category none of whose sources answered has no data.
+    /// Sources each category's data comes from.
     static let categorySources: [CommonV1.RiskCategory: [CommonV1.Source]] = [
         .legal: [.casebook],
         .financial: [.dadata, .infosphere],
@@ -24,7 +26,9 @@ package struct RiskScorer: Sendable {
         var weighted = 0.0, weightWithData = 0.0
         for category in [CommonV1.RiskCategory.legal, .financial, .reputation, .regulatory, .registration] {
             let own = markers.filter { $0.category == category }
-            let hasData = Self.categorySources[category, default: []].contains { findings.answered($0) }
+            let asked = Self.categorySources[category, default: []].filter { findings.asked($0) }
+            let missing = asked.filter { findings.missing($0) }
+            let hasData = !own.isEmpty || findings.identified && !asked.isEmpty && missing.isEmpty
             let score = min(100, own.map(\.contribution).reduce(0, +))
             let weight = model.categoryWeights[category] ?? 0
             categories.append(.with {
@@ -33,6 +37,7 @@ package struct RiskScorer: Sendable {
                 $0.weight = weight
                 $0.markerCodes = own.map(\.code)
                 $0.hasData = hasData
+                $0.missingSources = missing
             })
             if hasData {
                 weighted += weight * score
@@ -47,7 +52,7 @@ package struct RiskScorer: Sendable {
             $0.markers = markers
             $0.confidence = confidence
             $0.sourceCoverage = coverage
-            guard findings.company != nil || findings.answered(.infosphere) && !findings.registryHits.isEmpty else {
+            guard findings.identified else {
                 // Nothing from the registries: no score is claimed, whatever the courts and the web said.
                 $0.level = .insufficientData
                 $0.score = 0
@@ -87,13 +92,20 @@ package struct RiskScorer: Sendable {
         }
     }
 
-    /// Confidence: the model's weight of the sources that answered over the weight of all sources. Coverage:
-    /// the share of configured sources (not "not configured" or "disabled") that answered.
+    /// Confidence: the model's weight of the sources that answered (a partial answer by its share of queries)
+    /// over the weight of all sources; none for a subject no registry knows. Coverage: the share of configured
+    /// sources (not "not configured" or "disabled") that answered, where a "not found" about an unidentified
+    /// subject covers nothing.
     func confidence(_ findings: Findings) -> (confidence: Double, coverage: Double) {
+        let identified = findings.identified
+        func share(_ source: CommonV1.Source) -> Double {
+            if !identified, findings.sources.contains(where: { $0.source == source && $0.state == .notFound }) { return 0 }
+            return findings.answeredShare(source)
+        }
         let total = model.sourceWeights.values.reduce(0, +)
-        let answered = model.sourceWeights.filter { findings.answered($0.key) }.map(\.value).reduce(0, +)
-        let configured = findings.sources.filter { ![.notConfigured, .disabled, .unspecified].contains($0.state) && $0.source != .llm }
-        let coverage = configured.isEmpty ? 0 : Double(configured.filter { findings.answered($0.source) }.count) / Double(configured.count)
+        let answered = identified ? model.sourceWeights.map { share($0.key) * $0.value }.reduce(0, +) : 0
+        let configured = findings.sources.filter { findings.asked($0.source) && $0.source != .llm }
+        let coverage = configured.isEmpty ? 0 : configured.map { share($0.source) }.reduce(0, +) / Double(configured.count)
         return (total > 0 ? (answered / total * 100).rounded() / 100 : 0, (coverage * 100).rounded() / 100)
     }
 }

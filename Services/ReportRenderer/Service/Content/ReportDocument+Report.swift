@@ -25,14 +25,16 @@ extension ReportDocument {
 
     /// What the reader sees of a report, in the order of the printed report.
     init(report: CommonV1.Report, options: Options) {
-        let sources = SourceIndex(report.sources)
+        let sources = SourceIndex(report)
         let company = report.company
-        let name = [company?.shortName, company?.fullName, report.clientName]
-            .compactMap { $0 }.first { !$0.isEmpty } ?? "Компания с ИНН \(report.inn)"
+        // The client's name for the company is its word, not the registry's: it goes in its own line.
+        let name = [company?.shortName, company?.fullName].compactMap { $0 }.first { !$0.isEmpty } ?? "Компания с ИНН \(report.inn)"
         title = name
         identifiers = [
             ("ИНН", report.inn), ("ОГРН", company?.ogrn ?? ""), ("КПП", company?.kpp ?? ""),
         ].filter { !$0.1.isEmpty }.map { "\($0.0) \($0.1)" }.joined(separator: " · ")
+        clientLines = [("Название со слов клиента", report.clientName), ("Примечания клиента", report.notes)]
+            .filter { !$0.1.allSatisfy(\.isWhitespace) }.map { "\($0.0): \($0.1)" }
         let created = RussianFormat.timestamp(milliseconds: report.createdAtMs, utcOffsetMinutes: options.utcOffsetMinutes)
         version = Int(report.version)
         versionLine = "Отчёт № \(report.version) от \(created)"
@@ -53,8 +55,8 @@ extension ReportDocument {
         var sections: [Section] = []
         sections.append(Self.verdict(report.risk, sources: sources))
         sections.append(Self.card(company, sources: sources))
-        sections.append(Self.categories(report.risk))
-        sections.append(Self.markers(report.risk))
+        sections.append(Self.categories(report.risk, sources: sources))
+        sections.append(Self.markers(report.risk, sources: sources))
         sections.append(Self.courtCases(report.courtCases, sources: sources, limit: options.maxCourtCases))
         sections.append(Self.registryHits(report.registryHits, sources: sources))
         if !options.omitWebMentions { sections.append(Self.webMentions(report.webMentions, sources: sources)) }
@@ -66,12 +68,20 @@ extension ReportDocument {
     }
 }
 
-/// How each source fared, for the "нет данных" reasons.
+/// How each source fared, for the "нет данных" reasons, and whether any registry knows the subject.
 struct SourceIndex {
     private let statuses: [CommonV1.Source: CommonV1.SourceStatus]
+    /// A registry knows the subject: DaData gave its card or InfoSphere its records. Otherwise every "not
+    /// found" in the report is about an INN, not about a company.
+    let identified: Bool
 
-    init(_ statuses: [CommonV1.SourceStatus]) {
+    init(_ report: CommonV1.Report) {
+        self.init(report.sources, identified: report.company != nil || !report.registryHits.isEmpty)
+    }
+
+    init(_ statuses: [CommonV1.SourceStatus], identified: Bool = true) {
         self.statuses = Dictionary(statuses.map { ($0.source, $0) }, uniquingKeysWith: { first, _ in first })
+        self.identified = identified
     }
 
     func answered(_ source: CommonV1.Source) -> Bool {
@@ -79,14 +89,39 @@ struct SourceIndex {
         return state == .ok || state == .cached
     }
 
+    /// Asked, but failed or answered only part of what it was asked: what it would have said is unknown.
+    func failed(_ source: CommonV1.Source) -> Bool {
+        guard let state = statuses[source]?.state else { return false }
+        return [.error, .timeout, .circuitOpen, .partial].contains(state)
+    }
+
+    /// The sources among `sources` that failed or answered partly.
+    func failures(_ sources: [CommonV1.Source]) -> [CommonV1.Source] { sources.filter(failed) }
+
     /// Why a source gave nothing: "нет данных: Casebook — ошибка: HTTP 503 после 3 попыток".
-    func missing(_ sources: CommonV1.Source...) -> String {
+    func missing(_ sources: CommonV1.Source...) -> String { missing(sources) }
+
+    func missing(_ sources: [CommonV1.Source]) -> String {
         let reasons = sources.map { source -> String in
             guard let status = statuses[source] else { return "\(Labels.source(source)) не опрашивался" }
             let reason = status.reason.isEmpty ? "" : ": \(status.reason)"
             return "\(Labels.source(source)) — \(Labels.state(status.state).lowercased())\(reason)"
         }
         return "нет данных: " + reasons.joined(separator: "; ")
+    }
+
+    /// What stands in a section about an unidentified subject whose source found nothing.
+    static let unidentifiedNote = "нет данных: компания не идентифицирована — отсутствие записей по этому ИНН ничего о ней не говорит"
+
+    /// What stands in place of a source's findings, when they are incomplete: the source failed, answered
+    /// partly, or the subject is unknown. Nil when the section's source answered about a known company.
+    func incomplete(_ sources: [CommonV1.Source], found: Bool) -> ReportDocument.Block? {
+        let failed = failures(sources)
+        if !failed.isEmpty {
+            return .missing(missing(failed) + (found ? " — показано только полученное" : ""))
+        }
+        if !identified, !found { return .missing(Self.unidentifiedNote) }
+        return nil
     }
 }
 
@@ -138,8 +173,19 @@ extension ReportDocument {
         ]
         if insufficient {
             blocks.append(.paragraph(
-                "Реестры не дали сведений о компании, поэтому уровень риска не определён. "
-                    + sources.missing(.dadata, .infosphere) + ".", .note))
+                "Компанию не удалось идентифицировать, поэтому уровень риска не определён и достоверность оценки — 0 %: "
+                    + "отсутствие судебных дел, записей в реестрах и упоминаний ничего о ней не говорит. "
+                    + sources.missing([.dadata] + sources.failures([.infosphere])) + ".", .note))
+            blocks.append(.paragraph(
+                "Что сделать: сверить ИНН с документами контрагента и запросить выписку ЕГРЮЛ/ЕГРИП и учредительные документы; "
+                    + "не заключать договор, пока компания не идентифицирована.", .lead))
+        } else {
+            let failed = sources.failures([.dadata, .casebook, .infosphere, .tavily, .perplexity])
+            if !failed.isEmpty {
+                blocks.append(.paragraph(
+                    "Проверка неполная: оценка построена без части данных, отсутствие факторов по этим источникам не означает "
+                        + "отсутствия рисков. " + sources.missing(failed) + ".", .note))
+            }
         }
         let critical = risk.markers.filter { $0.severity == .critical }.map(\.title)
         if !critical.isEmpty {
@@ -211,7 +257,7 @@ extension ReportDocument {
         return Section(id: "company", title: "Карточка компании", blocks: [.fields(fields)])
     }
 
-    static func categories(_ risk: CommonV1.RiskAssessment?) -> Section {
+    static func categories(_ risk: CommonV1.RiskAssessment?, sources: SourceIndex) -> Section {
         guard let risk, !risk.categories.isEmpty else {
             return Section(id: "categories", title: "Оценка по категориям", blocks: [.missing("нет данных: категории не оценивались")])
         }
@@ -219,20 +265,39 @@ extension ReportDocument {
             Bar(
                 label: Labels.category(category.category),
                 value: category.hasData ? category.score : nil,
-                caption: category.hasData
-                    ? RussianFormat.decimal(category.score, places: 0) + " · вес " + RussianFormat.percent(fraction: category.weight)
-                    : "нет данных · вес " + RussianFormat.percent(fraction: category.weight),
+                caption: (category.hasData ? RussianFormat.decimal(category.score, places: 0) + (category.missingSources.isEmpty ? "" : " (неполно)") : "нет данных")
+                    + " · вес " + RussianFormat.percent(fraction: category.weight),
                 tone: category.hasData ? tone(score: category.score) : .muted)
         }
-        return Section(id: "categories", title: "Оценка по категориям", blocks: [.bars(bars)])
+        // Why categories lack data, under the bars (a bar's caption has no room for it).
+        var notes: [Block] = []
+        let incomplete = risk.categories.filter { !$0.missingSources.isEmpty }.map { category in
+            "\(Labels.category(category.category)) — без ответа \(category.missingSources.map(Labels.source).joined(separator: ", "))"
+                + (category.hasData ? " (оценка по полученному)" : "")
+        }
+        if !sources.identified {
+            notes.append(.missing("нет данных: компания не идентифицирована, категории не оценивались"))
+        } else if !incomplete.isEmpty {
+            notes.append(.missing("нет данных: " + incomplete.joined(separator: "; ")))
+        }
+        return Section(id: "categories", title: "Оценка по категориям", blocks: [.bars(bars)] + notes)
     }
 
-    static func markers(_ risk: CommonV1.RiskAssessment?) -> Section {
+    static func markers(_ risk: CommonV1.RiskAssessment?, sources: SourceIndex) -> Section {
         guard let risk else {
             return Section(id: "markers", title: "Факторы риска", blocks: [.missing("нет данных: оценка риска не выполнена")])
         }
+        let failed = sources.failures([.dadata, .casebook, .infosphere, .tavily, .perplexity])
         guard !risk.markers.isEmpty else {
-            return Section(id: "markers", title: "Факторы риска", blocks: [.paragraph("Факторы риска не выявлены.")])
+            let block: Block = if risk.level == .insufficientData {
+                .missing("нет данных: факторы риска не оценивались — компания не идентифицирована")
+            } else if !failed.isEmpty {
+                .paragraph("По ответившим источникам факторы риска не выявлены; не проверено: "
+                    + failed.map(Labels.source).joined(separator: ", ") + ".", .note)
+            } else {
+                .paragraph("Факторы риска не выявлены.")
+            }
+            return Section(id: "markers", title: "Факторы риска", blocks: [block])
         }
         let ordered = risk.markers.enumerated().sorted { a, b in
             let (sa, sb) = (a.element.severity.protoNumber, b.element.severity.protoNumber)
@@ -267,9 +332,9 @@ extension ReportDocument {
     static func courtCases(_ cases: [CommonV1.CourtCase], sources: SourceIndex, limit: Int) -> Section {
         let title = "Судебные дела"
         guard !cases.isEmpty else {
-            return Section(
-                id: "court", title: title,
-                blocks: [sources.answered(.casebook) ? .paragraph("Арбитражные дела с участием компании не найдены.") : .missing(sources.missing(.casebook))])
+            let block = sources.incomplete([.casebook], found: false)
+                ?? (sources.answered(.casebook) ? .paragraph("Арбитражные дела с участием компании не найдены.") : .missing(sources.missing(.casebook)))
+            return Section(id: "court", title: title, blocks: [block])
         }
         let defendant = cases.filter { $0.role == .defendant }
         let claims = defendant.compactMap(\.claimKopecks).reduce(0, +)
@@ -279,6 +344,7 @@ extension ReportDocument {
         summary += "; рассматривается — \(RussianFormat.integer(Int64(active)))."
         let bankruptcy = cases.filter(\.bankruptcy)
         var blocks: [Block] = [.paragraph(summary, .lead)]
+        if let incomplete = sources.incomplete([.casebook], found: true) { blocks.insert(incomplete, at: 0) }
         if !bankruptcy.isEmpty {
             blocks.append(.paragraph("Дела о банкротстве: " + bankruptcy.map(\.number).joined(separator: ", ") + ".", .lead))
         }
@@ -333,9 +399,9 @@ extension ReportDocument {
     static func registryHits(_ hits: [CommonV1.RegistryHit], sources: SourceIndex) -> Section {
         let title = "Проверки по государственным реестрам"
         guard !hits.isEmpty else {
-            return Section(
-                id: "registries", title: title,
-                blocks: [sources.answered(.infosphere) ? .paragraph("Записей в проверенных реестрах не найдено.") : .missing(sources.missing(.infosphere))])
+            let block = sources.incomplete([.infosphere], found: false)
+                ?? (sources.answered(.infosphere) ? .paragraph("Записей в проверенных реестрах не найдено.") : .missing(sources.missing(.infosphere)))
+            return Section(id: "registries", title: title, blocks: [block])
         }
         let serious: Set<CommonV1.RegistryKind> = [.sanctions, .bankruptcy, .disqualification]
         let rows = hits.map { hit -> [Cell] in
@@ -346,21 +412,32 @@ extension ReportDocument {
                 Cell(text: hit.date.isEmpty ? "—" : RussianFormat.date(hit.date)),
             ]
         }
-        return Section(id: "registries", title: title, blocks: [.table(Table(
+        let table: Block = .table(Table(
             columns: [
                 Column(title: "Реестр", width: 0.27), Column(title: "Сведения", width: 0.46),
                 Column(title: "Сумма", width: 0.15, alignment: .trailing), Column(title: "Дата", width: 0.12),
             ],
-            rows: rows))])
+            rows: rows))
+        return Section(id: "registries", title: title, blocks: [sources.incomplete([.infosphere], found: true), table].compactMap { $0 })
     }
 
     static func webMentions(_ mentions: [CommonV1.WebMention], sources: SourceIndex) -> Section {
         let title = "Упоминания в интернете"
+        let web: [CommonV1.Source] = [.tavily, .perplexity]
         guard !mentions.isEmpty else {
-            let answered = sources.answered(.tavily) || sources.answered(.perplexity)
-            return Section(
-                id: "web", title: title,
-                blocks: [answered ? .paragraph("Упоминаний компании в интернете не найдено.") : .missing(sources.missing(.tavily, .perplexity))])
+            let answered = web.filter(sources.answered)
+            var blocks: [Block] = []
+            if answered.isEmpty {
+                blocks.append(.missing(sources.missing(web)))
+            } else if let incomplete = sources.incomplete(web, found: false) {
+                blocks.append(incomplete)
+                if !answered.isEmpty, sources.identified {
+                    blocks.append(.paragraph("Ответившие источники (\(answered.map(Labels.source).joined(separator: ", "))) упоминаний не нашли.", .note))
+                }
+            } else {
+                blocks.append(.paragraph("Упоминаний компании в интернете не найдено."))
+            }
+            return Section(id: "web", title: title, blocks: blocks)
         }
         let negative = mentions.filter { $0.sentiment == .negative }.count
         let positive = mentions.filter { $0.sentiment == .positive }.count
@@ -379,7 +456,7 @@ extension ReportDocument {
                 Cell(text: mention.publishedDate.isEmpty ? "—" : RussianFormat.date(mention.publishedDate)),
             ]
         }
-        return Section(id: "web", title: title, blocks: [
+        return Section(id: "web", title: title, blocks: [sources.incomplete(web, found: true)].compactMap { $0 } + [
             .paragraph(summary, .lead),
             .table(Table(
                 columns: [
@@ -477,17 +554,27 @@ extension ReportDocument {
         let rows = statuses.map { status -> [Cell] in
             var state = Labels.state(status.state)
             if status.state == .cached, status.cacheAgeMs > 0 { state += ", возраст \(RussianFormat.duration(milliseconds: status.cacheAgeMs))" }
+            if status.state == .partial, status.queries > 0 { state += ": \(status.queriesAnswered) из \(status.queries) запросов" }
             let toneForState: Tone = switch status.state {
             case .ok, .cached: .good
             case .error, .timeout, .circuitOpen: .danger
-            case .notFound: .caution
+            case .notFound, .partial: .caution
             default: .muted
             }
-            let answered = status.state == .ok || status.state == .cached || status.state == .notFound
+            let answered = [.ok, .cached, .notFound, .partial].contains(status.state)
             let asked = ![.notConfigured, .disabled, .circuitOpen, .unspecified].contains(status.state)
             var time = RussianFormat.duration(milliseconds: status.durationMs)
-            if status.attempts > 1 { time += ", " + RussianFormat.plural(Int(status.attempts), "попытка", "попытки", "попыток") }
+            if status.queries > 1 {
+                time += ", " + RussianFormat.plural(Int(status.queries), "запрос", "запроса", "запросов")
+                if status.attempts > status.queries { time += ", " + RussianFormat.plural(Int(status.attempts), "попытка", "попытки", "попыток") }
+            } else if status.attempts > 1 {
+                time += ", " + RussianFormat.plural(Int(status.attempts), "попытка", "попытки", "попыток")
+            }
             var details = status.reason
+            if status.state == .circuitOpen, status.unavailableSinceMs > 0 {
+                details = "с " + RussianFormat.timestamp(milliseconds: status.unavailableSinceMs, utcOffsetMinutes: utcOffsetMinutes)
+                    + ": после сбоев при проверке разных компаний временно не опрашивается"
+            }
             if status.fetchedAtMs > 0 {
                 details += (details.isEmpty ? "" : "\n") + "получено " + RussianFormat.timestamp(milliseconds: status.fetchedAtMs, utcOffsetMinutes: utcOffsetMinutes)
             }

@@ -7,10 +7,13 @@ struct ReportDocument: Sendable {
         (url.hasPrefix("https://") || url.hasPrefix("http://")) && url.count < 2048 ? url : nil
     }
 
-    /// Company name as the registry writes it (or as the client gave it).
+    /// Company name as the registry writes it; "Компания с ИНН …" when no registry knows it.
     var title: String
     /// "ИНН … · ОГРН … · КПП …".
     var identifiers: String
+    /// What the client said about the subject (its name for it, the notes), each "label: text", shown under
+    /// the identifiers as the client's words, never as registry data.
+    var clientLines: [String] = []
     /// "Отчёт № 2 от 25.11.2026 14:05 (МСК) · повторный анализ".
     var versionLine: String
     /// The report's version in its thread.

@@ -86,9 +86,11 @@ final class PDFReportWriter {
         let width = flow.width
         let name = typesetter.layout(document.title, TextStyle(size: 17, bold: true, color: Palette.accent, maxLines: 4), width: width)
         let identifiers = typesetter.layout(document.identifiers, TextStyle(size: 10), width: width)
+        let client = document.clientLines.map { typesetter.layout($0, TextStyle(size: 9, maxLines: 6), width: width) }
         let version = typesetter.layout(document.versionLine, TextStyle(size: 8.5, color: Palette.secondary), width: width)
         let kicker = typesetter.layout("ПРОВЕРКА КОНТРАГЕНТА", TextStyle(size: 7.5, bold: true, color: Palette.secondary), width: width)
-        let height = kicker.height + 3 + name.height + 4 + identifiers.height + 2 + version.height + 10
+        let height = kicker.height + 3 + name.height + 4 + identifiers.height + 2 + client.map { $0.height + 2 }.reduce(0, +)
+            + version.height + 10
         flow.place(height: height) { [flow] cr, y in
             var y = y - 18
             kicker.draw(cr, x: flow.left, y: y)
@@ -97,6 +99,10 @@ final class PDFReportWriter {
             y += name.height + 4
             identifiers.draw(cr, x: flow.left, y: y)
             y += identifiers.height + 2
+            for line in client {
+                line.draw(cr, x: flow.left, y: y)
+                y += line.height + 2
+            }
             version.draw(cr, x: flow.left, y: y)
             y += version.height + 6
             cr.setColor(Palette.accent)

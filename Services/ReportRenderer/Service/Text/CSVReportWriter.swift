@@ -1,6 +1,7 @@
 internal import Contracts
+internal import ServiceKit
 
-/// Risk markers and court cases as one CSV table (RFC 4180, UTF-8 with a byte-order mark so spreadsheet
+/// Risk markers, court cases and how each source fared as one CSV table (RFC 4180, UTF-8 with a byte-order mark so spreadsheet
 /// programs read the Cyrillic right). Amounts are plain decimals in roubles and dates are ISO, for scripts.
 enum CSVReportWriter {
     static let header = ["раздел", "код_или_номер", "название", "важность", "роль", "категория", "сумма_руб", "вклад", "статус", "дата", "источник", "ссылка", "подробности"]
@@ -21,6 +22,17 @@ enum CSVReportWriter {
                 "судебное дело", item.number, item.court, "", Labels.role(item.role), item.category,
                 item.claimKopecks.map(roubles) ?? "", "", Labels.caseStatus(item.status), item.date, "Casebook", item.url,
                 (item.bankruptcy ? "банкротство; " : "") + item.counterparties.joined(separator: "; "),
+            ])
+        }
+        // Without the sources' states a script reading the rows could not tell "no cases" from "Casebook failed".
+        for status in report.sources {
+            var state = Labels.state(status.state)
+            if status.state == .partial, status.queries > 0 { state += ": \(status.queriesAnswered) из \(status.queries) запросов" }
+            let answered = [.ok, .cached, .notFound, .partial].contains(status.state)
+            out += line([
+                "источник", String(status.source.protoName.dropFirst("SOURCE_".count)).lowercased(), Labels.source(status.source), "", "", "",
+                "", "", state, status.fetchedAtMs > 0 ? UnixTime.isoDateTime(milliseconds: status.fetchedAtMs) + "Z" : "",
+                Labels.source(status.source), "", [answered ? "записей: \(status.items)" : "", status.reason].filter { !$0.isEmpty }.joined(separator: "; "),
             ])
         }
         return out

@@ -22,7 +22,7 @@ enum HTMLReportWriter {
             <p class="kicker">Проверка контрагента</p>
             <h1>\(escape(document.title))</h1>
             <p class="ids">\(escape(document.identifiers))</p>
-            <p class="version">\(escape(document.versionLine))</p>
+            \(document.clientLines.map { "<p class=\"client\">\(escape($0))</p>\n" }.joined())<p class="version">\(escape(document.versionLine))</p>
 
             """
         if let watermark = document.watermark { out += "<p class=\"watermark\">\(escape(watermark))</p>\n" }
@@ -153,7 +153,7 @@ enum HTMLReportWriter {
         main{max-width:960px;margin:0 auto;background:#fff;padding:32px 40px}\
         .kicker{margin:0;font-size:11px;font-weight:bold;letter-spacing:.05em;color:#59636e;text-transform:uppercase}\
         h1{margin:4px 0;color:#1f4e79;font-size:26px}h2{color:#1f4e79;font-size:19px;border-bottom:1px solid #d0d7de;padding-bottom:4px;margin-top:32px}\
-        .ids{margin:0;font-size:15px}.version{margin:2px 0 0;color:#59636e;font-size:13px}\
+        .ids{margin:0;font-size:15px}.client{margin:2px 0 0;font-size:14px;white-space:pre-line}.version{margin:2px 0 0;color:#59636e;font-size:13px}\
         .watermark{display:inline-block;margin-top:8px;padding:2px 8px;border:1px solid #c0392b;color:#c0392b;font-weight:bold;font-size:12px}\
         header{border-bottom:2px solid #1f4e79;padding-bottom:12px}\
         .lead{font-weight:bold}.note{font-style:italic;color:#59636e;font-size:13px}\

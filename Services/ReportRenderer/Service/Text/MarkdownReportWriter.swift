@@ -1,7 +1,8 @@
 /// The report as Markdown (CommonMark with GitHub tables), for chats, tickets and wikis.
 enum MarkdownReportWriter {
     static func write(_ document: ReportDocument) -> String {
-        var out = "# \(inline(document.title))\n\n**\(inline(document.identifiers))**  \n\(inline(document.versionLine))\n"
+        var out = "# \(inline(document.title))\n\n**\(inline(document.identifiers))**  \n"
+            + document.clientLines.map { inline($0) + "  \n" }.joined() + "\(inline(document.versionLine))\n"
         if let watermark = document.watermark { out += "\n> **\(inline(watermark))**\n" }
         for section in document.sections {
             out += "\n## \(inline(section.title))\n"
