@@ -171,3 +171,15 @@ def test_one_companys_repeated_faults_do_not_open_a_breaker_for_the_next_company
         assert next(s for s in clean["sources"] if s["source"] == "SOURCE_CASEBOOK")["state"] == "STATE_OK"
     finally:
         stack.close()
+
+
+# ---- Access ------------------------------------------------------------------------------------------------
+
+def test_api_keys_are_listed_and_created_without_their_secret_hash(stack):
+    status, _, created = stack.rest("POST", "/api/v1/admin/keys", {"name": "hash check", "role": "viewer"})
+    assert status == 201 and created["secret"] and not created["key"].get("secret_hash"), created
+    listed = stack.rest("GET", "/api/v1/admin/keys")[2]
+    assert listed["keys"] and not any(key.get("secret_hash") for key in listed["keys"]), listed
+    over_grpc = stack.grpc("Admin/ListApiKeys", {})
+    assert over_grpc["keys"] and not any(key.get("secret_hash") or key.get("secretHash") for key in over_grpc["keys"])
+    assert all(k.get("id") for k in listed["keys"])

@@ -355,7 +355,7 @@ extension GatewayV1 {
 
 extension GatewayV1 {
     package struct CreateApiKeyResponse: Sendable, Hashable {
-        /// The key record (hash only).
+        /// The key record; its secret_hash is never returned.
         package var key: StorageV1.ApiKey? = nil
         /// The secret, shown this once.
         package var secret: String = ""

@@ -54,7 +54,10 @@ struct AdminAPI: Sendable {
         }
         router.registerUnary(Admin.CreateApiKey.self) { request, _ in ServerResponse(try await createKey(request)) }
         router.registerUnary(Admin.ListApiKeys.self) { request, _ in
-            ServerResponse(try await storage.unary(StorageV1.Access.Method.ListApiKeys.self, request).message)
+            var response = try await storage.unary(StorageV1.Access.Method.ListApiKeys.self, request).message
+            // The hash is storage's business: outside the gateway it would only help guess secrets offline.
+            for index in response.keys.indices { response.keys[index].secretHash = "" }
+            return ServerResponse(response)
         }
         router.registerUnary(Admin.RevokeApiKey.self) { request, _ in
             let id = try EdgeValidation.id(request.id, "id")
@@ -102,7 +105,7 @@ struct AdminAPI: Sendable {
         try EdgeValidation.known(request.role, "role")
         guard request.rateLimitPerMinute >= 0 else { throw EdgeValidation.invalid("rate_limit_per_minute", "must be ≥ 0 (0: the default)") }
         let secret = ApiKeySecret.generate()
-        let key = try await storage.unary(StorageV1.Access.Method.PutApiKey.self, .with {
+        var key = try await storage.unary(StorageV1.Access.Method.PutApiKey.self, .with {
             $0.key = .with {
                 $0.id = secret.id
                 $0.name = request.name
@@ -111,6 +114,7 @@ struct AdminAPI: Sendable {
                 $0.rateLimitPerMinute = request.rateLimitPerMinute
             }
         }).message.key
+        key?.secretHash = ""
         AuditTrail.note(target: secret.id, details: ["role": AccessPolicy.name(request.role), "name": request.name])
         return .with {
             $0.key = key

@@ -58,7 +58,7 @@ package enum RESTRoutes {
         .route("GET", "/api/v1/admin/dead-letters", Admin.ListDeadLetters.self, "List dead-lettered jobs"),
         .route("POST", "/api/v1/admin/dead-letters/replay", Admin.ReplayDeadLetters.self, body: .required, "Replay dead letters"),
         .route("POST", "/api/v1/admin/dead-letters/purge", Admin.PurgeDeadLetters.self, body: .required, "Purge dead letters"),
-        .route("GET", "/api/v1/admin/keys", Admin.ListApiKeys.self, "List API keys (hashes only)"),
+        .route("GET", "/api/v1/admin/keys", Admin.ListApiKeys.self, "List API keys (names, roles, use; never secrets or their hashes)"),
         .route("POST", "/api/v1/admin/keys", Admin.CreateApiKey.self, body: .required, status: 201,
                "Create an API key; the secret is in the answer, this once"),
         .route("DELETE", "/api/v1/admin/keys/{id}", Admin.RevokeApiKey.self, "Revoke an API key"),

@@ -544,7 +544,7 @@ struct  Clientanalyze__Gateway__V1__CreateApiKeyResponse
 {
   ProtobufCMessage base;
   /*
-   * The key record (hash only).
+   * The key record; its secret_hash is never returned.
    */
   Clientanalyze__Storage__V1__ApiKey *key;
   /*
