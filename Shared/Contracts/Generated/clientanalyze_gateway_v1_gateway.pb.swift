@@ -9,10 +9,8 @@ extension GatewayV1 {
         package var request: CommonV1.AnalysisRequest? = nil
         /// Retrying a submit with the same key returns the same job.
         package var idempotencyKey: String = ""
-        /// Run at this time instead of now (scheduled analysis); at most a year ahead.
+        /// Run at this time instead of now (scheduled analysis).
         package var runAtMs: Int64 = 0
-        /// Start a new job even when one for the same INN and options is already queued or running.
-        package var force: Bool = false
 
         package init() {}
     }
@@ -21,8 +19,7 @@ extension GatewayV1 {
 extension GatewayV1 {
     package struct SubmitAnalysisResponse: Sendable, Hashable {
         package var job: CommonV1.Job? = nil
-        /// False when the idempotency key matched an earlier submission, or the submission joined a job for the same
-        /// INN and options that was already queued or running.
+        /// False when the idempotency key matched an earlier submission.
         package var created: Bool = false
 
         package init() {}
@@ -1043,14 +1040,12 @@ extension GatewayV1.SubmitAnalysisRequest: ProtoMessage {
         if let value = request { c.pointee.request = try arena.message(value) }
         if !idempotencyKey.isEmpty { c.pointee.idempotency_key = try arena.cString(idempotencyKey, field: "SubmitAnalysisRequest.idempotency_key") }
         c.pointee.run_at_ms = runAtMs
-        c.pointee.force = (force ? 1 : 0)
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
         if let value = c.pointee.request { request = try CommonV1.AnalysisRequest(lifting: value) }
         idempotencyKey = try ProtoLift.string(c.pointee.idempotency_key, field: "SubmitAnalysisRequest.idempotency_key")
         runAtMs = c.pointee.run_at_ms
-        force = c.pointee.force != 0
     }
 }
 

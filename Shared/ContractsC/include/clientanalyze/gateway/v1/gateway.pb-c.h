@@ -78,17 +78,13 @@ struct  Clientanalyze__Gateway__V1__SubmitAnalysisRequest
    */
   char *idempotency_key;
   /*
-   * Run at this time instead of now (scheduled analysis); at most a year ahead.
+   * Run at this time instead of now (scheduled analysis).
    */
   int64_t run_at_ms;
-  /*
-   * Start a new job even when one for the same INN and options is already queued or running.
-   */
-  protobuf_c_boolean force;
 };
 #define CLIENTANALYZE__GATEWAY__V1__SUBMIT_ANALYSIS_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&clientanalyze__gateway__v1__submit_analysis_request__descriptor) \
-    , NULL, (char *)protobuf_c_empty_string, 0, 0 }
+    , NULL, (char *)protobuf_c_empty_string, 0 }
 
 
 struct  Clientanalyze__Gateway__V1__SubmitAnalysisResponse
@@ -96,8 +92,7 @@ struct  Clientanalyze__Gateway__V1__SubmitAnalysisResponse
   ProtobufCMessage base;
   Clientanalyze__Common__V1__Job *job;
   /*
-   * False when the idempotency key matched an earlier submission, or the submission joined a job for the same
-   * INN and options that was already queued or running.
+   * False when the idempotency key matched an earlier submission.
    */
   protobuf_c_boolean created;
 };
