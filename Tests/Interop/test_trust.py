@@ -102,12 +102,17 @@ def test_an_unknown_company_is_not_identified_has_no_confidence_and_is_not_recom
     assert "\r\nисточник,dadata,DaData,,,,,,Нет сведений о компании," in texts["csv"]
 
 
-@pytest.fixture(scope="module")
-def web_down(tmp_path_factory):
-    """Tavily answers every search with 503; the rest of the sandbox is healthy."""
-    stack = GatewayStack(tmp_path_factory.mktemp("web-down"), sandbox_args=("--fault", "tavily=503"))
+def faulty_stack(tmp_path_factory, fault: str):
+    """A stack whose sandbox injects one fault (`--fault provider=SPEC`); the rest of it is healthy."""
+    stack = GatewayStack(tmp_path_factory.mktemp(fault.replace("=", "-").replace(":", "-")), sandbox_args=("--fault", fault))
     yield stack
     stack.close()
+
+
+@pytest.fixture(scope="module")
+def web_down(tmp_path_factory):
+    """Tavily answers every search with 503."""
+    yield from faulty_stack(tmp_path_factory, "tavily=503")
 
 
 def test_a_failed_web_search_is_said_in_place_and_never_reads_as_no_mentions(web_down, tmp_path):
@@ -141,9 +146,7 @@ def test_a_breaker_opened_by_failures_for_two_companies_is_explained_with_since_
 @pytest.fixture(scope="module")
 def web_partial(tmp_path_factory):
     """Tavily fails the first three distinct searches it is asked and answers the rest."""
-    stack = GatewayStack(tmp_path_factory.mktemp("web-partial"), sandbox_args=("--fault", "tavily=subjects:3"))
-    yield stack
-    stack.close()
+    yield from faulty_stack(tmp_path_factory, "tavily=subjects:3")
 
 
 def test_a_web_search_that_answered_part_of_its_queries_is_partial_with_the_count(web_partial, tmp_path):

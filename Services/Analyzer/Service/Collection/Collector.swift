@@ -144,7 +144,7 @@ package struct Collector: Sendable {
         case .notFound: return "\(name): сведений нет"
         case .timeout: return "\(name): нет ответа (таймаут)"
         case .error: return "\(name): ошибка — \(status.reason)"
-        case .partial: return "\(name): частично — ответил на \(status.queriesAnswered) из \(status.queries) запросов"
+        case .partial: return "\(name): частично — \(status.reason)"
         case .circuitOpen: return "\(name): \(status.reason)"
         case .notConfigured: return "\(name): не настроен"
         default: return "\(name): не запрошен"

@@ -56,7 +56,7 @@ package struct LLMNarrator: Sendable {
     /// every source that failed or answered partly; and with sources missing, the template's recommendations,
     /// which qualify the verdict by rule: a fluent "work on normal terms" must not follow an incomplete check.
     static func qualified(_ written: Written, template: CommonV1.Narrative, findings: Findings) -> (String, [CommonV1.Recommendation]) {
-        let missing = findings.sources.filter { findings.missing($0.source) }
+        let missing = findings.incompleteSources
         guard !missing.isEmpty else { return (written.summary, written.recommendations) }
         var summary = written.summary
         if !missing.allSatisfy({ written.summary.contains(TemplateNarrative.sourceName($0.source)) }),
@@ -93,7 +93,7 @@ package struct LLMNarrator: Sendable {
         for status in findings.sources where status.state != .ok && status.state != .cached {
             let name = TemplateNarrative.sourceName(status.source)
             switch status.state {
-            case .partial: lines.append("Источник \(name) ответил частично (\(status.queriesAnswered) из \(status.queries) запросов): \(status.reason)")
+            case .partial: lines.append("Источник \(name) ответил частично: \(status.reason)")
             case .notFound: lines.append("Источник \(name): сведений о компании нет")
             default: lines.append("Источник \(name) не дал данных: \(status.reason)")
             }

@@ -41,7 +41,7 @@ package enum TemplateNarrative {
             }
             paragraphs.append(verdict)
         }
-        let missing = findings.sources.filter { findings.missing($0.source) }
+        let missing = findings.incompleteSources
         let top = risk.markers.prefix(5)
         if top.isEmpty {
             if risk.level != .insufficientData {
@@ -55,7 +55,7 @@ package enum TemplateNarrative {
                 return marker.title.lowercased() + (facts.isEmpty ? "" : " (" + facts.joined(separator: "; ") + ")")
             }.joined(separator: "; ") + ".")
         }
-        let unchecked = findings.sources.filter { findings.missing($0.source) || $0.state == .notConfigured }
+        let unchecked = findings.sources.filter { $0.state.incomplete || $0.state == .notConfigured }
         if !unchecked.isEmpty {
             paragraphs.append("Не удалось проверить полностью: " + unchecked.map { "\(sourceName($0.source)) (\(said($0)))" }
                 .joined(separator: ", ") + ". Выводов по недополученным данным нет: их отсутствие не означает отсутствия рисков.")
@@ -82,11 +82,8 @@ package enum TemplateNarrative {
         return "Компанию с ИНН \(inn) не удалось идентифицировать: \(why)."
     }
 
-    /// "нет ответа после 3 попыток" or "ответил на 3 из 9 запросов".
-    static func said(_ status: CommonV1.SourceStatus) -> String {
-        if status.state == .partial, status.reason.isEmpty { return "ответил на \(status.queriesAnswered) из \(status.queries) запросов" }
-        return status.reason.isEmpty ? "нет ответа" : status.reason
-    }
+    /// "нет ответа после 3 попыток" or "ответил на 3 из 9 запросов; …": the status's reason.
+    static func said(_ status: CommonV1.SourceStatus) -> String { status.reason.isEmpty ? "нет ответа" : status.reason }
 
     /// Recommendations follow the level and the categories of the markers; for an unidentified subject, how
     /// to identify it first; with sources missing, a low level is qualified rather than called a pass.
@@ -101,7 +98,7 @@ package enum TemplateNarrative {
         }
         let codes = Set(risk.markers.map(\.code))
         let critical = risk.markers.filter { $0.severity == .critical }.map(\.code)
-        let missing = findings.sources.filter { findings.missing($0.source) }.map { sourceName($0.source) }
+        let missing = findings.incompleteSources.map { sourceName($0.source) }
         switch risk.level {
         case .critical: add("Не заключать договор без решения службы безопасности; при действующих договорах — прекратить предоплату.", .critical, critical)
         case .high: add("Заключать договор только с обеспечением: банковская гарантия, аккредитив или оплата по факту поставки.", .high, risk.markers.map(\.code))

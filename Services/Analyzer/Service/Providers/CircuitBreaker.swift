@@ -46,7 +46,7 @@ package final class CircuitBreaker: Sendable {
     }
 
     package func record(success: Bool) {
-        let subject = ProviderSubject.current ?? "call-\(wallClock())-\(UInt64.random(in: 0...UInt64.max))"
+        let subject = ProviderSubject.current ?? "call-\(UInt64.random(in: .min ... .max))"
         state.withLock { state in
             switch (state, success) {
             case (_, true): state = .closed(failures: 0, subjects: [])

@@ -29,14 +29,16 @@ package struct Findings: Sendable {
 
     /// True when the source was asked (it is configured and enabled) whatever it answered.
     package func asked(_ source: CommonV1.Source) -> Bool {
-        sources.contains { $0.source == source && ![.notConfigured, .disabled, .unspecified].contains($0.state) }
+        sources.contains { $0.source == source && $0.state.asked }
     }
 
-    /// True when the source was asked but gave nothing or only part of what it was asked (failed, timed out,
-    /// breaker open, partial): what it would have said is unknown.
+    /// True when the source was asked but failed or answered partly (`State.incomplete`).
     package func missing(_ source: CommonV1.Source) -> Bool {
-        sources.contains { $0.source == source && [.error, .timeout, .circuitOpen, .partial].contains($0.state) }
+        sources.contains { $0.source == source && $0.state.incomplete }
     }
+
+    /// The statuses of the sources that failed or answered partly.
+    package var incompleteSources: [CommonV1.SourceStatus] { sources.filter(\.state.incomplete) }
 
     /// How much of what the source was asked it answered: 1 for a full answer, the share of queries answered
     /// for a partial one, 0 otherwise.

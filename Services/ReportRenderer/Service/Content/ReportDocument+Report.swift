@@ -89,11 +89,8 @@ struct SourceIndex {
         return state == .ok || state == .cached
     }
 
-    /// Asked, but failed or answered only part of what it was asked: what it would have said is unknown.
-    func failed(_ source: CommonV1.Source) -> Bool {
-        guard let state = statuses[source]?.state else { return false }
-        return [.error, .timeout, .circuitOpen, .partial].contains(state)
-    }
+    /// Asked, but failed or answered only part of what it was asked (`State.incomplete`).
+    func failed(_ source: CommonV1.Source) -> Bool { statuses[source]?.state.incomplete ?? false }
 
     /// The sources among `sources` that failed or answered partly.
     func failures(_ sources: [CommonV1.Source]) -> [CommonV1.Source] { sources.filter(failed) }
@@ -562,7 +559,7 @@ extension ReportDocument {
             default: .muted
             }
             let answered = [.ok, .cached, .notFound, .partial].contains(status.state)
-            let asked = ![.notConfigured, .disabled, .circuitOpen, .unspecified].contains(status.state)
+            let asked = status.state.asked && status.state != .circuitOpen  // an open breaker asked nobody
             var time = RussianFormat.duration(milliseconds: status.durationMs)
             if status.queries > 1 {
                 time += ", " + RussianFormat.plural(Int(status.queries), "запрос", "запроса", "запросов")
