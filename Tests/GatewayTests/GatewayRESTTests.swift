@@ -29,8 +29,12 @@ import Testing
 
                 let again = try await client.execute(
                     uri: "/api/v1/analyses", method: .post, headers: Self.headers(auth, ["Idempotency-Key": "rest-1"]),
-                    body: Self.json(#"{"request": {"inn": "\#(Self.inn)"}}"#))
+                    body: Self.json(#"{"request": {"inn": "\#(Self.inn)", "clientName": "Поставщик"}}"#))
                 #expect(try Self.object(again)["created"] as? Bool == false)
+                let different = try await client.execute(
+                    uri: "/api/v1/analyses", method: .post, headers: Self.headers(auth, ["Idempotency-Key": "rest-1"]),
+                    body: Self.json(#"{"request": {"inn": "\#(Self.inn)"}}"#))
+                #expect(different.status.code == 409)
 
                 let events = try await client.execute(uri: "/api/v1/jobs/\(jobID)/events", method: .get, headers: Self.headers(auth))
                 #expect(events.headers[.contentType]?.hasPrefix("text/event-stream") == true)

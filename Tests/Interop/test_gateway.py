@@ -169,7 +169,8 @@ def test_rest_inn_to_pdf_with_progress_events(stack: GatewayStack, tmp_path: Pat
     assert head["x-request-id"] and head["x-content-type-options"] == "nosniff" and "Access-Control-Allow-Origin" not in head
     job = body["job"]
     assert job["request"]["inn"] == "5402987650" and body["created"] is True
-    again = stack.rest("POST", "/api/v1/analyses", {"request": {"inn": "5402987650"}}, headers={"Idempotency-Key": "rest-1"})[2]
+    again = stack.rest("POST", "/api/v1/analyses", {"request": {"inn": "5402987650", "client_name": "Поставщик"}},
+                       headers={"Idempotency-Key": "rest-1"})[2]
     assert again["job"]["id"] == job["id"] and again["created"] is False
 
     events = stack.events(job["id"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -186,3 +187,60 @@ def test_api_keys_are_listed_and_created_without_their_secret_hash(stack):
     over_grpc = stack.grpc("Admin/ListApiKeys", {})
     assert over_grpc["keys"] and not any(key.get("secret_hash") or key.get("secretHash") for key in over_grpc["keys"])
     assert all(k.get("id") for k in listed["keys"])
+
+
+# ---- Input that got the wrong answer -----------------------------------------------------------------------
+
+def test_cancelling_an_ended_job_is_a_conflict_naming_its_state_and_a_waiting_job_is_cancelled_at_once(stack):
+    status, _, submitted = stack.rest("POST", "/api/v1/analyses", {"request": {"inn": "7705123452"}})
+    done = stack.wait_job(submitted["job"]["id"])
+    status, _, body = stack.rest("POST", f"/api/v1/jobs/{done['id']}/cancel", {})
+    assert status == 409, body
+    assert body["error"]["code"] == "FAILED_PRECONDITION" and "JOB_STATE_SUCCEEDED" in body["error"]["message"], body
+    over_grpc = stack.grpc("Analyses/CancelJob", {"job_id": done["id"]})
+    assert over_grpc["error"] == "FAILED_PRECONDITION" and "already ended" in over_grpc["message"], over_grpc
+    assert stack.rest("GET", f"/api/v1/jobs/{done['id']}")[2]["job"]["state"] == "JOB_STATE_SUCCEEDED"
+
+    later = int(time.time() * 1000) + 3_600_000
+    status, _, scheduled = stack.rest("POST", "/api/v1/analyses", {"request": {"inn": "7816345676"}, "run_at_ms": later})
+    assert status == 202 and scheduled["job"]["state"] == "JOB_STATE_SCHEDULED", scheduled
+    status, _, cancelled = stack.rest("POST", f"/api/v1/jobs/{scheduled['job']['id']}/cancel", {"reason": "не нужен"})
+    assert status == 200 and cancelled["job"]["state"] == "JOB_STATE_CANCELLED" and cancelled["job"]["error"] == "не нужен"
+
+
+@pytest.mark.parametrize("run_at, says", [
+    (99_999_999_999_999, "more than a year ahead"),  # the year 5138
+    (int(time.time()) + 3600, "over a day in the past"),  # seconds sent for milliseconds
+    (-1, "over a day in the past"),
+])
+def test_a_scheduled_start_is_at_most_a_year_ahead_and_not_in_the_far_past(stack, run_at, says):
+    status, _, body = stack.rest("POST", "/api/v1/analyses", {"request": {"inn": "7705123452"}, "run_at_ms": run_at})
+    assert status == 400 and body["error"]["message"].startswith("run_at_ms: ") and says in body["error"]["message"], body
+    over_grpc = stack.grpc("Analyses/Submit", {"request": {"inn": "7705123452"}, "run_at_ms": run_at})
+    assert over_grpc["error"] == "INVALID_ARGUMENT" and says in over_grpc["message"]
+
+
+def test_several_reports_are_deleted_by_a_comma_separated_path_as_the_route_says(stack):
+    first, second = analyse(stack, "5402987650"), analyse(stack, "1650123403")
+    status, _, body = stack.rest("DELETE", f"/api/v1/reports/{first['id']},{second['id']},r-missing")
+    assert status == 200, body
+    assert body["deleted"] == 2 and body["not_found"] == ["r-missing"], body
+    assert stack.rest("GET", f"/api/v1/reports/{first['id']}")[0] == 404
+    assert stack.rest("GET", f"/api/v1/reports/{second['id']}")[0] == 404
+    status, _, body = stack.rest("DELETE", f"/api/v1/reports/{first['id']},,x")
+    assert status == 400 and body["error"]["message"].startswith("ids[1]: must be set"), body
+
+
+def test_an_idempotency_key_reused_for_a_different_request_is_a_conflict_naming_the_key(stack):
+    key = {"Idempotency-Key": "order-4711"}
+    status, _, first = stack.rest("POST", "/api/v1/analyses", {"request": {"inn": "7816345676"}}, headers=key)
+    assert status == 202 and first["created"], first
+    status, _, again = stack.rest("POST", "/api/v1/analyses", {"request": {"inn": "7816345676"}}, headers=key)
+    assert status in (200, 202) and again["job"]["id"] == first["job"]["id"] and not again.get("created"), again
+    status, _, other = stack.rest("POST", "/api/v1/analyses", {"request": {"inn": "7705123452"}}, headers=key)
+    assert status == 409, other
+    message = other["error"]["message"]
+    assert other["error"]["code"] == "ALREADY_EXISTS" and message.startswith('idempotency_key: "order-4711" was already used')
+    assert first["job"]["id"] in message and "7816345676" in message, message
+    over_grpc = stack.grpc("Analyses/Submit", {"request": {"inn": "7705123452", "notes": "другое"}, "idempotency_key": "order-4711"})
+    assert over_grpc["error"] == "ALREADY_EXISTS" and '"order-4711"' in over_grpc["message"], over_grpc

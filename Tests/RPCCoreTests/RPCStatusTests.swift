@@ -16,7 +16,7 @@ struct RPCStatusTests {
     @Test("HTTP mapping at the REST edge", arguments: [
         (RPCStatus.Code.ok, 200), (.cancelled, 499), (.unknown, 500), (.invalidArgument, 400),
         (.deadlineExceeded, 504), (.notFound, 404), (.alreadyExists, 409), (.permissionDenied, 403),
-        (.unauthenticated, 401), (.resourceExhausted, 429), (.failedPrecondition, 400), (.aborted, 409),
+        (.unauthenticated, 401), (.resourceExhausted, 429), (.failedPrecondition, 409), (.aborted, 409),
         (.outOfRange, 400), (.unimplemented, 501), (.internal, 500), (.unavailable, 503), (.dataLoss, 500),
     ])
     func httpStatus(code: RPCStatus.Code, http: Int) {

@@ -91,6 +91,10 @@ struct JobStoreConformanceTests {
         #expect(first.created && !again.created && other.created)
         #expect(first.job?.id == again.job?.id && first.job?.id != other.job?.id)
         #expect(first.job?.state == .queued && first.job?.maxAttempts == 3)
+
+        let reused = await #expect(throws: RPCError.self) { try await queue.enqueue("7705123452", key: "req-1") }
+        #expect(reused?.code == .alreadyExists)
+        #expect(reused?.message.contains("\"req-1\" was already used for a different request (job \(first.job?.id ?? "?")") == true)
     }
 
     @Test("with a broker: a dispatched job waits queued until one worker claims it, and is dispatched again only after the redispatch time", arguments: Backend.allCases)
@@ -231,14 +235,16 @@ struct JobStoreConformanceTests {
         #expect(again.first?.attempts == 1)
 
         let cancelled = try await queue.service.cancel(id)
-        #expect(cancelled.state == .running)  // running: asked to stop
+        #expect(cancelled.state == .running && cancelled.cancelRequested)  // running: asked to stop, and says so
+        #expect(try await queue.service.cancel(id).state == .running)  // asking again changes nothing
         #expect(try await queue.service.job(id).stage != .failed)  // not ended yet: no closing event
         let beat = try await queue.service.heartbeat(.with { $0.jobId = id; $0.worker = "w2" })
         #expect(beat.cancelRequested)
         _ = try await queue.service.fail(jobID: id, worker: "w2", error: "stopped on request", retriable: true)
         #expect(try await queue.service.job(id).state == .cancelled)
-        _ = try await queue.service.cancel(id)  // again: already ended, nothing more to say
-        #expect(try await Self.events(queue, id).map(\.stage) == [.cancelled])
+        let late = await #expect(throws: RPCError.self) { try await queue.service.cancel(id) }  // ended: refused
+        #expect(late?.code == .failedPrecondition && late?.message.contains("JOB_STATE_CANCELLED") == true)
+        #expect(try await Self.events(queue, id).map(\.stage) == [.cancelled])  // and nothing more to say
 
         let waiting = try #require(try await queue.enqueue(key: "w").job?.id)
         #expect(try await queue.service.cancel(waiting).state == .cancelled)

@@ -153,6 +153,8 @@ extension CommonV1 {
         package var submittedBy: String = ""
         /// Free-form labels (e.g. "source": "cli"); never secrets.
         package var labels: [String: String] = [:]
+        /// A user asked this RUNNING job to stop; it ends CANCELLED when its worker gives up (at its next heartbeat).
+        package var cancelRequested: Bool = false
 
         package init() {}
     }
@@ -444,6 +446,7 @@ extension CommonV1.Job: ProtoMessage {
             c.pointee.n_labels = sorted.count
             c.pointee.labels = entries
         }
+        c.pointee.cancel_requested = (cancelRequested ? 1 : 0)
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
@@ -473,6 +476,7 @@ extension CommonV1.Job: ProtoMessage {
                 labels[try ProtoLift.string(entry.pointee.key, field: "Job.labels")] = try ProtoLift.string(entry.pointee.value, field: "Job.labels")
             }
         }
+        cancelRequested = c.pointee.cancel_requested != 0
     }
 }
 

@@ -74,6 +74,7 @@ extension CommonV1.Job: Arbitrary {
             let key = g.string()
             m.labels[key] = g.string()
         }
+        m.cancelRequested = g.bool()
         return m
     }
 }

@@ -1,5 +1,6 @@
 package import Contracts
 internal import Domain
+internal import ServiceKit
 package import RPCCore
 
 /// `gateway.v1.Analyses`: submitting analyses (jobs in storage's queue) and following them.
@@ -58,7 +59,7 @@ struct AnalysesAPI: Sendable {
     func submit(_ request: GatewayV1.SubmitAnalysisRequest) async throws -> GatewayV1.SubmitAnalysisResponse {
         let analysis = try EdgeValidation.analysis(request.request, "request")
         try EdgeValidation.text(request.idempotencyKey, "idempotency_key", maxBytes: 200)
-        guard request.runAtMs >= 0 else { throw EdgeValidation.invalid("run_at_ms", "must not be negative") }
+        try EdgeValidation.runAt(request.runAtMs, "run_at_ms", now: UnixTime.nowMilliseconds)
         return try await enqueue(analysis, idempotencyKey: request.idempotencyKey, runAtMs: request.runAtMs)
     }
 
@@ -80,13 +81,20 @@ struct AnalysesAPI: Sendable {
     func enqueue(_ analysis: CommonV1.AnalysisRequest, idempotencyKey: String, runAtMs: Int64) async throws -> GatewayV1.SubmitAnalysisResponse {
         // The key is scoped to the caller: two callers choosing the same key get separate jobs.
         let caller = Caller.current?.keyID ?? ""
-        let response = try await storage.unary(Jobs.Enqueue.self, .with {
-            $0.request = analysis
-            $0.idempotencyKey = idempotencyKey.isEmpty ? "" : "\(caller):\(idempotencyKey)"
-            $0.notBeforeMs = runAtMs
-            $0.submittedBy = caller
-            $0.labels = ["via": "gateway"]
-        })
+        let scopedKey = idempotencyKey.isEmpty ? "" : "\(caller):\(idempotencyKey)"
+        let response: RPCClient.Response<StorageV1.EnqueueResponse>
+        do {
+            response = try await storage.unary(Jobs.Enqueue.self, .with {
+                $0.request = analysis
+                $0.idempotencyKey = scopedKey
+                $0.notBeforeMs = runAtMs
+                $0.submittedBy = caller
+                $0.labels = ["via": "gateway"]
+            })
+        } catch let error as RPCError where error.code == .alreadyExists {
+            // Storage names the key as it keeps it; the caller knows it without the key-id scope.
+            throw RPCError(.alreadyExists, error.message.replacing("\"\(scopedKey)\"", with: "\"\(idempotencyKey)\""))
+        }
         let job = response.message.job ?? CommonV1.Job()
         AuditTrail.note(target: job.id, details: ["inn": analysis.inn, "created": String(response.message.created)])
         return .with {

@@ -72,6 +72,19 @@ package enum EdgeValidation {
         return request
     }
 
+    /// A scheduled start: 0 (now), or a time at most a year ahead. A time over a day in the past is refused
+    /// rather than run at once: it is almost always seconds sent for milliseconds.
+    package static func runAt(_ milliseconds: Int64, _ field: String, now: Int64) throws {
+        guard milliseconds != 0 else { return }
+        let day: Int64 = 86_400_000
+        guard milliseconds >= now - day else {
+            throw invalid(field, "\(milliseconds) is over a day in the past (milliseconds since 1970, or 0 for now)")
+        }
+        guard milliseconds <= now + 366 * day else {
+            throw invalid(field, "\(milliseconds) is more than a year ahead (milliseconds since 1970, or 0 for now)")
+        }
+    }
+
     package static func invalid(_ field: String, _ rule: String) -> RPCError {
         RPCError(.invalidArgument, "\(field): \(rule)")
     }

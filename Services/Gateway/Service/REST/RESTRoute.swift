@@ -130,9 +130,13 @@ package enum RESTBinding {
         guard field.kind != .message else { throw TranscodeError(dotted, "is a message; set its fields as \(dotted).<field>") }
         let converted = try values.map { value throws(TranscodeError) in try scalar(value, field) }
         if field.isRepeated {
-            // `levels=A,B` and `levels=A&levels=B` both work.
+            // `levels=A,B` and `levels=A&levels=B` both work, and a path segment lists several the same way
+            // (`/reports/r1,r2`); free text in the query is kept whole, commas and all.
+            let splits = field.kind != .string || source == "path parameter"
             let split = converted.flatMap { value -> [JSONValue] in
-                if case .string(let text) = value, field.kind != .string { return text.split(separator: ",").map { .string(String($0)) } }
+                if case .string(let text) = value, splits {
+                    return text.split(separator: ",", omittingEmptySubsequences: false).map { .string(String($0)) }
+                }
                 return [value]
             }
             object.append((field.name, .array(split)))

@@ -32,7 +32,7 @@ package enum RESTRoutes {
         .route("POST", "/api/v1/reports/compare", Reports.CompareReports.self, body: .required, "Compare 2–10 reports against the first"),
         .route("POST", "/api/v1/reports/delete", Reports.DeleteReports.self, body: .required, "Delete reports (admin)"),
         .route("GET", "/api/v1/reports/{id}", Reports.GetReport.self, "Get a report"),
-        .route("DELETE", "/api/v1/reports/{ids}", Reports.DeleteReports.self, "Delete a report (admin)"),
+        .route("DELETE", "/api/v1/reports/{ids}", Reports.DeleteReports.self, "Delete reports: one id, or several separated by commas (admin)"),
         .route("GET", "/api/v1/reports/{report_id}/document", Reports.DownloadReport.self, answer: .download,
                "Download a report: PDF (default), or ?format=html|markdown|csv"),
 

@@ -81,7 +81,7 @@ package struct JobsService: Sendable {
     }
 
     package func cancel(_ request: StorageV1.CancelJobRequest) async throws -> StorageV1.CancelJobResponse {
-        let job = try await change(request.jobId, field: "job_id") { [now] in $0.cancel(reason: request.reason, now: now()) }
+        let job = try await change(request.jobId, field: "job_id") { [now] in try $0.cancel(reason: request.reason, now: now()) }
         return .with { $0.job = job.job }
     }
 
@@ -232,6 +232,12 @@ package struct JobsService: Sendable {
         }
         let (stored, created) = try await store.enqueue(QueuedJob(job: job))
         if created { signal.notifyAll() }
+        // A key names one request: retrying it returns its job, but a different request under it is refused
+        // rather than answered with a job for something else (the IETF Idempotency-Key draft's conflict).
+        if !created, stored.job.request != analysis {
+            throw RPCError(.alreadyExists, "idempotency_key: \"\(request.idempotencyKey)\" was already used for a different request "
+                + "(job \(stored.id), INN \(stored.job.request?.inn ?? "")); a new request needs a new key")
+        }
         return .with {
             $0.job = stored.job
             $0.created = created

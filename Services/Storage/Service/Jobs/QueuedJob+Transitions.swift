@@ -113,8 +113,9 @@ extension QueuedJob {
         clearLease(now: now)
     }
 
-    /// Waiting jobs are cancelled at once; a running one is asked to stop. Final jobs stay as they are.
-    package mutating func cancel(reason: String, now: Int64) {
+    /// Waiting jobs are cancelled at once; a running one is asked to stop (asking again changes nothing).
+    /// A job that has ended cannot be cancelled: the caller learns its final state instead of a silent no-op.
+    package mutating func cancel(reason: String, now: Int64) throws {
         switch job.state {
         case .queued, .retryWait, .scheduled:
             job.state = .cancelled
@@ -123,9 +124,10 @@ extension QueuedJob {
             finish(now: now)
         case .running:
             cancelRequested = true
+            job.cancelRequested = true
             job.updatedAtMs = now
         default:
-            break
+            throw RPCError(.failedPrecondition, "job_id: job \(job.id) has already ended (\(job.state.protoName)); there is nothing to cancel")
         }
     }
 

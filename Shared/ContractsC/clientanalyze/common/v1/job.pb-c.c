@@ -651,7 +651,7 @@ const ProtobufCMessageDescriptor clientanalyze__common__v1__job__labels_entry__d
   (ProtobufCMessageInit) clientanalyze__common__v1__job__labels_entry__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor clientanalyze__common__v1__job__field_descriptors[20] =
+static const ProtobufCFieldDescriptor clientanalyze__common__v1__job__field_descriptors[21] =
 {
   {
     "id",
@@ -893,9 +893,22 @@ static const ProtobufCFieldDescriptor clientanalyze__common__v1__job__field_desc
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "cancel_requested",
+    21,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Clientanalyze__Common__V1__Job, cancel_requested),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned clientanalyze__common__v1__job__field_indices_by_name[] = {
   5,   /* field[5] = attempts */
+  20,   /* field[20] = cancel_requested */
   14,   /* field[14] = created_at_ms */
   9,   /* field[9] = error */
   17,   /* field[17] = finished_at_ms */
@@ -919,7 +932,7 @@ static const unsigned clientanalyze__common__v1__job__field_indices_by_name[] = 
 static const ProtobufCIntRange clientanalyze__common__v1__job__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 20 }
+  { 0, 21 }
 };
 const ProtobufCMessageDescriptor clientanalyze__common__v1__job__descriptor =
 {
@@ -929,7 +942,7 @@ const ProtobufCMessageDescriptor clientanalyze__common__v1__job__descriptor =
   "Clientanalyze__Common__V1__Job",
   "clientanalyze.common.v1",
   sizeof(Clientanalyze__Common__V1__Job),
-  20,
+  21,
   clientanalyze__common__v1__job__field_descriptors,
   clientanalyze__common__v1__job__field_indices_by_name,
   1,  clientanalyze__common__v1__job__number_ranges,

@@ -302,10 +302,14 @@ struct  Clientanalyze__Common__V1__Job
    */
   size_t n_labels;
   Clientanalyze__Common__V1__Job__LabelsEntry **labels;
+  /*
+   * A user asked this RUNNING job to stop; it ends CANCELLED when its worker gives up (at its next heartbeat).
+   */
+  protobuf_c_boolean cancel_requested;
 };
 #define CLIENTANALYZE__COMMON__V1__JOB__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&clientanalyze__common__v1__job__descriptor) \
-    , (char *)protobuf_c_empty_string, NULL, CLIENTANALYZE__COMMON__V1__JOB_STATE__JOB_STATE_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, CLIENTANALYZE__COMMON__V1__STAGE__STAGE_UNSPECIFIED, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, (char *)protobuf_c_empty_string, 0,NULL }
+    , (char *)protobuf_c_empty_string, NULL, CLIENTANALYZE__COMMON__V1__JOB_STATE__JOB_STATE_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, CLIENTANALYZE__COMMON__V1__STAGE__STAGE_UNSPECIFIED, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, (char *)protobuf_c_empty_string, 0,NULL, 0 }
 
 
 /*
