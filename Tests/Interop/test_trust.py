@@ -244,3 +244,22 @@ def test_an_idempotency_key_reused_for_a_different_request_is_a_conflict_naming_
     assert first["job"]["id"] in message and "7816345676" in message, message
     over_grpc = stack.grpc("Analyses/Submit", {"request": {"inn": "7705123452", "notes": "другое"}, "idempotency_key": "order-4711"})
     assert over_grpc["error"] == "ALREADY_EXISTS" and '"order-4711"' in over_grpc["message"], over_grpc
+
+
+def test_a_keys_last_use_is_recorded_at_most_once_a_minute(stack):
+    viewer = stack.create_key("viewer")
+    key_id = viewer.split("_")[1]
+
+    def last_used():
+        keys = stack.rest("GET", "/api/v1/admin/keys")[2]["keys"]
+        return int(next(k for k in keys if k["id"] == key_id).get("last_used_at_ms", 0))
+
+    assert last_used() == 0
+    assert stack.rest("GET", "/api/v1/reports", key=viewer)[0] == 200
+    first = stack.gateway.wait_until(lambda: last_used() or None, "the key's first use recorded")
+    assert abs(first - time.time() * 1000) < 60_000
+    time.sleep(1.1)
+    for _ in range(5):
+        assert stack.rest("GET", "/api/v1/reports", key=viewer)[0] == 200
+    time.sleep(0.5)
+    assert last_used() == first  # within the minute: coalesced, not a write per request

@@ -80,7 +80,8 @@ struct AttachmentsAndAccessTests {
     @Test("API keys keep only hashes; lookup by hash, revoke is idempotent; the audit log filters and pages", arguments: Backend.allCases)
     func access(backend: Backend) async throws {
         let clock = Mutex<Int64>(1_800_000_000_000)
-        let access = AccessService(store: try await backend.stores().access, now: { clock.withLock { $0 += 1; return $0 } })
+        let store = try await backend.stores().access
+        let access = AccessService(store: store, now: { clock.withLock { $0 += 1; return $0 } })
         let hash = SHA256.hash(data: Array("cla_live_secret".utf8)).map { String(format: "%02x", $0) }.joined()
         let plain = await #expect(throws: RPCError.self) {
             try await access.put(.with { $0.name = "ci"; $0.role = .analyst; $0.secretHash = "cla_live_secret" })
@@ -93,9 +94,19 @@ struct AttachmentsAndAccessTests {
             try await access.put(.with { $0.name = "copy"; $0.role = .viewer; $0.secretHash = hash })
         }
         #expect(duplicate?.code == .alreadyExists)
+        #expect(key.lastUsedAtMs == 0)
+        try await access.touch(key.id)
+        let used = try await access.get(.with { $0.lookup = .id(key.id) }).lastUsedAtMs
+        #expect(used > key.createdAtMs)
+        try await store.touchKey(id: key.id, at: used - 1000)  // an older use does not move it back
+        #expect(try await access.get(.with { $0.lookup = .id(key.id) }).lastUsedAtMs == used)
+        try await access.touch("key_unknown")  // nothing to record, and no error
         let revoked = try await access.revoke(key.id)
-        #expect(revoked.revoked && revoked.revokedAtMs > 0)
+        #expect(revoked.revoked && revoked.revokedAtMs > 0 && revoked.lastUsedAtMs == used)
         #expect(try await access.revoke(key.id) == revoked)
+        try await access.touch(key.id)  // a use recorded after the revocation keeps it revoked
+        #expect(try await access.get(.with { $0.lookup = .id(key.id) }).revoked)
+        #expect(try await store.keys(includeRevoked: false).isEmpty)
 
         for (actor, action) in [("alice", "analysis.submit"), ("bob", "analysis.submit"), ("alice", "key.revoke"), ("alice", "analysis.cancel")] {
             _ = try await access.append(.with { $0.actor = actor; $0.action = action; $0.outcome = "ok" })

@@ -632,13 +632,14 @@ function records.keys(ns, include_revoked)
     return rows
 end
 
---- Saves the revoked key's record if the key is still `expected`: true, or false on a change meanwhile.
-function records.revoke_key(ns, id, expected, record)
+--- Saves a changed key record (revoked, or its last use) if the key is still `expected`: true, or false on a
+--- change meanwhile (the caller reads it again and retries).
+function records.swap_key(ns, id, expected, record, revoked)
     return box.atomic(function()
         local keys = space(ns, 'api_keys')
         local k = keys:get(id)
         if k == nil or k.record ~= expected then return false end
-        keys:update(id, {{'=', 'revoked', true}, {'=', 'record', record}})
+        keys:update(id, {{'=', 'revoked', revoked}, {'=', 'record', record}})
         return true
     end)
 end

@@ -34,7 +34,7 @@ package enum GatewayDefinition: ServiceDefinition {
             bootstrapKey = key
         }
 
-        let keys = KeyRing(storage: storage, ttl: { settings().keyCacheTTL })
+        let keys = KeyRing(storage: storage, ttl: { settings().keyCacheTTL }, logger: context.logger)
         let access = GatewayAccess(
             keys: keys, limiter: RateLimiter(), audit: AuditLog(storage: storage, logger: context.logger), settings: settings)
         let analyses = AnalysesAPI(storage: storage)

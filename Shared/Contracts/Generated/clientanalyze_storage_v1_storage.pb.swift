@@ -891,6 +891,23 @@ extension StorageV1 {
 }
 
 extension StorageV1 {
+    /// The key was just used: storage records `last_used_at_ms` at its own clock. The gateway sends this at most
+    /// once a minute per key, so a busy key does not cost a write per request.
+    package struct TouchApiKeyRequest: Sendable, Hashable {
+        package var id: String = ""
+
+        package init() {}
+    }
+}
+
+extension StorageV1 {
+    package struct TouchApiKeyResponse: Sendable, Hashable {
+
+        package init() {}
+    }
+}
+
+extension StorageV1 {
     /// One mutating call, recorded.
     package struct AuditRecord: Sendable, Hashable {
         package var id: String = ""
@@ -1762,6 +1779,23 @@ extension StorageV1 {
                 ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
             }
 
+            package enum TouchApiKey: UnaryProtoMethod {
+                package typealias Input = StorageV1.TouchApiKeyRequest
+                package typealias Output = StorageV1.TouchApiKeyResponse
+                package static let descriptor = MethodDescriptor(
+                    service: "clientanalyze.storage.v1.Access",
+                    method: "TouchApiKey",
+                    kind: .unary,
+                    idempotency: .idempotent,
+                    requestType: "clientanalyze.storage.v1.TouchApiKeyRequest",
+                    responseType: "clientanalyze.storage.v1.TouchApiKeyResponse"
+                )
+                /// The router's glue, specialized for this method's messages (see `UnaryProtoMethod`).
+                package static func routeHandler(
+                    _ handler: @escaping @Sendable (Input, ServerContext) async throws -> ServerResponse<Output>
+                ) -> RPCRouter.Handler { unaryRouteHandler(handler) }
+            }
+
             package enum AppendAudit: UnaryProtoMethod {
                 package typealias Input = StorageV1.AppendAuditRequest
                 package typealias Output = StorageV1.AppendAuditResponse
@@ -1798,7 +1832,7 @@ extension StorageV1 {
         }
 
         /// Every method of the service, in declaration order.
-        package static let methods: [MethodDescriptor] = [Method.PutApiKey.descriptor, Method.GetApiKey.descriptor, Method.ListApiKeys.descriptor, Method.RevokeApiKey.descriptor, Method.AppendAudit.descriptor, Method.ListAudit.descriptor]
+        package static let methods: [MethodDescriptor] = [Method.PutApiKey.descriptor, Method.GetApiKey.descriptor, Method.ListApiKeys.descriptor, Method.RevokeApiKey.descriptor, Method.TouchApiKey.descriptor, Method.AppendAudit.descriptor, Method.ListAudit.descriptor]
     }
 }
 
@@ -3512,6 +3546,32 @@ extension StorageV1.RevokeApiKeyResponse: ProtoMessage {
     package init(lifting c: UnsafePointer<CMessage>) throws {
         if let value = c.pointee.key { key = try StorageV1.ApiKey(lifting: value) }
     }
+}
+
+extension StorageV1.TouchApiKeyRequest: ProtoMessage {
+    package typealias CMessage = Clientanalyze__Storage__V1__TouchApiKeyRequest
+    package static let protoName = "clientanalyze.storage.v1.TouchApiKeyRequest"
+
+    package static func cInit(_ message: UnsafeMutablePointer<CMessage>) { clientanalyze__storage__v1__touch_api_key_request__init(message) }
+
+    package func lower(into c: UnsafeMutablePointer<CMessage>, arena: inout ProtoArena) throws {
+        if !id.isEmpty { c.pointee.id = try arena.cString(id, field: "TouchApiKeyRequest.id") }
+    }
+
+    package init(lifting c: UnsafePointer<CMessage>) throws {
+        id = try ProtoLift.string(c.pointee.id, field: "TouchApiKeyRequest.id")
+    }
+}
+
+extension StorageV1.TouchApiKeyResponse: ProtoMessage {
+    package typealias CMessage = Clientanalyze__Storage__V1__TouchApiKeyResponse
+    package static let protoName = "clientanalyze.storage.v1.TouchApiKeyResponse"
+
+    package static func cInit(_ message: UnsafeMutablePointer<CMessage>) { clientanalyze__storage__v1__touch_api_key_response__init(message) }
+
+    package func lower(into c: UnsafeMutablePointer<CMessage>, arena: inout ProtoArena) throws {}
+
+    package init(lifting c: UnsafePointer<CMessage>) throws { self.init() }
 }
 
 extension StorageV1.AuditRecord: ProtoMessage {

@@ -192,6 +192,8 @@ package enum ArbitraryRegistry {
         StorageV1.ListApiKeysResponse.self,
         StorageV1.RevokeApiKeyRequest.self,
         StorageV1.RevokeApiKeyResponse.self,
+        StorageV1.TouchApiKeyRequest.self,
+        StorageV1.TouchApiKeyResponse.self,
         StorageV1.AuditRecord.self,
         StorageV1.AppendAuditRequest.self,
         StorageV1.AppendAuditResponse.self,

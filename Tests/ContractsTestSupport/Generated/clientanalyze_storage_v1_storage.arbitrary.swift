@@ -809,6 +809,20 @@ extension StorageV1.RevokeApiKeyResponse: Arbitrary {
     }
 }
 
+extension StorageV1.TouchApiKeyRequest: Arbitrary {
+    package static func arbitrary(using g: inout ArbitraryGenerator, depth: Int) -> Self {
+        var m = Self()
+        m.id = g.string()
+        return m
+    }
+}
+
+extension StorageV1.TouchApiKeyResponse: Arbitrary {
+    package static func arbitrary(using g: inout ArbitraryGenerator, depth: Int) -> Self {
+        Self()
+    }
+}
+
 extension StorageV1.AuditRecord: Arbitrary {
     package static func arbitrary(using g: inout ArbitraryGenerator, depth: Int) -> Self {
         var m = Self()

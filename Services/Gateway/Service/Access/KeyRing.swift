@@ -1,4 +1,5 @@
 internal import Foundation
+package import Logging
 package import Contracts
 package import RPCCore
 internal import ServiceKit
@@ -25,11 +26,18 @@ package final class KeyRing: Sendable {
 
     private let storage: RPCClient
     private let ttl: @Sendable () -> Duration
+    private let logger: Logger
     private let cache = Mutex<[String: Entry]>([:])
+    /// When each key's use was last sent to storage: at most once per `touchInterval`.
+    private let touched = Mutex<[String: ContinuousClock.Instant]>([:])
+    private let touchInterval: Duration
 
-    package init(storage: RPCClient, ttl: @escaping @Sendable () -> Duration) {
+    package init(storage: RPCClient, ttl: @escaping @Sendable () -> Duration, logger: Logger = Logger(label: "gateway.keys"),
+                 touchInterval: Duration = .seconds(60)) {
         self.storage = storage
         self.ttl = ttl
+        self.logger = logger
+        self.touchInterval = touchInterval
     }
 
     /// The caller behind `authorization` (`Bearer cla_…`), or UNAUTHENTICATED saying what is wrong.
@@ -49,7 +57,28 @@ package final class KeyRing: Sendable {
             throw RPCError(.unauthenticated, "the API key is not valid")
         }
         guard !key.revoked else { throw RPCError(.unauthenticated, "the API key \(key.id) was revoked") }
+        recordUse(of: key.id)
         return Caller(keyID: key.id, name: key.name, role: key.role, ratePerMinute: Int(key.rateLimitPerMinute))
+    }
+
+    /// Sends the key's use to storage (`last_used_at_ms`) if it was not sent in the last `touchInterval`, in
+    /// the background: the request does not wait for it, and a failure only costs that one record.
+    private func recordUse(of id: String) {
+        let now = ContinuousClock.now
+        let due = touched.withLock { touched in
+            if let last = touched[id], now - last < touchInterval { return false }
+            if touched.count > 10_000 { touched.removeAll() }  // bounded, like the cache
+            touched[id] = now
+            return true
+        }
+        guard due else { return }
+        Task { [storage, logger] in
+            do {
+                _ = try await storage.unary(StorageV1.Access.Method.TouchApiKey.self, .with { $0.id = id }, timeout: .seconds(5))
+            } catch {
+                logger.warning("could not record the use of API key \(id): \(error)", metadata: ["key.id": "\(id)"])
+            }
+        }
     }
 
     /// Forgets a key at once (after a revocation through this gateway).

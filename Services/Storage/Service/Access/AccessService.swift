@@ -31,6 +31,10 @@ package struct AccessService: Sendable {
             let key = try await revoke(try Validate.nonEmpty(request.id, "id"))
             return ServerResponse(.with { $0.key = key })
         }
+        router.registerUnary(Method.TouchApiKey.self) { request, _ in
+            try await touch(try Validate.nonEmpty(request.id, "id"))
+            return ServerResponse(StorageV1.TouchApiKeyResponse())
+        }
         router.registerUnary(Method.AppendAudit.self) { request, _ in
             let id = try await append(request.record)
             return ServerResponse(.with { $0.id = id })
@@ -71,6 +75,11 @@ package struct AccessService: Sendable {
     }
 
     /// Idempotent: revoking a revoked key returns it unchanged.
+    /// The key was used now (`last_used_at_ms`); an unknown key is not an error: it may have been deleted.
+    package func touch(_ id: String) async throws {
+        try await store.touchKey(id: id, at: now())
+    }
+
     package func revoke(_ id: String) async throws -> StorageV1.ApiKey {
         let key = try await store.revokeKey(id: id, now: now())
         guard let key else { throw RPCError(.notFound, "API key \(id) not found") }

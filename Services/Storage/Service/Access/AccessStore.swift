@@ -13,6 +13,8 @@ package protocol AccessStore: Sendable {
     func keys(includeRevoked: Bool) async throws -> [StorageV1.ApiKey]
     /// Marks the key revoked at `now` unless it already is; nil for an unknown key.
     func revokeKey(id: String, now: Int64) async throws -> StorageV1.ApiKey?
+    /// Records the key's last use at `at` unless a later one is recorded; nothing for an unknown key.
+    func touchKey(id: String, at: Int64) async throws
     func appendAudit(_ record: StorageV1.AuditRecord) async throws
     /// Audit records newest first (ids are time-ordered); `before` is the last id of the previous page.
     func audit(_ query: AuditQuery, before: String?, limit: Int) async throws -> [StorageV1.AuditRecord]
@@ -76,6 +78,16 @@ package struct SQLiteAccessStore: AccessStore {
                 try db.execute(sql: "UPDATE api_keys SET revoked = 1, record = ? WHERE id = ?", arguments: [Data(try key.serializedBytes()), id])
             }
             return key
+        }
+    }
+
+    package func touchKey(id: String, at: Int64) async throws {
+        try await database.batchedWrite { db in
+            guard let data = try Data.fetchOne(db, sql: "SELECT record FROM api_keys WHERE id = ?", arguments: [id]) else { return }
+            var key = try StorageV1.ApiKey(serializedBytes: data)
+            guard key.lastUsedAtMs < at else { return }
+            key.lastUsedAtMs = at
+            try db.execute(sql: "UPDATE api_keys SET record = ? WHERE id = ?", arguments: [Data(try key.serializedBytes()), id])
         }
     }
 

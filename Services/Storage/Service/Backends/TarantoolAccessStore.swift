@@ -33,9 +33,25 @@ package struct TarantoolAccessStore: AccessStore {
             if key.revoked { return key }
             key.revoked = true
             key.revokedAtMs = now
-            if try await call("revoke_key", .string(id), .binary(current), .binary(try key.serializedBytes())).first?.bool == true { return key }
+            if try await swap(id, expected: current, key) { return key }
         }
         throw TarantoolError.unavailable("API key \(id) kept changing while it was revoked")
+    }
+
+    package func touchKey(id: String, at: Int64) async throws {
+        for _ in 0..<TarantoolRecordStore.attempts {
+            guard let current = try await call("key", .string("id"), .string(id)).first?.bytes else { return }
+            var key = try StorageV1.ApiKey(serializedBytes: current)
+            guard key.lastUsedAtMs < at else { return }
+            key.lastUsedAtMs = at
+            if try await swap(id, expected: current, key) { return }
+        }
+        throw TarantoolError.unavailable("API key \(id) kept changing while its use was recorded")
+    }
+
+    /// Saves `key` if its record is still `expected` (a compare-and-swap in Tarantool).
+    private func swap(_ id: String, expected: [UInt8], _ key: StorageV1.ApiKey) async throws -> Bool {
+        try await call("swap_key", .string(id), .binary(expected), .binary(try key.serializedBytes()), .bool(key.revoked)).first?.bool == true
     }
 
     package func appendAudit(_ record: StorageV1.AuditRecord) async throws {

@@ -3979,6 +3979,96 @@ void   clientanalyze__storage__v1__revoke_api_key_response__free_unpacked
   assert(message->base.descriptor == &clientanalyze__storage__v1__revoke_api_key_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   clientanalyze__storage__v1__touch_api_key_request__init
+                     (Clientanalyze__Storage__V1__TouchApiKeyRequest         *message)
+{
+  static const Clientanalyze__Storage__V1__TouchApiKeyRequest init_value = CLIENTANALYZE__STORAGE__V1__TOUCH_API_KEY_REQUEST__INIT;
+  *message = init_value;
+}
+size_t clientanalyze__storage__v1__touch_api_key_request__get_packed_size
+                     (const Clientanalyze__Storage__V1__TouchApiKeyRequest *message)
+{
+  assert(message->base.descriptor == &clientanalyze__storage__v1__touch_api_key_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t clientanalyze__storage__v1__touch_api_key_request__pack
+                     (const Clientanalyze__Storage__V1__TouchApiKeyRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &clientanalyze__storage__v1__touch_api_key_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t clientanalyze__storage__v1__touch_api_key_request__pack_to_buffer
+                     (const Clientanalyze__Storage__V1__TouchApiKeyRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &clientanalyze__storage__v1__touch_api_key_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Clientanalyze__Storage__V1__TouchApiKeyRequest *
+       clientanalyze__storage__v1__touch_api_key_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Clientanalyze__Storage__V1__TouchApiKeyRequest *)
+     protobuf_c_message_unpack (&clientanalyze__storage__v1__touch_api_key_request__descriptor,
+                                allocator, len, data);
+}
+void   clientanalyze__storage__v1__touch_api_key_request__free_unpacked
+                     (Clientanalyze__Storage__V1__TouchApiKeyRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &clientanalyze__storage__v1__touch_api_key_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   clientanalyze__storage__v1__touch_api_key_response__init
+                     (Clientanalyze__Storage__V1__TouchApiKeyResponse         *message)
+{
+  static const Clientanalyze__Storage__V1__TouchApiKeyResponse init_value = CLIENTANALYZE__STORAGE__V1__TOUCH_API_KEY_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t clientanalyze__storage__v1__touch_api_key_response__get_packed_size
+                     (const Clientanalyze__Storage__V1__TouchApiKeyResponse *message)
+{
+  assert(message->base.descriptor == &clientanalyze__storage__v1__touch_api_key_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t clientanalyze__storage__v1__touch_api_key_response__pack
+                     (const Clientanalyze__Storage__V1__TouchApiKeyResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &clientanalyze__storage__v1__touch_api_key_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t clientanalyze__storage__v1__touch_api_key_response__pack_to_buffer
+                     (const Clientanalyze__Storage__V1__TouchApiKeyResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &clientanalyze__storage__v1__touch_api_key_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Clientanalyze__Storage__V1__TouchApiKeyResponse *
+       clientanalyze__storage__v1__touch_api_key_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Clientanalyze__Storage__V1__TouchApiKeyResponse *)
+     protobuf_c_message_unpack (&clientanalyze__storage__v1__touch_api_key_response__descriptor,
+                                allocator, len, data);
+}
+void   clientanalyze__storage__v1__touch_api_key_response__free_unpacked
+                     (Clientanalyze__Storage__V1__TouchApiKeyResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &clientanalyze__storage__v1__touch_api_key_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   clientanalyze__storage__v1__audit_record__details_entry__init
                      (Clientanalyze__Storage__V1__AuditRecord__DetailsEntry         *message)
 {
@@ -8740,6 +8830,62 @@ const ProtobufCMessageDescriptor clientanalyze__storage__v1__revoke_api_key_resp
   (ProtobufCMessageInit) clientanalyze__storage__v1__revoke_api_key_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor clientanalyze__storage__v1__touch_api_key_request__field_descriptors[1] =
+{
+  {
+    "id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Clientanalyze__Storage__V1__TouchApiKeyRequest, id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned clientanalyze__storage__v1__touch_api_key_request__field_indices_by_name[] = {
+  0,   /* field[0] = id */
+};
+static const ProtobufCIntRange clientanalyze__storage__v1__touch_api_key_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor clientanalyze__storage__v1__touch_api_key_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "clientanalyze.storage.v1.TouchApiKeyRequest",
+  "TouchApiKeyRequest",
+  "Clientanalyze__Storage__V1__TouchApiKeyRequest",
+  "clientanalyze.storage.v1",
+  sizeof(Clientanalyze__Storage__V1__TouchApiKeyRequest),
+  1,
+  clientanalyze__storage__v1__touch_api_key_request__field_descriptors,
+  clientanalyze__storage__v1__touch_api_key_request__field_indices_by_name,
+  1,  clientanalyze__storage__v1__touch_api_key_request__number_ranges,
+  (ProtobufCMessageInit) clientanalyze__storage__v1__touch_api_key_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+#define clientanalyze__storage__v1__touch_api_key_response__field_descriptors NULL
+#define clientanalyze__storage__v1__touch_api_key_response__field_indices_by_name NULL
+#define clientanalyze__storage__v1__touch_api_key_response__number_ranges NULL
+const ProtobufCMessageDescriptor clientanalyze__storage__v1__touch_api_key_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "clientanalyze.storage.v1.TouchApiKeyResponse",
+  "TouchApiKeyResponse",
+  "Clientanalyze__Storage__V1__TouchApiKeyResponse",
+  "clientanalyze.storage.v1",
+  sizeof(Clientanalyze__Storage__V1__TouchApiKeyResponse),
+  0,
+  clientanalyze__storage__v1__touch_api_key_response__field_descriptors,
+  clientanalyze__storage__v1__touch_api_key_response__field_indices_by_name,
+  0,  clientanalyze__storage__v1__touch_api_key_response__number_ranges,
+  (ProtobufCMessageInit) clientanalyze__storage__v1__touch_api_key_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCFieldDescriptor clientanalyze__storage__v1__audit_record__details_entry__field_descriptors[2] =
 {
   {
@@ -9740,22 +9886,24 @@ void clientanalyze__storage__v1__jobs__init (Clientanalyze__Storage__V1__Jobs_Se
                                      &clientanalyze__storage__v1__jobs__descriptor,
                                      (ProtobufCServiceDestroy) destroy);
 }
-static const ProtobufCMethodDescriptor clientanalyze__storage__v1__access__method_descriptors[6] =
+static const ProtobufCMethodDescriptor clientanalyze__storage__v1__access__method_descriptors[7] =
 {
   { "PutApiKey", &clientanalyze__storage__v1__put_api_key_request__descriptor, &clientanalyze__storage__v1__put_api_key_response__descriptor },
   { "GetApiKey", &clientanalyze__storage__v1__get_api_key_request__descriptor, &clientanalyze__storage__v1__get_api_key_response__descriptor },
   { "ListApiKeys", &clientanalyze__storage__v1__list_api_keys_request__descriptor, &clientanalyze__storage__v1__list_api_keys_response__descriptor },
   { "RevokeApiKey", &clientanalyze__storage__v1__revoke_api_key_request__descriptor, &clientanalyze__storage__v1__revoke_api_key_response__descriptor },
+  { "TouchApiKey", &clientanalyze__storage__v1__touch_api_key_request__descriptor, &clientanalyze__storage__v1__touch_api_key_response__descriptor },
   { "AppendAudit", &clientanalyze__storage__v1__append_audit_request__descriptor, &clientanalyze__storage__v1__append_audit_response__descriptor },
   { "ListAudit", &clientanalyze__storage__v1__list_audit_request__descriptor, &clientanalyze__storage__v1__list_audit_response__descriptor },
 };
 const unsigned clientanalyze__storage__v1__access__method_indices_by_name[] = {
-  4,        /* AppendAudit */
+  5,        /* AppendAudit */
   1,        /* GetApiKey */
   2,        /* ListApiKeys */
-  5,        /* ListAudit */
+  6,        /* ListAudit */
   0,        /* PutApiKey */
-  3         /* RevokeApiKey */
+  3,        /* RevokeApiKey */
+  4         /* TouchApiKey */
 };
 const ProtobufCServiceDescriptor clientanalyze__storage__v1__access__descriptor =
 {
@@ -9764,7 +9912,7 @@ const ProtobufCServiceDescriptor clientanalyze__storage__v1__access__descriptor 
   "Access",
   "Clientanalyze__Storage__V1__Access",
   "clientanalyze.storage.v1",
-  6,
+  7,
   clientanalyze__storage__v1__access__method_descriptors,
   clientanalyze__storage__v1__access__method_indices_by_name
 };
@@ -9800,13 +9948,21 @@ void clientanalyze__storage__v1__access__revoke_api_key(ProtobufCService *servic
   assert(service->descriptor == &clientanalyze__storage__v1__access__descriptor);
   service->invoke(service, 3, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
+void clientanalyze__storage__v1__access__touch_api_key(ProtobufCService *service,
+                                                       const Clientanalyze__Storage__V1__TouchApiKeyRequest *input,
+                                                       Clientanalyze__Storage__V1__TouchApiKeyResponse_Closure closure,
+                                                       void *closure_data)
+{
+  assert(service->descriptor == &clientanalyze__storage__v1__access__descriptor);
+  service->invoke(service, 4, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
 void clientanalyze__storage__v1__access__append_audit(ProtobufCService *service,
                                                       const Clientanalyze__Storage__V1__AppendAuditRequest *input,
                                                       Clientanalyze__Storage__V1__AppendAuditResponse_Closure closure,
                                                       void *closure_data)
 {
   assert(service->descriptor == &clientanalyze__storage__v1__access__descriptor);
-  service->invoke(service, 4, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 5, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void clientanalyze__storage__v1__access__list_audit(ProtobufCService *service,
                                                     const Clientanalyze__Storage__V1__ListAuditRequest *input,
@@ -9814,7 +9970,7 @@ void clientanalyze__storage__v1__access__list_audit(ProtobufCService *service,
                                                     void *closure_data)
 {
   assert(service->descriptor == &clientanalyze__storage__v1__access__descriptor);
-  service->invoke(service, 5, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 6, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void clientanalyze__storage__v1__access__init (Clientanalyze__Storage__V1__Access_Service *service,
                                                Clientanalyze__Storage__V1__Access_ServiceDestroy destroy)

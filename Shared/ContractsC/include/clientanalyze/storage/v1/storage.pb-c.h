@@ -109,6 +109,8 @@ typedef struct Clientanalyze__Storage__V1__ListApiKeysRequest Clientanalyze__Sto
 typedef struct Clientanalyze__Storage__V1__ListApiKeysResponse Clientanalyze__Storage__V1__ListApiKeysResponse;
 typedef struct Clientanalyze__Storage__V1__RevokeApiKeyRequest Clientanalyze__Storage__V1__RevokeApiKeyRequest;
 typedef struct Clientanalyze__Storage__V1__RevokeApiKeyResponse Clientanalyze__Storage__V1__RevokeApiKeyResponse;
+typedef struct Clientanalyze__Storage__V1__TouchApiKeyRequest Clientanalyze__Storage__V1__TouchApiKeyRequest;
+typedef struct Clientanalyze__Storage__V1__TouchApiKeyResponse Clientanalyze__Storage__V1__TouchApiKeyResponse;
 typedef struct Clientanalyze__Storage__V1__AuditRecord Clientanalyze__Storage__V1__AuditRecord;
 typedef struct Clientanalyze__Storage__V1__AuditRecord__DetailsEntry Clientanalyze__Storage__V1__AuditRecord__DetailsEntry;
 typedef struct Clientanalyze__Storage__V1__AppendAuditRequest Clientanalyze__Storage__V1__AppendAuditRequest;
@@ -1349,6 +1351,29 @@ struct  Clientanalyze__Storage__V1__RevokeApiKeyResponse
 #define CLIENTANALYZE__STORAGE__V1__REVOKE_API_KEY_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&clientanalyze__storage__v1__revoke_api_key_response__descriptor) \
     , NULL }
+
+
+/*
+ * The key was just used: storage records `last_used_at_ms` at its own clock. The gateway sends this at most
+ * once a minute per key, so a busy key does not cost a write per request.
+ */
+struct  Clientanalyze__Storage__V1__TouchApiKeyRequest
+{
+  ProtobufCMessage base;
+  char *id;
+};
+#define CLIENTANALYZE__STORAGE__V1__TOUCH_API_KEY_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&clientanalyze__storage__v1__touch_api_key_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+struct  Clientanalyze__Storage__V1__TouchApiKeyResponse
+{
+  ProtobufCMessage base;
+};
+#define CLIENTANALYZE__STORAGE__V1__TOUCH_API_KEY_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&clientanalyze__storage__v1__touch_api_key_response__descriptor) \
+     }
 
 
 struct  Clientanalyze__Storage__V1__AuditRecord__DetailsEntry
@@ -3124,6 +3149,44 @@ Clientanalyze__Storage__V1__RevokeApiKeyResponse *
 void   clientanalyze__storage__v1__revoke_api_key_response__free_unpacked
                      (Clientanalyze__Storage__V1__RevokeApiKeyResponse *message,
                       ProtobufCAllocator *allocator);
+/* Clientanalyze__Storage__V1__TouchApiKeyRequest methods */
+void   clientanalyze__storage__v1__touch_api_key_request__init
+                     (Clientanalyze__Storage__V1__TouchApiKeyRequest         *message);
+size_t clientanalyze__storage__v1__touch_api_key_request__get_packed_size
+                     (const Clientanalyze__Storage__V1__TouchApiKeyRequest   *message);
+size_t clientanalyze__storage__v1__touch_api_key_request__pack
+                     (const Clientanalyze__Storage__V1__TouchApiKeyRequest   *message,
+                      uint8_t             *out);
+size_t clientanalyze__storage__v1__touch_api_key_request__pack_to_buffer
+                     (const Clientanalyze__Storage__V1__TouchApiKeyRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Clientanalyze__Storage__V1__TouchApiKeyRequest *
+       clientanalyze__storage__v1__touch_api_key_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   clientanalyze__storage__v1__touch_api_key_request__free_unpacked
+                     (Clientanalyze__Storage__V1__TouchApiKeyRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Clientanalyze__Storage__V1__TouchApiKeyResponse methods */
+void   clientanalyze__storage__v1__touch_api_key_response__init
+                     (Clientanalyze__Storage__V1__TouchApiKeyResponse         *message);
+size_t clientanalyze__storage__v1__touch_api_key_response__get_packed_size
+                     (const Clientanalyze__Storage__V1__TouchApiKeyResponse   *message);
+size_t clientanalyze__storage__v1__touch_api_key_response__pack
+                     (const Clientanalyze__Storage__V1__TouchApiKeyResponse   *message,
+                      uint8_t             *out);
+size_t clientanalyze__storage__v1__touch_api_key_response__pack_to_buffer
+                     (const Clientanalyze__Storage__V1__TouchApiKeyResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Clientanalyze__Storage__V1__TouchApiKeyResponse *
+       clientanalyze__storage__v1__touch_api_key_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   clientanalyze__storage__v1__touch_api_key_response__free_unpacked
+                     (Clientanalyze__Storage__V1__TouchApiKeyResponse *message,
+                      ProtobufCAllocator *allocator);
 /* Clientanalyze__Storage__V1__AuditRecord__DetailsEntry methods */
 void   clientanalyze__storage__v1__audit_record__details_entry__init
                      (Clientanalyze__Storage__V1__AuditRecord__DetailsEntry         *message);
@@ -3493,6 +3556,12 @@ typedef void (*Clientanalyze__Storage__V1__RevokeApiKeyRequest_Closure)
                   void *closure_data);
 typedef void (*Clientanalyze__Storage__V1__RevokeApiKeyResponse_Closure)
                  (const Clientanalyze__Storage__V1__RevokeApiKeyResponse *message,
+                  void *closure_data);
+typedef void (*Clientanalyze__Storage__V1__TouchApiKeyRequest_Closure)
+                 (const Clientanalyze__Storage__V1__TouchApiKeyRequest *message,
+                  void *closure_data);
+typedef void (*Clientanalyze__Storage__V1__TouchApiKeyResponse_Closure)
+                 (const Clientanalyze__Storage__V1__TouchApiKeyResponse *message,
                   void *closure_data);
 typedef void (*Clientanalyze__Storage__V1__AuditRecord__DetailsEntry_Closure)
                  (const Clientanalyze__Storage__V1__AuditRecord__DetailsEntry *message,
@@ -3955,6 +4024,10 @@ struct Clientanalyze__Storage__V1__Access_Service
                          const Clientanalyze__Storage__V1__RevokeApiKeyRequest *input,
                          Clientanalyze__Storage__V1__RevokeApiKeyResponse_Closure closure,
                          void *closure_data);
+  void (*touch_api_key)(Clientanalyze__Storage__V1__Access_Service *service,
+                        const Clientanalyze__Storage__V1__TouchApiKeyRequest *input,
+                        Clientanalyze__Storage__V1__TouchApiKeyResponse_Closure closure,
+                        void *closure_data);
   void (*append_audit)(Clientanalyze__Storage__V1__Access_Service *service,
                        const Clientanalyze__Storage__V1__AppendAuditRequest *input,
                        Clientanalyze__Storage__V1__AppendAuditResponse_Closure closure,
@@ -3975,6 +4048,7 @@ void clientanalyze__storage__v1__access__init (Clientanalyze__Storage__V1__Acces
       function_prefix__ ## get_api_key,\
       function_prefix__ ## list_api_keys,\
       function_prefix__ ## revoke_api_key,\
+      function_prefix__ ## touch_api_key,\
       function_prefix__ ## append_audit,\
       function_prefix__ ## list_audit  }
 void clientanalyze__storage__v1__access__put_api_key(ProtobufCService *service,
@@ -3993,6 +4067,10 @@ void clientanalyze__storage__v1__access__revoke_api_key(ProtobufCService *servic
                                                         const Clientanalyze__Storage__V1__RevokeApiKeyRequest *input,
                                                         Clientanalyze__Storage__V1__RevokeApiKeyResponse_Closure closure,
                                                         void *closure_data);
+void clientanalyze__storage__v1__access__touch_api_key(ProtobufCService *service,
+                                                       const Clientanalyze__Storage__V1__TouchApiKeyRequest *input,
+                                                       Clientanalyze__Storage__V1__TouchApiKeyResponse_Closure closure,
+                                                       void *closure_data);
 void clientanalyze__storage__v1__access__append_audit(ProtobufCService *service,
                                                       const Clientanalyze__Storage__V1__AppendAuditRequest *input,
                                                       Clientanalyze__Storage__V1__AppendAuditResponse_Closure closure,
@@ -4096,6 +4174,8 @@ extern const ProtobufCMessageDescriptor clientanalyze__storage__v1__list_api_key
 extern const ProtobufCMessageDescriptor clientanalyze__storage__v1__list_api_keys_response__descriptor;
 extern const ProtobufCMessageDescriptor clientanalyze__storage__v1__revoke_api_key_request__descriptor;
 extern const ProtobufCMessageDescriptor clientanalyze__storage__v1__revoke_api_key_response__descriptor;
+extern const ProtobufCMessageDescriptor clientanalyze__storage__v1__touch_api_key_request__descriptor;
+extern const ProtobufCMessageDescriptor clientanalyze__storage__v1__touch_api_key_response__descriptor;
 extern const ProtobufCMessageDescriptor clientanalyze__storage__v1__audit_record__descriptor;
 extern const ProtobufCMessageDescriptor clientanalyze__storage__v1__audit_record__details_entry__descriptor;
 extern const ProtobufCMessageDescriptor clientanalyze__storage__v1__append_audit_request__descriptor;
