@@ -321,7 +321,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ContractsTests",
-            dependencies: ["Contracts", "ContractsTestSupport"],
+            dependencies: ["Contracts", "ContractsTestSupport", "RPCCore"],
             path: "Tests/ContractsTests",
             exclude: ["Corpus"],
             swiftSettings: swiftSettings

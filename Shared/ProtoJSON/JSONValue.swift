@@ -35,8 +35,26 @@ package enum JSONValue: Sendable, Equatable {
         return members.first { $0.0 == key }?.1
     }
 
+    /// The offset of the first byte that is not part of well-formed UTF-8, or nil. Foundation's parser only says
+    /// "not valid JSON"; a caller fixing its encoding needs to know where.
+    static func firstInvalidUTF8(_ bytes: some Collection<UInt8>) -> Int? {
+        var iterator = bytes.makeIterator()
+        var decoder = UTF8()
+        var offset = 0
+        while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar): offset += UTF8.width(scalar)
+            case .emptyInput: return nil
+            case .error: return offset
+            }
+        }
+    }
+
     /// Parses UTF-8 JSON text (Foundation's parser).
     package static func parse(_ bytes: some Collection<UInt8>) throws(TranscodeError) -> JSONValue {
+        if let offset = firstInvalidUTF8(bytes) {
+            throw TranscodeError("", "the body is not valid UTF-8 at byte \(offset) (counting from 0)")
+        }
         do {
             return try JSONDecoder().decode(DecodedValue.self, from: Data(bytes)).value
         } catch {

@@ -1,4 +1,5 @@
 import Contracts
+import RPCCore
 import Testing
 
 /// Exact bytes on the wire for the cases where a bridge is most likely to go wrong: presence, oneofs, maps,
@@ -127,6 +128,14 @@ struct WireFormatTests {
         }
         #expect(error.code == .embeddedNUL)
         #expect(error.message.contains("HealthCheckRequest.service"))
+        // The caller's value is refused, naming the field: INVALID_ARGUMENT, not a server fault.
+        #expect(error.rpcError.code == .invalidArgument)
+        #expect(error.rpcError.message.hasPrefix("HealthCheckRequest.service: contains U+0000"))
+        let garbage = try #require(throws: ProtoError.self) { try GrpcHealthV1.HealthCheckRequest(serializedBytes: [0x0A, 0x09, 0x61]) }
+        #expect(garbage.rpcError.code == .internal)
+        // A value of only U+0000 is not mistaken for an absent string; an empty one on the wire is just empty.
+        #expect(throws: ProtoError.self) { try GrpcHealthV1.HealthCheckRequest(serializedBytes: [0x0A, 0x01, 0x00]) }
+        #expect(try GrpcHealthV1.HealthCheckRequest(serializedBytes: [0x0A, 0x00]).service == "")
         // A trailing NUL is inside the value too.
         #expect(throws: ProtoError.self) {
             try GrpcHealthV1.HealthCheckRequest(serializedBytes: [0x0A, 0x02, 0x61, 0x00])

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import re
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -263,3 +265,56 @@ def test_a_keys_last_use_is_recorded_at_most_once_a_minute(stack):
         assert stack.rest("GET", "/api/v1/reports", key=viewer)[0] == 200
     time.sleep(0.5)
     assert last_used() == first  # within the minute: coalesced, not a write per request
+
+
+def raw_call(address: str, method: str, payload: bytes, metadata: list[tuple[str, str]]):
+    """One unary call with the request's bytes as given (grpcio, no serializer): (status code, details)."""
+    import grpc
+    with grpc.insecure_channel(address) as channel:
+        call = channel.unary_unary(method, request_serializer=lambda b: b, response_deserializer=lambda b: b)
+        try:
+            call(payload, metadata=metadata, timeout=10)
+            return "OK", ""
+        except grpc.RpcError as error:
+            return error.code().name, error.details()
+
+
+def test_a_nul_in_any_text_is_invalid_argument_naming_the_field_and_invalid_utf8_is_400_with_its_position(stack):
+    from test_gateway import TOKEN
+    for method, path, body, field in [
+        ("GET", "/api/v1/threads/search?query=a%00b", None, "SearchThreadsRequest.query"),
+        ("POST", "/api/v1/analyses", {"request": {"inn": "7705123452", "notes": "a\u0000b"}}, "AnalysisRequest.notes"),
+        ("POST", "/api/v1/feedback", {"feedback": {"report_id": "r1", "rating": "accurate", "comment": "\u0000"}}, "Feedback.comment"),
+        ("POST", "/api/v1/admin/keys", {"name": "a\u0000", "role": "viewer"}, "CreateApiKeyRequest.name"),
+        ("GET", "/api/v1/reports/r%00x", None, "GetReportRequest.id"),
+    ]:
+        status, _, answer = stack.rest(method, path, body)
+        assert status == 400, (path, answer)
+        assert answer["error"]["code"] == "INVALID_ARGUMENT"
+        assert answer["error"]["message"] == f"{field}: contains U+0000 (NUL), which is not allowed in text", answer
+    over_grpc = stack.grpc("Threads/SearchThreads", {"query": "a\u0000b"})
+    assert over_grpc == {"error": "INVALID_ARGUMENT", "message": "SearchThreadsRequest.query: contains U+0000 (NUL), which is not allowed in text"}
+    # Every service, not only the gateway: storage's ThreadsService.Search with query "a\0b" (field 1).
+    token = [("x-service-token", TOKEN)]
+    assert raw_call(stack.storage.address, "/clientanalyze.storage.v1.Threads/SearchThreads", b"\x0a\x03a\x00b", token)[0] == "INVALID_ARGUMENT"
+
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{stack.rest_port}/api/v1/analyses", method="POST",
+        data='{"request": {"inn": "7705123452", "notes": "'.encode() + b"\xff\xfe" + b'"}}',
+        headers={"authorization": f"Bearer {stack.admin_key}", "content-type": "application/json"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 400
+    assert json.loads(refused.value.read())["error"]["message"] == "the body is not valid UTF-8 at byte 44 (counting from 0)"
+
+
+def test_request_bytes_that_do_not_parse_are_internal_naming_the_problem_but_logged_and_counted_as_the_peers_fault(stack):
+    auth = [("authorization", f"Bearer {stack.admin_key}")]
+    code, details = raw_call(stack.gateway.address, "/clientanalyze.gateway.v1.Threads/SearchThreads", b"\x0a\x09ab", auth)
+    assert code == "INTERNAL" and details.startswith("could not decode the request message: malformed"), details
+    finished = stack.gateway.wait_until(lambda: [l for l in stack.gateway.log_lines()
+                                                 if l.get("msg") == "RPC finished" and "could not decode" in l.get("rpc.message", "")], "the call's log line")
+    assert {line["level"] for line in finished} == {"warning"}, finished
+    metrics = stack.gateway.http("/metrics")[2]
+    assert re.search(r'grpc_server_undecodable_requests_total\{[^}]*grpc_method="SearchThreads"[^}]*grpc_code="INTERNAL"[^}]*\} 1', metrics), \
+        [l for l in metrics.splitlines() if "undecodable" in l]

@@ -73,7 +73,7 @@ package struct ProtoArena: ~Copyable {
         if let base = utf8.baseAddress {
             // memchr is vectorised; protobuf-c would stop at a U+0000 and silently drop the rest.
             if memchr(base, 0, utf8.count) != nil {
-                throw ProtoError(code: .embeddedNUL, message: "\(field) contains U+0000, which protobuf-c cannot encode")
+                throw ProtoError(code: .embeddedNUL, message: "\(field): contains U+0000 (NUL), which protobuf-c cannot encode")
             }
             UnsafeMutableRawPointer(storage).copyMemory(from: base, byteCount: utf8.count)
         }

@@ -1,3 +1,5 @@
+package import RPCCore
+
 /// Why a message could not be encoded or decoded.
 ///
 /// Decoding failures never crash: malformed bytes, invalid UTF-8 in a string field and the like all surface
@@ -43,4 +45,12 @@ package struct ProtoError: Error, Hashable, Sendable, CustomStringConvertible {
     }
 
     package var description: String { "\(code): \(message)" }
+}
+
+extension ProtoError: RPCErrorConvertible {
+    /// A received string holding U+0000 is valid protobuf that protobuf-c cannot carry: the caller's value is
+    /// refused (INVALID_ARGUMENT naming the field). Every other failure is bytes that do not parse (INTERNAL).
+    package var rpcError: RPCError {
+        code == .embeddedNUL ? RPCError(.invalidArgument, message) : RPCError(.internal, description)
+    }
 }

@@ -10,10 +10,11 @@ package enum ProtoLift {
     /// protobuf-c copies a string into an allocation of exactly `length + 1` bytes and does not check UTF-8.
     /// The arena's size header gives the real length, so a U+0000 inside the value is reported rather than
     /// silently cutting the string short, and the bytes are validated as UTF-8, as other gRPC runtimes do.
-    /// An absent string is NULL or protobuf-c's static empty string, whose first byte is the terminator;
-    /// every non-empty one comes from the arena (all our files are proto3: no non-empty defaults).
+    /// An absent string is NULL or protobuf-c's static empty string; every string read from the wire comes from
+    /// the arena, an empty one included (all our files are proto3: no non-empty defaults). A value of just
+    /// U+0000 starts with the terminator too, so absence is told by the pointer, not by the first byte.
     package static func string(_ pointer: UnsafePointer<CChar>?, field: StaticString) throws -> String {
-        guard let pointer, pointer.pointee != 0 else { return "" }
+        guard let pointer, cla_protobuf_c_is_default_empty(pointer) == 0 else { return "" }
         // The non-generic initialiser: `String(validating:as:)` is not specialised across modules and spends
         // more time looking up generic metadata than validating.
         guard let string = String(validatingCString: pointer) else {
@@ -21,7 +22,7 @@ package enum ProtoLift {
         }
         // The C string stops at the first U+0000; the arena knows how many bytes protobuf-c really copied.
         if string.utf8.count != UnpackArena.allocationSize(of: pointer) - 1 {
-            throw ProtoError(code: .embeddedNUL, message: "\(field) contains U+0000, which this runtime cannot carry")
+            throw ProtoError(code: .embeddedNUL, message: "\(field): contains U+0000 (NUL), which is not allowed in text")
         }
         return string
     }

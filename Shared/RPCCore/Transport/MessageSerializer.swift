@@ -28,12 +28,41 @@ extension MessageCodec {
         }
     }
 
-    /// A message that does not decode ends the call with INTERNAL, as other gRPC runtimes do.
+    /// A message that does not decode ends the call with INTERNAL, as gRPC's status table prescribes for
+    /// unparseable requests, unless the codec says the caller sent a well-formed message with a value the
+    /// service refuses (a string holding U+0000): that is INVALID_ARGUMENT naming the field. Either way the
+    /// error's cause is a `DecodeFailure`, so logs and metrics can tell a peer's bad bytes from a server fault.
     package func decode(_ bytes: [UInt8], _ part: Part) throws(RPCError) -> Message {
         do {
             return try deserialize(bytes)
         } catch {
-            throw RPCError(.internal, "could not decode the \(part.rawValue) message: \(error)")
+            let failure = DecodeFailure(inRequest: part == .request, error: error)
+            if let refused = (error as? any RPCErrorConvertible)?.rpcError, refused.code == .invalidArgument {
+                throw RPCError(.invalidArgument, refused.message, cause: failure)
+            }
+            throw RPCError(.internal, "could not decode the \(part.rawValue) message: \(error)", cause: failure)
         }
+    }
+}
+
+/// Why a message could not be decoded: the cause of the RPCError `decode` throws. A request that fails to
+/// decode is the peer's doing, not the server's.
+package struct DecodeFailure: Error, Sendable, CustomStringConvertible {
+    /// The request's bytes (from the peer), not a response's.
+    package let inRequest: Bool
+    package let error: any Error
+
+    package init(inRequest: Bool, error: any Error) {
+        self.inRequest = inRequest
+        self.error = error
+    }
+
+    package var description: String { "\(error)" }
+}
+
+extension Error {
+    /// True for a call ended by a request its peer sent that could not be decoded.
+    package var isUndecodableRequest: Bool {
+        ((self as? RPCError)?.cause as? DecodeFailure)?.inRequest == true
     }
 }

@@ -24,17 +24,22 @@ package struct RPCLogging: ServerInterceptor {
                 return trailers
             } catch {
                 let code = RPCMetricLabels.code(for: error, deadline: context.deadline)
-                log(context, code: code, message: (error as? any RPCErrorConvertible)?.rpcError.message, since: start)
+                log(context, code: code, message: (error as? any RPCErrorConvertible)?.rpcError.message, since: start,
+                    peerFault: error.isUndecodableRequest)
                 throw error
             }
         }
     }
 
-    private func log(_ context: ServerContext, code: RPCStatus.Code, message: String?, since start: ContinuousClock.Instant) {
+    /// `peerFault`: the request's bytes did not decode. gRPC says INTERNAL for that, but the fault is the
+    /// peer's: a warning, so that nobody outside can fill the error log.
+    private func log(
+        _ context: ServerContext, code: RPCStatus.Code, message: String?, since start: ContinuousClock.Instant, peerFault: Bool = false
+    ) {
         let level: Logger.Level =
             switch code {
             case .ok: .debug
-            case .unknown, .internal, .dataLoss: .error
+            case .unknown, .internal, .dataLoss: peerFault ? .warning : .error
             default: .info
             }
         var metadata: Logger.Metadata = [

@@ -57,6 +57,9 @@ struct RPCCallMetrics: Sendable {
     private let inFlight: (String, String)
     private let handling: (String, String)
     private let handled: (String, String)
+    /// Server side only: calls ended because the request's bytes did not decode. They are in `handled` too
+    /// (as INTERNAL or INVALID_ARGUMENT); the error-rate alert subtracts them, since a peer sent them.
+    private let undecodable: (String, String)?
     private let methods = MethodCache()
 
     private final class MethodCache: Sendable {
@@ -70,6 +73,8 @@ struct RPCCallMetrics: Sendable {
         inFlight = ("grpc_\(side)_in_flight_calls", "RPCs in progress \(who).")
         handling = ("grpc_\(side)_handling_seconds", "Time from the start of an RPC to its status, \(who).")
         handled = ("grpc_\(side)_handled_total", "RPCs completed \(who), by status code.")
+        undecodable = side == .server
+            ? ("grpc_server_undecodable_requests_total", "RPCs ended because the request's bytes did not decode (the peer's fault).") : nil
     }
 
     func measure<Result>(_ method: MethodDescriptor, deadline: ContinuousClock.Instant?, _ call: () async throws -> Result) async throws -> Result {
@@ -92,6 +97,10 @@ struct RPCCallMetrics: Sendable {
             return try await call()
         } catch {
             code = RPCMetricLabels.code(for: error, deadline: deadline)
+            if let undecodable, error.isUndecodableRequest {
+                registry.makeCounter(descriptor: .named(undecodable.0, help: undecodable.1), labels: metrics.labels.base + [("grpc_code", code.name)])
+                    .increment()
+            }
             throw error
         }
     }
