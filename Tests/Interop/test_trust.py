@@ -318,3 +318,31 @@ def test_request_bytes_that_do_not_parse_are_internal_naming_the_problem_but_log
     metrics = stack.gateway.http("/metrics")[2]
     assert re.search(r'grpc_server_undecodable_requests_total\{[^}]*grpc_method="SearchThreads"[^}]*grpc_code="INTERNAL"[^}]*\} 1', metrics), \
         [l for l in metrics.splitlines() if "undecodable" in l]
+
+
+# ---- CLI ---------------------------------------------------------------------------------------------------
+
+def test_the_cli_exits_as_documented_takes_common_options_first_and_says_errors_in_sentences(stack, tmp_path):
+    import subprocess
+    from test_gateway import binary
+
+    missing = subprocess.run([str(binary("cla")), "analyze"], capture_output=True, text=True, timeout=30)
+    assert missing.returncode == 2 and "Missing expected argument '<inn>'" in missing.stderr, missing
+    assert cla(stack, "feedback", "r1").returncode == 2  # no --rating
+    assert cla(stack, "list", "--level", "purple").returncode == 2  # a value checked when the command runs
+
+    later = int(time.time() * 1000) + 3_600_000
+    job = stack.rest("POST", "/api/v1/analyses", {"request": {"inn": "7728456786"}, "run_at_ms": later})[2]["job"]
+    assert stack.rest("POST", f"/api/v1/jobs/{job['id']}/cancel", {})[0] == 200
+    first = subprocess.run([str(binary("cla")), "--json", "--gateway", stack.gateway.address, f"--key={stack.admin_key}",
+                            "status", job["id"]], capture_output=True, text=True, timeout=30)
+    assert first.returncode == 3, first  # cancelled: as `cla analyze` would end
+    assert json.loads(first.stdout)["job"]["state"] == "JOB_STATE_CANCELLED"
+
+    report = analyse(stack, "7705123452")
+    unwritable = tmp_path / "no-such-folder" / "report.pdf"
+    saved = cla(stack, "report", report["id"], "--pdf", str(unwritable))
+    assert saved.returncode == 1
+    assert saved.stderr.strip() == f"cla: cannot write the PDF to {unwritable}: No such file or directory", saved.stderr
+    assert cla(stack, "report", report["id"], "--pdf", str(tmp_path / "report.pdf")).returncode == 0
+    assert (tmp_path / "report.pdf").read_bytes().startswith(b"%PDF")

@@ -17,6 +17,35 @@ struct CLA: AsyncParsableCommand {
             3 the analysis itself failed.
             """,
         subcommands: [Analyze.self, Status.self, Report.self, List.self, Search.self, Feedback.self, Keys.self])
+
+    /// ArgumentParser's own entry point, with two differences the docs promise: bad usage exits 2 (not
+    /// sysexits' 64), and the common options work before the subcommand too (`cla --json status J`).
+    static func main() async {
+        let arguments = Connection.movingLeadingOptions(Array(CommandLine.arguments.dropFirst()), after: subcommandNames)
+        do {
+            var command = try parseAsRoot(arguments)
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            guard exitCode(for: error) == .validationFailure else { exit(withError: error) }
+            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            Foundation.exit(ExitCode.usage.rawValue)
+        }
+    }
+
+    static var subcommandNames: Set<String> {
+        Set(configuration.subcommands.map { $0.configuration.commandName ?? String(describing: $0).lowercased() })
+    }
+}
+
+extension ExitCode {
+    /// Bad usage (a missing argument, an unknown option, a value out of range).
+    static let usage = ExitCode(2)
+    /// The analysis itself failed, or was cancelled.
+    static let analysisFailed = ExitCode(3)
 }
 
 /// Options every subcommand takes.
@@ -32,6 +61,29 @@ struct Connection: ParsableArguments {
 
     @Flag(help: "Print JSON (the proto3 JSON of the answers) instead of text.")
     var json = false
+
+    /// The options of this group that come before the subcommand, moved to just after it: ArgumentParser only
+    /// reads a subcommand's options after its name.
+    static func movingLeadingOptions(_ arguments: [String], after subcommands: Set<String>) -> [String] {
+        let valued: Set<String> = ["--gateway", "--key", "--key-file"], flags: Set<String> = ["--json"]
+        var leading: [String] = []
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            let name = String(argument.split(separator: "=", maxSplits: 1).first ?? "")
+            if flags.contains(argument) || (valued.contains(name) && argument.contains("=")) {
+                leading.append(argument)
+                index += 1
+            } else if valued.contains(argument), index + 1 < arguments.count {
+                leading += arguments[index...index + 1]
+                index += 2
+            } else {
+                break
+            }
+        }
+        guard !leading.isEmpty, index < arguments.count, subcommands.contains(arguments[index]) else { return arguments }
+        return [arguments[index]] + leading + arguments[(index + 1)...]
+    }
 
     func client() throws -> GatewayClient {
         let parts = gateway.split(separator: ":")
@@ -79,6 +131,23 @@ struct GatewayClient {
     }
 }
 
+/// A failure on this machine (a file that cannot be written), said as a sentence.
+struct LocalFailure: Error {
+    let message: String
+}
+
+/// Writes `data` to `path`, or fails saying why in the system's words ("No such file or directory").
+func save(_ data: Data, to path: String, what: String) throws {
+    guard let file = fopen(path, "wb") else {
+        throw LocalFailure(message: "cannot write the \(what) to \(path): \(String(cString: strerror(errno)))")
+    }
+    defer { fclose(file) }
+    let written = data.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
+    guard written == data.count, fflush(file) == 0 else {
+        throw LocalFailure(message: "cannot write the \(what) to \(path): \(String(cString: strerror(errno)))")
+    }
+}
+
 /// Runs a command body, turning failures into a message on stderr and an exit code.
 enum CLAKit {
     static func run(_ body: () async throws -> Void) async throws {
@@ -86,6 +155,9 @@ enum CLAKit {
             try await body()
         } catch let failure as GatewayClient.Failure {
             FileHandle.standardError.write(Data("cla: \(failure)\n".utf8))
+            throw ExitCode(1)
+        } catch let failure as LocalFailure {
+            FileHandle.standardError.write(Data("cla: \(failure.message)\n".utf8))
             throw ExitCode(1)
         }
     }

@@ -37,7 +37,7 @@ struct Analyze: AsyncParsableCommand {
             let done = try await client.unary(GatewayV1.Analyses.Method.GetJob.self, .with { $0.jobId = job.id }).job ?? CommonV1.Job()
             guard done.state == .succeeded else {
                 FileHandle.standardError.write(Data("cla: the analysis \(done.state.label): \(done.error)\n".utf8))
-                throw ExitCode(3)
+                throw ExitCode.analysisFailed
             }
             let report = try await client.unary(GatewayV1.Reports.Method.GetReport.self, .with { $0.key = .id(done.reportId) }).report
                 ?? CommonV1.Report()
@@ -52,7 +52,7 @@ func download(_ client: GatewayClient, reportID: String, to path: String) async 
     try await client.stream(GatewayV1.Reports.Method.DownloadReport.self, .with { $0.reportId = reportID }) { chunk in
         data.append(contentsOf: chunk.data)
     }
-    try data.write(to: URL(fileURLWithPath: path))
+    try save(data, to: path, what: "PDF")
 }
 
 struct Status: AsyncParsableCommand {
@@ -68,6 +68,8 @@ struct Status: AsyncParsableCommand {
                 "job \(job.id): \(job.state.label), \(job.percent) %, ИНН \(job.request?.inn ?? "")"
                     + (job.reportId.isEmpty ? "" : ", report \(job.reportId)") + (job.error.isEmpty ? "" : "\nerror: \(job.error)")
             }
+            // As `cla analyze` ends: a job that ended without a report is the analysis failing.
+            if [.failed, .cancelled, .dead].contains(job.state) { throw ExitCode.analysisFailed }
         }
     }
 }
