@@ -346,3 +346,35 @@ def test_the_cli_exits_as_documented_takes_common_options_first_and_says_errors_
     assert saved.stderr.strip() == f"cla: cannot write the PDF to {unwritable}: No such file or directory", saved.stderr
     assert cla(stack, "report", report["id"], "--pdf", str(tmp_path / "report.pdf")).returncode == 0
     assert (tmp_path / "report.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_storage_keeps_its_database_private_and_refuses_one_other_users_can_read(tmp_path):
+    import os
+    import stat
+    import subprocess
+    from chassis_support import ServiceProcess, binary
+
+    data = tmp_path / "data"
+    database = data / "storage.sqlite"
+    args = ["--set", f"storage.path={database}"]
+    old = os.umask(0o022)  # a permissive umask, as a shell's default: storage must not inherit it
+    try:
+        with ServiceProcess("storage", tmp_path, args):
+            pass
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    files = sorted(data.iterdir())
+    assert database in files and all(stat.S_IMODE(f.stat().st_mode) == 0o600 for f in files), \
+        [(f.name, oct(f.stat().st_mode)) for f in files]
+
+    database.chmod(0o644)
+    refused = subprocess.run([str(binary("storage")), "--rpc-port", "0", "--admin-port", "0", *args],
+                             capture_output=True, text=True, timeout=30)
+    assert refused.returncode != 0
+    assert f"{database} can be read by other users (mode 0644)" in refused.stderr, refused.stderr
+    assert "chmod 600" in refused.stderr and "storage.allow_shared_files" in refused.stderr
+
+    with ServiceProcess("storage", tmp_path, [*args, "--set", "storage.allow_shared_files=true"]) as storage:
+        warnings = [l for l in storage.log_lines() if l["level"] == "warning" and "can be read by other users" in l["msg"]]
+        assert warnings, storage.log_text()

@@ -33,6 +33,10 @@ package enum StorageDefinition: ServiceDefinition {
         var background: [any Service] = []
         switch settings.backend {
         case .sqlite:
+            PrivateFiles.restrictNewFiles()
+            for problem in try PrivateFiles.prepare(database: settings.path, allowShared: settings.allowSharedFiles) {
+                context.logger.warning("\(problem); starting anyway (storage.allow_shared_files)")
+            }
             let database = try SQLiteDatabase(path: settings.path)
             context.logger.notice("storage: SQLite database \(settings.path)")
             cache = SQLiteCacheStore(database: database)

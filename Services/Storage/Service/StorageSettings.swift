@@ -14,6 +14,8 @@ package struct StorageSettings: ServiceSettings {
     package var backend = Backend.sqlite
     /// The SQLite file; its directory is created if missing.
     package var path = "data/storage.sqlite"
+    /// Start even if other users can read the SQLite files (normally refused).
+    package var allowSharedFiles = false
     /// The Tarantool instance (compose/tarantool/init.lua) for `backend: tarantool`.
     package var tarantoolAddress = ServiceAddress(host: "127.0.0.1", port: 3301)
     package var tarantoolUser = "cla"
@@ -41,6 +43,7 @@ package struct StorageSettings: ServiceSettings {
         .string("storage.path", \.path, help: "The SQLite database file (created with its directory if missing; unused with tarantool).") { text in
             text.isEmpty ? "expected a file path, got nothing" : nil
         },
+        .bool("storage.allow_shared_files", \.allowSharedFiles, help: "Start even when other users can read the SQLite database (normally refused: it holds every report and key hash)."),
         .address("storage.tarantool.address", \.tarantoolAddress, help: "Tarantool host:port (storage.backend: tarantool)."),
         .string("storage.tarantool.user", \.tarantoolUser, help: "Tarantool user (chap-sha1 login)."),
         .secret("storage.tarantool.password", \.tarantoolPassword, help: "Tarantool password.", reloadable: false),
