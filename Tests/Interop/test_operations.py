@@ -417,6 +417,17 @@ class ComposeConfiguredStack(GatewayStack):
         return service
 
 
+def send_undecodable(service: ServiceProcess, metadata: list[tuple[str, str]]):
+    """One call whose request bytes are truncated protobuf: INTERNAL, counted as the peer's fault."""
+    import grpc
+    with grpc.insecure_channel(service.address) as channel:
+        call = channel.unary_unary("/clientanalyze.storage.v1.Threads/SearchThreads",
+                                   request_serializer=lambda b: b, response_deserializer=lambda b: b)
+        with pytest.raises(grpc.RpcError) as refused:
+            call(b"\x0a\x09ab", metadata=metadata, timeout=10)
+        assert refused.value.code() == grpc.StatusCode.INTERNAL
+
+
 class Operations:
     def __init__(self, tmp_path: Path):
         self.stack = self.poison = self.prometheus = None
@@ -433,6 +444,8 @@ class Operations:
             ops_client(self.stack.storage, "expire", "ops:expiring", f"x-service-token={TOKEN}")
             self.stack.storage.wait_until(lambda: "storage_cache_expired_removed_total" in self.stack.storage.http("/metrics")[2],
                                           "the sweeper to remove the expired entry")
+            # Request bytes that do not decode, so the counter the error-rate rule subtracts exists.
+            send_undecodable(self.stack.storage, [("x-service-token", TOKEN)])
             # A storage of its own for the poison jobs (the stack's analyzer would take them), dead-lettering
             # after 2 attempts.
             (tmp_path / "poison").mkdir()
@@ -553,7 +566,8 @@ def swift_string_literals() -> set[str]:
 def test_every_metric_and_label_the_dashboards_and_rules_use_is_exported(ops: Operations):
     ours = exported(ops)
     for family in ["grpc_client_handled_total", "provider_requests_total", "analyzer_jobs_total", "render_requests_total",
-                   "storage_broker_messages", "storage_jobs_published_total", "storage_cache_expired_removed_total"]:
+                   "storage_broker_messages", "storage_jobs_published_total", "storage_cache_expired_removed_total",
+                   "grpc_server_undecodable_requests_total"]:
         assert family in ours, f"{family} not exported after the analysis: the test no longer provokes it"
     rabbitmq = set(ops.prometheus.api("label/__name__/values", **{"match[]": '{job=~"rabbitmq.*"}'}))
     assert RABBITMQ_SERIES <= rabbitmq, f"not served by rabbitmq_prometheus: {sorted(RABBITMQ_SERIES - rabbitmq)}"

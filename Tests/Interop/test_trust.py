@@ -378,3 +378,30 @@ def test_storage_keeps_its_database_private_and_refuses_one_other_users_can_read
     with ServiceProcess("storage", tmp_path, [*args, "--set", "storage.allow_shared_files=true"]) as storage:
         warnings = [l for l in storage.log_lines() if l["level"] == "warning" and "can be read by other users" in l["msg"]]
         assert warnings, storage.log_text()
+
+
+def test_refused_authentication_is_audited_and_limited_per_address_with_retry_after(tmp_path):
+    stack = GatewayStack(tmp_path, gateway_args=("--set", "auth.failed_per_minute=10"))
+    try:
+        wrong = "cla_keydeadbeef00000000_" + "0" * 64
+        answers = [stack.rest("GET", "/api/v1/reports", key=wrong) for _ in range(14)]
+        assert [a[0] for a in answers[:10]] == [401] * 10, [a[0] for a in answers]
+        assert [a[0] for a in answers[10:]] == [429] * 4
+        status, head, body = answers[-1]
+        assert int(head["Retry-After"]) >= 1 and "too many failed authentications from 127.0.0.1" in body["error"]["message"]
+        over_grpc = stack.grpc("Reports/ListReports", {}, key=wrong)
+        assert over_grpc["error"] == "RESOURCE_EXHAUSTED", over_grpc
+        # A valid key from the same address is not locked out.
+        assert stack.rest("GET", "/api/v1/reports")[0] == 200
+
+        records = stack.rest("GET", "/api/v1/admin/audit?page.page_size=100")[2]["records"]
+        refused = [r for r in records if r.get("outcome") == "UNAUTHENTICATED"]
+        assert len(refused) == 10, [r.get("outcome") for r in records]  # the limited ones are not audited one by one
+        record = refused[0]
+        assert record["action"] == "gateway.v1.Reports/ListReports" and record["target"] == "keydeadbeef00000000"
+        assert "127.0.0.1" in record["remote_address"]
+        fingerprint = record["details"]["presented_sha256_prefix"]
+        assert re.fullmatch(r"[0-9a-f]{12}", fingerprint) and fingerprint not in wrong
+        assert "0" * 64 not in json.dumps(records)  # the presented secret is never stored
+    finally:
+        stack.close()

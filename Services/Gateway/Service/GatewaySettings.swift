@@ -19,6 +19,8 @@ package struct GatewaySettings: ServiceSettings {
     package var adminKeyFile = "data/admin.key"
     /// Requests per minute of a key without its own limit.
     package var defaultRatePerMinute = 600
+    /// Failed authentications per minute allowed from one client address before it gets 429.
+    package var failedAuthPerMinute = 30
     /// How long a verified key is trusted before storage is asked again (revocations take effect within it).
     package var keyCacheTTL: Duration = .seconds(30)
 
@@ -46,6 +48,9 @@ package struct GatewaySettings: ServiceSettings {
         .integer(
             "auth.default_rate_per_minute", \.defaultRatePerMinute, in: 1...1_000_000,
             help: "Requests per minute of a key without its own limit (token bucket, bursts up to the same number).", reloadable: true),
+        .integer(
+            "auth.failed_per_minute", \.failedAuthPerMinute, in: 1...1_000_000,
+            help: "Failed authentications per minute from one client address (token bucket) before it is answered 429.", reloadable: true),
         .duration(
             "auth.key_cache_ttl", \.keyCacheTTL, in: .zero...Duration.seconds(3600),
             help: "How long a verified key is trusted before storage is asked again.", reloadable: true),

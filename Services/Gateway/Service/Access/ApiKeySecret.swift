@@ -34,6 +34,12 @@ package struct ApiKeySecret: Sendable, Equatable {
     /// What storage keeps: hex SHA-256 of `<id>:<secret>`.
     package var hash: String { Self.hex(SHA256.hash(data: Array("\(id):\(secret)".utf8))) }
 
+    /// The first 12 hex digits of SHA-256 of whatever a caller presented: enough to tell repeated attempts
+    /// with one wrong key apart in the audit log, too little to recover or use it. Empty for nothing presented.
+    package static func fingerprint(_ presented: String) -> String {
+        presented.isEmpty ? "" : String(hex(SHA256.hash(data: Array(presented.utf8))).prefix(12))
+    }
+
     private static func randomHex(bytes count: Int) -> String {
         var generator = SystemRandomNumberGenerator()
         return hex((0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) })

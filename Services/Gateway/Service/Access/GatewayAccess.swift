@@ -10,12 +10,18 @@ internal import Synchronization
 package struct GatewayAccess: ServerInterceptor {
     private let keys: KeyRing
     private let limiter: RateLimiter
+    /// Failed authentications per client address.
+    private let failures: RateLimiter
     private let audit: AuditLog
     private let settings: @Sendable () -> GatewaySettings
 
-    package init(keys: KeyRing, limiter: RateLimiter, audit: AuditLog, settings: @escaping @Sendable () -> GatewaySettings) {
+    package init(
+        keys: KeyRing, limiter: RateLimiter, failures: RateLimiter = RateLimiter(), audit: AuditLog,
+        settings: @escaping @Sendable () -> GatewaySettings
+    ) {
         self.keys = keys
         self.limiter = limiter
+        self.failures = failures
         self.audit = audit
         self.settings = settings
     }
@@ -30,7 +36,12 @@ package struct GatewayAccess: ServerInterceptor {
         let requestID = PropagatedMetadata.current.string("x-request-id") ?? ""
         let settings = settings()
 
-        let caller = try await keys.authenticate(authorization: context.metadata.string("authorization"))
+        let caller: Caller
+        do {
+            caller = try await keys.authenticate(authorization: context.metadata.string("authorization"))
+        } catch let error as RPCError where error.code == .unauthenticated {
+            throw await refused(error, method: method, context: context, requestID: requestID, settings: settings)
+        }
         let mutating = context.method.idempotency != .noSideEffects
         let trail = AuditTrail()
         do {
@@ -56,6 +67,31 @@ package struct GatewayAccess: ServerInterceptor {
             }
             throw error
         }
+    }
+
+    /// A refused authentication: audited with the client's address and a hash of what it presented, and
+    /// limited per address, so guessing keys is slow and leaves a trace. Once an address is over its limit its
+    /// failures are answered 429 and not audited one by one (a flood must not fill the audit log).
+    private func refused(
+        _ error: RPCError, method: String, context: ServerContext, requestID: String, settings: GatewaySettings
+    ) async -> RPCError {
+        let address = ClientAddress(peer: context.peer)
+        if let wait = failures.acquire(key: address.host, perMinute: settings.failedAuthPerMinute) {
+            let seconds = max(1, Int(wait.seconds.rounded(.up)))
+            var limited = RPCError(
+                .resourceExhausted, "too many failed authentications from \(address.host); retry in \(seconds) s")
+            limited.metadata.add("retry-after", String(seconds))
+            return limited
+        }
+        let presented = context.metadata.string("authorization") ?? ""
+        let trail = AuditTrail()
+        let claimed = ApiKeySecret(token: presented.split(separator: " ").last.map(String.init) ?? "")?.id ?? ""
+        await AuditTrail.$current.withValue(trail) {
+            AuditTrail.note(target: claimed, details: ["presented_sha256_prefix": ApiKeySecret.fingerprint(presented), "reason": error.message])
+        }
+        let anonymous = Caller(keyID: claimed, name: "", role: .unspecified, ratePerMinute: 0)
+        await audit.record(anonymous, method: method, outcome: error.code.name, trail: trail, requestID: requestID, peer: context.peer)
+        return error
     }
 
     /// The role check and the rate limit.

@@ -62,7 +62,7 @@ package enum RESTRoutes {
         .route("POST", "/api/v1/admin/keys", Admin.CreateApiKey.self, body: .required, status: 201,
                "Create an API key; the secret is in the answer, this once"),
         .route("DELETE", "/api/v1/admin/keys/{id}", Admin.RevokeApiKey.self, "Revoke an API key"),
-        .route("GET", "/api/v1/admin/audit", Admin.ListAudit.self, "The audit log of mutating calls"),
+        .route("GET", "/api/v1/admin/audit", Admin.ListAudit.self, "The audit log: mutating calls and refused authentications"),
         .route("GET", "/api/v1/admin/providers", Admin.ProviderStatus.self, "Provider circuit breakers"),
         .route("GET", "/api/v1/admin/queue", Admin.QueueDepth.self, "Jobs by state and the age of the oldest queued one"),
     ]
