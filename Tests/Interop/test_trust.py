@@ -405,3 +405,24 @@ def test_refused_authentication_is_audited_and_limited_per_address_with_retry_af
         assert "0" * 64 not in json.dumps(records)  # the presented secret is never stored
     finally:
         stack.close()
+
+
+def test_expect_100_continue_is_answered_before_the_body_is_sent(stack):
+    import socket
+    body = json.dumps({"request": {"inn": "5402987650", "notes": "x" * 2000}}).encode()
+    with socket.create_connection(("127.0.0.1", stack.rest_port), timeout=10) as connection:
+        connection.sendall((f"POST /api/v1/analyses HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {stack.admin_key}\r\n"
+                            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\nExpect: 100-continue\r\n\r\n").encode())
+        interim = connection.recv(4096)  # nothing of the body sent yet: the server must speak first
+        assert interim.startswith(b"HTTP/1.1 100 Continue\r\n"), interim
+        connection.sendall(body)
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            answer += connection.recv(4096)
+        assert answer.startswith(b"HTTP/1.1 202 "), answer
+    # curl sends the header itself; with the interim answer it does not wait out its own one-second timeout.
+    import subprocess
+    done = subprocess.run(["curl", "-sv", "-o", "/dev/null", "-w", "%{http_code}", "-H", f"Authorization: Bearer {stack.admin_key}",
+                           "-H", "Content-Type: application/json", "-H", "Expect: 100-continue", "--data-binary", body.decode(),
+                           f"http://127.0.0.1:{stack.rest_port}/api/v1/analyses"], capture_output=True, text=True, timeout=30)
+    assert done.stdout == "202" and "< HTTP/1.1 100 Continue" in done.stderr and "Done waiting" not in done.stderr, done.stderr

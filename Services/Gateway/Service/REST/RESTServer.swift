@@ -29,6 +29,7 @@ package struct RESTServer: Sendable {
     ) -> some ApplicationProtocol {
         Application(
             responder: RESTResponder(server: self),
+            server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()])),
             configuration: .init(address: .hostname(host, port: port), serverName: "client-analyze-gateway"),
             onServerRunning: { channel in onListening(host, channel.localAddress?.port ?? port) },
             logger: logger)
