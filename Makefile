@@ -6,7 +6,7 @@ SHELL := /bin/bash
 
 VENV        := .venv
 PYTHON      := $(VENV)/bin/python
-APT_PACKAGES := pkg-config protobuf-compiler protobuf-c-compiler libprotobuf-c-dev libnghttp2-dev libmimalloc-dev nghttp2-client valgrind prometheus libsqlite3-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core poppler-utils qpdf tarantool libmsgpuck-dev rabbitmq-server librabbitmq-dev prometheus-alertmanager
+APT_PACKAGES := pkg-config protobuf-compiler protobuf-c-compiler libprotobuf-c-dev libnghttp2-dev libmimalloc-dev nghttp2-client valgrind prometheus libsqlite3-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core poppler-utils qpdf curl tarantool libmsgpuck-dev rabbitmq-server librabbitmq-dev prometheus-alertmanager
 GENERATED   := Shared/ContractsC Shared/Contracts/Generated Tests/ContractsTestSupport/Generated
 MEMCHECK_ITERATIONS ?= 3
 # Release builds link the Swift runtime and Foundation statically: each executable then maps only what it uses,
