@@ -426,3 +426,21 @@ def test_expect_100_continue_is_answered_before_the_body_is_sent(stack):
                            "-H", "Content-Type: application/json", "-H", "Expect: 100-continue", "--data-binary", body.decode(),
                            f"http://127.0.0.1:{stack.rest_port}/api/v1/analyses"], capture_output=True, text=True, timeout=30)
     assert done.stdout == "202" and "< HTTP/1.1 100 Continue" in done.stderr and "Done waiting" not in done.stderr, done.stderr
+
+
+def test_deleting_a_thread_deletes_its_jobs_so_none_points_at_a_deleted_report(stack):
+    status, _, first = stack.rest("POST", "/api/v1/analyses", {"request": {"inn": "1650123403"}})
+    done = stack.wait_job(first["job"]["id"])
+    later = int(time.time() * 1000) + 3_600_000
+    waiting = stack.rest("POST", "/api/v1/analyses", {"request": {"inn": "1650123403"}, "run_at_ms": later})[2]["job"]
+    assert waiting["thread_id"] == done["thread_id"]
+    other = stack.rest("POST", "/api/v1/analyses", {"request": {"inn": "7705123452"}, "run_at_ms": later})[2]["job"]
+
+    status, _, deleted = stack.rest("DELETE", f"/api/v1/threads/{done['thread_id']}")
+    assert status == 200 and int(deleted["jobs_deleted"]) == 2 and int(deleted["reports_deleted"]) >= 1, deleted
+    for job in (done, waiting):
+        status, _, body = stack.rest("GET", f"/api/v1/jobs/{job['id']}")
+        assert status == 404, body
+    assert stack.rest("GET", f"/api/v1/reports/{done['report_id']}")[0] == 404
+    assert stack.rest("GET", f"/api/v1/jobs/{other['id']}")[2]["job"]["state"] == "JOB_STATE_SCHEDULED"  # another thread's
+    assert stack.rest("DELETE", f"/api/v1/threads/{done['thread_id']}")[0] == 404

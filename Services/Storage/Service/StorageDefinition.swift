@@ -98,7 +98,7 @@ package enum StorageDefinition: ServiceDefinition {
             register: { router in
                 service.register(in: &router)
                 jobsService.register(in: &router)
-                ThreadsService(store: records, now: now).register(in: &router)
+                ThreadsService(store: records, now: now, forgetJobs: jobsService.forgetThread).register(in: &router)
                 ReportsService(store: records, now: now).register(in: &router)
                 DocumentsService(store: records, now: now).register(in: &router)
                 FeedbackService(store: records, now: now).register(in: &router)

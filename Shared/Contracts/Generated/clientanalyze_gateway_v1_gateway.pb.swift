@@ -316,6 +316,8 @@ extension GatewayV1 {
 extension GatewayV1 {
     package struct DeleteThreadResponse: Sendable, Hashable {
         package var reportsDeleted: Int64 = 0
+        /// Its jobs deleted with it (ended or waiting; a running one is asked to stop and kept until it ends).
+        package var jobsDeleted: Int64 = 0
 
         package init() {}
     }
@@ -1655,10 +1657,12 @@ extension GatewayV1.DeleteThreadResponse: ProtoMessage {
 
     package func lower(into c: UnsafeMutablePointer<CMessage>, arena: inout ProtoArena) throws {
         c.pointee.reports_deleted = reportsDeleted
+        c.pointee.jobs_deleted = jobsDeleted
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
         reportsDeleted = c.pointee.reports_deleted
+        jobsDeleted = c.pointee.jobs_deleted
     }
 }
 

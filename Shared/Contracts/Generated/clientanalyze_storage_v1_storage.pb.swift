@@ -141,6 +141,8 @@ extension StorageV1 {
         package var reportsDeleted: Int64 = 0
         package var documentsDeleted: Int64 = 0
         package var feedbackDeleted: Int64 = 0
+        /// The thread's jobs deleted with it (ended or waiting; a running one is asked to stop and kept until it ends).
+        package var jobsDeleted: Int64 = 0
 
         package init() {}
     }
@@ -2117,12 +2119,14 @@ extension StorageV1.DeleteThreadResponse: ProtoMessage {
         c.pointee.reports_deleted = reportsDeleted
         c.pointee.documents_deleted = documentsDeleted
         c.pointee.feedback_deleted = feedbackDeleted
+        c.pointee.jobs_deleted = jobsDeleted
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
         reportsDeleted = c.pointee.reports_deleted
         documentsDeleted = c.pointee.documents_deleted
         feedbackDeleted = c.pointee.feedback_deleted
+        jobsDeleted = c.pointee.jobs_deleted
     }
 }
 

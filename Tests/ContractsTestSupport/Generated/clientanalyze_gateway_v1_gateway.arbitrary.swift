@@ -304,6 +304,7 @@ extension GatewayV1.DeleteThreadResponse: Arbitrary {
     package static func arbitrary(using g: inout ArbitraryGenerator, depth: Int) -> Self {
         var m = Self()
         m.reportsDeleted = g.int64()
+        m.jobsDeleted = g.int64()
         return m
     }
 }

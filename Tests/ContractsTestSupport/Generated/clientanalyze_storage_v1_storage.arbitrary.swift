@@ -108,6 +108,7 @@ extension StorageV1.DeleteThreadResponse: Arbitrary {
         m.reportsDeleted = g.int64()
         m.documentsDeleted = g.int64()
         m.feedbackDeleted = g.int64()
+        m.jobsDeleted = g.int64()
         return m
     }
 }

@@ -64,7 +64,10 @@ struct ThreadsAPI: Sendable {
             let id = try EdgeValidation.id(request.id, "id")
             AuditTrail.note(target: id)
             let response = try await storage.unary(Store.DeleteThread.self, .with { $0.id = id }).message
-            return ServerResponse(.with { $0.reportsDeleted = response.reportsDeleted })
+            return ServerResponse(.with {
+                $0.reportsDeleted = response.reportsDeleted
+                $0.jobsDeleted = response.jobsDeleted
+            })
         }
         router.registerUnary(Method.SubmitFeedback.self) { request, _ in ServerResponse(try await submitFeedback(request)) }
         router.registerUnary(Method.ListFeedback.self) { request, _ in

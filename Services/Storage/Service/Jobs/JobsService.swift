@@ -107,6 +107,24 @@ package struct JobsService: Sendable {
         return .with { $0.sequence = stored.sequence }
     }
 
+    /// The jobs of a deleted thread: ended ones are deleted with their progress, waiting ones cancelled and
+    /// deleted; a running one is asked to stop and kept until its worker gives it up (it holds the lease).
+    package func forgetThread(_ threadID: String, inn: String) async throws -> Int64 {
+        var ended: [String] = []
+        var after: String?
+        repeat {
+            let batch = try await store.list(states: [], inn: inn, after: after, limit: 1000)
+            for job in batch where job.job.threadId == threadID {
+                let current = job.isFinal ? job : try await change(job.id, field: "job_id") { [now] in
+                    try $0.cancel(reason: "its thread \(threadID) was deleted", now: now())
+                }
+                if current.isFinal { ended.append(job.id) }
+            }
+            after = batch.count == 1000 ? batch.last?.id : nil
+        } while after != nil
+        return Int64(try await store.delete(ids: ended))
+    }
+
     /// Storage's dead jobs, in id order. With a broker, each says whether RabbitMQ holds its dead message
     /// (`backend` "rabbitmq", and the `x-death` reason among its errors), and the first page also lists the
     /// messages RabbitMQ dead-lettered whose job storage has not given up on (it runs them again itself).

@@ -5,10 +5,16 @@ package import RPCCore
 package struct ThreadsService: Sendable {
     private let store: any RecordStore
     private let now: @Sendable () -> Int64
+    /// Removes a deleted thread's jobs (thread id, INN): the number deleted.
+    private let forgetJobs: (@Sendable (String, String) async throws -> Int64)?
 
-    package init(store: any RecordStore, now: @escaping @Sendable () -> Int64) {
+    package init(
+        store: any RecordStore, now: @escaping @Sendable () -> Int64,
+        forgetJobs: (@Sendable (String, String) async throws -> Int64)? = nil
+    ) {
         self.store = store
         self.now = now
+        self.forgetJobs = forgetJobs
     }
 
     private typealias Method = StorageV1.Threads.Method
@@ -22,12 +28,18 @@ package struct ThreadsService: Sendable {
             let count = try await store.countThreads(try RecordFilter(request.filter))
             return ServerResponse(.with { $0.count = count })
         }
-        router.registerUnary(Method.DeleteThread.self) { request, _ in
-            guard let deleted = try await store.deleteThread(id: try Validate.nonEmpty(request.id, "id")) else {
-                throw RPCError(.notFound, "thread \(request.id) not found")
-            }
-            return ServerResponse(deleted)
+        router.registerUnary(Method.DeleteThread.self) { request, _ in ServerResponse(try await deleteThread(request)) }
+    }
+
+    /// The thread with its reports, documents and feedback, then its jobs, so that none is left pointing at a
+    /// deleted report (a repeat after a partial failure finishes the jobs' part).
+    package func deleteThread(_ request: StorageV1.DeleteThreadRequest) async throws -> StorageV1.DeleteThreadResponse {
+        let id = try Validate.nonEmpty(request.id, "id")
+        guard let (thread, _) = try await store.thread(id: id, inn: nil), var deleted = try await store.deleteThread(id: id) else {
+            throw RPCError(.notFound, "thread \(id) not found")
         }
+        deleted.jobsDeleted = try await forgetJobs?(id, thread.inn) ?? 0
+        return deleted
     }
 
     package func createThread(_ request: StorageV1.CreateThreadRequest) async throws -> StorageV1.CreateThreadResponse {

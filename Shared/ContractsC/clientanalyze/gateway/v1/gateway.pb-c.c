@@ -3425,7 +3425,7 @@ const ProtobufCMessageDescriptor clientanalyze__gateway__v1__delete_thread_reque
   (ProtobufCMessageInit) clientanalyze__gateway__v1__delete_thread_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor clientanalyze__gateway__v1__delete_thread_response__field_descriptors[1] =
+static const ProtobufCFieldDescriptor clientanalyze__gateway__v1__delete_thread_response__field_descriptors[2] =
 {
   {
     "reports_deleted",
@@ -3439,14 +3439,27 @@ static const ProtobufCFieldDescriptor clientanalyze__gateway__v1__delete_thread_
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "jobs_deleted",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Clientanalyze__Gateway__V1__DeleteThreadResponse, jobs_deleted),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned clientanalyze__gateway__v1__delete_thread_response__field_indices_by_name[] = {
+  1,   /* field[1] = jobs_deleted */
   0,   /* field[0] = reports_deleted */
 };
 static const ProtobufCIntRange clientanalyze__gateway__v1__delete_thread_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 1 }
+  { 0, 2 }
 };
 const ProtobufCMessageDescriptor clientanalyze__gateway__v1__delete_thread_response__descriptor =
 {
@@ -3456,7 +3469,7 @@ const ProtobufCMessageDescriptor clientanalyze__gateway__v1__delete_thread_respo
   "Clientanalyze__Gateway__V1__DeleteThreadResponse",
   "clientanalyze.gateway.v1",
   sizeof(Clientanalyze__Gateway__V1__DeleteThreadResponse),
-  1,
+  2,
   clientanalyze__gateway__v1__delete_thread_response__field_descriptors,
   clientanalyze__gateway__v1__delete_thread_response__field_indices_by_name,
   1,  clientanalyze__gateway__v1__delete_thread_response__number_ranges,

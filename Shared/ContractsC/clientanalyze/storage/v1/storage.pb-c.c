@@ -4835,7 +4835,7 @@ const ProtobufCMessageDescriptor clientanalyze__storage__v1__delete_thread_reque
   (ProtobufCMessageInit) clientanalyze__storage__v1__delete_thread_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor clientanalyze__storage__v1__delete_thread_response__field_descriptors[3] =
+static const ProtobufCFieldDescriptor clientanalyze__storage__v1__delete_thread_response__field_descriptors[4] =
 {
   {
     "reports_deleted",
@@ -4873,16 +4873,29 @@ static const ProtobufCFieldDescriptor clientanalyze__storage__v1__delete_thread_
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "jobs_deleted",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Clientanalyze__Storage__V1__DeleteThreadResponse, jobs_deleted),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned clientanalyze__storage__v1__delete_thread_response__field_indices_by_name[] = {
   1,   /* field[1] = documents_deleted */
   2,   /* field[2] = feedback_deleted */
+  3,   /* field[3] = jobs_deleted */
   0,   /* field[0] = reports_deleted */
 };
 static const ProtobufCIntRange clientanalyze__storage__v1__delete_thread_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor clientanalyze__storage__v1__delete_thread_response__descriptor =
 {
@@ -4892,7 +4905,7 @@ const ProtobufCMessageDescriptor clientanalyze__storage__v1__delete_thread_respo
   "Clientanalyze__Storage__V1__DeleteThreadResponse",
   "clientanalyze.storage.v1",
   sizeof(Clientanalyze__Storage__V1__DeleteThreadResponse),
-  3,
+  4,
   clientanalyze__storage__v1__delete_thread_response__field_descriptors,
   clientanalyze__storage__v1__delete_thread_response__field_indices_by_name,
   1,  clientanalyze__storage__v1__delete_thread_response__number_ranges,

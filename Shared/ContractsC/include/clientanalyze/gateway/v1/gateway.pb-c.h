@@ -490,10 +490,14 @@ struct  Clientanalyze__Gateway__V1__DeleteThreadResponse
 {
   ProtobufCMessage base;
   int64_t reports_deleted;
+  /*
+   * Its jobs deleted with it (ended or waiting; a running one is asked to stop and kept until it ends).
+   */
+  int64_t jobs_deleted;
 };
 #define CLIENTANALYZE__GATEWAY__V1__DELETE_THREAD_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&clientanalyze__gateway__v1__delete_thread_response__descriptor) \
-    , 0 }
+    , 0, 0 }
 
 
 struct  Clientanalyze__Gateway__V1__SubmitFeedbackRequest

@@ -302,10 +302,14 @@ struct  Clientanalyze__Storage__V1__DeleteThreadResponse
   int64_t reports_deleted;
   int64_t documents_deleted;
   int64_t feedback_deleted;
+  /*
+   * The thread's jobs deleted with it (ended or waiting; a running one is asked to stop and kept until it ends).
+   */
+  int64_t jobs_deleted;
 };
 #define CLIENTANALYZE__STORAGE__V1__DELETE_THREAD_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&clientanalyze__storage__v1__delete_thread_response__descriptor) \
-    , 0, 0, 0 }
+    , 0, 0, 0, 0 }
 
 
 struct  Clientanalyze__Storage__V1__PutReportRequest
