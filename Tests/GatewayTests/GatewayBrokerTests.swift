@@ -44,7 +44,7 @@ struct GatewayBrokerTests {
         let settings = Self.settings(broker, queue: queue)
         try await InProcessStack.run(storage: settings, analyzer: settings) { stack in
             let jobs = try await withThrowingTaskGroup(of: CommonV1.Job.self) { group in
-                for _ in 0..<4 { group.addTask { try await stack.analyse(Self.inn) } }
+                for _ in 0..<4 { group.addTask { try await stack.analyse(Self.inn, force: true) } }
                 return try await group.reduce(into: []) { $0.append($1) }
             }
             #expect(jobs.allSatisfy { $0.state == .succeeded && $0.attempts == 1 && !$0.reportId.isEmpty })

@@ -436,11 +436,36 @@ def test_deleting_a_thread_deletes_its_jobs_so_none_points_at_a_deleted_report(s
     assert waiting["thread_id"] == done["thread_id"]
     other = stack.rest("POST", "/api/v1/analyses", {"request": {"inn": "7705123452"}, "run_at_ms": later})[2]["job"]
 
+    listed = stack.rest("GET", "/api/v1/jobs?inn=1650123403&page.page_size=1000")[2]["jobs"]
+    of_thread = [job for job in listed if job["thread_id"] == done["thread_id"]]  # earlier tests' jobs too
+    assert {done["id"], waiting["id"]} <= {job["id"] for job in of_thread}
+
     status, _, deleted = stack.rest("DELETE", f"/api/v1/threads/{done['thread_id']}")
-    assert status == 200 and int(deleted["jobs_deleted"]) == 2 and int(deleted["reports_deleted"]) >= 1, deleted
+    assert status == 200 and int(deleted["jobs_deleted"]) == len(of_thread) and int(deleted["reports_deleted"]) >= 1, deleted
+    assert stack.rest("GET", "/api/v1/jobs?inn=1650123403")[2].get("jobs", []) == []
     for job in (done, waiting):
         status, _, body = stack.rest("GET", f"/api/v1/jobs/{job['id']}")
         assert status == 404, body
     assert stack.rest("GET", f"/api/v1/reports/{done['report_id']}")[0] == 404
     assert stack.rest("GET", f"/api/v1/jobs/{other['id']}")[2]["job"]["state"] == "JOB_STATE_SCHEDULED"  # another thread's
     assert stack.rest("DELETE", f"/api/v1/threads/{done['thread_id']}")[0] == 404
+
+
+def test_identical_concurrent_submissions_make_one_job_unless_forced(stack):
+    from concurrent.futures import ThreadPoolExecutor
+    request = {"request": {"inn": "7816345676", "notes": "пять одинаковых"}}
+    with ThreadPoolExecutor(5) as pool:
+        answers = list(pool.map(lambda _: stack.rest("POST", "/api/v1/analyses", request), range(5)))
+    ids = {body["job"]["id"] for _, _, body in answers}
+    assert len(ids) == 1, answers
+    assert sorted(bool(body.get("created")) for _, _, body in answers) == [False] * 4 + [True]
+    forced = stack.rest("POST", "/api/v1/analyses", {**request, "force": True})[2]
+    assert forced["created"] and forced["job"]["id"] not in ids
+    other_notes = stack.rest("POST", "/api/v1/analyses", {"request": {**request["request"], "notes": "другие"}})[2]
+    assert other_notes["created"] and other_notes["job"]["id"] not in ids
+    for job_id in [*ids, forced["job"]["id"], other_notes["job"]["id"]]:
+        stack.wait_job(job_id)
+    # Once it has ended, the same request is a new analysis.
+    again = stack.rest("POST", "/api/v1/analyses", request)[2]
+    assert again["created"] and again["job"]["id"] not in ids
+    stack.wait_job(again["job"]["id"])

@@ -12,6 +12,8 @@ struct Analyze: AsyncParsableCommand {
     @Option(help: "Notes for the analysis (what to look at).") var notes = ""
     @Option(help: "Save the PDF here when done.") var pdf: String?
     @Flag(help: "Submit and print the job without waiting.") var noWait = false
+    @Flag(help: "A new job even if an identical analysis is already queued or running (otherwise that one is followed).")
+    var force = false
 
     func run() async throws {
         try await CLAKit.run {
@@ -22,6 +24,7 @@ struct Analyze: AsyncParsableCommand {
                     $0.clientName = name
                     $0.notes = notes
                 }
+                $0.force = force
             })
             let job = submitted.job ?? CommonV1.Job()
             if noWait { return try connection.print(submitted) { "job \(job.id) \(job.state.label)" } }

@@ -9,8 +9,11 @@ extension GatewayV1 {
         package var request: CommonV1.AnalysisRequest? = nil
         /// Retrying a submit with the same key returns the same job.
         package var idempotencyKey: String = ""
-        /// Run at this time instead of now (scheduled analysis).
+        /// Run at this time instead of now (scheduled analysis): at most a year ahead.
         package var runAtMs: Int64 = 0
+        /// Queue a new job even if an identical request is already queued or running (otherwise that job is
+        /// returned with `created: false`).
+        package var force: Bool = false
 
         package init() {}
     }
@@ -19,7 +22,8 @@ extension GatewayV1 {
 extension GatewayV1 {
     package struct SubmitAnalysisResponse: Sendable, Hashable {
         package var job: CommonV1.Job? = nil
-        /// False when the idempotency key matched an earlier submission.
+        /// False when the idempotency key matched an earlier submission, or an identical request was already
+        /// queued or running (and `force` was not set).
         package var created: Bool = false
 
         package init() {}
@@ -1042,12 +1046,14 @@ extension GatewayV1.SubmitAnalysisRequest: ProtoMessage {
         if let value = request { c.pointee.request = try arena.message(value) }
         if !idempotencyKey.isEmpty { c.pointee.idempotency_key = try arena.cString(idempotencyKey, field: "SubmitAnalysisRequest.idempotency_key") }
         c.pointee.run_at_ms = runAtMs
+        c.pointee.force = (force ? 1 : 0)
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
         if let value = c.pointee.request { request = try CommonV1.AnalysisRequest(lifting: value) }
         idempotencyKey = try ProtoLift.string(c.pointee.idempotency_key, field: "SubmitAnalysisRequest.idempotency_key")
         runAtMs = c.pointee.run_at_ms
+        force = c.pointee.force != 0
     }
 }
 

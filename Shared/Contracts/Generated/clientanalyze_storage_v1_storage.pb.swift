@@ -534,6 +534,9 @@ extension StorageV1 {
         package var notBeforeMs: Int64 = 0
         package var submittedBy: String = ""
         package var labels: [String: String] = [:]
+        /// Return a queued, retrying or running job with the identical request instead of adding another (five
+        /// identical concurrent submissions make one job).
+        package var coalesce: Bool = false
 
         package init() {}
     }
@@ -542,7 +545,7 @@ extension StorageV1 {
 extension StorageV1 {
     package struct EnqueueResponse: Sendable, Hashable {
         package var job: CommonV1.Job? = nil
-        /// False when the idempotency key matched an existing job.
+        /// False when the idempotency key matched an existing job, or `coalesce` found a live identical one.
         package var created: Bool = false
 
         package init() {}
@@ -2865,6 +2868,7 @@ extension StorageV1.EnqueueRequest: ProtoMessage {
             c.pointee.n_labels = sorted.count
             c.pointee.labels = entries
         }
+        c.pointee.coalesce = (coalesce ? 1 : 0)
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
@@ -2879,6 +2883,7 @@ extension StorageV1.EnqueueRequest: ProtoMessage {
                 labels[try ProtoLift.string(entry.pointee.key, field: "EnqueueRequest.labels")] = try ProtoLift.string(entry.pointee.value, field: "EnqueueRequest.labels")
             }
         }
+        coalesce = c.pointee.coalesce != 0
     }
 }
 

@@ -8,6 +8,7 @@ extension GatewayV1.SubmitAnalysisRequest: Arbitrary {
         m.request = g.nests(depth) ? CommonV1.AnalysisRequest.arbitrary(using: &g, depth: depth + 1) : nil
         m.idempotencyKey = g.string()
         m.runAtMs = g.int64()
+        m.force = g.bool()
         return m
     }
 }

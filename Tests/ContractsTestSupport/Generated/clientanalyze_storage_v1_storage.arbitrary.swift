@@ -475,6 +475,7 @@ extension StorageV1.EnqueueRequest: Arbitrary {
             let key = g.string()
             m.labels[key] = g.string()
         }
+        m.coalesce = g.bool()
         return m
     }
 }

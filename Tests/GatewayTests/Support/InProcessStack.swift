@@ -103,9 +103,13 @@ struct InProcessStack: Sendable {
     }
 
     /// Submits an analysis of `inn` and waits for its job to end.
-    func analyse(_ inn: String, key: String? = nil) async throws -> CommonV1.Job {
+    /// `force`: a job of its own even while an identical one is queued or running (not coalesced).
+    func analyse(_ inn: String, key: String? = nil, force: Bool = false) async throws -> CommonV1.Job {
         let metadata = Self.bearer(key ?? adminKey)
-        let job = try await gateway.unary(GatewayV1.Analyses.Method.Submit.self, .with { $0.request = .with { $0.inn = inn } }, metadata: metadata).message.job
+        let job = try await gateway.unary(GatewayV1.Analyses.Method.Submit.self, .with {
+            $0.request = .with { $0.inn = inn }
+            $0.force = force
+        }, metadata: metadata).message.job
         return try await finished(job?.id ?? "", metadata: metadata)
     }
 

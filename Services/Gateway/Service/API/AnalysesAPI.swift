@@ -60,7 +60,8 @@ struct AnalysesAPI: Sendable {
         let analysis = try EdgeValidation.analysis(request.request, "request")
         try EdgeValidation.text(request.idempotencyKey, "idempotency_key", maxBytes: 200)
         try EdgeValidation.runAt(request.runAtMs, "run_at_ms", now: UnixTime.nowMilliseconds)
-        return try await enqueue(analysis, idempotencyKey: request.idempotencyKey, runAtMs: request.runAtMs)
+        return try await enqueue(
+            analysis, idempotencyKey: request.idempotencyKey, runAtMs: request.runAtMs, coalesce: !request.force && request.runAtMs == 0 && request.idempotencyKey.isEmpty)
     }
 
     func submitPrompt(_ request: GatewayV1.AnalyzePromptRequest) async throws -> GatewayV1.SubmitAnalysisResponse {
@@ -75,10 +76,14 @@ struct AnalysesAPI: Sendable {
             $0.inn = inn
             $0.notes = request.prompt
         }
-        return try await enqueue(analysis, idempotencyKey: request.idempotencyKey, runAtMs: 0)
+        return try await enqueue(analysis, idempotencyKey: request.idempotencyKey, runAtMs: 0, coalesce: request.idempotencyKey.isEmpty)
     }
 
-    func enqueue(_ analysis: CommonV1.AnalysisRequest, idempotencyKey: String, runAtMs: Int64) async throws -> GatewayV1.SubmitAnalysisResponse {
+    /// `coalesce`: an identical request already queued or running returns that job instead of a new one (a
+    /// submission without an idempotency key; with one, the key decides).
+    func enqueue(
+        _ analysis: CommonV1.AnalysisRequest, idempotencyKey: String, runAtMs: Int64, coalesce: Bool = false
+    ) async throws -> GatewayV1.SubmitAnalysisResponse {
         // The key is scoped to the caller: two callers choosing the same key get separate jobs.
         let caller = Caller.current?.keyID ?? ""
         let scopedKey = idempotencyKey.isEmpty ? "" : "\(caller):\(idempotencyKey)"
@@ -90,6 +95,7 @@ struct AnalysesAPI: Sendable {
                 $0.notBeforeMs = runAtMs
                 $0.submittedBy = caller
                 $0.labels = ["via": "gateway"]
+                $0.coalesce = coalesce
             })
         } catch let error as RPCError where error.code == .alreadyExists {
             // Storage names the key as it keeps it; the caller knows it without the key-id scope.

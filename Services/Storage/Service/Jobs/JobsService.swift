@@ -18,6 +18,8 @@ package struct JobsService: Sendable {
     private let now: @Sendable () -> Int64
     /// Wakes long polls, watches and the dispatcher when a job changes.
     let signal = ChangeSignal()
+    /// Coalescing enqueues take turns: the look for a live twin and the insert must not interleave.
+    private let coalescing = TurnGate()
     private let depthGauges: DepthGauges
     private let threadFor: (@Sendable (CommonV1.AnalysisRequest) async throws -> String)?
     private let broker: BrokerPublisher?
@@ -248,7 +250,15 @@ package struct JobsService: Sendable {
             $0.submittedBy = request.submittedBy
             $0.labels = request.labels
         }
-        let (stored, created) = try await store.enqueue(QueuedJob(job: job))
+        let (stored, created): (QueuedJob, Bool)
+        if request.coalesce {
+            (stored, created) = try await coalescing.inTurn { [store] in
+                if let twin = try await Self.liveTwin(of: analysis, in: store) { return (twin, false) }
+                return try await store.enqueue(QueuedJob(job: job))
+            }
+        } else {
+            (stored, created) = try await store.enqueue(QueuedJob(job: job))
+        }
         if created { signal.notifyAll() }
         // A key names one request: retrying it returns its job, but a different request under it is refused
         // rather than answered with a job for something else (the IETF Idempotency-Key draft's conflict).
@@ -352,6 +362,12 @@ package struct JobsService: Sendable {
     }
 
     // MARK: Helpers
+
+    /// A queued, retrying or running job with exactly this request (same INN, options, notes, client name).
+    private static func liveTwin(of request: CommonV1.AnalysisRequest, in store: any JobStore) async throws -> QueuedJob? {
+        try await store.list(states: [.queued, .retryWait, .running], inn: request.inn, after: nil, limit: 1000)
+            .first { $0.job.request == request }
+    }
 
     /// Applies a transition. A job it ends (completed, failed for good, dead, cancelled) gets its closing
     /// progress event, so watchers see how it ended; a repeated transition on an ended job adds none.

@@ -1807,7 +1807,7 @@ void   clientanalyze__gateway__v1__provider_status_response__free_unpacked
   assert(message->base.descriptor == &clientanalyze__gateway__v1__provider_status_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor clientanalyze__gateway__v1__submit_analysis_request__field_descriptors[3] =
+static const ProtobufCFieldDescriptor clientanalyze__gateway__v1__submit_analysis_request__field_descriptors[4] =
 {
   {
     "request",
@@ -1845,8 +1845,21 @@ static const ProtobufCFieldDescriptor clientanalyze__gateway__v1__submit_analysi
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "force",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Clientanalyze__Gateway__V1__SubmitAnalysisRequest, force),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned clientanalyze__gateway__v1__submit_analysis_request__field_indices_by_name[] = {
+  3,   /* field[3] = force */
   1,   /* field[1] = idempotency_key */
   0,   /* field[0] = request */
   2,   /* field[2] = run_at_ms */
@@ -1854,7 +1867,7 @@ static const unsigned clientanalyze__gateway__v1__submit_analysis_request__field
 static const ProtobufCIntRange clientanalyze__gateway__v1__submit_analysis_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor clientanalyze__gateway__v1__submit_analysis_request__descriptor =
 {
@@ -1864,7 +1877,7 @@ const ProtobufCMessageDescriptor clientanalyze__gateway__v1__submit_analysis_req
   "Clientanalyze__Gateway__V1__SubmitAnalysisRequest",
   "clientanalyze.gateway.v1",
   sizeof(Clientanalyze__Gateway__V1__SubmitAnalysisRequest),
-  3,
+  4,
   clientanalyze__gateway__v1__submit_analysis_request__field_descriptors,
   clientanalyze__gateway__v1__submit_analysis_request__field_indices_by_name,
   1,  clientanalyze__gateway__v1__submit_analysis_request__number_ranges,

@@ -6907,7 +6907,7 @@ const ProtobufCMessageDescriptor clientanalyze__storage__v1__enqueue_request__la
   (ProtobufCMessageInit) clientanalyze__storage__v1__enqueue_request__labels_entry__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor clientanalyze__storage__v1__enqueue_request__field_descriptors[5] =
+static const ProtobufCFieldDescriptor clientanalyze__storage__v1__enqueue_request__field_descriptors[6] =
 {
   {
     "request",
@@ -6969,8 +6969,21 @@ static const ProtobufCFieldDescriptor clientanalyze__storage__v1__enqueue_reques
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "coalesce",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Clientanalyze__Storage__V1__EnqueueRequest, coalesce),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned clientanalyze__storage__v1__enqueue_request__field_indices_by_name[] = {
+  5,   /* field[5] = coalesce */
   1,   /* field[1] = idempotency_key */
   4,   /* field[4] = labels */
   2,   /* field[2] = not_before_ms */
@@ -6980,7 +6993,7 @@ static const unsigned clientanalyze__storage__v1__enqueue_request__field_indices
 static const ProtobufCIntRange clientanalyze__storage__v1__enqueue_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 6 }
 };
 const ProtobufCMessageDescriptor clientanalyze__storage__v1__enqueue_request__descriptor =
 {
@@ -6990,7 +7003,7 @@ const ProtobufCMessageDescriptor clientanalyze__storage__v1__enqueue_request__de
   "Clientanalyze__Storage__V1__EnqueueRequest",
   "clientanalyze.storage.v1",
   sizeof(Clientanalyze__Storage__V1__EnqueueRequest),
-  5,
+  6,
   clientanalyze__storage__v1__enqueue_request__field_descriptors,
   clientanalyze__storage__v1__enqueue_request__field_indices_by_name,
   1,  clientanalyze__storage__v1__enqueue_request__number_ranges,

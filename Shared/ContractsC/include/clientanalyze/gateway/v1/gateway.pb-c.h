@@ -78,13 +78,18 @@ struct  Clientanalyze__Gateway__V1__SubmitAnalysisRequest
    */
   char *idempotency_key;
   /*
-   * Run at this time instead of now (scheduled analysis).
+   * Run at this time instead of now (scheduled analysis): at most a year ahead.
    */
   int64_t run_at_ms;
+  /*
+   * Queue a new job even if an identical request is already queued or running (otherwise that job is
+   * returned with `created: false`).
+   */
+  protobuf_c_boolean force;
 };
 #define CLIENTANALYZE__GATEWAY__V1__SUBMIT_ANALYSIS_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&clientanalyze__gateway__v1__submit_analysis_request__descriptor) \
-    , NULL, (char *)protobuf_c_empty_string, 0 }
+    , NULL, (char *)protobuf_c_empty_string, 0, 0 }
 
 
 struct  Clientanalyze__Gateway__V1__SubmitAnalysisResponse
@@ -92,7 +97,8 @@ struct  Clientanalyze__Gateway__V1__SubmitAnalysisResponse
   ProtobufCMessage base;
   Clientanalyze__Common__V1__Job *job;
   /*
-   * False when the idempotency key matched an earlier submission.
+   * False when the idempotency key matched an earlier submission, or an identical request was already
+   * queued or running (and `force` was not set).
    */
   protobuf_c_boolean created;
 };

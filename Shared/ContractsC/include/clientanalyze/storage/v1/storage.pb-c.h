@@ -860,10 +860,15 @@ struct  Clientanalyze__Storage__V1__EnqueueRequest
   char *submitted_by;
   size_t n_labels;
   Clientanalyze__Storage__V1__EnqueueRequest__LabelsEntry **labels;
+  /*
+   * Return a queued, retrying or running job with the identical request instead of adding another (five
+   * identical concurrent submissions make one job).
+   */
+  protobuf_c_boolean coalesce;
 };
 #define CLIENTANALYZE__STORAGE__V1__ENQUEUE_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&clientanalyze__storage__v1__enqueue_request__descriptor) \
-    , NULL, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0,NULL }
+    , NULL, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0,NULL, 0 }
 
 
 struct  Clientanalyze__Storage__V1__EnqueueResponse
@@ -871,7 +876,7 @@ struct  Clientanalyze__Storage__V1__EnqueueResponse
   ProtobufCMessage base;
   Clientanalyze__Common__V1__Job *job;
   /*
-   * False when the idempotency key matched an existing job.
+   * False when the idempotency key matched an existing job, or `coalesce` found a live identical one.
    */
   protobuf_c_boolean created;
 };
