@@ -469,3 +469,27 @@ def test_identical_concurrent_submissions_make_one_job_unless_forced(stack):
     again = stack.rest("POST", "/api/v1/analyses", request)[2]
     assert again["created"] and again["job"]["id"] not in ids
     stack.wait_job(again["job"]["id"])
+
+
+def test_an_ogrn_is_checked_and_resolved_to_the_inn_wherever_an_inn_is_accepted(stack):
+    status, _, body = stack.rest("POST", "/api/v1/analyses", {"request": {"ogrn": "1027700123450", "client_name": "Ветер"}})
+    assert status == 202, body
+    assert body["job"]["request"]["inn"] == "7705123452" and body["job"]["request"]["ogrn"] == "1027700123450"
+    done = stack.wait_job(body["job"]["id"])
+
+    status, _, bad = stack.rest("POST", "/api/v1/analyses", {"request": {"ogrn": "1027700123451"}})
+    assert status == 400 and bad["error"]["message"].startswith("request.ogrn: "), bad
+    status, _, unknown = stack.rest("POST", "/api/v1/analyses", {"request": {"ogrn": "1253900123454"}})  # valid, no company
+    assert status == 404 and unknown["error"]["message"] == "request.ogrn: no company with OGRN 1253900123454 in ЕГРЮЛ/ЕГРИП", unknown
+    over_grpc = stack.grpc("Analyses/Submit", {"request": {"ogrn": "1027700123451"}})
+    assert over_grpc["error"] == "INVALID_ARGUMENT" and over_grpc["message"].startswith("request.ogrn: ")
+
+    thread = stack.grpc("Threads/GetThread", {"ogrn": "1027700123450"})
+    assert thread["thread"]["id"] == done["thread_id"] and thread["thread"]["inn"] == "7705123452", thread
+    found = stack.rest("GET", "/api/v1/threads/search?query=1027700123450")[2]
+    assert [t["id"] for t in found["threads"]] == [done["thread_id"]], found
+    by_path = stack.rest("GET", "/api/v1/threads/by-ogrn/1027700123450")[2]
+    assert by_path["thread"]["id"] == done["thread_id"]
+    analysed = cla(stack, "analyze", "1027700123450", "--json", "--force")
+    assert analysed.returncode == 0, analysed.stderr
+    assert json.loads(analysed.stdout)["inn"] == "7705123452"

@@ -82,8 +82,17 @@ package struct AnalyzerService: Sendable {
         let options = CommonV1.AnalysisOptions.with { $0.sources = [request.source]; $0.forceRefresh = request.refresh; $0.webSearch = false }
         switch request.source {
         case .dadata, .casebook, .infosphere:
-            if let problem = INN.problem(request.inn) { throw RPCError(.invalidArgument, "inn: \(problem)") }
-            let collected = await collector.collect(.with { $0.inn = request.inn; $0.options = options }, asOf: "")
+            // DaData finds a company by its OGRN as by its INN: the key is only its query.
+            let key: String
+            if !request.ogrn.isEmpty {
+                guard request.source == .dadata else { throw RPCError(.invalidArgument, "ogrn: only SOURCE_DADATA looks a company up by OGRN") }
+                if let problem = OGRN.problem(request.ogrn) { throw RPCError(.invalidArgument, "ogrn: \(problem)") }
+                key = request.ogrn
+            } else {
+                if let problem = INN.problem(request.inn) { throw RPCError(.invalidArgument, "inn: \(problem)") }
+                key = request.inn
+            }
+            let collected = await collector.collect(.with { $0.inn = key; $0.options = options }, asOf: "")
             let status = collected.findings.sources.first { $0.source == request.source } ?? CommonV1.SourceStatus()
             return .with {
                 $0.status = status

@@ -7,7 +7,7 @@ struct Analyze: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Analyse a company by INN, following its progress.")
 
     @OptionGroup var connection: Connection
-    @Argument(help: "The INN (10 or 12 digits).") var inn: String
+    @Argument(help: "The INN (10 or 12 digits), or the OGRN (13) or OGRNIP (15).") var inn: String
     @Option(help: "Your name for the company.") var name = ""
     @Option(help: "Notes for the analysis (what to look at).") var notes = ""
     @Option(help: "Save the PDF here when done.") var pdf: String?
@@ -20,7 +20,8 @@ struct Analyze: AsyncParsableCommand {
             let client = try connection.client()
             let submitted = try await client.unary(GatewayV1.Analyses.Method.Submit.self, .with {
                 $0.request = .with {
-                    $0.inn = inn
+                    // 13 or 15 digits: an OGRN, which the gateway resolves to the INN.
+                    if [13, 15].contains(inn.count) { $0.ogrn = inn } else { $0.inn = inn }
                     $0.clientName = name
                     $0.notes = notes
                 }

@@ -37,7 +37,7 @@ package enum GatewayDefinition: ServiceDefinition {
         let keys = KeyRing(storage: storage, ttl: { settings().keyCacheTTL }, logger: context.logger)
         let access = GatewayAccess(
             keys: keys, limiter: RateLimiter(), audit: AuditLog(storage: storage, logger: context.logger), settings: settings)
-        let analyses = AnalysesAPI(storage: storage)
+        let analyses = AnalysesAPI(storage: storage, ogrn: OGRNResolver(analyzer: analyzer))
         let reports = ReportsAPI(storage: storage, renderer: renderer)
         let threads = ThreadsAPI(storage: storage, analyses: analyses)
         let admin = AdminAPI(storage: storage, analyzer: analyzer, keys: keys)

@@ -53,6 +53,8 @@ extension AnalyzerV1 {
         package var web: AnalyzerV1.WebSearchParams? = nil
         /// Skip the cache.
         package var refresh: Bool = false
+        /// For SOURCE_DADATA instead of `inn`: the company registered under this OGRN or OGRNIP.
+        package var ogrn: String = ""
 
         package init() {}
     }
@@ -334,6 +336,7 @@ extension AnalyzerV1.LookupSourceRequest: ProtoMessage {
         if !inn.isEmpty { c.pointee.inn = try arena.cString(inn, field: "LookupSourceRequest.inn") }
         if let value = web { c.pointee.web = try arena.message(value) }
         c.pointee.refresh = (refresh ? 1 : 0)
+        if !ogrn.isEmpty { c.pointee.ogrn = try arena.cString(ogrn, field: "LookupSourceRequest.ogrn") }
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
@@ -341,6 +344,7 @@ extension AnalyzerV1.LookupSourceRequest: ProtoMessage {
         inn = try ProtoLift.string(c.pointee.inn, field: "LookupSourceRequest.inn")
         if let value = c.pointee.web { web = try AnalyzerV1.WebSearchParams(lifting: value) }
         refresh = c.pointee.refresh != 0
+        ogrn = try ProtoLift.string(c.pointee.ogrn, field: "LookupSourceRequest.ogrn")
     }
 }
 

@@ -74,7 +74,7 @@ extension CommonV1 {
 extension CommonV1 {
     /// A request to analyse one subject.
     package struct AnalysisRequest: Sendable, Hashable {
-        /// 10 or 12 digits, checksum-valid.
+        /// 10 or 12 digits, checksum-valid. May be left empty when `ogrn` is given: the gateway fills it in.
         package var inn: String = ""
         /// The client's name for the company (optional; the registry name is used otherwise).
         package var clientName: String = ""
@@ -85,6 +85,9 @@ extension CommonV1 {
         package var feedback: CommonV1.Feedback? = nil
         /// Report being re-run, for a re-run.
         package var parentReportId: String = ""
+        /// OGRN (13 digits) or OGRNIP (15), checksum-valid: an alternative key. Without an INN the gateway resolves
+        /// it to the INN through DaData (ЕГРЮЛ/ЕГРИП).
+        package var ogrn: String = ""
 
         package init() {}
     }
@@ -346,6 +349,7 @@ extension CommonV1.AnalysisRequest: ProtoMessage {
         if let value = options { c.pointee.options = try arena.message(value) }
         if let value = feedback { c.pointee.feedback = try arena.message(value) }
         if !parentReportId.isEmpty { c.pointee.parent_report_id = try arena.cString(parentReportId, field: "AnalysisRequest.parent_report_id") }
+        if !ogrn.isEmpty { c.pointee.ogrn = try arena.cString(ogrn, field: "AnalysisRequest.ogrn") }
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
@@ -355,6 +359,7 @@ extension CommonV1.AnalysisRequest: ProtoMessage {
         if let value = c.pointee.options { options = try CommonV1.AnalysisOptions(lifting: value) }
         if let value = c.pointee.feedback { feedback = try CommonV1.Feedback(lifting: value) }
         parentReportId = try ProtoLift.string(c.pointee.parent_report_id, field: "AnalysisRequest.parent_report_id")
+        ogrn = try ProtoLift.string(c.pointee.ogrn, field: "AnalysisRequest.ogrn")
     }
 }
 

@@ -252,6 +252,8 @@ extension GatewayV1 {
         package enum Key: Sendable, Hashable {
             case id(String)
             case inn(String)
+            /// OGRN or OGRNIP: resolved to the INN through DaData.
+            case ogrn(String)
         }
     }
 }
@@ -1514,6 +1516,9 @@ extension GatewayV1.GetThreadRequest: ProtoMessage {
         case .inn(let value)?:
             c.pointee.key_case = .init(protoNumber: 2)
             c.pointee.inn = try arena.cString(value, field: "GetThreadRequest.inn")
+        case .ogrn(let value)?:
+            c.pointee.key_case = .init(protoNumber: 3)
+            c.pointee.ogrn = try arena.cString(value, field: "GetThreadRequest.ogrn")
         case nil:
             break
         }
@@ -1525,6 +1530,8 @@ extension GatewayV1.GetThreadRequest: ProtoMessage {
             key = .id(try ProtoLift.string(c.pointee.id, field: "GetThreadRequest.id"))
         case 2:
             key = .inn(try ProtoLift.string(c.pointee.inn, field: "GetThreadRequest.inn"))
+        case 3:
+            key = .ogrn(try ProtoLift.string(c.pointee.ogrn, field: "GetThreadRequest.ogrn"))
         default:
             break
         }

@@ -43,6 +43,7 @@ extension AnalyzerV1.LookupSourceRequest: Arbitrary {
         m.inn = g.string()
         m.web = g.nests(depth) ? AnalyzerV1.WebSearchParams.arbitrary(using: &g, depth: depth + 1) : nil
         m.refresh = g.bool()
+        m.ogrn = g.string()
         return m
     }
 }

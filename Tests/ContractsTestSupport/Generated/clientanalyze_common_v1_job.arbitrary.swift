@@ -25,6 +25,7 @@ extension CommonV1.AnalysisRequest: Arbitrary {
         m.options = g.nests(depth) ? CommonV1.AnalysisOptions.arbitrary(using: &g, depth: depth + 1) : nil
         m.feedback = g.nests(depth) ? CommonV1.Feedback.arbitrary(using: &g, depth: depth + 1) : nil
         m.parentReportId = g.string()
+        m.ogrn = g.string()
         return m
     }
 }

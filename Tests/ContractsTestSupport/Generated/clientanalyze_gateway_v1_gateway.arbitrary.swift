@@ -231,9 +231,10 @@ extension GatewayV1.DeleteReportsResponse: Arbitrary {
 extension GatewayV1.GetThreadRequest: Arbitrary {
     package static func arbitrary(using g: inout ArbitraryGenerator, depth: Int) -> Self {
         var m = Self()
-        switch g.pick(3) {
+        switch g.pick(4) {
         case 1: m.key = .id(g.string())
         case 2: m.key = .inn(g.string())
+        case 3: m.key = .ogrn(g.string())
         default: m.key = nil
         }
         return m

@@ -6,6 +6,7 @@ package import RPCCore
 /// `gateway.v1.Analyses`: submitting analyses (jobs in storage's queue) and following them.
 struct AnalysesAPI: Sendable {
     let storage: RPCClient
+    let ogrn: OGRNResolver
 
     private typealias Method = GatewayV1.Analyses.Method
     private typealias Jobs = StorageV1.Jobs.Method
@@ -57,7 +58,11 @@ struct AnalysesAPI: Sendable {
     }
 
     func submit(_ request: GatewayV1.SubmitAnalysisRequest) async throws -> GatewayV1.SubmitAnalysisResponse {
-        let analysis = try EdgeValidation.analysis(request.request, "request")
+        var given = request.request
+        if let ogrn = given?.ogrn, !ogrn.isEmpty, given?.inn.isEmpty == true {
+            given?.inn = try await self.ogrn.inn(of: ogrn, "request.ogrn")
+        }
+        let analysis = try EdgeValidation.analysis(given, "request")
         try EdgeValidation.text(request.idempotencyKey, "idempotency_key", maxBytes: 200)
         try EdgeValidation.runAt(request.runAtMs, "run_at_ms", now: UnixTime.nowMilliseconds)
         return try await enqueue(

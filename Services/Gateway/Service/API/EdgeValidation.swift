@@ -59,7 +59,9 @@ package enum EdgeValidation {
 
     package static func analysis(_ request: CommonV1.AnalysisRequest?, _ field: String) throws -> CommonV1.AnalysisRequest {
         guard let request else { throw invalid(field, "must be set") }
+        if request.inn.isEmpty, request.ogrn.isEmpty { throw invalid("\(field).inn", "must be set (or give request.ogrn)") }
         _ = try inn(request.inn, "\(field).inn")
+        if !request.ogrn.isEmpty, let problem = OGRN.problem(request.ogrn) { throw invalid("\(field).ogrn", problem) }
         try text(request.clientName, "\(field).client_name", maxBytes: 500)
         try text(request.notes, "\(field).notes", maxBytes: 4000)
         if let options = request.options {

@@ -1,11 +1,13 @@
 internal import Foundation
 package import Contracts
 package import RPCCore
+internal import Domain
 
 /// `gateway.v1.Threads`: all versions of one subject, and feedback that may start the next version.
 struct ThreadsAPI: Sendable {
     let storage: RPCClient
     let analyses: AnalysesAPI
+    var ogrn: OGRNResolver { analyses.ogrn }
 
     private typealias Method = GatewayV1.Threads.Method
     private typealias Store = StorageV1.Threads.Method
@@ -16,7 +18,8 @@ struct ThreadsAPI: Sendable {
             switch request.key {
             case .id(let id)?: key = .id(try EdgeValidation.id(id, "id"))
             case .inn(let inn)?: key = .inn(try EdgeValidation.inn(inn, "inn"))
-            case nil: throw EdgeValidation.invalid("key", "set id or inn")
+            case .ogrn(let number)?: key = .inn(try await ogrn.inn(of: number, "ogrn"))
+            case nil: throw EdgeValidation.invalid("key", "set id, inn or ogrn")
             }
             let thread = try await storage.unary(Store.GetThread.self, .with { $0.key = key }).message
             let threadID = thread.thread?.id ?? ""
@@ -46,8 +49,11 @@ struct ThreadsAPI: Sendable {
             guard !request.query.trimmingCharacters(in: .whitespaces).isEmpty else { throw EdgeValidation.invalid("query", "must be set") }
             try EdgeValidation.text(request.query, "query", maxBytes: 300)
             try EdgeValidation.page(request.page)
+            // A query that is an OGRN finds the company's thread by the INN it resolves to.
+            let words = request.query.trimmingCharacters(in: .whitespaces)
+            let query = OGRN.isValid(words) ? try await ogrn.inn(of: words, "query") : request.query
             let response = try await storage.unary(Store.SearchThreads.self, .with {
-                $0.query = request.query
+                $0.query = query
                 $0.page = request.page
             }).message
             return ServerResponse(.with {

@@ -42,6 +42,7 @@ package enum RESTRoutes {
         .route("GET", "/api/v1/threads/search", Threads.SearchThreads.self, "Full-text search over threads (?query=)"),
         .route("GET", "/api/v1/threads/count", Threads.CountThreads.self, "Count threads (filter.*)"),
         .route("GET", "/api/v1/threads/by-inn/{inn}", Threads.GetThread.self, "The thread of an INN with its versions and feedback"),
+        .route("GET", "/api/v1/threads/by-ogrn/{ogrn}", Threads.GetThread.self, "The thread of the company with this OGRN or OGRNIP"),
         .route("GET", "/api/v1/threads/{id}", Threads.GetThread.self, "A thread with its versions and feedback"),
         .route("GET", "/api/v1/threads/{thread_id}/feedback", Threads.ListFeedback.self,
                "Feedback on every version of a thread, newest first"),

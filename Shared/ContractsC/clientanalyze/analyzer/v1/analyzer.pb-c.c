@@ -815,7 +815,7 @@ const ProtobufCMessageDescriptor clientanalyze__analyzer__v1__web_search_params_
   (ProtobufCMessageInit) clientanalyze__analyzer__v1__web_search_params__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor clientanalyze__analyzer__v1__lookup_source_request__field_descriptors[4] =
+static const ProtobufCFieldDescriptor clientanalyze__analyzer__v1__lookup_source_request__field_descriptors[5] =
 {
   {
     "source",
@@ -865,9 +865,22 @@ static const ProtobufCFieldDescriptor clientanalyze__analyzer__v1__lookup_source
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "ogrn",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Clientanalyze__Analyzer__V1__LookupSourceRequest, ogrn),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned clientanalyze__analyzer__v1__lookup_source_request__field_indices_by_name[] = {
   1,   /* field[1] = inn */
+  4,   /* field[4] = ogrn */
   3,   /* field[3] = refresh */
   0,   /* field[0] = source */
   2,   /* field[2] = web */
@@ -875,7 +888,7 @@ static const unsigned clientanalyze__analyzer__v1__lookup_source_request__field_
 static const ProtobufCIntRange clientanalyze__analyzer__v1__lookup_source_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 5 }
 };
 const ProtobufCMessageDescriptor clientanalyze__analyzer__v1__lookup_source_request__descriptor =
 {
@@ -885,7 +898,7 @@ const ProtobufCMessageDescriptor clientanalyze__analyzer__v1__lookup_source_requ
   "Clientanalyze__Analyzer__V1__LookupSourceRequest",
   "clientanalyze.analyzer.v1",
   sizeof(Clientanalyze__Analyzer__V1__LookupSourceRequest),
-  4,
+  5,
   clientanalyze__analyzer__v1__lookup_source_request__field_descriptors,
   clientanalyze__analyzer__v1__lookup_source_request__field_indices_by_name,
   1,  clientanalyze__analyzer__v1__lookup_source_request__number_ranges,

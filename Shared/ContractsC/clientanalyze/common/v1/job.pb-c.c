@@ -354,7 +354,7 @@ const ProtobufCMessageDescriptor clientanalyze__common__v1__analysis_options__de
   (ProtobufCMessageInit) clientanalyze__common__v1__analysis_options__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor clientanalyze__common__v1__analysis_request__field_descriptors[6] =
+static const ProtobufCFieldDescriptor clientanalyze__common__v1__analysis_request__field_descriptors[7] =
 {
   {
     "inn",
@@ -428,19 +428,32 @@ static const ProtobufCFieldDescriptor clientanalyze__common__v1__analysis_reques
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "ogrn",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Clientanalyze__Common__V1__AnalysisRequest, ogrn),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned clientanalyze__common__v1__analysis_request__field_indices_by_name[] = {
   1,   /* field[1] = client_name */
   4,   /* field[4] = feedback */
   0,   /* field[0] = inn */
   2,   /* field[2] = notes */
+  6,   /* field[6] = ogrn */
   3,   /* field[3] = options */
   5,   /* field[5] = parent_report_id */
 };
 static const ProtobufCIntRange clientanalyze__common__v1__analysis_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 6 }
+  { 0, 7 }
 };
 const ProtobufCMessageDescriptor clientanalyze__common__v1__analysis_request__descriptor =
 {
@@ -450,7 +463,7 @@ const ProtobufCMessageDescriptor clientanalyze__common__v1__analysis_request__de
   "Clientanalyze__Common__V1__AnalysisRequest",
   "clientanalyze.common.v1",
   sizeof(Clientanalyze__Common__V1__AnalysisRequest),
-  6,
+  7,
   clientanalyze__common__v1__analysis_request__field_descriptors,
   clientanalyze__common__v1__analysis_request__field_indices_by_name,
   1,  clientanalyze__common__v1__analysis_request__number_ranges,

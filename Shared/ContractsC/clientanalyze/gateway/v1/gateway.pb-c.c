@@ -3056,7 +3056,7 @@ const ProtobufCMessageDescriptor clientanalyze__gateway__v1__delete_reports_resp
   (ProtobufCMessageInit) clientanalyze__gateway__v1__delete_reports_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor clientanalyze__gateway__v1__get_thread_request__field_descriptors[2] =
+static const ProtobufCFieldDescriptor clientanalyze__gateway__v1__get_thread_request__field_descriptors[3] =
 {
   {
     "id",
@@ -3082,15 +3082,28 @@ static const ProtobufCFieldDescriptor clientanalyze__gateway__v1__get_thread_req
     0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "ogrn",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Clientanalyze__Gateway__V1__GetThreadRequest, key_case),
+    offsetof(Clientanalyze__Gateway__V1__GetThreadRequest, ogrn),
+    NULL,
+    &protobuf_c_empty_string,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned clientanalyze__gateway__v1__get_thread_request__field_indices_by_name[] = {
   0,   /* field[0] = id */
   1,   /* field[1] = inn */
+  2,   /* field[2] = ogrn */
 };
 static const ProtobufCIntRange clientanalyze__gateway__v1__get_thread_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor clientanalyze__gateway__v1__get_thread_request__descriptor =
 {
@@ -3100,7 +3113,7 @@ const ProtobufCMessageDescriptor clientanalyze__gateway__v1__get_thread_request_
   "Clientanalyze__Gateway__V1__GetThreadRequest",
   "clientanalyze.gateway.v1",
   sizeof(Clientanalyze__Gateway__V1__GetThreadRequest),
-  2,
+  3,
   clientanalyze__gateway__v1__get_thread_request__field_descriptors,
   clientanalyze__gateway__v1__get_thread_request__field_indices_by_name,
   1,  clientanalyze__gateway__v1__get_thread_request__number_ranges,

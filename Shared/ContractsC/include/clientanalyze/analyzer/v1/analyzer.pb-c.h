@@ -123,10 +123,14 @@ struct  Clientanalyze__Analyzer__V1__LookupSourceRequest
    * Skip the cache.
    */
   protobuf_c_boolean refresh;
+  /*
+   * For SOURCE_DADATA instead of `inn`: the company registered under this OGRN or OGRNIP.
+   */
+  char *ogrn;
 };
 #define CLIENTANALYZE__ANALYZER__V1__LOOKUP_SOURCE_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&clientanalyze__analyzer__v1__lookup_source_request__descriptor) \
-    , CLIENTANALYZE__COMMON__V1__SOURCE__SOURCE_UNSPECIFIED, (char *)protobuf_c_empty_string, NULL, 0 }
+    , CLIENTANALYZE__COMMON__V1__SOURCE__SOURCE_UNSPECIFIED, (char *)protobuf_c_empty_string, NULL, 0, (char *)protobuf_c_empty_string }
 
 
 /*

@@ -156,7 +156,7 @@ struct  Clientanalyze__Common__V1__AnalysisRequest
 {
   ProtobufCMessage base;
   /*
-   * 10 or 12 digits, checksum-valid.
+   * 10 or 12 digits, checksum-valid. May be left empty when `ogrn` is given: the gateway fills it in.
    */
   char *inn;
   /*
@@ -176,10 +176,15 @@ struct  Clientanalyze__Common__V1__AnalysisRequest
    * Report being re-run, for a re-run.
    */
   char *parent_report_id;
+  /*
+   * OGRN (13 digits) or OGRNIP (15), checksum-valid: an alternative key. Without an INN the gateway resolves
+   * it to the INN through DaData (ЕГРЮЛ/ЕГРИП).
+   */
+  char *ogrn;
 };
 #define CLIENTANALYZE__COMMON__V1__ANALYSIS_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&clientanalyze__common__v1__analysis_request__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 typedef enum {

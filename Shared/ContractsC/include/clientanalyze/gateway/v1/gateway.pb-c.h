@@ -396,7 +396,8 @@ struct  Clientanalyze__Gateway__V1__DeleteReportsResponse
 typedef enum {
   CLIENTANALYZE__GATEWAY__V1__GET_THREAD_REQUEST__KEY__NOT_SET = 0,
   CLIENTANALYZE__GATEWAY__V1__GET_THREAD_REQUEST__KEY_ID = 1,
-  CLIENTANALYZE__GATEWAY__V1__GET_THREAD_REQUEST__KEY_INN = 2
+  CLIENTANALYZE__GATEWAY__V1__GET_THREAD_REQUEST__KEY_INN = 2,
+  CLIENTANALYZE__GATEWAY__V1__GET_THREAD_REQUEST__KEY_OGRN = 3
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(CLIENTANALYZE__GATEWAY__V1__GET_THREAD_REQUEST__KEY__CASE)
 } Clientanalyze__Gateway__V1__GetThreadRequest__KeyCase;
 
@@ -407,6 +408,10 @@ struct  Clientanalyze__Gateway__V1__GetThreadRequest
   union {
     char *id;
     char *inn;
+    /*
+     * OGRN or OGRNIP: resolved to the INN through DaData.
+     */
+    char *ogrn;
   };
 };
 #define CLIENTANALYZE__GATEWAY__V1__GET_THREAD_REQUEST__INIT \
