@@ -148,3 +148,27 @@ def metric_value(exposition: str, name: str, **labels: str) -> float | None:
         if all(f'{key}="{val}"' in series for key, val in labels.items()):
             return float(value)
     return None
+
+
+RAW_CALL = """
+import grpc, json, sys
+address, method, payload, metadata = sys.argv[1], sys.argv[2], bytes.fromhex(sys.argv[3]), json.loads(sys.argv[4])
+with grpc.insecure_channel(address) as channel:
+    call = channel.unary_unary(method, request_serializer=lambda b: b, response_deserializer=lambda b: b)
+    try:
+        call(payload, metadata=[tuple(pair) for pair in metadata], timeout=10)
+        print(json.dumps(["OK", ""]))
+    except grpc.RpcError as error:
+        print(json.dumps([error.code().name, error.details()]))
+"""
+
+
+def raw_call(address: str, method: str, payload: bytes, metadata: list[tuple[str, str]]) -> tuple[str, str]:
+    """One unary call with the request's bytes exactly as given (grpcio, no serializer): (status code, details).
+    In a child process: grpcio must not be imported into the test process (proto_loader's generated grpc.*
+    modules need that name)."""
+    done = subprocess.run([sys.executable, "-c", RAW_CALL, address, method, payload.hex(), json.dumps(metadata)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    code, details = json.loads(done.stdout)
+    return code, details

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from chassis_support import raw_call
 from test_analyzer import pdf_text
 from test_gateway import GatewayStack, cla
 
@@ -265,18 +266,6 @@ def test_a_keys_last_use_is_recorded_at_most_once_a_minute(stack):
         assert stack.rest("GET", "/api/v1/reports", key=viewer)[0] == 200
     time.sleep(0.5)
     assert last_used() == first  # within the minute: coalesced, not a write per request
-
-
-def raw_call(address: str, method: str, payload: bytes, metadata: list[tuple[str, str]]):
-    """One unary call with the request's bytes as given (grpcio, no serializer): (status code, details)."""
-    import grpc
-    with grpc.insecure_channel(address) as channel:
-        call = channel.unary_unary(method, request_serializer=lambda b: b, response_deserializer=lambda b: b)
-        try:
-            call(payload, metadata=metadata, timeout=10)
-            return "OK", ""
-        except grpc.RpcError as error:
-            return error.code().name, error.details()
 
 
 def test_a_nul_in_any_text_is_invalid_argument_naming_the_field_and_invalid_utf8_is_400_with_its_position(stack):

@@ -12,6 +12,8 @@ package final class RateLimiter: Sendable {
     private let buckets = Mutex<[String: Bucket]>([:])
     private let now: @Sendable () -> ContinuousClock.Instant
 
+    private static let sheddingThreshold = 50_000
+
     package init(now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) { self.now = now }
 
     /// Takes a token from `key`'s bucket; nil when allowed, else how long until a token is available.
@@ -20,6 +22,13 @@ package final class RateLimiter: Sendable {
         let perSecond = capacity / 60
         let time = now()
         return buckets.withLock { buckets in
+            // Keys may come from callers (client addresses): a bucket untouched for a minute has refilled, and
+            // forgetting it changes nothing, so a large map sheds those; if that is not enough (a spray of
+            // addresses, which per-address limits cannot stop anyway) it starts again, keeping memory bounded.
+            if buckets.count > Self.sheddingThreshold, buckets[key] == nil {
+                buckets = buckets.filter { time - $0.value.updated < .seconds(60) }
+                if buckets.count > Self.sheddingThreshold / 2 { buckets.removeAll() }
+            }
             var bucket = buckets[key] ?? Bucket(tokens: capacity, updated: time)
             bucket.tokens = min(capacity, bucket.tokens + (time - bucket.updated).seconds * perSecond)
             bucket.updated = time
