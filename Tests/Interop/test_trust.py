@@ -32,6 +32,11 @@ def analyse(stack: GatewayStack, inn: str, **request) -> dict:
     return stack.rest("GET", f"/api/v1/reports/{report_id}")[2]["report"]
 
 
+def source_of(report: dict, source: str) -> dict:
+    """The report's status of one source, e.g. SOURCE_TAVILY."""
+    return next(s for s in report["sources"] if s["source"] == source)
+
+
 def document(stack: GatewayStack, report_id: str, format: str) -> str:
     status, _, body = stack.rest("GET", f"/api/v1/reports/{report_id}/document?format={format}")
     assert status == 200, body
@@ -121,7 +126,7 @@ def web_down(tmp_path_factory):
 
 def test_a_failed_web_search_is_said_in_place_and_never_reads_as_no_mentions(web_down, tmp_path):
     report = analyse(web_down, "7705123452")
-    tavily = next(s for s in report["sources"] if s["source"] == "SOURCE_TAVILY")
+    tavily = source_of(report, "SOURCE_TAVILY")
     assert tavily["state"] in ("STATE_ERROR", "STATE_CIRCUIT_OPEN"), tavily
     reputation = next(c for c in report["risk"]["categories"] if c["category"] == "RISK_CATEGORY_REPUTATION")
     assert not reputation.get("has_data") and reputation["missing_sources"] == ["SOURCE_TAVILY"]
@@ -140,7 +145,7 @@ def test_a_breaker_opened_by_failures_for_two_companies_is_explained_with_since_
     for inn in ("7816345676", "5402987650"):  # two companies whose searches fail: now the provider counts as down
         analyse(web_down, inn)
     report = analyse(web_down, "7728456786")
-    tavily = next(s for s in report["sources"] if s["source"] == "SOURCE_TAVILY")
+    tavily = source_of(report, "SOURCE_TAVILY")
     assert tavily["state"] == "STATE_CIRCUIT_OPEN", tavily
     assert int(tavily["unavailable_since_ms"]) > 0 and tavily["reason"].startswith("провайдер недоступен с ")
     pdf = report_texts(web_down, report, tmp_path)["pdf"]
@@ -155,7 +160,7 @@ def web_partial(tmp_path_factory):
 
 def test_a_web_search_that_answered_part_of_its_queries_is_partial_with_the_count(web_partial, tmp_path):
     report = analyse(web_partial, "7705123452")
-    tavily = next(s for s in report["sources"] if s["source"] == "SOURCE_TAVILY")
+    tavily = source_of(report, "SOURCE_TAVILY")
     assert tavily["state"] == "STATE_PARTIAL", tavily
     asked, answered = tavily["queries"], tavily.get("queries_answered", 0)
     assert asked >= 7 and answered == asked - 3
@@ -173,9 +178,9 @@ def test_one_companys_repeated_faults_do_not_open_a_breaker_for_the_next_company
     try:
         for _ in range(6):
             failing = analyse(stack, "5026112237", options={"web_search": False})  # its web search only times out
-            assert next(s for s in failing["sources"] if s["source"] == "SOURCE_CASEBOOK")["state"] == "STATE_ERROR"
+            assert source_of(failing, "SOURCE_CASEBOOK")["state"] == "STATE_ERROR"
         clean = analyse(stack, "7705123452")
-        assert next(s for s in clean["sources"] if s["source"] == "SOURCE_CASEBOOK")["state"] == "STATE_OK"
+        assert source_of(clean, "SOURCE_CASEBOOK")["state"] == "STATE_OK"
     finally:
         stack.close()
 

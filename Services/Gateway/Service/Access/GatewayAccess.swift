@@ -77,11 +77,7 @@ package struct GatewayAccess: ServerInterceptor {
     ) async -> RPCError {
         let address = ClientAddress(peer: context.peer)
         if let wait = failures.acquire(key: address.host, perMinute: settings.failedAuthPerMinute) {
-            let seconds = max(1, Int(wait.seconds.rounded(.up)))
-            var limited = RPCError(
-                .resourceExhausted, "too many failed authentications from \(address.host); retry in \(seconds) s")
-            limited.metadata.add("retry-after", String(seconds))
-            return limited
+            return Self.limited("too many failed authentications from \(address.host)", wait: wait)
         }
         let presented = context.metadata.string("authorization") ?? ""
         let trail = AuditTrail()
@@ -94,6 +90,14 @@ package struct GatewayAccess: ServerInterceptor {
         return error
     }
 
+    /// RESOURCE_EXHAUSTED saying when to retry, in the message and as `retry-after` (REST's Retry-After).
+    private static func limited(_ what: String, wait: Duration) -> RPCError {
+        let seconds = max(1, Int(wait.seconds.rounded(.up)))
+        var error = RPCError(.resourceExhausted, "\(what); retry in \(seconds) s")
+        error.metadata.add("retry-after", String(seconds))
+        return error
+    }
+
     /// The role check and the rate limit.
     private func authorize(_ caller: Caller, _ method: String, settings: GatewaySettings) throws {
         guard AccessPolicy.allows(caller.role, method) else {
@@ -103,10 +107,7 @@ package struct GatewayAccess: ServerInterceptor {
         }
         let limit = caller.ratePerMinute > 0 ? caller.ratePerMinute : settings.defaultRatePerMinute
         if let wait = limiter.acquire(key: caller.keyID, perMinute: limit) {
-            let seconds = max(1, Int(wait.seconds.rounded(.up)))
-            var error = RPCError(.resourceExhausted, "rate limit of \(limit) requests per minute reached for key \(caller.keyID); retry in \(seconds) s")
-            error.metadata.add("retry-after", String(seconds))
-            throw error
+            throw Self.limited("rate limit of \(limit) requests per minute reached for key \(caller.keyID)", wait: wait)
         }
     }
 }

@@ -113,17 +113,10 @@ package struct JobsService: Sendable {
     /// deleted; a running one is asked to stop and kept until its worker gives it up (it holds the lease).
     package func forgetThread(_ threadID: String, inn: String) async throws -> Int64 {
         var ended: [String] = []
-        var after: String?
-        repeat {
-            let batch = try await store.list(states: [], inn: inn, after: after, limit: 1000)
-            for job in batch where job.job.threadId == threadID {
-                let current = job.isFinal ? job : try await change(job.id, field: "job_id") { [now] in
-                    try $0.cancel(reason: "its thread \(threadID) was deleted", now: now())
-                }
-                if current.isFinal { ended.append(job.id) }
-            }
-            after = batch.count == 1000 ? batch.last?.id : nil
-        } while after != nil
+        for job in try await allJobs(states: [], inn: inn) where job.job.threadId == threadID {
+            let over = try await job.isFinal ? true : cancelled(job.id, reason: "its thread \(threadID) was deleted")
+            if over { ended.append(job.id) }
+        }
         return Int64(try await store.delete(ids: ended))
     }
 
@@ -387,11 +380,26 @@ package struct JobsService: Sendable {
     private func targets(_ ids: [String], all: Bool) async throws -> [String] {
         guard all != !ids.isEmpty else { throw RPCError(.invalidArgument, "job_ids: give some ids or set all, not both or neither") }
         if !all { return ids }
-        var found: [String] = []
+        return try await allJobs(states: [.dead], inn: nil).map(\.id)
+    }
+
+    /// Cancels a job; true when it has ended (a waiting one at once, or one that ended meanwhile), false for a
+    /// running one, which is only asked to stop.
+    private func cancelled(_ id: String, reason: String) async throws -> Bool {
+        do {
+            return try await change(id, field: "job_id") { [now] in try $0.cancel(reason: reason, now: now()) }.isFinal
+        } catch let error as RPCError where error.code == .failedPrecondition {
+            return true
+        }
+    }
+
+    /// Every job in these states (all with none) of `inn` (any with nil), read in pages of 1000.
+    private func allJobs(states: [CommonV1.JobState], inn: String?) async throws -> [QueuedJob] {
+        var found: [QueuedJob] = []
         var after: String?
         repeat {
-            let batch = try await store.list(states: [.dead], inn: nil, after: after, limit: 1000)
-            found += batch.map(\.id)
+            let batch = try await store.list(states: states, inn: inn, after: after, limit: 1000)
+            found += batch
             after = batch.count == 1000 ? batch.last?.id : nil
         } while after != nil
         return found
