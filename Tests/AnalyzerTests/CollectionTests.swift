@@ -113,6 +113,26 @@ struct CollectionTests {
         }
     }
 
+    @Test("registries that answered with an error of their own make InfoSphere partial, named, uncached and not clean")
+    func partialRegistries() async throws {
+        try await withSandbox(SandboxBehaviour(faults: [.infosphere: .registryErrors(2)])) { base in
+            let cache = InMemoryProviderCache()
+            let collected = await Collector(clients: Self.clients(base, attempts: 1), cache: cache)
+                .collect(Self.request("7705123452"), asOf: "2026-11-20")
+            let infosphere = try #require(collected.findings.sources.first { $0.source == .infosphere })
+            #expect(infosphere.state == .partial)
+            #expect(infosphere.queries == 7 && infosphere.queriesAnswered == 5)
+            #expect(infosphere.reason == "ответили 5 из 7 реестров; не ответили: fns, fssp")
+            #expect(!cache.keys.contains("infosphere:7705123452"))
+            let risk = RiskScorer().assess(collected.findings)
+            #expect(risk.confidence < 1)
+            let narrative = TemplateNarrative.write(inn: "7705123452", findings: collected.findings, risk: risk)
+            #expect(narrative.summary.contains("Не удалось проверить полностью: InfoSphere (ответили 5 из 7 реестров"))
+            #expect(!narrative.summary.contains("Проверенные источники не выявили факторов риска"))
+            #expect(!narrative.recommendations.contains { $0.text.contains("обычных условиях") })
+        }
+    }
+
     @Test("the web search has a time budget: what has not answered by then is cut off and said so")
     func webBudget() async throws {
         try await withSandbox(SandboxBehaviour(faults: [.tavily: .timeout, .perplexity: .timeout], timeoutSeconds: 5)) { base in

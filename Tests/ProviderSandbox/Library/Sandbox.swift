@@ -112,7 +112,10 @@ package struct Sandbox: Sendable {
             return Self.text(.serviceUnavailable, "application/json", #"{"message":"sandbox flaky"}"#)
         case .failingSubjects(let count)? where behaviour.failsSubject(provider, subject: subject, count: count):
             return Self.text(.serviceUnavailable, "application/json", #"{"message":"sandbox failing subject"}"#)
-        case .flaky?, .failingSubjects?, nil:
+        case .registryErrors(let count)? where provider == .infosphere:
+            let (status, contentType, text) = InfoSphereWire.response(inn: subject, failingRegistries: count)
+            return Self.text(status, contentType, text)
+        case .flaky?, .failingSubjects?, .registryErrors?, nil:
             let (status, contentType, text) = answer()
             return Self.text(status, contentType, text)
         }

@@ -11,7 +11,8 @@ package enum Provider: String, Sendable, CaseIterable {
 /// (no answer for a long time), `malformed` (200 with a body that is not the provider's format), or
 /// `flaky:N` (503 for the first N requests per subject, then normal answers), or `subjects:N` (503 for every
 /// request about the first N distinct subjects, normal answers about the rest: a web search whose first N
-/// queries fail).
+/// queries fail), or `registry-errors:N` (InfoSphere only: 200, but the first N registries answer with an
+/// `<Error>` of their own instead of records).
 package enum Fault: Sendable, Equatable {
     case status(Int)
     case retryAfter(seconds: Int)
@@ -19,6 +20,7 @@ package enum Fault: Sendable, Equatable {
     case malformed
     case flaky(times: Int)
     case failingSubjects(Int)
+    case registryErrors(Int)
 
     package init?(_ spec: String) {
         let parts = spec.split(separator: ":", maxSplits: 1).map(String.init)
@@ -28,6 +30,7 @@ package enum Fault: Sendable, Equatable {
         case "retry-after" where parts.count == 2: guard let seconds = Int(parts[1]) else { return nil }; self = .retryAfter(seconds: seconds)
         case "flaky" where parts.count == 2: guard let times = Int(parts[1]) else { return nil }; self = .flaky(times: times)
         case "subjects" where parts.count == 2: guard let count = Int(parts[1]) else { return nil }; self = .failingSubjects(count)
+        case "registry-errors" where parts.count == 2: guard let count = Int(parts[1]) else { return nil }; self = .registryErrors(count)
         default:
             guard let status = Int(parts[0]), (400...599).contains(status) else { return nil }
             self = .status(status)

@@ -84,10 +84,15 @@ enum InfoSphereWire {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
     }
 
-    static func response(inn: String) -> (HTTPResponse.Status, String, String) {
+    /// The answer for an INN; the first `failingRegistries` registries report an error of their own.
+    static func response(inn: String, failingRegistries: Int = 0) -> (HTTPResponse.Status, String, String) {
         let records = SandboxCompany.find(inn: inn)?.registry ?? [:]
         var xml = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<Response id=\"sandbox\" status=\"1\" datetime=\"2026-11-20T12:00:00\">\n"
-        for source in sources {
+        for (index, source) in sources.enumerated() {
+            if index < failingRegistries {
+                xml += "<Source code=\"\(source)\" checktype=\"inn\"><Error>Источник временно недоступен</Error></Source>\n"
+                continue
+            }
             let found = records[source] ?? []
             xml += "<Source code=\"\(source)\" checktype=\"inn\"><ResultsCount>\(found.count)</ResultsCount>"
             for record in found {

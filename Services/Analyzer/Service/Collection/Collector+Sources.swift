@@ -5,7 +5,7 @@ extension Collector {
     /// Asks one registry source (or its cache) and says how it went.
     func registry<Client: Sendable, Value: Sendable>(
         _ source: CommonV1.Source, asked: Bool, key: String, fresh: Bool, client: Client?,
-        fetch: @Sendable (Client) async throws(ProviderFailure) -> (Value, Int),
+        fetch: @Sendable (Client) async throws(ProviderFailure) -> Fetched<Value>,
         encode: (Value) throws -> [UInt8], decode: ([UInt8]) throws -> Value, count: (Value) -> Int
     ) async -> (Value?, CommonV1.SourceStatus) {
         var status = CommonV1.SourceStatus.with { $0.source = source }
@@ -29,12 +29,22 @@ extension Collector {
             return (value, status)
         }
         do {
-            let (value, attempts) = try await fetch(client)
+            let fetched = try await fetch(client)
+            let value = fetched.value
             status.state = .ok
-            status.attempts = Int32(attempts)
+            status.attempts = Int32(fetched.attempts)
             status.items = Int32(count(value))
             status.fetchedAtMs = now()
             status.durationMs = Self.milliseconds(since: start)
+            if !fetched.unanswered.isEmpty {
+                // Parts that did not answer are unknown, not clean; and a partial answer is not cached.
+                status.state = .partial
+                status.queries = Int32(fetched.parts)
+                status.queriesAnswered = Int32(fetched.parts - fetched.unanswered.count)
+                status.reason = "ответили \(status.queriesAnswered) из \(fetched.parts) реестров; не ответили: "
+                    + fetched.unanswered.joined(separator: ", ")
+                return (value, status)
+            }
             if let bytes = try? encode(value), !bytes.isEmpty { await cache.set(key, bytes, ttl: clients.ttl(source), source: source) }
             return (value, status)
         } catch {
@@ -45,6 +55,15 @@ extension Collector {
             status.durationMs = Self.milliseconds(since: start)
             return (nil, status)
         }
+    }
+
+    /// What a registry source answered: the value, the attempts it took, and, for a source that asks several
+    /// parts at once (InfoSphere's registries), the parts that did not answer out of how many were asked.
+    struct Fetched<Value: Sendable>: Sendable {
+        var value: Value
+        var attempts: Int
+        var unanswered: [String] = []
+        var parts = 0
     }
 
     /// Runs the search intents through Tavily and Perplexity, at most `webConcurrency` at a time, and merges the
@@ -69,7 +88,7 @@ extension Collector {
                     .perplexity, asked: true, key: "perplexity:" + SearchIntents.key(question), fresh: refresh, client: perplexity,
                     fetch: { (client: PerplexityClient) async throws(ProviderFailure) in
                         let (mentions, answer, attempts) = try await client.ask(question.query, intent: question.kind)
-                        return (AnalyzerV1.WebMentionList.with { $0.mentions = mentions; $0.answer = answer }, attempts)
+                        return Fetched(value: AnalyzerV1.WebMentionList.with { $0.mentions = mentions; $0.answer = answer }, attempts: attempts)
                     },
                     encode: { try $0.serializedBytes() }, decode: { try AnalyzerV1.WebMentionList(serializedBytes: $0) },
                     count: { $0.mentions.count })
@@ -84,7 +103,7 @@ extension Collector {
                         .tavily, asked: true, key: "tavily:" + SearchIntents.key(intent), fresh: refresh, client: tavily,
                         fetch: { (client: TavilyClient) async throws(ProviderFailure) in
                             let (mentions, _, attempts) = try await client.search(intent.query, intent: intent.kind)
-                            return (mentions, attempts)
+                            return Fetched(value: mentions, attempts: attempts)
                         },
                         encode: { mentions in try AnalyzerV1.WebMentionList.with { $0.mentions = mentions }.serializedBytes() },
                         decode: { try AnalyzerV1.WebMentionList(serializedBytes: $0).mentions }, count: { $0.count })

@@ -154,7 +154,10 @@ package struct Collector: Sendable {
     func companyCard(inn: String, asked: Bool, fresh: Bool) async -> (CommonV1.CompanyCard??, CommonV1.SourceStatus) {
         await registry(
             .dadata, asked: asked, key: "dadata:\(inn)", fresh: fresh, client: clients.dadata,
-            fetch: { (client: DaDataClient) async throws(ProviderFailure) in try await client.company(inn: inn) },
+            fetch: { (client: DaDataClient) async throws(ProviderFailure) in
+                let (card, attempts) = try await client.company(inn: inn)
+                return Fetched(value: card, attempts: attempts)
+            },
             encode: { card in try card?.serializedBytes() ?? [] },
             decode: { bytes in bytes.isEmpty ? nil : try CommonV1.CompanyCard(serializedBytes: bytes) },
             count: { $0 == nil ? 0 : 1 })
@@ -165,7 +168,7 @@ package struct Collector: Sendable {
             .casebook, asked: asked, key: "casebook:\(inn)", fresh: fresh, client: clients.casebook,
             fetch: { (client: CasebookClient) async throws(ProviderFailure) in
                 let (cases, _, attempts) = try await client.cases(inn: inn)
-                return (cases, attempts)
+                return Fetched(value: cases, attempts: attempts)
             },
             encode: { cases in try AnalyzerV1.CourtCaseList.with { $0.cases = cases }.serializedBytes() },
             decode: { try AnalyzerV1.CourtCaseList(serializedBytes: $0).cases },
@@ -176,8 +179,8 @@ package struct Collector: Sendable {
         await registry(
             .infosphere, asked: asked, key: "infosphere:\(inn)", fresh: fresh, client: clients.infosphere,
             fetch: { (client: InfoSphereClient) async throws(ProviderFailure) in
-                let (hits, _, attempts) = try await client.check(inn: inn)
-                return (hits, attempts)
+                let (hits, failed, attempts) = try await client.check(inn: inn)
+                return Fetched(value: hits, attempts: attempts, unanswered: failed, parts: client.registries.count)
             },
             encode: { hits in try AnalyzerV1.RegistryHitList.with { $0.hits = hits }.serializedBytes() },
             decode: { try AnalyzerV1.RegistryHitList(serializedBytes: $0).hits },
