@@ -108,13 +108,19 @@ package final class HTTP2ServerTransport: ServerTransport {
 
     /// After a load the allocator keeps the memory it grew to in its per-thread heaps; once no client is
     /// connected any more, give what is free back to the system (a moment later, so a client that reconnects
-    /// at once does not pay for it).
+    /// at once does not pay for it). Handlers still finishing on other threads free loop-owned blocks after the
+    /// first collection, and those wait in the loop heaps' cross-thread lists until the next one: so collect
+    /// again later, as long as the server stays idle.
     private func trimMemoryWhenStillIdle(on loop: any EventLoop) {
-        loop.scheduleTask(in: .milliseconds(200)) { [self] in
-            guard state.withLock({ $0.connections.isEmpty }) else { return }
-            Allocator.releaseFreeMemory(group)
+        for delay in Self.trimDelays {
+            loop.scheduleTask(in: delay) { [self] in
+                guard state.withLock({ $0.connections.isEmpty }) else { return }
+                Allocator.releaseFreeMemory(group)
+            }
         }
     }
+
+    private static let trimDelays: [TimeAmount] = [.milliseconds(200), .seconds(1), .seconds(3)]
 
     /// Stops accepting connections and streams; calls in flight finish (within the drain timeout), then
     /// `listen` returns.
