@@ -23,12 +23,21 @@ package struct GatewaySettings: ServiceSettings {
     package var failedAuthPerMinute = 30
     /// How long a verified key is trusted before storage is asked again (revocations take effect within it).
     package var keyCacheTTL: Duration = .seconds(30)
+    /// Host names (and `host:port`s) MCP requests may name in `Host` and `Origin`, comma-separated.
+    package var mcpAllowedHosts = "localhost,127.0.0.1,[::1]"
+    package var mcpMaxSessions = 1000
+    package var mcpSessionIdleTimeout: Duration = .seconds(1800)
 
     package static let defaults = GatewaySettings()
 
     /// `rest.cors_origins` as a list.
     package var allowedOrigins: [String] {
         corsOrigins.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    /// `mcp.allowed_hosts` as host names, e.g. `["localhost", "gateway.client-analyze.svc"]`.
+    package var mcpHosts: [String] {
+        mcpAllowedHosts.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
     package static let keys: [ConfigKey<GatewaySettings>] = [
@@ -54,5 +63,13 @@ package struct GatewaySettings: ServiceSettings {
         .duration(
             "auth.key_cache_ttl", \.keyCacheTTL, in: .zero...Duration.seconds(3600),
             help: "How long a verified key is trusted before storage is asked again.", reloadable: true),
+        .string(
+            "mcp.allowed_hosts", \.mcpAllowedHosts,
+            help: "Host names the MCP endpoint (/mcp) answers in Host and Origin, comma-separated (DNS-rebinding guard); add the in-cluster or public name.",
+            reloadable: true),
+        .integer("mcp.max_sessions", \.mcpMaxSessions, in: 1...100_000, help: "Open MCP sessions at most; a new one beyond it is refused 503."),
+        .duration(
+            "mcp.session_idle_timeout", \.mcpSessionIdleTimeout, in: .seconds(10)...Duration.seconds(86_400),
+            help: "An MCP session unused this long is closed (its client must initialize again).", reloadable: true),
     ]
 }

@@ -5,7 +5,7 @@ package struct ClientAddress: Sendable, Equatable {
 
     package init(peer: String) {
         var text = Substring(peer)
-        if text.hasPrefix("rest:") { text = text.dropFirst(5) }
+        if text.hasPrefix("rest:") || text.hasPrefix("mcp:") { text = text[text.index(after: text.firstIndex(of: ":")!)...] }
         if let slash = text.lastIndex(of: "/") { text = text[text.index(after: slash)...] }
         if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
             text = text[text.index(after: text.startIndex)..<close]  // [::1]:443

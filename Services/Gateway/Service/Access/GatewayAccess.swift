@@ -36,14 +36,12 @@ package struct GatewayAccess: ServerInterceptor {
         let requestID = PropagatedMetadata.current.string("x-request-id") ?? ""
         let settings = settings()
 
-        let caller: Caller
-        do {
-            caller = try await keys.authenticate(authorization: context.metadata.string("authorization"))
-        } catch let error as RPCError where error.code == .unauthenticated {
-            throw await refused(error, method: method, context: context, requestID: requestID, settings: settings)
-        }
+        let caller = try await authenticate(
+            authorization: context.metadata.string("authorization"), method: method, peer: context.peer, requestID: requestID)
         let mutating = context.method.idempotency != .noSideEffects
         let trail = AuditTrail()
+        // The MCP tool that made the call, so the audit names what an agent asked for.
+        if let tool = context.metadata.string("x-mcp-tool") { trail.add(details: ["mcp_tool": tool]) }
         do {
             try authorize(caller, method, settings: settings)
             let budget: ContinuousClock.Instant? =
@@ -69,24 +67,32 @@ package struct GatewayAccess: ServerInterceptor {
         }
     }
 
+    /// The caller behind `authorization`, for this interceptor and for surfaces that authenticate before
+    /// they make a call (the MCP endpoint checks the key before `initialize`). A refused key is audited and
+    /// counted against the client's address like any other.
+    package func authenticate(authorization: String?, method: String, peer: String, requestID: String) async throws -> Caller {
+        do {
+            return try await keys.authenticate(authorization: authorization)
+        } catch let error as RPCError where error.code == .unauthenticated {
+            throw await refused(error, method: method, presented: authorization ?? "", peer: peer, requestID: requestID)
+        }
+    }
+
     /// A refused authentication: audited with the client's address and a hash of what it presented, and
     /// limited per address, so guessing keys is slow and leaves a trace. Once an address is over its limit its
     /// failures are answered 429 and not audited one by one (a flood must not fill the audit log).
-    private func refused(
-        _ error: RPCError, method: String, context: ServerContext, requestID: String, settings: GatewaySettings
-    ) async -> RPCError {
-        let address = ClientAddress(peer: context.peer)
-        if let wait = failures.acquire(key: address.host, perMinute: settings.failedAuthPerMinute) {
+    private func refused(_ error: RPCError, method: String, presented: String, peer: String, requestID: String) async -> RPCError {
+        let address = ClientAddress(peer: peer)
+        if let wait = failures.acquire(key: address.host, perMinute: settings().failedAuthPerMinute) {
             return Self.limited("too many failed authentications from \(address.host)", wait: wait)
         }
-        let presented = context.metadata.string("authorization") ?? ""
         let trail = AuditTrail()
         let claimed = ApiKeySecret(token: presented.split(separator: " ").last.map(String.init) ?? "")?.id ?? ""
         await AuditTrail.$current.withValue(trail) {
             AuditTrail.note(target: claimed, details: ["presented_sha256_prefix": ApiKeySecret.fingerprint(presented), "reason": error.message])
         }
         let anonymous = Caller(keyID: claimed, name: "", role: .unspecified, ratePerMinute: 0)
-        await audit.record(anonymous, method: method, outcome: error.code.name, trail: trail, requestID: requestID, peer: context.peer)
+        await audit.record(anonymous, method: method, outcome: error.code.name, trail: trail, requestID: requestID, peer: peer)
         return error
     }
 
@@ -126,6 +132,10 @@ package final class AuditTrail: Sendable {
             state.target = target
             state.details.merge(details) { _, new in new }
         }
+    }
+
+    func add(details: [String: String]) {
+        state.withLock { $0.details.merge(details) { _, new in new } }
     }
 
     var snapshot: (target: String, details: [String: String]) { state.withLock { $0 } }

@@ -1,0 +1,194 @@
+internal import Foundation
+package import Logging
+package import MCP
+
+/// One MCP session's Streamable HTTP transport. The SDK's `StatefulHTTPServerTransport` keeps every event it
+/// ever sent for replay, so a long session (an agent polling reports) grows without bound; and it sends a
+/// request's progress notifications to the standalone GET stream, which a client may never open. This one
+/// keeps nothing once a response is sent, and answers a POSTed request with an SSE stream that carries the
+/// request's own progress notifications (matched by its `_meta.progressToken`) and then its response. Other
+/// server messages go to the GET stream if one is open. It has no resumption (`Last-Event-ID`): a client that
+/// loses a stream repeats the request.
+package actor MCPSessionTransport: Transport {
+    package nonisolated let logger: Logger
+    package nonisolated let sessionID: String
+    private let validation: StandardValidationPipeline
+
+    private let incoming: AsyncThrowingStream<Data, any Error>
+    private let incomingContinuation: AsyncThrowingStream<Data, any Error>.Continuation
+    /// Open request streams by JSON-RPC id, and which request each progress token belongs to.
+    private var requestStreams: [String: AsyncThrowingStream<Data, any Error>.Continuation] = [:]
+    private var progressTokens: [String: String] = [:]
+    private var standalone: AsyncThrowingStream<Data, any Error>.Continuation?
+    private var initialized = false
+    private var terminated = false
+
+    package init(sessionID: String, validation: StandardValidationPipeline, logger: Logger) {
+        self.sessionID = sessionID
+        self.validation = validation
+        self.logger = logger
+        (incoming, incomingContinuation) = AsyncThrowingStream<Data, any Error>.makeStream()
+    }
+
+    // MARK: Transport
+
+    package func connect() async throws {}
+
+    package func disconnect() async { terminate() }
+
+    package func receive() -> AsyncThrowingStream<Data, any Error> { incoming }
+
+    package func send(_ data: Data) async throws {
+        guard !terminated else { throw MCPError.connectionClosed }
+        switch MCPMessage(data) {
+        case .response(let id)?:
+            requestStreams.removeValue(forKey: id)?.yieldEvent(data, finishing: true)
+            progressTokens = progressTokens.filter { $0.value != id }
+        case .notification(_, let progressToken?)? where progressTokens[progressToken].flatMap({ requestStreams[$0] }) != nil:
+            requestStreams[progressTokens[progressToken]!]?.yieldEvent(data, finishing: false)
+        default:
+            standalone?.yieldEvent(data, finishing: false)
+        }
+    }
+
+    // MARK: HTTP
+
+    /// The answer to one HTTP request of this session (already authenticated and sized by `MCPEndpoint`).
+    package func handle(_ request: HTTPRequest) -> HTTPResponse {
+        guard !terminated else { return .error(statusCode: 404, .invalidRequest("Not Found: the session has ended")) }
+        switch request.method {
+        case "POST": return post(request)
+        case "GET": return get(request)
+        case "DELETE":
+            if let problem = validate(request, initializing: false) { return problem }
+            terminate()
+            return .ok(headers: headers())
+        default:
+            return .error(statusCode: 405, .invalidRequest("Method Not Allowed: use POST, GET or DELETE"), extraHeaders: ["Allow": "GET, POST, DELETE"])
+        }
+    }
+
+    private func post(_ request: HTTPRequest) -> HTTPResponse {
+        guard let body = request.body, !body.isEmpty else {
+            return .error(statusCode: 400, .parseError("Empty request body"), sessionID: sessionID)
+        }
+        guard let message = MCPMessage(body) else {
+            return .error(statusCode: 400, .parseError("Not a JSON-RPC 2.0 message (batches are not supported)"), sessionID: sessionID)
+        }
+        let initializing = message.isInitialize
+        if let problem = validate(request, initializing: initializing) { return problem }
+        if initializing {
+            guard !initialized else {
+                return .error(statusCode: 400, .invalidRequest("Bad Request: the session is already initialized"), sessionID: sessionID)
+            }
+            initialized = true
+        }
+        switch message {
+        case .request(let id, _, let progressToken):
+            let (stream, continuation) = AsyncThrowingStream<Data, any Error>.makeStream()
+            requestStreams[id] = continuation
+            if let progressToken { progressTokens[progressToken] = id }
+            incomingContinuation.yield(body)
+            return .stream(stream, headers: headers().merging([
+                HTTPHeaderName.contentType: "text/event-stream", HTTPHeaderName.cacheControl: "no-cache, no-transform",
+            ]) { $1 })
+        case .notification, .response:
+            incomingContinuation.yield(body)
+            return .accepted(headers: headers())
+        }
+    }
+
+    private func get(_ request: HTTPRequest) -> HTTPResponse {
+        if let problem = validate(request, initializing: false) { return problem }
+        guard request.header(HTTPHeaderName.accept)?.contains("text/event-stream") == true else {
+            return .error(statusCode: 406, .invalidRequest("Not Acceptable: GET opens an event stream; accept text/event-stream"), sessionID: sessionID)
+        }
+        guard standalone == nil else {
+            return .error(statusCode: 409, .invalidRequest("Conflict: this session's event stream is already open"), sessionID: sessionID)
+        }
+        let (stream, continuation) = AsyncThrowingStream<Data, any Error>.makeStream()
+        continuation.onTermination = { [weak self] _ in
+            Task { await self?.standaloneClosed() }
+        }
+        standalone = continuation
+        return .stream(stream, headers: headers().merging([
+            HTTPHeaderName.contentType: "text/event-stream", HTTPHeaderName.cacheControl: "no-cache, no-transform",
+        ]) { $1 })
+    }
+
+    private func standaloneClosed() { standalone = nil }
+
+    private func validate(_ request: HTTPRequest, initializing: Bool) -> HTTPResponse? {
+        let context = HTTPValidationContext(
+            httpMethod: request.method, sessionID: initializing ? nil : sessionID, isInitializationRequest: initializing,
+            supportedProtocolVersions: Version.supported)
+        if !initializing, !initialized {
+            return .error(statusCode: 400, .invalidRequest("Bad Request: initialize the session first"), sessionID: sessionID)
+        }
+        return validation.validate(request, context: context)
+    }
+
+    private func headers() -> [String: String] { [HTTPHeaderName.sessionID: sessionID] }
+
+    private func terminate() {
+        guard !terminated else { return }
+        terminated = true
+        for continuation in requestStreams.values { continuation.finish() }
+        requestStreams = [:]
+        progressTokens = [:]
+        standalone?.finish()
+        standalone = nil
+        incomingContinuation.finish()
+    }
+}
+
+extension AsyncThrowingStream<Data, any Error>.Continuation {
+    /// One SSE `message` event holding a JSON-RPC message.
+    fileprivate func yieldEvent(_ message: Data, finishing: Bool) {
+        var event = Data("event: message\ndata: ".utf8)
+        event.append(message)
+        event.append(contentsOf: Array("\n\n".utf8))
+        yield(event)
+        if finishing { finish() }
+    }
+}
+
+/// What a JSON-RPC message is, as far as routing needs: ids are compared as text (`7` and `"7"` are different
+/// ids in JSON-RPC, so the text keeps the quotes of a string id).
+enum MCPMessage {
+    case request(id: String, method: String, progressToken: String?)
+    case notification(method: String, progressToken: String?)
+    case response(id: String)
+
+    init?(_ data: Data) {
+        guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
+              object["jsonrpc"] as? String == "2.0" else { return nil }
+        let id = object["id"].flatMap(Self.text)
+        let params = object["params"] as? [String: Any]
+        let token = ((params?["_meta"] as? [String: Any])?["progressToken"] ?? params?["progressToken"]).flatMap(Self.text)
+        if let method = object["method"] as? String {
+            if let id {
+                self = .request(id: id, method: method, progressToken: token)
+            } else {
+                self = .notification(method: method, progressToken: method == "notifications/progress" ? token : nil)
+            }
+        } else if let id, object["result"] != nil || object["error"] != nil {
+            self = .response(id: id)
+        } else {
+            return nil
+        }
+    }
+
+    var isInitialize: Bool {
+        if case .request(_, "initialize", _) = self { return true }
+        return false
+    }
+
+    private static func text(_ value: Any) -> String? {
+        switch value {
+        case let text as String: "\"\(text)\""
+        case let number as Int: String(number)
+        default: nil
+        }
+    }
+}

@@ -1,0 +1,159 @@
+internal import Contracts
+internal import Foundation
+package import Logging
+package import MCP
+internal import ProtoJSON
+internal import RPCCore
+
+/// Who an MCP session acts for: the key that opened it, as presented, so each tool call is a gateway
+/// operation made with that key.
+package struct MCPCaller: Sendable {
+    package var caller: Caller
+    package var authorization: String
+    package var peer: String
+    package var sessionID: String
+}
+
+/// Makes the MCP server of one session: tools over gateway operations, the provider specs and reports as
+/// resources, and prompts that steer an agent through a check.
+package struct MCPToolRunner: Sendable {
+    private let operations: GatewayOperations
+    private let version: String
+    private let logger: Logger
+    private let toolList: [Tool]
+
+    package init(operations: GatewayOperations, version: String, logger: Logger) {
+        self.operations = operations
+        self.version = version
+        self.logger = logger
+        toolList = MCPTools.all.map(Self.descriptor)
+    }
+
+    package func server(for caller: MCPCaller) async -> Server {
+        let server = Server(
+            name: "client-analyze", version: version, title: "Client Analyze",
+            instructions: MCPPrompts.instructions,
+            capabilities: .init(prompts: .init(listChanged: false), resources: .init(subscribe: false, listChanged: false), tools: .init(listChanged: false)))
+        let visible = zip(MCPTools.all, toolList).filter { AccessPolicy.allows(caller.caller.role, $0.0.policyName) }.map(\.1)
+        let resources = MCPResources(operations: operations)
+        await server.withMethodHandler(ListTools.self) { _ in .init(tools: visible) }
+        await server.withMethodHandler(CallTool.self) { [weak server] parameters in
+            await call(parameters, as: caller, server: server)
+        }
+        await server.withMethodHandler(ListResources.self) { _ in .init(resources: resources.list) }
+        await server.withMethodHandler(ListResourceTemplates.self) { _ in .init(templates: resources.templates) }
+        await server.withMethodHandler(ReadResource.self) { parameters in
+            try await resources.read(parameters.uri, as: Self.operationCaller(caller, tool: "resources/read"))
+        }
+        await server.withMethodHandler(ListPrompts.self) { _ in .init(prompts: MCPPrompts.all) }
+        await server.withMethodHandler(GetPrompt.self) { parameters in try MCPPrompts.get(parameters.name, arguments: parameters.arguments ?? [:]) }
+        return server
+    }
+
+    // MARK: Tools
+
+    private static func descriptor(_ tool: MCPTool) -> Tool {
+        Tool(
+            name: tool.name, title: tool.title, description: tool.description, inputSchema: tool.inputSchema.mcpValue,
+            annotations: .init(title: tool.title, readOnlyHint: tool.readOnly, destructiveHint: false, idempotentHint: tool.readOnly, openWorldHint: false),
+            outputSchema: MCPSchemas.output(tool.output).mcpValue)
+    }
+
+    private static func operationCaller(_ caller: MCPCaller, tool: String) -> OperationCaller {
+        OperationCaller(
+            authorization: caller.authorization, peer: caller.peer, requestID: UUID().uuidString.lowercased(),
+            metadata: [("x-mcp-tool", tool), ("x-mcp-session", caller.sessionID)])
+    }
+
+    /// A tool call: its answer, or a result with `isError` naming what was wrong (the agent can correct its
+    /// arguments); only a tool that does not exist is a protocol error.
+    private func call(_ parameters: CallTool.Parameters, as caller: MCPCaller, server: Server?) async throws -> CallTool.Result {
+        guard let tool = MCPTools.all.first(where: { $0.name == parameters.name }) else {
+            throw MCPError.invalidParams("Unknown tool: \(parameters.name); tools/list names the tools this key may call")
+        }
+        let arguments: JSONValue
+        do {
+            arguments = try JSONValue.parse(Array(try JSONEncoder().encode(parameters.arguments ?? [:])))
+        } catch {
+            return Self.failure(.invalidRequest("the arguments are not a JSON object: \(error)"))
+        }
+        if let problem = MCPSchemas.check(arguments, against: tool.inputSchema) { return Self.failure(.invalidRequest(problem)) }
+        let who = Self.operationCaller(caller, tool: tool.name)
+        do {
+            let answer: JSONValue
+            if tool.name == "analyze_company" {
+                answer = try await analyze(arguments, tool: tool, as: who, progress: progress(parameters._meta?.progressToken, server: server))
+            } else {
+                answer = try await operations.call(tool.operation, tool.request(arguments), as: who)
+            }
+            return Self.success(answer, summary: tool.summary(answer))
+        } catch {
+            return Self.failure(error)
+        }
+    }
+
+    /// Submit, then (unless `wait` is false) follow the job's events, sending each as a progress notification,
+    /// and answer with the job and its report.
+    private func analyze(
+        _ arguments: JSONValue, tool: MCPTool, as caller: OperationCaller, progress: @escaping @Sendable (JSONValue) async -> Void
+    ) async throws(OperationFailure) -> JSONValue {
+        let submitted = try await operations.call(tool.operation, tool.request(arguments), as: caller)
+        guard arguments["wait"] != .bool(false), let jobID = submitted["job"]?["id"]?.stringValue else { return submitted }
+        try await operations.stream(MCPTools.watchJob, .object([("job_id", .string(jobID))]), as: caller, each: progress)
+        let job = try await operations.call(MCPTools.getJob, .object([("job_id", .string(jobID))]), as: caller)
+        var answer: [(String, JSONValue)] = [("job", job["job"] ?? .null)]
+        if let created = submitted["created"] { answer.append(("created", created)) }
+        guard job["job"]?["state"]?.stringValue == "JOB_STATE_SUCCEEDED", let reportID = job["job"]?["report_id"]?.stringValue else {
+            let state = job["job"]?["state"]?.stringValue ?? "?"
+            let error = job["job"]?["error"]?.stringValue ?? ""
+            throw .status(RPCStatus(code: .aborted, message: "job \(jobID) ended \(state)\(error.isEmpty ? "" : ": \(error)")"))
+        }
+        let report = try await operations.call(MCPTools.getReport, .object([("id", .string(reportID))]), as: caller)
+        answer.append(("report", report["report"] ?? .null))
+        return .object(answer)
+    }
+
+    private func progress(_ token: ProgressToken?, server: Server?) -> @Sendable (JSONValue) async -> Void {
+        guard let token, let server else { return { _ in } }
+        return { [weak server] event in
+            let percent: Double
+            switch event["percent"] {
+            case .integer(let value)?: percent = Double(value)
+            case .number(let value)?: percent = value
+            default: percent = 0
+            }
+            var message = MCPTools.stageName(event["stage"]?.stringValue)
+            if let text = event["message"]?.stringValue, !text.isEmpty { message += ": \(text)" }
+            try? await server?.notify(ProgressNotification.message(.init(progressToken: token, progress: percent, total: 100, message: message)))
+        }
+    }
+
+    private static func success(_ answer: JSONValue, summary: String) -> CallTool.Result {
+        CallTool.Result(content: [.text(text: summary, annotations: nil, _meta: nil), .text(text: answer.text, annotations: nil, _meta: nil)],
+                        structuredContent: answer.mcpValue, isError: false)
+    }
+
+    private static func failure(_ failure: OperationFailure) -> CallTool.Result {
+        CallTool.Result(content: [.text(text: "\(failure.code): \(failure.message)", annotations: nil, _meta: nil)], isError: true)
+    }
+
+    private static func failure(_ error: any Error) -> CallTool.Result {
+        failure(error as? OperationFailure ?? .status(RPCStatus(code: .internal, message: "\(error)")))
+    }
+}
+
+extension JSONValue {
+    /// The same document as the MCP SDK's `Value`.
+    var mcpValue: Value {
+        switch self {
+        case .null: .null
+        case .bool(let value): .bool(value)
+        case .integer(let value): .int(Int(value))
+        case .unsigned(let value): value <= UInt64(Int.max) ? .int(Int(value)) : .double(Double(value))
+        case .number(let value): .double(value)
+        case .string(let value): .string(value)
+        case .array(let values): .array(values.map(\.mcpValue))
+        case .object(let members): .object(Dictionary(members.map { ($0.0, $0.1.mcpValue) }) { _, last in last })
+        }
+    }
+}
