@@ -33,6 +33,7 @@ $(VENV)/.installed: Tests/Interop/requirements.txt
 
 generate: deps ## Regenerate protoc-c output, the Swift bridge and the descriptor set from proto/
 	@proto/generate.sh
+	@python3 scripts/embed-provider-specs.py
 
 check-generated: generate ## Fail if the committed generated code differs from what `make generate` writes
 	@changes=$$(git status --porcelain -- $(GENERATED)); \

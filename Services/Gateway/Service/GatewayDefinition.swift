@@ -43,7 +43,9 @@ package enum GatewayDefinition: ServiceDefinition {
         let admin = AdminAPI(storage: storage, analyzer: analyzer, keys: keys)
 
         let logger = context.logger
-        let rest = RESTServer(local: context.local, settings: settings, version: BuildInfo.current(service: name).version)
+        let version = BuildInfo.current(service: name).version
+        let mcp = MCPEndpoint(access: access, local: context.local, settings: settings, version: version, logger: context.logger)
+        let rest = RESTServer(local: context.local, settings: settings, version: version, mcp: mcp)
             .application(host: current.restHost, port: current.restPort, logger: logger) { host, port in
                 logger.notice("REST listening on http://\(ServiceAddress(host: host, port: port))/api/v1", metadata: ["rest.port": "\(port)"])
             }

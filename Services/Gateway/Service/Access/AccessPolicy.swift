@@ -14,7 +14,7 @@ package enum AccessPolicy {
         "Reports/GetReport", "Reports/DownloadReport", "Reports/ListReports", "Reports/CompareReports", "Reports/Stats",
         "Reports/Timeline", "Reports/ExportReports",
         "Threads/GetThread", "Threads/ListThreads", "Threads/ListFeedback", "Threads/SearchThreads", "Threads/CountThreads",
-        "Sources/DescribeScoringModel",
+        "Sources/DescribeScoringModel", "Admin/ProviderStatus",
     ]
 
     /// The role `service/method` (e.g. `Analyses/Submit`, without the package) needs.

@@ -76,7 +76,7 @@ package struct GatewayOperations: Sendable {
     package func stream(
         _ operation: GatewayOperation, _ json: JSONValue, as caller: OperationCaller, each: (JSONValue) async -> Void
     ) async throws(OperationFailure) -> [JSONValue] {
-        let results = try await raw(operation, json, as: caller) { bytes in
+        let results: [JSONValue?] = try await raw(operation, json, as: caller) { bytes in
             guard let json = try? ProtoJSON.encode(bytes[...], schema: operation.response) else { return nil }
             await each(json)
             return json
@@ -98,7 +98,8 @@ package struct GatewayOperations: Sendable {
         metadata.add("x-request-id", caller.requestID)
         if !caller.authorization.isEmpty { metadata.add("authorization", caller.authorization) }
         for (name, value) in caller.metadata { metadata.add(name, value) }
-        let deadline: ContinuousClock.Instant? = operation.method.kind == .unary ? .now + timeout() : nil
+        var deadline: ContinuousClock.Instant?
+        if operation.method.kind == .unary { deadline = .now + timeout() }
         let call = LocalCall(local: local, path: operation.method.path, metadata: metadata, deadline: deadline, peer: caller.peer, message: message)
         var answers: [T] = []
         for await part in call.parts() {

@@ -3,8 +3,12 @@ internal import Hummingbird
 internal import HTTPTypes
 package import Logging
 internal import MCP
+
+private typealias HTTPRequest = MCP.HTTPRequest
+private typealias HTTPResponse = MCP.HTTPResponse
 internal import NIOCore
-package import RPCCore
+internal import RPCCore
+package import ServiceKit
 
 /// `/mcp` on the REST port: MCP's Streamable HTTP transport. Every request carries an API key, checked before
 /// anything else (so `initialize` needs one too); a session belongs to the key that opened it, and its tool

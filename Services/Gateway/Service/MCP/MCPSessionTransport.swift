@@ -1,6 +1,6 @@
 internal import Foundation
-package import Logging
-package import MCP
+internal import Logging
+internal import MCP
 
 /// One MCP session's Streamable HTTP transport. The SDK's `StatefulHTTPServerTransport` keeps every event it
 /// ever sent for replay, so a long session (an agent polling reports) grows without bound; and it sends a
@@ -9,9 +9,9 @@ package import MCP
 /// request's own progress notifications (matched by its `_meta.progressToken`) and then its response. Other
 /// server messages go to the GET stream if one is open. It has no resumption (`Last-Event-ID`): a client that
 /// loses a stream repeats the request.
-package actor MCPSessionTransport: Transport {
-    package nonisolated let logger: Logger
-    package nonisolated let sessionID: String
+actor MCPSessionTransport: Transport {
+    nonisolated let logger: Logger
+    nonisolated let sessionID: String
     private let validation: StandardValidationPipeline
 
     private let incoming: AsyncThrowingStream<Data, any Error>
@@ -23,7 +23,7 @@ package actor MCPSessionTransport: Transport {
     private var initialized = false
     private var terminated = false
 
-    package init(sessionID: String, validation: StandardValidationPipeline, logger: Logger) {
+    init(sessionID: String, validation: StandardValidationPipeline, logger: Logger) {
         self.sessionID = sessionID
         self.validation = validation
         self.logger = logger
@@ -32,13 +32,13 @@ package actor MCPSessionTransport: Transport {
 
     // MARK: Transport
 
-    package func connect() async throws {}
+    func connect() async throws {}
 
-    package func disconnect() async { terminate() }
+    func disconnect() async { terminate() }
 
-    package func receive() -> AsyncThrowingStream<Data, any Error> { incoming }
+    func receive() -> AsyncThrowingStream<Data, any Error> { incoming }
 
-    package func send(_ data: Data) async throws {
+    func send(_ data: Data) async throws {
         guard !terminated else { throw MCPError.connectionClosed }
         switch MCPMessage(data) {
         case .response(let id)?:
@@ -54,7 +54,7 @@ package actor MCPSessionTransport: Transport {
     // MARK: HTTP
 
     /// The answer to one HTTP request of this session (already authenticated and sized by `MCPEndpoint`).
-    package func handle(_ request: HTTPRequest) -> HTTPResponse {
+    func handle(_ request: HTTPRequest) -> HTTPResponse {
         guard !terminated else { return .error(statusCode: 404, .invalidRequest("Not Found: the session has ended")) }
         switch request.method {
         case "POST": return post(request)

@@ -1,5 +1,6 @@
-package import Contracts
+internal import Contracts
 package import ProtoJSON
+internal import RPCCore
 
 /// One MCP tool: a gateway operation with an input schema an LLM can act on, how the tool's arguments
 /// become the operation's request, and a one-line text of the answer. Tools are listed to a key only when
@@ -16,6 +17,11 @@ package struct MCPTool: Sendable {
     package let request: @Sendable (JSONValue) -> JSONValue
     /// A short Russian/English line about the answer, for the text content.
     package let summary: @Sendable (JSONValue) -> String
+    /// Messages whose fields the answer has besides the operation's response (`analyze_company` adds the report).
+    package var extraOutput: [MessageSchema] = []
+
+    /// The messages whose fields make up `structuredContent`.
+    package var output: [MessageSchema] { [operation.response] + extraOutput }
 
     /// `service/method` as `AccessPolicy` names it, e.g. `Reports/GetReport`.
     package var policyName: String {
@@ -78,5 +84,14 @@ extension JSONValue {
     var stringValue: String? {
         if case .string(let text) = self { return text }
         return nil
+    }
+
+    var doubleValue: Double? {
+        switch self {
+        case .number(let value): value
+        case .integer(let value): Double(value)
+        case .unsigned(let value): Double(value)
+        default: nil
+        }
     }
 }

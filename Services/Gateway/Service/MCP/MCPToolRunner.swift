@@ -1,35 +1,35 @@
 internal import Contracts
 internal import Foundation
-package import Logging
-package import MCP
+internal import Logging
+internal import MCP
 internal import ProtoJSON
 internal import RPCCore
 
 /// Who an MCP session acts for: the key that opened it, as presented, so each tool call is a gateway
 /// operation made with that key.
-package struct MCPCaller: Sendable {
-    package var caller: Caller
-    package var authorization: String
-    package var peer: String
-    package var sessionID: String
+struct MCPCaller: Sendable {
+    var caller: Caller
+    var authorization: String
+    var peer: String
+    var sessionID: String
 }
 
 /// Makes the MCP server of one session: tools over gateway operations, the provider specs and reports as
 /// resources, and prompts that steer an agent through a check.
-package struct MCPToolRunner: Sendable {
+struct MCPToolRunner: Sendable {
     private let operations: GatewayOperations
     private let version: String
     private let logger: Logger
     private let toolList: [Tool]
 
-    package init(operations: GatewayOperations, version: String, logger: Logger) {
+    init(operations: GatewayOperations, version: String, logger: Logger) {
         self.operations = operations
         self.version = version
         self.logger = logger
         toolList = MCPTools.all.map(Self.descriptor)
     }
 
-    package func server(for caller: MCPCaller) async -> Server {
+    func server(for caller: MCPCaller) async -> Server {
         let server = Server(
             name: "client-analyze", version: version, title: "Client Analyze",
             instructions: MCPPrompts.instructions,
@@ -38,7 +38,7 @@ package struct MCPToolRunner: Sendable {
         let resources = MCPResources(operations: operations)
         await server.withMethodHandler(ListTools.self) { _ in .init(tools: visible) }
         await server.withMethodHandler(CallTool.self) { [weak server] parameters in
-            await call(parameters, as: caller, server: server)
+            try await call(parameters, as: caller, server: server)
         }
         await server.withMethodHandler(ListResources.self) { _ in .init(resources: resources.list) }
         await server.withMethodHandler(ListResourceTemplates.self) { _ in .init(templates: resources.templates) }
@@ -130,7 +130,7 @@ package struct MCPToolRunner: Sendable {
 
     private static func success(_ answer: JSONValue, summary: String) -> CallTool.Result {
         CallTool.Result(content: [.text(text: summary, annotations: nil, _meta: nil), .text(text: answer.text, annotations: nil, _meta: nil)],
-                        structuredContent: answer.mcpValue, isError: false)
+                        structuredContent: Optional(answer.mcpValue), isError: false)
     }
 
     private static func failure(_ failure: OperationFailure) -> CallTool.Result {

@@ -1,10 +1,10 @@
 internal import Contracts
 internal import Foundation
-package import ProtoJSON
+internal import ProtoJSON
 
 /// Every MCP tool, each over one gateway operation. Argument names are the request's own field names, so an
 /// argument that does not fit is refused by the same transcoder REST uses, naming the field.
-package enum MCPTools {
+enum MCPTools {
     private typealias Analyses = GatewayV1.Analyses.Method
     private typealias Reports = GatewayV1.Reports.Method
     private typealias Threads = GatewayV1.Threads.Method
@@ -17,7 +17,7 @@ package enum MCPTools {
     static let getReport = GatewayOperation.of(Reports.GetReport.self)
     static let downloadReport = GatewayOperation.of(Reports.DownloadReport.self)
 
-    package static let all: [MCPTool] = [
+    static let all: [MCPTool] = [
         MCPTool(
             name: "analyze_company", title: "Проверить компанию / Analyse a company",
             description: """
@@ -46,7 +46,11 @@ package enum MCPTools {
                 if let key = arguments["idempotency_key"] { request.append(("idempotency_key", key)) }
                 return .object(request)
             },
-            summary: { answer in "Задание \(answer["job"]?["id"]?.stringValue ?? "?") поставлено в очередь / job queued" }),
+            summary: { answer in
+                guard answer["report"] != nil else { return "Задание \(answer["job"]?["id"]?.stringValue ?? "?") поставлено в очередь / job queued" }
+                return reportSummary(answer)
+            },
+            extraOutput: [getReport.response]),
         MCPTool(
             name: "get_job", title: "Задание / Job",
             description: "The state of an analysis job: queued, running (stage and percent), succeeded (with report_id), failed (with the error) or cancelled.",
@@ -200,14 +204,33 @@ package enum MCPTools {
             summary: { _ in "Очередь / queue depth" }),
     ]
 
+    /// A job stage in Russian, for progress notifications.
+    static func stageName(_ stage: String?) -> String {
+        switch stage {
+        case "STAGE_QUEUED": "в очереди"
+        case "STAGE_STARTED": "начато"
+        case "STAGE_REGISTRIES": "реестры"
+        case "STAGE_WEB_SEARCH": "поиск в интернете"
+        case "STAGE_SCORING": "оценка риска"
+        case "STAGE_NARRATIVE": "заключение"
+        case "STAGE_RENDERING": "отчёт PDF"
+        case "STAGE_STORING": "сохранение"
+        case "STAGE_COMPLETED": "готово"
+        case "STAGE_FAILED": "ошибка"
+        case "STAGE_CANCELLED": "отменено"
+        case "STAGE_RETRYING": "повтор"
+        default: stage ?? "?"
+        }
+    }
+
     /// The text of a report answer: company, score, level, confidence and any source that did not fully answer.
     static func reportSummary(_ answer: JSONValue) -> String {
         let report = answer["report"]
         let risk = report?["risk"]
         let name = report?["company"]?["short_name"]?.stringValue ?? report?["inn"]?.stringValue ?? "?"
         var text = "\(name): \(risk?["level"]?.stringValue ?? "?")"
-        if case .number(let score)? = risk?["score"] { text += ", балл \(Int(score.rounded()))" }
-        if case .number(let confidence)? = risk?["confidence"] { text += ", достоверность \(Int((confidence * 100).rounded())) %" }
+        if let score = risk?["score"]?.doubleValue { text += ", балл \(Int(score.rounded()))" }
+        if let confidence = risk?["confidence"]?.doubleValue { text += ", достоверность \(Int((confidence * 100).rounded())) %" }
         if case .array(let sources)? = report?["sources"] {
             let missing = sources.filter { !["STATE_OK", "STATE_CACHED", "STATE_DISABLED"].contains($0["state"]?.stringValue ?? "") }
             if !missing.isEmpty {

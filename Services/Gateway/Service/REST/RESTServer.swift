@@ -16,10 +16,12 @@ package struct RESTServer: Sendable {
     private let settings: @Sendable () -> GatewaySettings
     private let routes: [RESTRoute]
     private let openAPI: String
+    private let mcp: MCPEndpoint?
 
-    package init(local: LocalCalls, settings: @escaping @Sendable () -> GatewaySettings, version: String) {
+    package init(local: LocalCalls, settings: @escaping @Sendable () -> GatewaySettings, version: String, mcp: MCPEndpoint? = nil) {
         self.local = local
         self.settings = settings
+        self.mcp = mcp
         routes = RESTRoutes.all
         openAPI = OpenAPIDocument.make(routes: RESTRoutes.all, version: version).text
     }
@@ -62,6 +64,9 @@ package struct RESTServer: Sendable {
             }
             return Response(
                 status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: openAPI)))
+        }
+        if path == "/mcp", let mcp {
+            return await self.mcp(mcp, request, context: context, settings: settings, requestID: requestID)
         }
         let segments = path.split(separator: "/")
         var allowed: [String] = []
@@ -127,6 +132,24 @@ package struct RESTServer: Sendable {
         case .events: return await events(call, route: route, requestID: requestID)
         case .download: return await download(call, route: route, requestID: requestID)
         }
+    }
+
+    /// `/mcp`: the body is read here (under `rest.max_body_bytes`, like every REST body), the rest is the
+    /// MCP endpoint's.
+    private func mcp(_ mcp: MCPEndpoint, _ request: Request, context: RESTContext, settings: GatewaySettings, requestID: String) async -> Response {
+        var request = request
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: settings.maxBodyBytes)
+        } catch let problem as HTTPError where problem.status == .contentTooLarge {
+            return tooLarge(settings, requestID: requestID)
+        } catch is NIOTooManyBytesError {
+            return tooLarge(settings, requestID: requestID)
+        } catch {
+            return self.error(400, "INVALID_ARGUMENT", "cannot read the body: \(error)", requestID: requestID)
+        }
+        let peer = context.remoteAddress.map { "mcp:\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "mcp"
+        return await mcp.respond(to: request, body: body, peer: peer, requestID: requestID)
     }
 
     private func json(_ call: LocalCall, route: RESTRoute, requestID: String) async -> Response {
