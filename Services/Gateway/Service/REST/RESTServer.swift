@@ -137,7 +137,6 @@ package struct RESTServer: Sendable {
     /// `/mcp`: the body is read here (under `rest.max_body_bytes`, like every REST body), the rest is the
     /// MCP endpoint's.
     private func mcp(_ mcp: MCPEndpoint, _ request: Request, context: RESTContext, settings: GatewaySettings, requestID: String) async -> Response {
-        var request = request
         let body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: settings.maxBodyBytes)
