@@ -188,6 +188,8 @@ let package = Package(
             dependencies: [
                 "Contracts", "RPCCore", "RPCHTTP2", "ProtoJSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Services/Gateway/CLI",
             swiftSettings: swiftSettings

@@ -16,7 +16,7 @@ struct CLA: AsyncParsableCommand {
             (default data/admin.key, which `make run` writes). Exit codes: 0 done, 1 the call failed, 2 bad usage, \
             3 the analysis itself failed.
             """,
-        subcommands: [Analyze.self, Status.self, Report.self, List.self, Search.self, Feedback.self, Keys.self])
+        subcommands: [Analyze.self, Status.self, Report.self, List.self, Search.self, Feedback.self, Keys.self, MCPRelayCommand.self])
 
     /// ArgumentParser's own entry point, with two differences the docs promise: bad usage exits 2 (not
     /// sysexits' 64), and the common options work before the subcommand too (`cla --json status J`).
@@ -88,10 +88,15 @@ struct Connection: ParsableArguments {
     func client() throws -> GatewayClient {
         let parts = gateway.split(separator: ":")
         guard parts.count == 2, let port = Int(parts[1]) else { throw ValidationError("--gateway: expected host:port, got \(gateway)") }
+        return GatewayClient(transport: HTTP2ClientTransport(host: String(parts[0]), port: port), key: try apiKey())
+    }
+
+    /// The API key: --key, else $CLA_API_KEY, else the key file.
+    func apiKey() throws -> String {
         let key = key ?? ProcessInfo.processInfo.environment["CLA_API_KEY"]
             ?? (try? String(contentsOfFile: keyFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
         guard let key, !key.isEmpty else { throw ValidationError("no API key: pass --key, set CLA_API_KEY, or point --key-file at one") }
-        return GatewayClient(transport: HTTP2ClientTransport(host: String(parts[0]), port: port), key: key)
+        return key
     }
 
     func print<Message: ProtoMessage>(_ message: Message, text: () -> String) throws {
