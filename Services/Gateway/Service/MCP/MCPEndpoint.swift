@@ -56,6 +56,11 @@ package actor MCPEndpoint {
             return Self.response(.error(statusCode: 503, .internalError("cannot check the API key: \(error)")))
         }
 
+        guard [.post, .get, .delete].contains(request.method) else {
+            var response = Self.response(.error(statusCode: 405, .invalidRequest("Method Not Allowed: \(request.method.rawValue); use POST, GET or DELETE")))
+            response.headers[.allow] = "GET, POST, DELETE"
+            return response
+        }
         let mcpRequest = Self.request(request, body: body)
         expireIdleSessions(settings: settings)
         if let id = mcpRequest.header(HTTPHeaderName.sessionID) {

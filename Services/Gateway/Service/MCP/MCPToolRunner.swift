@@ -55,7 +55,9 @@ struct MCPToolRunner: Sendable {
     private static func descriptor(_ tool: MCPTool) -> Tool {
         Tool(
             name: tool.name, title: tool.title, description: tool.description, inputSchema: tool.inputSchema.mcpValue,
-            annotations: .init(title: tool.title, readOnlyHint: tool.readOnly, destructiveHint: false, idempotentHint: tool.readOnly, openWorldHint: false),
+            annotations: .init(
+                title: tool.title, readOnlyHint: tool.readOnly, destructiveHint: tool.name == "cancel_job",
+                idempotentHint: tool.readOnly, openWorldHint: ["analyze_company", "lookup_source"].contains(tool.name)),
             outputSchema: MCPSchemas.output(tool.output).mcpValue)
     }
 

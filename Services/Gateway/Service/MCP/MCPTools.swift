@@ -204,6 +204,17 @@ enum MCPTools {
             summary: { _ in "Очередь / queue depth" }),
     ]
 
+    static func levelName(_ level: String?) -> String {
+        switch level {
+        case "RISK_LEVEL_LOW": "низкий риск (low)"
+        case "RISK_LEVEL_MEDIUM": "средний риск (medium)"
+        case "RISK_LEVEL_HIGH": "высокий риск (high)"
+        case "RISK_LEVEL_CRITICAL": "критический риск (critical)"
+        case "RISK_LEVEL_INSUFFICIENT_DATA": "недостаточно данных для оценки (insufficient_data): компанию не удалось оценить"
+        default: level ?? "?"
+        }
+    }
+
     /// A job stage in Russian, for progress notifications.
     static func stageName(_ stage: String?) -> String {
         switch stage {
@@ -228,7 +239,7 @@ enum MCPTools {
         let report = answer["report"]
         let risk = report?["risk"]
         let name = report?["company"]?["short_name"]?.stringValue ?? report?["inn"]?.stringValue ?? "?"
-        var text = "\(name): \(risk?["level"]?.stringValue ?? "?")"
+        var text = "\(name): \(levelName(risk?["level"]?.stringValue))"
         if let score = risk?["score"]?.doubleValue { text += ", балл \(Int(score.rounded()))" }
         if let confidence = risk?["confidence"]?.doubleValue { text += ", достоверность \(Int((confidence * 100).rounded())) %" }
         if case .array(let sources)? = report?["sources"] {
