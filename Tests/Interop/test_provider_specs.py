@@ -6,6 +6,8 @@ configuration key a spec mentions exists, and every spec has the sections a read
 """
 import pathlib
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -77,3 +79,10 @@ def test_the_markers_and_settings_a_spec_mentions_exist(provider):
 
 def test_every_provider_has_a_spec_and_nothing_else_is_there():
     assert sorted(path.stem for path in SPECS.glob("*.md")) == sorted(CLIENTS)
+
+
+def test_the_gateway_embeds_the_current_specs():
+    """The MCP server serves the specs from a generated Swift file: it must hold what docs/providers says."""
+    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "embed-provider-specs.py"), "--check"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
