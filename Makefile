@@ -83,6 +83,7 @@ bench: deps ## Benchmarks (release build): contracts, gRPC with h2load, executab
 	$$(swift build -c release --show-bin-path)/analyzer-bench | tee bench-results/analyzer.txt
 	for product in provider-sandbox cla; do $(RELEASE) --product $$product 2>&1 | tail -1; done
 	CLA_BIN_DIR=$$(swift build -c release --show-bin-path) $(PYTHON) Tests/Benchmarks/gateway_bench.py
+	CLA_BIN_DIR=$$(swift build -c release --show-bin-path) $(PYTHON) Tests/Benchmarks/mcp_bench.py
 
 coverage: deps ## Line coverage per target from the Swift tests
 	swift test --enable-code-coverage 2>&1 | tail -1
