@@ -1,10 +1,10 @@
-internal import ProtoJSON
+package import ProtoJSON
 
 /// JSON Schemas of tool answers, made from the response messages (as the REST API's OpenAPI document is, so
 /// the two cannot disagree), and the check of tool arguments against a tool's input schema.
-enum MCPSchemas {
+package enum MCPSchemas {
     /// An object schema with the fields of every message in `messages`; nested messages are `$defs`.
-    static func output(_ messages: [MessageSchema]) -> JSONValue {
+    package static func output(_ messages: [MessageSchema]) -> JSONValue {
         var collector = OpenAPIDocument.SchemaCollector()
         for message in messages { collector.collect(message) }
         var properties: [(String, JSONValue)] = []
@@ -33,7 +33,7 @@ enum MCPSchemas {
     /// What is wrong with `value` under `schema` (the subset of JSON Schema the tool table uses: type,
     /// properties, required, additionalProperties, enum, pattern, minimum/maximum, items, minItems/maxItems),
     /// naming the argument; nil when it fits.
-    static func check(_ value: JSONValue, against schema: JSONValue, at path: String = "") -> String? {
+    package static func check(_ value: JSONValue, against schema: JSONValue, at path: String = "") -> String? {
         let name = path.isEmpty ? "the arguments" : "argument \(path)"
         switch schema["type"]?.stringValue {
         case "object":
