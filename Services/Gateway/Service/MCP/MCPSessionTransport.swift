@@ -40,7 +40,7 @@ actor MCPSessionTransport: Transport {
 
     func send(_ data: Data) async throws {
         guard !terminated else { throw MCPError.connectionClosed }
-        switch MCPMessage(data) {
+        switch MCPMessage(outgoing: data) {
         case .response(let id)?:
             requestStreams.removeValue(forKey: id)?.yieldEvent(data, finishing: true)
             progressTokens = progressTokens.filter { $0.value != id }
@@ -179,6 +179,24 @@ enum MCPMessage {
         }
     }
 
+    /// A message the server sends: a response is routed by its id alone, found by reading only the top level
+    /// of the document (a report's answer is tens of kilobytes, and a full parse of it cost more than the
+    /// rest of the routing).
+    init?(outgoing data: Data) {
+        let members = data.withUnsafeBytes { bytes in
+            var scanner = TopLevelScanner(bytes: bytes)
+            return scanner.members()
+        }
+        guard let members else { return nil }
+        if members["method"] != nil {
+            self.init(data)  // a notification or server request: small
+        } else if let id = members["id"], members["result"] != nil || members["error"] != nil {
+            self = .response(id: String(decoding: data[data.startIndex + id.lowerBound..<data.startIndex + id.upperBound], as: UTF8.self))
+        } else {
+            return nil
+        }
+    }
+
     var isInitialize: Bool {
         if case .request(_, "initialize", _) = self { return true }
         return false
@@ -189,6 +207,88 @@ enum MCPMessage {
         case let text as String: "\"\(text)\""
         case let number as Int: String(number)
         default: nil
+        }
+    }
+}
+
+/// The members of a JSON object's top level, as byte ranges of their raw values, skipping over nested values
+/// without parsing them. Keys are taken as written (the SDK writes no escapes in them).
+struct TopLevelScanner {
+    let bytes: UnsafeRawBufferPointer
+    private var index = 0
+
+    init(bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+    mutating func members() -> [String: Range<Int>]? {
+        var result: [String: Range<Int>] = [:]
+        skipSpace()
+        guard take(UInt8(ascii: "{")) else { return nil }
+        skipSpace()
+        if take(UInt8(ascii: "}")) { return result }
+        while true {
+            skipSpace()
+            let keyStart = index + 1
+            guard peek == UInt8(ascii: "\""), skipString() else { return nil }
+            let key = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[keyStart..<index - 1]), as: UTF8.self)
+            skipSpace()
+            guard take(UInt8(ascii: ":")) else { return nil }
+            skipSpace()
+            let valueStart = index
+            guard skipValue() else { return nil }
+            result[key] = valueStart..<index
+            skipSpace()
+            if take(UInt8(ascii: ",")) { continue }
+            return take(UInt8(ascii: "}")) ? result : nil
+        }
+    }
+
+    private var peek: UInt8? { index < bytes.count ? bytes[index] : nil }
+
+    private mutating func take(_ byte: UInt8) -> Bool {
+        guard peek == byte else { return false }
+        index += 1
+        return true
+    }
+
+    private mutating func skipSpace() {
+        while let byte = peek, byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 { index += 1 }
+    }
+
+    /// From an opening quote to just past its closing one.
+    private mutating func skipString() -> Bool {
+        index += 1
+        while index < bytes.count {
+            switch bytes[index] {
+            case UInt8(ascii: "\\"): index += 2
+            case UInt8(ascii: "\""): index += 1; return true
+            default: index += 1
+            }
+        }
+        return false
+    }
+
+    private mutating func skipValue() -> Bool {
+        guard let first = peek else { return false }
+        switch first {
+        case UInt8(ascii: "\""):
+            return skipString()
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            var depth = 0
+            while let byte = peek {
+                switch byte {
+                case UInt8(ascii: "\""): guard skipString() else { return false }; continue
+                case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+                case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                    depth -= 1
+                    if depth == 0 { index += 1; return true }
+                default: break
+                }
+                index += 1
+            }
+            return false
+        default:
+            while let byte = peek, byte != UInt8(ascii: ","), byte != UInt8(ascii: "}"), byte != 0x20, byte != 0x0A, byte != 0x0D, byte != 0x09 { index += 1 }
+            return true
         }
     }
 }
