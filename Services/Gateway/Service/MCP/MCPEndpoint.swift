@@ -87,8 +87,12 @@ package actor MCPEndpoint {
 
     private func open(_ request: HTTPRequest, caller: Caller, authorization: String, peer: String, settings: GatewaySettings) async -> Response {
         let id = UUID().uuidString.lowercased()
-        let transport = MCPSessionTransport(sessionID: id, validation: Self.validation(settings), logger: logger)
-        let server = await tools.server(for: MCPCaller(caller: caller, authorization: authorization, peer: peer, sessionID: id))
+        let who = MCPCaller(caller: caller, authorization: authorization, peer: peer, sessionID: id)
+        let tools = tools
+        let transport = MCPSessionTransport(sessionID: id, validation: Self.validation(settings), logger: logger) { body, emit in
+            await tools.callTool(body, as: who, emit: emit)
+        }
+        let server = await tools.server(for: who)
         do {
             try await server.start(transport: transport)
         } catch {

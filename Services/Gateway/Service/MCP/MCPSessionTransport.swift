@@ -23,9 +23,15 @@ actor MCPSessionTransport: Transport {
     private var initialized = false
     private var terminated = false
 
-    init(sessionID: String, validation: StandardValidationPipeline, logger: Logger) {
+    /// Answers `tools/call` requests, which bypass the SDK's server (see `MCPToolRunner.callTool`): the
+    /// request body and a way to send progress notifications in, the response out.
+    typealias ToolCalls = @Sendable (Data, _ emit: @escaping @Sendable (Data) async -> Void) async -> Data
+    private let toolCalls: ToolCalls
+
+    init(sessionID: String, validation: StandardValidationPipeline, logger: Logger, toolCalls: @escaping ToolCalls) {
         self.sessionID = sessionID
         self.validation = validation
+        self.toolCalls = toolCalls
         self.logger = logger
         (incoming, incomingContinuation) = AsyncThrowingStream<Data, any Error>.makeStream()
     }
@@ -49,6 +55,16 @@ actor MCPSessionTransport: Transport {
         default:
             standalone?.yieldEvent(data, finishing: false)
         }
+    }
+
+    /// A message on request `id`'s stream; the response ends it.
+    private func send(_ data: Data, to id: String, finishing: Bool = false) {
+        guard finishing else {
+            requestStreams[id]?.yieldEvent(data, finishing: false)
+            return
+        }
+        requestStreams.removeValue(forKey: id)?.yieldEvent(data, finishing: true)
+        progressTokens = progressTokens.filter { $0.value != id }
     }
 
     // MARK: HTTP
@@ -88,7 +104,14 @@ actor MCPSessionTransport: Transport {
             let (stream, continuation) = AsyncThrowingStream<Data, any Error>.makeStream()
             requestStreams[id] = continuation
             if let progressToken { progressTokens[progressToken] = id }
-            incomingContinuation.yield(body)
+            if case .request(_, "tools/call", _) = message {
+                Task {
+                    let response = await toolCalls(body) { [weak self] notification in await self?.send(notification, to: id) }
+                    await self.send(response, to: id, finishing: true)
+                }
+            } else {
+                incomingContinuation.yield(body)
+            }
             return .stream(stream, headers: headers().merging([
                 HTTPHeaderName.contentType: "text/event-stream", HTTPHeaderName.cacheControl: "no-cache, no-transform",
             ]) { $1 })

@@ -37,9 +37,7 @@ struct MCPToolRunner: Sendable {
         let visible = zip(MCPTools.all, toolList).filter { AccessPolicy.allows(caller.caller.role, $0.0.policyName) }.map(\.1)
         let resources = MCPResources(operations: operations)
         await server.withMethodHandler(ListTools.self) { _ in .init(tools: visible) }
-        await server.withMethodHandler(CallTool.self) { [weak server] parameters in
-            try await call(parameters, as: caller, server: server)
-        }
+        // tools/call is answered by `callTool`, which the session's transport calls directly.
         await server.withMethodHandler(ListResources.self) { _ in .init(resources: resources.list) }
         await server.withMethodHandler(ListResourceTemplates.self) { _ in .init(templates: resources.templates) }
         await server.withMethodHandler(ReadResource.self) { parameters in
@@ -67,30 +65,34 @@ struct MCPToolRunner: Sendable {
             metadata: [("x-mcp-tool", tool), ("x-mcp-session", caller.sessionID)])
     }
 
-    /// A tool call: its answer, or a result with `isError` naming what was wrong (the agent can correct its
-    /// arguments); only a tool that does not exist is a protocol error.
-    private func call(_ parameters: CallTool.Parameters, as caller: MCPCaller, server: Server?) async throws -> CallTool.Result {
-        guard let tool = MCPTools.all.first(where: { $0.name == parameters.name }) else {
-            throw MCPError.invalidParams("Unknown tool: \(parameters.name); tools/list names the tools this key may call")
+    /// A `tools/call` request, answered without the SDK's server: it re-encodes every result through
+    /// `Codable` three times, which cost a report's answer about 3 ms. The answer is the JSON-RPC response;
+    /// `emit` sends the call's progress notifications. A tool whose arguments or call fail answers a result
+    /// with `isError` naming what was wrong (the agent can correct its arguments); only a tool that does not
+    /// exist is a protocol error.
+    func callTool(_ body: Data, as caller: MCPCaller, emit: @escaping @Sendable (Data) async -> Void) async -> Data {
+        let request = (try? JSONValue.parse(Array(body))) ?? .null
+        let id = request["id"] ?? .null
+        let parameters = request["params"]
+        guard let name = parameters?["name"]?.stringValue, let tool = MCPTools.all.first(where: { $0.name == name }) else {
+            let name = parameters?["name"]?.stringValue ?? ""
+            return Self.response(id, error: -32602, "Unknown tool: \(name); tools/list names the tools this key may call")
         }
-        let arguments: JSONValue
-        do {
-            arguments = try JSONValue.parse(Array(try JSONEncoder().encode(parameters.arguments ?? [:])))
-        } catch {
-            return Self.failure(.invalidRequest("the arguments are not a JSON object: \(error)"))
+        let arguments = parameters?["arguments"] ?? .object([])
+        if let problem = MCPSchemas.check(arguments, against: tool.inputSchema) {
+            return Self.response(id, result: Self.failure(.invalidRequest(problem)))
         }
-        if let problem = MCPSchemas.check(arguments, against: tool.inputSchema) { return Self.failure(.invalidRequest(problem)) }
         let who = Self.operationCaller(caller, tool: tool.name)
-        do {
+        do throws(OperationFailure) {
             let answer: JSONValue
             if tool.name == "analyze_company" {
-                answer = try await analyze(arguments, tool: tool, as: who, progress: progress(parameters._meta?.progressToken, server: server))
+                answer = try await analyze(arguments, tool: tool, as: who, progress: progress(parameters?["_meta"]?["progressToken"], emit: emit))
             } else {
                 answer = try await operations.call(tool.operation, tool.request(arguments), as: who)
             }
-            return Self.success(answer, summary: tool.summary(answer))
+            return Self.response(id, result: Self.success(answer, summary: tool.summary(answer)))
         } catch {
-            return Self.failure(error)
+            return Self.response(id, result: Self.failure(error))
         }
     }
 
@@ -115,32 +117,44 @@ struct MCPToolRunner: Sendable {
         return .object(answer)
     }
 
-    private func progress(_ token: ProgressToken?, server: Server?) -> @Sendable (JSONValue) async -> Void {
-        guard let token, let server else { return { _ in } }
-        return { [weak server] event in
-            let percent: Double
-            switch event["percent"] {
-            case .integer(let value)?: percent = Double(value)
-            case .number(let value)?: percent = value
-            default: percent = 0
-            }
+    /// Each job event as `notifications/progress` for `token` (none without one).
+    private func progress(_ token: JSONValue?, emit: @escaping @Sendable (Data) async -> Void) -> @Sendable (JSONValue) async -> Void {
+        guard let token, token != .null else { return { _ in } }
+        return { event in
             var message = MCPTools.stageName(event["stage"]?.stringValue)
             if let text = event["message"]?.stringValue, !text.isEmpty { message += ": \(text)" }
-            try? await server?.notify(ProgressNotification.message(.init(progressToken: token, progress: percent, total: 100, message: message)))
+            let notification: JSONValue = .object([
+                ("jsonrpc", .string("2.0")), ("method", .string("notifications/progress")),
+                ("params", .object([
+                    ("progressToken", token), ("progress", .number(event["percent"]?.doubleValue ?? 0)), ("total", .number(100)),
+                    ("message", .string(message)),
+                ])),
+            ])
+            await emit(Data(notification.text.utf8))
         }
     }
 
-    private static func success(_ answer: JSONValue, summary: String) -> CallTool.Result {
-        CallTool.Result(content: [.text(text: summary, annotations: nil, _meta: nil), .text(text: answer.text, annotations: nil, _meta: nil)],
-                        structuredContent: Optional(answer.mcpValue), isError: false)
+    private static func response(_ id: JSONValue, result: JSONValue) -> Data {
+        Data(JSONValue.object([("jsonrpc", .string("2.0")), ("id", id), ("result", result)]).text.utf8)
     }
 
-    private static func failure(_ failure: OperationFailure) -> CallTool.Result {
-        CallTool.Result(content: [.text(text: "\(failure.code): \(failure.message)", annotations: nil, _meta: nil)], isError: true)
+    private static func response(_ id: JSONValue, error code: Int64, _ message: String) -> Data {
+        let error: JSONValue = .object([("code", .integer(code)), ("message", .string(message))])
+        return Data(JSONValue.object([("jsonrpc", .string("2.0")), ("id", id), ("error", error)]).text.utf8)
     }
 
-    private static func failure(_ error: any Error) -> CallTool.Result {
-        failure(error as? OperationFailure ?? .status(RPCStatus(code: .internal, message: "\(error)")))
+    private static func success(_ answer: JSONValue, summary: String) -> JSONValue {
+        .object([
+            ("content", .array([text(summary), text(answer.text)])), ("structuredContent", answer), ("isError", .bool(false)),
+        ])
+    }
+
+    private static func failure(_ failure: OperationFailure) -> JSONValue {
+        .object([("content", .array([text("\(failure.code): \(failure.message)")])), ("isError", .bool(true))])
+    }
+
+    private static func text(_ text: String) -> JSONValue {
+        .object([("type", .string("text")), ("text", .string(text))])
     }
 }
 
