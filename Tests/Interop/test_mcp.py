@@ -169,6 +169,37 @@ def test_an_unknown_company_is_not_presented_as_clean(stack: GatewayStack):
     assert "недостаточно данных" in summary and "низкий" not in summary, summary
 
 
+def test_a_source_that_failed_is_named_in_the_answer_as_unchecked(tmp_path: Path):
+    stack = GatewayStack(tmp_path, sandbox_args=("--fault", "tavily=503"))
+    try:
+        async def main():
+            async with session(stack) as s:
+                return await s.client.call_tool("analyze_company", {"inn": CLEAN})
+
+        result = run(main())
+    finally:
+        stack.close()
+    assert not result.isError, result.content
+    tavily = next(s for s in result.structuredContent["report"]["sources"] if s["source"] == "SOURCE_TAVILY")
+    assert tavily["state"] == "STATE_ERROR" and tavily["reason"]
+    summary = result.content[0].text
+    assert "не считать чистым" in summary and "tavily — error" in summary and "dadata" not in summary, summary
+
+
+def test_tool_calls_share_the_keys_rate_limit_with_rest(stack: GatewayStack):
+    key = stack.create_key("viewer", rate=4)
+    assert stack.rest("GET", "/api/v1/reports", key=key)[0] == 200  # one token spent over REST
+
+    async def main():
+        async with session(stack, key) as s:
+            return [await s.client.call_tool("describe_scoring_model", {}) for _ in range(4)]
+
+    results = run(main())
+    assert [r.isError for r in results] == [False, False, False, True], [r.content[0].text for r in results]
+    assert results[-1].content[0].text.startswith("RESOURCE_EXHAUSTED: rate limit of 4 requests per minute")
+    assert stack.rest("GET", "/api/v1/reports", key=key)[0] == 429
+
+
 def test_every_provider_spec_is_served_as_written_and_the_scoring_model_too(stack: GatewayStack):
     async def main():
         async with session(stack) as s:

@@ -245,7 +245,12 @@ enum MCPTools {
         if case .array(let sources)? = report?["sources"] {
             let missing = sources.filter { !["STATE_OK", "STATE_CACHED", "STATE_DISABLED"].contains($0["state"]?.stringValue ?? "") }
             if !missing.isEmpty {
-                text += ". Не ответили полностью / incomplete: " + missing.map { "\($0["source"]?.stringValue ?? "?") (\($0["state"]?.stringValue ?? "?"))" }.joined(separator: ", ")
+                text += ". Не проверено полностью, не считать чистым / not fully checked: " + missing.map { status in
+                    let source = (status["source"]?.stringValue ?? "?").replacingOccurrences(of: "SOURCE_", with: "").lowercased()
+                    let state = (status["state"]?.stringValue ?? "?").replacingOccurrences(of: "STATE_", with: "").lowercased()
+                    let reason = status["reason"]?.stringValue ?? ""
+                    return "\(source) — \(state)\(reason.isEmpty ? "" : " (\(reason))")"
+                }.joined(separator: "; ")
             }
         }
         return text + "."
