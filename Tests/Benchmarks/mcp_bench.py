@@ -62,6 +62,41 @@ class Session:
         self.connection.close()
 
 
+class RESTClient:
+    """The same read over REST, for comparison: what the gateway costs without MCP."""
+
+    def __init__(self, port: int, key: str):
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.headers = {"Authorization": f"Bearer {key}"}
+
+    def call(self, report_id: str) -> float:
+        started = time.perf_counter()
+        self.connection.request("GET", f"/api/v1/reports/{report_id}", headers=self.headers)
+        response = self.connection.getresponse()
+        body = response.read()
+        elapsed = time.perf_counter() - started
+        assert response.status == 200, body[:300]
+        return elapsed
+
+    def close(self):
+        self.connection.close()
+
+
+def measure(clients: list, calls: int, call) -> tuple[list[float], float]:
+    for client in clients:
+        for _ in range(20):
+            call(client)  # warm-up
+    started = time.perf_counter()
+    with ThreadPoolExecutor(len(clients)) as pool:
+        results = list(pool.map(lambda c: [call(c) for _ in range(calls)], clients))
+    return [value for result in results for value in result], time.perf_counter() - started
+
+
+def line(what: str, latencies: list[float], wall: float) -> str:
+    return (f"  {what}: p50 {percentile(latencies, 0.5) * 1000:.2f} ms, p99 {percentile(latencies, 0.99) * 1000:.2f} ms, "
+            f"mean {statistics.mean(latencies) * 1000:.2f} ms, {len(latencies) / wall:.0f} calls/s")
+
+
 def rss_kib(pid: int) -> int:
     return next(int(line.split()[1]) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if line.startswith("VmRSS:"))
 
@@ -82,19 +117,15 @@ def main() -> None:
             lines.append("get_report through /mcp (tools/call, answered as an SSE stream):")
             for sessions, calls in CALLS_PER_SESSION.items():
                 clients = [Session(stack.rest_port, stack.admin_key) for _ in range(sessions)]
-                for client in clients:
-                    for _ in range(20):
-                        client.call("get_report", {"id": report_id})  # warm-up
-                started = time.perf_counter()
-                with ThreadPoolExecutor(sessions) as pool:
-                    results = list(pool.map(lambda c: [c.call("get_report", {"id": report_id}) for _ in range(calls)], clients))
-                wall = time.perf_counter() - started
-                latencies = [value for result in results for value in result]
+                latencies, wall = measure(clients, calls, lambda c: c.call("get_report", {"id": report_id}))
+                lines.append(line(f"{sessions:>2} session(s) x {calls} calls", latencies, wall))
                 for client in clients:
                     client.close()
-                lines.append(f"  {sessions:>2} session(s) x {calls} calls: p50 {percentile(latencies, 0.5) * 1000:.2f} ms, "
-                             f"p99 {percentile(latencies, 0.99) * 1000:.2f} ms, mean {statistics.mean(latencies) * 1000:.2f} ms, "
-                             f"{len(latencies) / wall:.0f} calls/s")
+                rest = [RESTClient(stack.rest_port, stack.admin_key) for _ in range(sessions)]
+                latencies, wall = measure(rest, calls, lambda c: c.call(report_id))
+                lines.append(line(f"{sessions:>2} REST client(s), GET /api/v1/reports/{{id}}", latencies, wall))
+                for client in rest:
+                    client.close()
             time.sleep(1)
             before = rss_kib(pid)
             sessions = [Session(stack.rest_port, stack.admin_key) for _ in range(100)]

@@ -157,6 +157,63 @@ def test_analyze_company_sends_progress_and_answers_with_the_report(stack: Gatew
     assert latest.structuredContent["report"]["id"] == report["id"]
 
 
+def test_every_tool_answers_through_its_gateway_operation(stack: GatewayStack):
+    inn = "7728456786"
+
+    async def main():
+        async with session(stack) as s:
+            tools = {tool.name: tool for tool in (await s.client.list_tools()).tools}
+            answers = {}
+
+            async def call(name, arguments):
+                result = await s.client.call_tool(name, arguments)
+                assert not result.isError, (name, result.content)
+                structured_fits_output_schema(tools, name, result)
+                answers[name] = result.structuredContent
+                return result.structuredContent
+
+            first = await call("analyze_company", {"inn": inn})
+            feedback = await call("submit_feedback", {
+                "report_id": first["report"]["id"], "rating": "partially_accurate", "comment": "проверьте суды",
+                "focus_areas": ["суды"], "rerun": True})
+            rerun = feedback["feedback"]["rerun_job_id"]
+            for _ in range(300):
+                job = (await call("get_job", {"job_id": rerun}))["job"]
+                if job["state"] == "JOB_STATE_SUCCEEDED":
+                    break
+                await asyncio.sleep(0.1)
+            await call("compare_reports", {"report_ids": [first["report"]["id"], job["report_id"]]})
+            await call("get_thread", {"inn": inn})
+            await call("list_reports", {"inn": inn, "levels": ["low", "medium", "high", "critical"], "page_size": 10})
+            await call("search_threads", {"query": inn})
+            await call("lookup_source", {"source": "dadata", "inn": inn})
+            await call("describe_scoring_model", {})
+            await call("provider_status", {})
+            await call("list_dead_letters", {})
+            await call("queue_depth", {})
+            queued = await call("analyze_company", {"inn": "1650123403", "wait": False, "idempotency_key": "mcp-cancel-1"})
+            # The sandbox is fast: the job may have ended already, which the gateway says as such.
+            cancel = await s.client.call_tool("cancel_job", {"job_id": queued["job"]["id"], "reason": "проверка отмены"})
+            if cancel.isError:
+                assert cancel.content[0].text.startswith("FAILED_PRECONDITION: job_id: job ") and "has already ended" in cancel.content[0].text
+            else:
+                structured_fits_output_schema(tools, "cancel_job", cancel)
+                assert cancel.structuredContent["job"]["id"] == queued["job"]["id"]
+            replay = await s.client.call_tool("replay_dead_letters", {"job_ids": ["no-such-job"]})
+            return first, job, answers, replay
+
+    first, rerun, answers, replay = run(main())
+    assert rerun["report_id"] and rerun["report_id"] != first["report"]["id"]
+    assert len(answers["get_thread"]["reports"]) >= 2 and answers["get_thread"]["feedback"][0]["comment"] == "проверьте суды"
+    assert len(answers["compare_reports"]["diffs"]) == 1, answers["compare_reports"]
+    assert {r["id"] for r in answers["list_reports"]["reports"]} >= {first["report"]["id"], rerun["report_id"]}
+    assert any(t["inn"] == inn for t in answers["search_threads"]["threads"])
+    assert answers["lookup_source"]["status"]["state"] in ("STATE_OK", "STATE_CACHED")
+    assert answers["describe_scoring_model"]["rules"] and answers["provider_status"]["providers"]
+    # Replaying a job that is not dead-lettered is the gateway's refusal, as a tool error.
+    assert replay.isError and replay.content[0].text == "NOT_FOUND: job no-such-job not found"
+
+
 def test_an_unknown_company_is_not_presented_as_clean(stack: GatewayStack):
     async def main():
         async with session(stack) as s:
@@ -216,6 +273,10 @@ def test_every_provider_spec_is_served_as_written_and_the_scoring_model_too(stac
         assert content.text.rstrip("\n") == (REPO / "docs" / "providers" / f"{provider}.md").read_text().rstrip("\n")
     assert json.loads(model.contents[0].text)["rules"]
     assert missing.error.code == -32602 and "spark" in missing.error.message
+    # The REST API's description points to the same specs.
+    description = stack.rest("GET", "/api/v1/openapi.json")[2]["info"]["description"]
+    assert "docs/providers/{dadata,casebook,infosphere,tavily,perplexity}.md" in description
+    assert "clientanalyze://providers/{name}/spec" in description
 
 
 def test_prompts_steer_an_agent_through_the_tools(stack: GatewayStack):
@@ -241,7 +302,8 @@ def test_without_a_valid_key_nothing_starts(stack: GatewayStack):
     for key in (None, "cla_nope", "cla_key0000000000000000_wrongwrongwrongwrong"):
         status, headers, body = raw(stack, "POST", INITIALIZE, mcp_headers(key))
         assert status == 401, (key, body)
-        assert headers["www-authenticate"].startswith('Bearer realm="client-analyze"')
+        assert headers["www-authenticate"].startswith('Bearer realm="client-analyze", error="invalid_token", error_description="')
+        assert headers["www-authenticate"].isascii() and headers["www-authenticate"].isprintable()
         assert json.loads(body)["error"]["code"] == -32600
 
 

@@ -88,7 +88,7 @@ package struct GatewayAccess: ServerInterceptor {
         }
         let trail = AuditTrail()
         let claimed = ApiKeySecret(token: presented.split(separator: " ").last.map(String.init) ?? "")?.id ?? ""
-        await AuditTrail.$current.withValue(trail) {
+        AuditTrail.$current.withValue(trail) {
             AuditTrail.note(target: claimed, details: ["presented_sha256_prefix": ApiKeySecret.fingerprint(presented), "reason": error.message])
         }
         let anonymous = Caller(keyID: claimed, name: "", role: .unspecified, ratePerMinute: 0)

@@ -48,7 +48,7 @@ package actor MCPEndpoint {
         } catch let error as RPCError {
             var response = Self.response(.error(statusCode: error.code == .resourceExhausted ? 429 : 401, .invalidRequest(error.message)))
             if error.code == .unauthenticated {
-                response.headers[.wwwAuthenticate] = "Bearer realm=\"client-analyze\", error=\"invalid_token\", error_description=\"\(error.message.replacingOccurrences(of: "\"", with: "'"))\""
+                response.headers[.wwwAuthenticate] = "Bearer realm=\"client-analyze\", error=\"invalid_token\", error_description=\"\(Self.headerText(error.message))\""
             }
             if let retry = error.metadata.string("retry-after") { response.headers[.retryAfter] = retry }
             return response
@@ -135,6 +135,13 @@ package actor MCPEndpoint {
             ContentTypeValidator(),
             ProtocolVersionValidator(),
         ])
+    }
+
+    /// A message as a quoted header value: printable ASCII only (RFC 9110), without its quotes.
+    static func headerText(_ message: String) -> String {
+        String(message.replacingOccurrences(of: "…", with: "...").unicodeScalars
+            .filter { $0.isASCII && $0.value >= 0x20 && $0.value != 0x7F && $0 != "\"" && $0 != "\\" }
+            .map(Character.init))
     }
 
     // MARK: HTTP adapter

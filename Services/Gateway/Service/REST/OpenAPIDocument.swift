@@ -36,7 +36,10 @@ enum OpenAPIDocument {
                     look-ups), admin (everything). Messages follow the proto3 JSON mapping of the \
                     clientanalyze.gateway.v1 contracts with the .proto field names; lowerCamelCase names, enum \
                     numbers and integers as strings are accepted on input. Errors: \
-                    {"error": {"code", "message", "details"}}.
+                    {"error": {"code", "message", "details"}}. What each data provider is asked and how its \
+                    answer becomes findings: docs/providers/{dadata,casebook,infosphere,tavily,perplexity}.md in \
+                    the repository, also served to AI agents by the MCP endpoint (/mcp) as \
+                    clientanalyze://providers/{name}/spec.
                     """)),
             ])),
             ("servers", .array([.object([("url", .string("/"))])])),
