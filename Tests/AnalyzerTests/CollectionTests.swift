@@ -1,5 +1,8 @@
 @testable import Analyzer
+import AsyncHTTPClient
 import Contracts
+import NIOCore
+import NIOHTTP1
 import ProviderSandbox
 import Testing
 
@@ -130,6 +133,18 @@ struct CollectionTests {
             #expect(narrative.summary.contains("Не удалось проверить полностью: InfoSphere (ответили 5 из 7 реестров"))
             #expect(!narrative.summary.contains("Проверенные источники не выявили факторов риска"))
             #expect(!narrative.recommendations.contains { $0.text.contains("обычных условиях") })
+        }
+    }
+
+    @Test("the sandbox's registry-errors fault still checks InfoSphere's credentials")
+    func registryErrorsNeedCredentials() async throws {
+        try await withSandbox(SandboxBehaviour(faults: [.infosphere: .registryErrors(2)])) { base in
+            var request = HTTPClientRequest(url: base + "/infosphere/2.00")
+            request.method = .POST
+            request.body = .bytes(ByteBuffer(string: "<Request><UserID></UserID><inn>7705123452</inn></Request>"))
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+            let body = String(buffer: try await response.body.collect(upTo: 1 << 20))
+            #expect(body.contains("<Error>Неверный логин или пароль</Error>") && !body.contains("fns"))
         }
     }
 

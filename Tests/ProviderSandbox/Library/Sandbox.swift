@@ -25,7 +25,7 @@ package struct Sandbox: Sendable {
         router.post("/dadata/suggestions/api/4_1/rs/findById/party") { request, _ in
             try await serve(.dadata, request, auth: request.headers[.authorization]?.hasPrefix("Token ") == true) { body in
                 let query = (try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any])?["query"] as? String ?? ""
-                return (query, { DaDataWire.response(for: query) })
+                return (query, { _ in DaDataWire.response(for: query) })
             }
         }
         router.get("/casebook/arbitrage/cases") { request, _ in
@@ -34,7 +34,7 @@ package struct Sandbox: Sendable {
                 let inn = request.uri.queryParameters["sideInn"].map(String.init) ?? ""
                 let page = request.uri.queryParameters["page"].flatMap { Int($0) } ?? 1
                 let size = request.uri.queryParameters["size"].flatMap { Int($0) } ?? 20
-                return (inn, { CasebookWire.cases(inn: inn, page: page, size: size) })
+                return (inn, { _ in CasebookWire.cases(inn: inn, page: page, size: size) })
             }
         }
         router.post("/infosphere/2.00") { request, _ in
@@ -42,33 +42,37 @@ package struct Sandbox: Sendable {
                 let xml = String(decoding: body, as: UTF8.self)
                 let inn = InfoSphereWire.element("inn", in: xml) ?? ""
                 let authorised = !(InfoSphereWire.element("UserID", in: xml) ?? "").isEmpty
-                return (inn, { authorised ? InfoSphereWire.response(inn: inn) : InfoSphereWire.authError() })
+                return (inn, { fault in
+                    guard authorised else { return InfoSphereWire.authError() }
+                    if case .registryErrors(let count)? = fault { return InfoSphereWire.response(inn: inn, failingRegistries: count) }
+                    return InfoSphereWire.response(inn: inn)
+                })
             }
         }
         router.post("/tavily/search") { request, _ in
             try await serve(.tavily, request, auth: request.headers[.authorization]?.hasPrefix("Bearer ") == true) { body in
                 let object = (try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any]) ?? [:]
                 let query = object["query"] as? String ?? ""
-                return (query, { WebWire.tavily(query: query, maxResults: object["max_results"] as? Int ?? 5) })
+                return (query, { _ in WebWire.tavily(query: query, maxResults: object["max_results"] as? Int ?? 5) })
             }
         }
         router.post("/perplexity/chat/completions") { request, _ in
             try await serve(.perplexity, request, auth: request.headers[.authorization]?.hasPrefix("Bearer ") == true) { body in
                 let question = WebWire.lastUserMessage(body)
-                return (question, { WebWire.perplexity(question: question) })
+                return (question, { _ in WebWire.perplexity(question: question) })
             }
         }
         router.post("/perplexity/v1/agent") { request, _ in
             try await serve(.perplexity, request, auth: request.headers[.authorization]?.hasPrefix("Bearer ") == true) { body in
                 let input = (try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any])?["input"] as? String ?? ""
-                return (input, { WebWire.perplexityAgent(question: input) })
+                return (input, { _ in WebWire.perplexityAgent(question: input) })
             }
         }
         router.post("/llm/chat/completions") { request, _ in
             try await serve(.llm, request, auth: request.headers[.authorization]?.hasPrefix("Bearer ") == true) { body in
                 let prompt = WebWire.lastUserMessage(body)
                 let system = WebWire.systemMessage(body)
-                return (prompt, { WebWire.llm(prompt: prompt, system: system) })
+                return (prompt, { _ in WebWire.llm(prompt: prompt, system: system) })
             }
         }
         router.get("/sandbox/companies") { _, _ in
@@ -81,10 +85,11 @@ package struct Sandbox: Sendable {
     }
 
     /// Applies latency and faults, then answers with what `handle` makes of the body: the subject (for
-    /// per-subject faults) and the normal answer (a status and a body).
+    /// per-subject faults) and the answer (a status and a body), given the fault that is left for the
+    /// provider's own wire to show (InfoSphere's `registry-errors`).
     private func serve(
         _ provider: Provider, _ request: Request, auth: Bool,
-        handle: ([UInt8]) throws -> (subject: String, answer: () -> (HTTPResponse.Status, String, String))
+        handle: ([UInt8]) throws -> (subject: String, answer: (Fault?) -> (HTTPResponse.Status, String, String))
     ) async throws -> Response {
         behaviour.countRequest(provider)
         let body = Array(try await request.body.collect(upTo: 1 << 20).readableBytesView)
@@ -112,11 +117,8 @@ package struct Sandbox: Sendable {
             return Self.text(.serviceUnavailable, "application/json", #"{"message":"sandbox flaky"}"#)
         case .failingSubjects(let count)? where behaviour.failsSubject(provider, subject: subject, count: count):
             return Self.text(.serviceUnavailable, "application/json", #"{"message":"sandbox failing subject"}"#)
-        case .registryErrors(let count)? where provider == .infosphere:
-            let (status, contentType, text) = InfoSphereWire.response(inn: subject, failingRegistries: count)
-            return Self.text(status, contentType, text)
         case .flaky?, .failingSubjects?, .registryErrors?, nil:
-            let (status, contentType, text) = answer()
+            let (status, contentType, text) = answer(fault)
             return Self.text(status, contentType, text)
         }
     }
