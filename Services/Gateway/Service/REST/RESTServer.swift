@@ -89,12 +89,15 @@ package struct RESTServer: Sendable {
     private func call(
         _ route: RESTRoute, parameters: [String: String], request: Request, context: RESTContext, settings: GatewaySettings, requestID: String
     ) async -> Response {
-        var request = request
         let message: [UInt8]
         do {
             var body: JSONValue?
             if route.body != .none {
-                let buffer = try await request.body.collect(upTo: settings.maxBodyBytes)
+                let buffer: ByteBuffer
+                switch await self.body(of: request, settings: settings, requestID: requestID) {
+                case .success(let read): buffer = read
+                case .failure(let refusal): return refusal.response
+                }
                 if buffer.readableBytes > 0 {
                     let type = request.headers[.contentType] ?? ""
                     guard type.lowercased().hasPrefix("application/json") else {
@@ -111,12 +114,8 @@ package struct RESTServer: Sendable {
             message = try ProtoJSON.encodeWire(json, schema: route.request)
         } catch let problem as TranscodeError {
             return error(400, "INVALID_ARGUMENT", problem.description, requestID: requestID)
-        } catch let problem as HTTPError where problem.status == .contentTooLarge {
-            return tooLarge(settings, requestID: requestID)
-        } catch is NIOTooManyBytesError {
-            return tooLarge(settings, requestID: requestID)
         } catch {
-            return self.error(400, "INVALID_ARGUMENT", "cannot read the body: \(error)", requestID: requestID)
+            return self.error(400, "INVALID_ARGUMENT", "\(error)", requestID: requestID)
         }
 
         var metadata = Metadata()
@@ -138,14 +137,9 @@ package struct RESTServer: Sendable {
     /// MCP endpoint's.
     private func mcp(_ mcp: MCPEndpoint, _ request: Request, context: RESTContext, settings: GatewaySettings, requestID: String) async -> Response {
         let body: ByteBuffer
-        do {
-            body = try await request.body.collect(upTo: settings.maxBodyBytes)
-        } catch let problem as HTTPError where problem.status == .contentTooLarge {
-            return tooLarge(settings, requestID: requestID)
-        } catch is NIOTooManyBytesError {
-            return tooLarge(settings, requestID: requestID)
-        } catch {
-            return self.error(400, "INVALID_ARGUMENT", "cannot read the body: \(error)", requestID: requestID)
+        switch await self.body(of: request, settings: settings, requestID: requestID) {
+        case .success(let read): body = read
+        case .failure(let refusal): return refusal.response
         }
         let peer = context.remoteAddress.map { "mcp:\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "mcp"
         return await mcp.respond(to: request, body: body, peer: peer, requestID: requestID)
@@ -274,6 +268,25 @@ package struct RESTServer: Sendable {
         Response(
             status: .init(code: status), headers: [.contentType: "application/json"],
             body: .init(byteBuffer: ByteBuffer(string: HTTPStatusMapping.body(code: code, message: message, requestID: requestID).text)))
+    }
+
+    /// Why a body was not read: the answer to give.
+    struct BodyRefusal: Error {
+        let response: Response
+    }
+
+    /// The request's body, up to `rest.max_body_bytes` (413 above it).
+    private func body(of request: Request, settings: GatewaySettings, requestID: String) async -> Result<ByteBuffer, BodyRefusal> {
+        var request = request
+        do {
+            return .success(try await request.body.collect(upTo: settings.maxBodyBytes))
+        } catch let problem as HTTPError where problem.status == .contentTooLarge {
+            return .failure(BodyRefusal(response: tooLarge(settings, requestID: requestID)))
+        } catch is NIOTooManyBytesError {
+            return .failure(BodyRefusal(response: tooLarge(settings, requestID: requestID)))
+        } catch {
+            return .failure(BodyRefusal(response: self.error(400, "INVALID_ARGUMENT", "cannot read the body: \(error)", requestID: requestID)))
+        }
     }
 
     /// 413: the body is over `rest.max_body_bytes` (Hummingbird's server and a collected stream say so with
