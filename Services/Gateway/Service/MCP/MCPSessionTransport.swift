@@ -1,12 +1,13 @@
 internal import Foundation
 internal import Logging
 internal import MCP
+internal import ProtoJSON
 
 /// One MCP session's Streamable HTTP transport. The SDK's `StatefulHTTPServerTransport` keeps every event it
 /// ever sent for replay, so a long session (an agent polling reports) grows without bound; and it sends a
 /// request's progress notifications to the standalone GET stream, which a client may never open. This one
 /// keeps nothing once a response is sent, and answers a POSTed request with an SSE stream that carries the
-/// request's own progress notifications (matched by its `_meta.progressToken`) and then its response. Other
+/// request's own progress notifications (from `tools/call`, see `toolCalls`) and then its response. Other
 /// server messages go to the GET stream if one is open. It has no resumption (`Last-Event-ID`): a client that
 /// loses a stream repeats the request.
 actor MCPSessionTransport: Transport {
@@ -16,9 +17,8 @@ actor MCPSessionTransport: Transport {
 
     private let incoming: AsyncThrowingStream<Data, any Error>
     private let incomingContinuation: AsyncThrowingStream<Data, any Error>.Continuation
-    /// Open request streams by JSON-RPC id, and which request each progress token belongs to.
+    /// Open request streams by JSON-RPC id.
     private var requestStreams: [String: AsyncThrowingStream<Data, any Error>.Continuation] = [:]
-    private var progressTokens: [String: String] = [:]
     private var standalone: AsyncThrowingStream<Data, any Error>.Continuation?
     private var initialized = false
     private var terminated = false
@@ -46,25 +46,20 @@ actor MCPSessionTransport: Transport {
 
     func send(_ data: Data) async throws {
         guard !terminated else { throw MCPError.connectionClosed }
-        switch MCPMessage(outgoing: data) {
-        case .response(let id)?:
-            requestStreams.removeValue(forKey: id)?.yieldEvent(data, finishing: true)
-            progressTokens = progressTokens.filter { $0.value != id }
-        case .notification(_, let progressToken?)? where progressTokens[progressToken].flatMap({ requestStreams[$0] }) != nil:
-            requestStreams[progressTokens[progressToken]!]?.yieldEvent(data, finishing: false)
-        default:
+        if let id = MCPMessage.responseID(data) {
+            send(data, to: id, finishing: true)
+        } else {
             standalone?.yieldEvent(data, finishing: false)
         }
     }
 
     /// A message on request `id`'s stream; the response ends it.
     private func send(_ data: Data, to id: String, finishing: Bool = false) {
-        guard finishing else {
+        if finishing {
+            requestStreams.removeValue(forKey: id)?.yieldEvent(data, finishing: true)
+        } else {
             requestStreams[id]?.yieldEvent(data, finishing: false)
-            return
         }
-        requestStreams.removeValue(forKey: id)?.yieldEvent(data, finishing: true)
-        progressTokens = progressTokens.filter { $0.value != id }
     }
 
     // MARK: HTTP
@@ -100,11 +95,10 @@ actor MCPSessionTransport: Transport {
             initialized = true
         }
         switch message {
-        case .request(let id, _, let progressToken):
+        case .request(let id, let method):
             let (stream, continuation) = AsyncThrowingStream<Data, any Error>.makeStream()
             requestStreams[id] = continuation
-            if let progressToken { progressTokens[progressToken] = id }
-            if case .request(_, "tools/call", _) = message {
+            if method == "tools/call" {
                 Task {
                     let response = await toolCalls(body) { [weak self] notification in await self?.send(notification, to: id) }
                     await self.send(response, to: id, finishing: true)
@@ -112,9 +106,7 @@ actor MCPSessionTransport: Transport {
             } else {
                 incomingContinuation.yield(body)
             }
-            return .stream(stream, headers: headers().merging([
-                HTTPHeaderName.contentType: "text/event-stream", HTTPHeaderName.cacheControl: "no-cache, no-transform",
-            ]) { $1 })
+            return .stream(stream, headers: streamHeaders())
         case .notification, .response:
             incomingContinuation.yield(body)
             return .accepted(headers: headers())
@@ -134,9 +126,7 @@ actor MCPSessionTransport: Transport {
             Task { await self?.standaloneClosed() }
         }
         standalone = continuation
-        return .stream(stream, headers: headers().merging([
-            HTTPHeaderName.contentType: "text/event-stream", HTTPHeaderName.cacheControl: "no-cache, no-transform",
-        ]) { $1 })
+        return .stream(stream, headers: streamHeaders())
     }
 
     private func standaloneClosed() { standalone = nil }
@@ -153,12 +143,15 @@ actor MCPSessionTransport: Transport {
 
     private func headers() -> [String: String] { [HTTPHeaderName.sessionID: sessionID] }
 
+    private func streamHeaders() -> [String: String] {
+        [HTTPHeaderName.sessionID: sessionID, HTTPHeaderName.contentType: "text/event-stream", HTTPHeaderName.cacheControl: "no-cache, no-transform"]
+    }
+
     private func terminate() {
         guard !terminated else { return }
         terminated = true
         for continuation in requestStreams.values { continuation.finish() }
         requestStreams = [:]
-        progressTokens = [:]
         standalone?.finish()
         standalone = nil
         incomingContinuation.finish()
@@ -176,61 +169,41 @@ extension AsyncThrowingStream<Data, any Error>.Continuation {
     }
 }
 
-/// What a JSON-RPC message is, as far as routing needs: ids are compared as text (`7` and `"7"` are different
-/// ids in JSON-RPC, so the text keeps the quotes of a string id).
+/// What a JSON-RPC message is, as far as routing needs. Ids are compared as JSON text: `7` and `"7"` are
+/// different ids, and the server echoes an id as it was sent.
 enum MCPMessage {
-    case request(id: String, method: String, progressToken: String?)
-    case notification(method: String, progressToken: String?)
+    case request(id: String, method: String)
+    case notification(method: String)
     case response(id: String)
 
+    /// A message a client sent (small: a request's parameters).
     init?(_ data: Data) {
-        guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
-              object["jsonrpc"] as? String == "2.0" else { return nil }
-        let id = object["id"].flatMap(Self.text)
-        let params = object["params"] as? [String: Any]
-        let token = ((params?["_meta"] as? [String: Any])?["progressToken"] ?? params?["progressToken"]).flatMap(Self.text)
-        if let method = object["method"] as? String {
-            if let id {
-                self = .request(id: id, method: method, progressToken: token)
-            } else {
-                self = .notification(method: method, progressToken: method == "notifications/progress" ? token : nil)
-            }
-        } else if let id, object["result"] != nil || object["error"] != nil {
+        guard let message = try? JSONValue.parse(Array(data)), message["jsonrpc"] == .string("2.0") else { return nil }
+        let id = message["id"].flatMap { $0 == .null ? nil : $0.text }
+        if let method = message["method"]?.stringValue {
+            self = id.map { .request(id: $0, method: method) } ?? .notification(method: method)
+        } else if let id, message["result"] != nil || message["error"] != nil {
             self = .response(id: id)
         } else {
             return nil
         }
     }
 
-    /// A message the server sends: a response is routed by its id alone, found by reading only the top level
-    /// of the document (a report's answer is tens of kilobytes, and a full parse of it cost more than the
-    /// rest of the routing).
-    init?(outgoing data: Data) {
-        let members = data.withUnsafeBytes { bytes in
+    /// The id of a response the server sends, found by reading only the top level of the document: answers
+    /// such as tools/list or a report's PDF blob run to hundreds of kilobytes, and need no parse to be routed.
+    static func responseID(_ data: Data) -> String? {
+        data.withUnsafeBytes { bytes -> String? in
             var scanner = TopLevelScanner(bytes: bytes)
-            return scanner.members()
-        }
-        guard let members else { return nil }
-        if members["method"] != nil {
-            self.init(data)  // a notification or server request: small
-        } else if let id = members["id"], members["result"] != nil || members["error"] != nil {
-            self = .response(id: String(decoding: data[data.startIndex + id.lowerBound..<data.startIndex + id.upperBound], as: UTF8.self))
-        } else {
-            return nil
+            guard let members = scanner.members(), members["method"] == nil, let id = members["id"],
+                  members["result"] != nil || members["error"] != nil else { return nil }
+            // Re-written as this side writes ids: the SDK's encoder may escape a string id differently.
+            return (try? JSONValue.parse(UnsafeRawBufferPointer(rebasing: bytes[id])))?.text
         }
     }
 
     var isInitialize: Bool {
-        if case .request(_, "initialize", _) = self { return true }
+        if case .request(_, "initialize") = self { return true }
         return false
-    }
-
-    private static func text(_ value: Any) -> String? {
-        switch value {
-        case let text as String: "\"\(text)\""
-        case let number as Int: String(number)
-        default: nil
-        }
     }
 }
 
