@@ -40,8 +40,9 @@ package struct GatewayAccess: ServerInterceptor {
             authorization: context.metadata.string("authorization"), method: method, peer: context.peer, requestID: requestID)
         let mutating = context.method.idempotency != .noSideEffects
         let trail = AuditTrail()
-        // The MCP tool that made the call, so the audit names what an agent asked for.
-        if let tool = context.metadata.string("x-mcp-tool") { trail.add(details: ["mcp_tool": tool]) }
+        // The MCP tool that made the call, so the audit names what an agent asked for; only the MCP endpoint's
+        // own in-process calls may say so (a gRPC client could send the header too).
+        if context.peer.hasPrefix("mcp:"), let tool = context.metadata.string("x-mcp-tool") { trail.add(details: ["mcp_tool": tool]) }
         do {
             try authorize(caller, method, settings: settings)
             let budget: ContinuousClock.Instant? =
