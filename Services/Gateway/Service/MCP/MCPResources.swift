@@ -58,13 +58,13 @@ struct MCPResources: Sendable {
                 let report = try await answer(try await operations.call(MCPTools.getReport, .object([("id", .string(id))]), as: caller))
                 return .init(contents: [.text((report["report"] ?? .null).text, uri: uri, mimeType: "application/json")])
             }
-            var pdf: [UInt8] = []
+            // The chunks' bytes as they come, not through JSON and base64 and back.
             let request: JSONValue = .object([("report_id", .string(id)), ("format", .string("FORMAT_PDF"))])
-            let chunks = try await answer(try await operations.stream(MCPTools.downloadReport, request, as: caller) { _ in })
-            for chunk in chunks {
-                if let data = chunk["data"]?.stringValue.flatMap({ Data(base64Encoded: $0) }) { pdf += data }
-            }
-            return .init(contents: [.binary(Data(pdf), uri: uri, mimeType: "application/pdf")])
+            let chunks = try await answer(try await operations.raw(MCPTools.downloadReport, request, as: caller) { bytes in
+                try? GatewayV1.DownloadChunk(serializedBytes: bytes).data
+            })
+            guard !chunks.contains(where: { $0 == nil }) else { throw MCPError.internalError("a chunk of the PDF of report \(id) did not decode") }
+            return .init(contents: [.binary(Data(chunks.lazy.compactMap { $0 }.joined()), uri: uri, mimeType: "application/pdf")])
         }
         throw MCPError.invalidParams("Unknown resource: \(uri); resources/list and resources/templates/list name them")
     }
