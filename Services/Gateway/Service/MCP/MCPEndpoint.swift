@@ -33,10 +33,8 @@ package actor MCPEndpoint {
         self.settings = settings
         self.logger = logger
         tools = MCPToolRunner(
-            operations: GatewayOperations(local: local, timeout: { settings().defaultTimeout }), version: version, logger: logger)
+            operations: GatewayOperations(local: local, timeout: { settings().defaultTimeout }), version: version)
     }
-
-    package var sessionCount: Int { sessions.count }
 
     /// The answer to one HTTP request on `/mcp`.
     func respond(to request: Request, body: ByteBuffer, peer: String, requestID: String) async -> Response {
@@ -62,9 +60,9 @@ package actor MCPEndpoint {
             return response
         }
         let mcpRequest = Self.request(request, body: body)
-        expireIdleSessions(settings: settings)
         if let id = mcpRequest.header(HTTPHeaderName.sessionID) {
-            guard var session = sessions[id] else {
+            guard var session = sessions[id], !Self.idle(session, settings: settings) else {
+                await close(id)
                 return Self.response(.error(statusCode: 404, .invalidRequest("Not Found: no such MCP session (it ended or expired); initialize a new one")))
             }
             guard session.caller.keyID == caller.keyID else {
@@ -79,6 +77,8 @@ package actor MCPEndpoint {
         guard mcpRequest.method == "POST", let data = mcpRequest.body, MCPMessage(data)?.isInitialize == true else {
             return Self.response(.error(statusCode: 400, .invalidRequest("Bad Request: send initialize first, then the \(HTTPHeaderName.sessionID) header it returns")))
         }
+        // Idle sessions are closed here, where a new one would take their room, not on every request.
+        for (id, session) in sessions where Self.idle(session, settings: settings) { await close(id) }
         guard sessions.count < settings.mcpMaxSessions else {
             return Self.response(.error(statusCode: 503, .internalError("too many open MCP sessions (\(settings.mcpMaxSessions), mcp.max_sessions); close one with DELETE or retry later")))
         }
@@ -114,13 +114,8 @@ package actor MCPEndpoint {
         logger.info("MCP session closed", metadata: ["mcp.session": "\(id)", "mcp.sessions": "\(sessions.count)"])
     }
 
-    private func expireIdleSessions(settings: GatewaySettings) {
-        let cutoff = ContinuousClock.now - settings.mcpSessionIdleTimeout
-        for (id, session) in sessions where session.lastUsed < cutoff {
-            sessions.removeValue(forKey: id)
-            Task { await session.server.stop() }
-            logger.info("MCP session expired", metadata: ["mcp.session": "\(id)"])
-        }
+    private static func idle(_ session: Session, settings: GatewaySettings) -> Bool {
+        ContinuousClock.now - session.lastUsed > settings.mcpSessionIdleTimeout
     }
 
     /// Origin and Host against `mcp.allowed_hosts` (DNS rebinding), then Accept, Content-Type and the protocol

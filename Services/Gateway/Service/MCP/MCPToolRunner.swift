@@ -1,6 +1,5 @@
 internal import Contracts
 internal import Foundation
-internal import Logging
 internal import MCP
 internal import ProtoJSON
 internal import RPCCore
@@ -19,13 +18,11 @@ struct MCPCaller: Sendable {
 struct MCPToolRunner: Sendable {
     private let operations: GatewayOperations
     private let version: String
-    private let logger: Logger
     private let toolList: [Tool]
 
-    init(operations: GatewayOperations, version: String, logger: Logger) {
+    init(operations: GatewayOperations, version: String) {
         self.operations = operations
         self.version = version
-        self.logger = logger
         toolList = MCPTools.all.map(Self.descriptor)
     }
 
