@@ -362,6 +362,13 @@ def test_each_tool_call_is_audited_with_its_tool_name(stack: GatewayStack):
     records = [r for r in audit["records"] if r.get("action") == "gateway.v1.Analyses/Submit" and r.get("target") == job_id]
     assert records and records[0]["details"]["mcp_tool"] == "analyze_company", audit["records"][:3]
     assert records[0]["remote_address"].startswith("mcp:127.0.0.1:")
+    # A gRPC client cannot pass itself off as an MCP tool in the audit log.
+    spoofed = stack.gateway.client("call", "/clientanalyze.gateway.v1.Analyses/Submit",
+                                   json.dumps({"request": {"inn": CLEAN}, "idempotency_key": "mcp-audit-spoof"}),
+                                   f"authorization=Bearer {stack.admin_key}", "x-mcp-tool=analyze_company")
+    _, _, audit = stack.rest("GET", "/api/v1/admin/audit?page.page_size=50")
+    record = next(r for r in audit["records"] if r.get("target") == spoofed["job"]["id"])
+    assert "mcp_tool" not in record.get("details", {})
 
 
 # Bad input
@@ -474,6 +481,7 @@ def test_two_concurrent_sessions_each_get_their_own_answers(stack: GatewayStack)
 
 
 def test_cla_mcp_relays_stdio_to_the_gateway(stack: GatewayStack):
+    closed_before = sum(1 for line in stack.gateway.log_lines() if line.get("msg") == "MCP session closed")
     parameters = StdioServerParameters(
         command=str(binary("cla")), args=["mcp", "--url", url(stack)], env={"CLA_API_KEY": stack.admin_key})
 
@@ -498,8 +506,10 @@ def test_cla_mcp_relays_stdio_to_the_gateway(stack: GatewayStack):
     assert progress and progress[-1] == 100
     assert spec.contents[0].text.startswith("# Casebook")
     assert bad.isError and "checksum" in bad.content[0].text
-    sessions = [line for line in stack.gateway.log_lines() if line.get("msg") == "MCP session closed"]
-    assert sessions, "cla mcp ends its session when stdin closes"
+    closed = stack.gateway.wait_until(
+        lambda: (count := sum(1 for line in stack.gateway.log_lines() if line.get("msg") == "MCP session closed")) > closed_before and count,
+        "cla mcp ends its session when stdin closes")
+    assert closed == closed_before + 1
 
 
 def test_cla_mcp_without_a_key_is_a_usage_error(tmp_path: Path):

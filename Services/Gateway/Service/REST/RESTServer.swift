@@ -112,10 +112,8 @@ package struct RESTServer: Sendable {
             }
             let json = try RESTBinding.request(schema: route.request, body: body, path: parameters, query: query, headers: headers)
             message = try ProtoJSON.encodeWire(json, schema: route.request)
-        } catch let problem as TranscodeError {
-            return error(400, "INVALID_ARGUMENT", problem.description, requestID: requestID)
         } catch {
-            return self.error(400, "INVALID_ARGUMENT", "\(error)", requestID: requestID)
+            return self.error(400, "INVALID_ARGUMENT", error.description, requestID: requestID)
         }
 
         var metadata = Metadata()
@@ -277,7 +275,6 @@ package struct RESTServer: Sendable {
 
     /// The request's body, up to `rest.max_body_bytes` (413 above it).
     private func body(of request: Request, settings: GatewaySettings, requestID: String) async -> Result<ByteBuffer, BodyRefusal> {
-        var request = request
         do {
             return .success(try await request.body.collect(upTo: settings.maxBodyBytes))
         } catch let problem as HTTPError where problem.status == .contentTooLarge {
