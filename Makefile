@@ -6,8 +6,8 @@ SHELL := /bin/bash
 
 VENV        := .venv
 PYTHON      := $(VENV)/bin/python
-APT_PACKAGES := pkg-config protobuf-compiler protobuf-c-compiler libprotobuf-c-dev libnghttp2-dev libmimalloc-dev nghttp2-client valgrind prometheus libsqlite3-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core poppler-utils qpdf curl tarantool libmsgpuck-dev rabbitmq-server librabbitmq-dev prometheus-alertmanager
-GENERATED   := Shared/ContractsC Shared/Contracts/Generated Tests/ContractsTestSupport/Generated
+APT_PACKAGES := pkg-config protobuf-compiler protobuf-c-compiler libprotobuf-c-dev libnghttp2-dev libmimalloc-dev nghttp2-client valgrind prometheus libsqlite3-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core poppler-utils qpdf curl tarantool libmsgpuck-dev rabbitmq-server librabbitmq-dev prometheus-alertmanager chromium chromium-driver
+GENERATED   := Shared/ContractsC Shared/Contracts/Generated Tests/ContractsTestSupport/Generated Services/Gateway/Service/MCP/ProviderSpecs.generated.swift Services/Gateway/Service/Web/WebAssets.generated.swift
 MEMCHECK_ITERATIONS ?= 3
 # Release builds link the Swift runtime and Foundation statically: each executable then maps only what it uses,
 # which keeps an idle service near 35 MiB instead of 38–40 (issue 4's 40 MB target).
@@ -34,6 +34,7 @@ $(VENV)/.installed: Tests/Interop/requirements.txt
 generate: deps ## Regenerate protoc-c output, the Swift bridge and the descriptor set from proto/
 	@proto/generate.sh
 	@python3 scripts/embed-provider-specs.py
+	@python3 scripts/embed-web-assets.py
 
 check-generated: generate ## Fail if the committed generated code differs from what `make generate` writes
 	@changes=$$(git status --porcelain -- $(GENERATED)); \
@@ -64,7 +65,7 @@ check-memory: deps ## Encode/decode/reject loops under valgrind: no leaks, no in
 		--show-leak-kinds=definite .build/memcheck/contracts-tool memcheck --iterations $(MEMCHECK_ITERATIONS)
 	@echo "memory check clean"
 
-bench: deps ## Benchmarks (release build): contracts, gRPC with h2load, executables' start-up, storage over RPC, report rendering, the analysis pipeline, the gateway; results in bench-results/
+bench: deps ## Benchmarks (release build): contracts, gRPC with h2load, executables' start-up, storage over RPC, report rendering, the analysis pipeline, the gateway, MCP, the web app; results in bench-results/
 	@mkdir -p bench-results
 	$(RELEASE) --product contracts-bench 2>&1 | tail -1
 	$(RELEASE) --product interop-server 2>&1 | tail -1
@@ -84,6 +85,7 @@ bench: deps ## Benchmarks (release build): contracts, gRPC with h2load, executab
 	for product in provider-sandbox cla; do $(RELEASE) --product $$product 2>&1 | tail -1; done
 	CLA_BIN_DIR=$$(swift build -c release --show-bin-path) $(PYTHON) Tests/Benchmarks/gateway_bench.py
 	CLA_BIN_DIR=$$(swift build -c release --show-bin-path) $(PYTHON) Tests/Benchmarks/mcp_bench.py
+	CLA_BIN_DIR=$$(swift build -c release --show-bin-path) $(PYTHON) Tests/Benchmarks/web_bench.py
 
 coverage: deps ## Line coverage per target from the Swift tests
 	swift test --enable-code-coverage 2>&1 | tail -1

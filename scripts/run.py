@@ -142,6 +142,9 @@ def summary(report: dict, pdf: Path, seconds: float) -> None:
     print(f"  sources: {states}")
     print(f"\n{BOLD}PDF:{RESET} {pdf.relative_to(REPO)}  {DIM}(analysed in {seconds:.1f} s){RESET}")
     print(f"""
+{BOLD}Web app:{RESET} http://127.0.0.1:8080/ — sign in with the key {admin_key()}
+          {DIM}(it is in {(DATA / 'admin.key').relative_to(REPO)}; this report: http://127.0.0.1:8080/reports/{report['id']}){RESET}
+
 {BOLD}Try next{RESET} {DIM}(the admin API key is in {(DATA / 'admin.key').relative_to(REPO)}){RESET}
   the API                 export KEY=$(cat data/admin.key)
                           curl -H "Authorization: Bearer $KEY" {API}/reports
@@ -190,6 +193,7 @@ def main() -> None:
         wait_ready(name, process, admin)
         print(f"  {name:<16}  gRPC 127.0.0.1:{rpc}   admin http://127.0.0.1:{admin}  ready")
     print(f"  REST API          {API}  (OpenAPI: {API}/openapi.json)")
+    print(f"  web app           http://127.0.0.1:8080/")
     started = time.monotonic()
     report = analyse(inn)
     pdf = save_pdf(report)

@@ -45,7 +45,12 @@ package enum GatewayDefinition: ServiceDefinition {
         let logger = context.logger
         let version = BuildInfo.current(service: name).version
         let mcp = MCPEndpoint(access: access, local: context.local, settings: settings, version: version, logger: context.logger)
-        let rest = RESTServer(local: context.local, settings: settings, version: version, mcp: mcp)
+        let sessions = WebSessions {
+            let current = settings()
+            return .init(lifetime: current.webSessionLifetime, idleTimeout: current.webSessionIdleTimeout, maxSessions: current.webMaxSessions)
+        }
+        let web = WebApp(sessions: sessions, access: access, settings: settings)
+        let rest = RESTServer(local: context.local, settings: settings, version: version, mcp: mcp, web: web)
             .application(host: current.restHost, port: current.restPort, logger: logger) { host, port in
                 logger.notice("REST listening on http://\(ServiceAddress(host: host, port: port))/api/v1", metadata: ["rest.port": "\(port)"])
             }

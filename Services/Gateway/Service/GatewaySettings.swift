@@ -28,6 +28,17 @@ package struct GatewaySettings: ServiceSettings {
     package var mcpMaxSessions = 1000
     package var mcpSessionIdleTimeout: Duration = .seconds(1800)
 
+    /// The web app at `/` on the REST port.
+    package var webEnabled = true
+    package var webSessionLifetime: Duration = .seconds(12 * 3600)
+    package var webSessionIdleTimeout: Duration = .seconds(3600)
+    package var webMaxSessions = 10_000
+    /// Mark the session cookie `Secure` (set it when TLS ends in front of the gateway; a request saying
+    /// `X-Forwarded-Proto: https` gets it anyway).
+    package var webSecureCookies = false
+    /// Serve the web app's files from this folder instead of the embedded copy (for working on them).
+    package var webAssetsDir = ""
+
     package static let defaults = GatewaySettings()
 
     /// `rest.cors_origins` as a list.
@@ -71,5 +82,21 @@ package struct GatewaySettings: ServiceSettings {
         .duration(
             "mcp.session_idle_timeout", \.mcpSessionIdleTimeout, in: .seconds(10)...Duration.seconds(86_400),
             help: "An MCP session unused this long is closed (its client must initialize again).", reloadable: true),
+        .bool("web.enabled", \.webEnabled, help: "Serve the analysts' web app at / on the REST port."),
+        .duration(
+            "web.session_lifetime", \.webSessionLifetime, in: .seconds(60)...Duration.seconds(30 * 86_400),
+            help: "How long a web sign-in lasts at most (the cookie's Max-Age).", reloadable: true),
+        .duration(
+            "web.session_idle_timeout", \.webSessionIdleTimeout, in: .seconds(60)...Duration.seconds(30 * 86_400),
+            help: "A web session unused this long ends (sign in again).", reloadable: true),
+        .string(
+            "web.assets_dir", \.webAssetsDir,
+            help: "Serve the web app's files from this folder (Services/Gateway/Web) instead of the embedded copy, re-read on every request: for working on the pages.",
+            reloadable: true),
+        .integer("web.max_sessions", \.webMaxSessions, in: 1...1_000_000, help: "Web sessions kept at most; the least recently used goes first."),
+        .bool(
+            "web.secure_cookies", \.webSecureCookies,
+            help: "Mark the session cookie Secure: set it when TLS ends in front of the gateway (X-Forwarded-Proto: https sets it per request).",
+            reloadable: true),
     ]
 }

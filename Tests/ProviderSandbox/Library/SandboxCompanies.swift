@@ -4,6 +4,8 @@ package struct SandboxCompany: Sendable {
     package enum Kind: String, Sendable, CaseIterable {
         case clean, liquidated, bankrupt, manyLawsuits = "many_lawsuits", sanctions, disqualifiedDirector = "disqualified_director"
         case registeredLastMonth = "registered_last_month", massAddress = "mass_address", partial, notFound = "not_found"
+        /// Markup and quotes in every text field: what the web app and the renderers must show as text.
+        case hostileText = "hostile_text"
     }
 
     package var kind: Kind
@@ -61,7 +63,7 @@ package struct SandboxCompany: Sendable {
 
     package static func find(inn: String) -> SandboxCompany? { all.first { $0.inn == inn && $0.kind != .notFound } }
 
-    package static let all: [SandboxCompany] = [clean, liquidated, bankrupt, manyLawsuits, sanctions, disqualified, young, massAddress, partial, notFound]
+    package static let all: [SandboxCompany] = [clean, liquidated, bankrupt, manyLawsuits, sanctions, disqualified, young, massAddress, partial, notFound, hostileText]
 
     static func lawsuits(_ count: Int, prefix: String, court: String, role: String = "defendant", from year: Int = 2024) -> [Case] {
         let categories = ["о взыскании задолженности по договору поставки", "о взыскании неустойки", "о неисполнении обязательств по договору подряда"]
@@ -140,6 +142,17 @@ package struct SandboxCompany: Sendable {
         kind: .partial, inn: "5026112237", ogrn: "1175026123458", kpp: "502601001", name: "ЛУГОВОЕ", registered: "2017-10-09",
         address: "140100, г. Раменское, ул. Воровского, д. 1", region: "Московская", city: "Раменское", head: "Никитин Сергей Олегович",
         faults: [.casebook: "503", .tavily: "timeout"])
+
+    /// A clean company whose texts hold markup and quotes: a page or document that renders them as markup,
+    /// or breaks an attribute on a quote, shows it at once.
+    static let hostileText = SandboxCompany(
+        kind: .hostileText, inn: "7701123451", ogrn: "1027700112340", kpp: "770101001", name: "<script>alert(\"x\")</script> & 'КАВЫЧКИ'",
+        registered: "2012-05-15", address: "101000, г. Москва, ул. <b>Мясницкая</b>, д. 1 \"А\"", region: "Москва", city: "Москва",
+        head: "Иванов <img src=x onerror=alert(1)> Иван", founders: [("Иванов \"Иван\" Иванович", "772812345675", 100)],
+        cases: [Case(number: "А40-1/2026", court: "АС г. Москвы <i>", date: "2026-01-20", category: "о взыскании <script>долга</script>",
+                     role: "plaintiff", claim: 50_000, status: "active", other: "ООО \"<svg onload=alert(1)>\"")],
+        mentions: [Mention(title: "\"><script>alert('mention')</script>", url: "javascript:alert(1)",
+                           content: "<img src=x onerror=alert(2)> новости", date: "2026-03-01")])
 
     /// Valid checksums, but no registry knows it.
     static let notFound = SandboxCompany(

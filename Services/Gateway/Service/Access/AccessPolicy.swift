@@ -14,7 +14,7 @@ package enum AccessPolicy {
         "Reports/GetReport", "Reports/DownloadReport", "Reports/ListReports", "Reports/CompareReports", "Reports/Stats",
         "Reports/Timeline", "Reports/ExportReports",
         "Threads/GetThread", "Threads/ListThreads", "Threads/ListFeedback", "Threads/SearchThreads", "Threads/CountThreads",
-        "Sources/DescribeScoringModel", "Admin/ProviderStatus",
+        "Sources/DescribeScoringModel", "Admin/ProviderStatus", "Admin/QueueDepth",
     ]
 
     /// The role `service/method` (e.g. `Analyses/Submit`, without the package) needs.
@@ -28,7 +28,7 @@ package enum AccessPolicy {
         rank(role) >= rank(requiredRole(method))
     }
 
-    private static func rank(_ role: StorageV1.Role) -> Int {
+    package static func rank(_ role: StorageV1.Role) -> Int {
         switch role {
         case .viewer: 1
         case .analyst: 2

@@ -79,6 +79,13 @@ package struct GatewayAccess: ServerInterceptor {
         }
     }
 
+    /// A web sign-in or sign-out, for the audit log (a refused one is audited by `authenticate`).
+    package func recordSignIn(_ caller: Caller, method: String, peer: String, requestID: String) async {
+        let trail = AuditTrail()
+        trail.add(details: ["surface": "web"])
+        await audit.record(caller, method: method, outcome: "OK", trail: trail, requestID: requestID, peer: peer)
+    }
+
     /// A refused authentication: audited with the client's address and a hash of what it presented, and
     /// limited per address, so guessing keys is slow and leaves a trace. Once an address is over its limit its
     /// failures are answered 429 and not audited one by one (a flood must not fill the audit log).

@@ -13,6 +13,13 @@ package struct Caller: Sendable, Equatable {
     /// 0: the gateway's default.
     package var ratePerMinute: Int
 
+    package init(keyID: String, name: String, role: StorageV1.Role, ratePerMinute: Int) {
+        self.keyID = keyID
+        self.name = name
+        self.role = role
+        self.ratePerMinute = ratePerMinute
+    }
+
     @TaskLocal package static var current: Caller?
 }
 

@@ -17,11 +17,15 @@ package struct RESTServer: Sendable {
     private let routes: [RESTRoute]
     private let openAPI: String
     private let mcp: MCPEndpoint?
+    private let web: WebApp?
 
-    package init(local: LocalCalls, settings: @escaping @Sendable () -> GatewaySettings, version: String, mcp: MCPEndpoint? = nil) {
+    package init(
+        local: LocalCalls, settings: @escaping @Sendable () -> GatewaySettings, version: String, mcp: MCPEndpoint? = nil, web: WebApp? = nil
+    ) {
         self.local = local
         self.settings = settings
         self.mcp = mcp
+        self.web = web
         routes = RESTRoutes.all
         openAPI = OpenAPIDocument.make(routes: RESTRoutes.all, version: version).text
     }
@@ -67,6 +71,9 @@ package struct RESTServer: Sendable {
         }
         if path == "/mcp", let mcp {
             return await self.mcp(mcp, request, context: context, settings: settings, requestID: requestID)
+        }
+        if let web, settings.webEnabled, path != "/api/v1", !path.hasPrefix("/api/v1/") {
+            return await self.web(web, request, context: context, settings: settings, requestID: requestID)
         }
         let segments = path.split(separator: "/")
         var allowed: [String] = []
@@ -118,9 +125,19 @@ package struct RESTServer: Sendable {
 
         var metadata = Metadata()
         metadata.add("x-request-id", requestID)
-        if let authorization = request.headers[.authorization] { metadata.add("authorization", authorization) }
+        var surface = "rest"
+        if let authorization = request.headers[.authorization] {
+            metadata.add("authorization", authorization)
+        } else if let web, settings.webEnabled, web.hasSessionCookie(request) {
+            // A call from the web app: the session's key, and for a change its CSRF token.
+            switch web.apiAuthorization(request) {
+            case .success(let authorization): metadata.add("authorization", authorization)
+            case .failure(let refusal): return error(refusal.status, refusal.code, refusal.message, requestID: requestID)
+            }
+            surface = "web"
+        }
         if let traceparent = request.headers[.init("traceparent")!] { metadata.add("traceparent", traceparent) }
-        let peer = context.remoteAddress.map { "rest:\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "rest"
+        let peer = context.remoteAddress.map { "\(surface):\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? surface
         let deadline: ContinuousClock.Instant? = route.rpc.kind == .unary ? .now + settings.defaultTimeout : nil
         let call = LocalCall(local: local, path: route.rpc.path, metadata: metadata, deadline: deadline, peer: peer, message: message)
 
@@ -141,6 +158,17 @@ package struct RESTServer: Sendable {
         }
         let peer = context.remoteAddress.map { "mcp:\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "mcp"
         return await mcp.respond(to: request, body: body, peer: peer, requestID: requestID)
+    }
+
+    /// The web app's pages, assets and sign-in; bodies (sign-in only) are read under `rest.max_body_bytes`.
+    private func web(_ web: WebApp, _ request: Request, context: RESTContext, settings: GatewaySettings, requestID: String) async -> Response {
+        let body: ByteBuffer
+        switch await self.body(of: request, settings: settings, requestID: requestID) {
+        case .success(let read): body = read
+        case .failure(let refusal): return refusal.response
+        }
+        let peer = context.remoteAddress.map { "web:\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "web"
+        return await web.respond(to: request, body: body, peer: peer, requestID: requestID)
     }
 
     private func json(_ call: LocalCall, route: RESTRoute, requestID: String) async -> Response {
@@ -310,8 +338,9 @@ package struct RESTServer: Sendable {
         response.headers[.init("x-content-type-options")!] = "nosniff"
         response.headers[.init("x-frame-options")!] = "DENY"
         response.headers[.init("referrer-policy")!] = "no-referrer"
-        response.headers[.contentSecurityPolicy] = "default-src 'none'; frame-ancestors 'none'"
-        response.headers[.cacheControl] = "no-store"
+        // The web app's answers set their own (its pages load their scripts and styles, assets are cached).
+        if response.headers[.contentSecurityPolicy] == nil { response.headers[.contentSecurityPolicy] = "default-src 'none'; frame-ancestors 'none'" }
+        if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
         if let origin = request.headers[.origin], settings().allowedOrigins.contains(origin) {
             response.headers[.accessControlAllowOrigin] = origin
             response.headers[.accessControlExposeHeaders] = "x-request-id, retry-after, content-disposition"
