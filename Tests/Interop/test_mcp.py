@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parents[2]
 CLEAN = "7705123452"  # a company with nothing against it
 UNKNOWN = "3900123459"  # no registry knows it
 PROVIDERS = ["dadata", "casebook", "infosphere", "tavily", "perplexity"]
-ADMIN_TOOLS = {"list_dead_letters", "replay_dead_letters", "queue_depth"}
+ADMIN_TOOLS = {"list_dead_letters", "replay_dead_letters"}
 WRITE_TOOLS = {"analyze_company", "cancel_job", "submit_feedback", "lookup_source"}
 
 
@@ -99,7 +99,7 @@ def test_initialize_lists_tools_resources_templates_and_prompts(stack: GatewaySt
     tools, resources, templates, prompts = run(main())
     assert set(tools) == {
         "analyze_company", "get_job", "cancel_job", "get_report", "get_latest_report", "list_reports", "compare_reports",
-        "search_threads", "get_thread", "submit_feedback", "lookup_source", "describe_scoring_model", "provider_status",
+        "search_threads", "get_thread", "submit_feedback", "lookup_source", "describe_scoring_model", "provider_status", "queue_depth",
         *ADMIN_TOOLS}
     for tool in tools.values():
         jsonschema.Draft202012Validator.check_schema(tool.inputSchema)
@@ -314,22 +314,25 @@ def test_roles_decide_which_tools_are_listed_and_callable(stack: GatewayStack):
         async with session(stack, key) as s:
             names = {tool.name for tool in (await s.client.list_tools()).tools}
             submit = await s.client.call_tool("analyze_company", {"inn": CLEAN, "wait": False})
-            queue = await s.client.call_tool("queue_depth", {})
+            dead = await s.client.call_tool("list_dead_letters", {})
             status = await s.client.call_tool("provider_status", {})
-            return names, submit, queue, status
+            queue = await s.client.call_tool("queue_depth", {})
+            return names, submit, dead, status, queue
 
-    viewer_tools, viewer_submit, viewer_queue, viewer_status = run(listed(viewer))
-    analyst_tools, analyst_submit, analyst_queue, _ = run(listed(analyst))
-    admin_tools, admin_submit, admin_queue, _ = run(listed("admin"))
+    viewer_tools, viewer_submit, viewer_dead, viewer_status, viewer_queue = run(listed(viewer))
+    analyst_tools, analyst_submit, analyst_dead, _, _ = run(listed(analyst))
+    admin_tools, admin_submit, admin_dead, _, _ = run(listed("admin"))
     assert not viewer_tools & (WRITE_TOOLS | ADMIN_TOOLS) and "get_report" in viewer_tools and "provider_status" in viewer_tools
+    # The queue's depth is shown to every analyst (the web app's start page shows it too).
+    assert "queue_depth" in viewer_tools and not viewer_queue.isError and "by_state" in viewer_queue.structuredContent
     assert WRITE_TOOLS <= analyst_tools and not analyst_tools & ADMIN_TOOLS
     assert ADMIN_TOOLS <= admin_tools
     # A tool the role may not call is refused by the gateway, as REST and gRPC refuse it, and says why.
     assert viewer_submit.isError and viewer_submit.content[0].text.startswith("PERMISSION_DENIED") and "analyst" in viewer_submit.content[0].text
-    assert viewer_queue.isError and analyst_queue.isError and "admin" in analyst_queue.content[0].text
+    assert viewer_dead.isError and analyst_dead.isError and "admin" in analyst_dead.content[0].text
     assert not viewer_status.isError and viewer_status.structuredContent["providers"]
     assert not analyst_submit.isError and analyst_submit.structuredContent["job"]["id"]
-    assert not admin_submit.isError and not admin_queue.isError
+    assert not admin_submit.isError and not admin_dead.isError
 
 
 def test_a_revoked_key_loses_its_open_session_and_a_session_is_bound_to_its_key(stack: GatewayStack):

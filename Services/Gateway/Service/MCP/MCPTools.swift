@@ -198,7 +198,7 @@ enum MCPTools {
             summary: { _ in "Поставлено в очередь снова / replayed" }),
         MCPTool(
             name: "queue_depth", title: "Очередь / Queue",
-            description: "Jobs by state and the age of the oldest queued job (admin).",
+            description: "Jobs by state and the age of the oldest queued job.",
             inputSchema: Schema.object([]),
             operation: .of(Admin.QueueDepth.self), readOnly: true, request: { $0 },
             summary: { _ in "Очередь / queue depth" }),
