@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import math
 import shutil
 import subprocess
 import sys
@@ -278,7 +277,8 @@ def test_analysing_a_company_shows_live_progress_and_a_report_that_matches_the_a
     assert browser.text("#report-title") == report["company"]["short_name"]
     assert browser.text("#client-name") == "Название со слов клиента: Грузовик со слов клиента"
     assert browser.text("#client-notes") == "Примечания клиента: проверка перед поставкой"
-    assert browser.driver.find_element(By.ID, "score").get_attribute("data-score") == str(math.floor(report["risk"]["score"] + 0.5))
+    assert float(browser.driver.find_element(By.ID, "score").get_attribute("data-score")) == report["risk"]["score"]
+    assert browser.text("#score") == f"{report['risk']['score']:g} из 100".replace(".", ",")
     assert browser.driver.find_element(By.ID, "level").get_attribute("data-level") == report["risk"]["level"]
     shown = [item.get_attribute("data-code") for item in browser.all("#marker-list > li")]
     assert shown == [marker["code"] for marker in report["risk"]["markers"]] and shown
@@ -335,6 +335,7 @@ def test_a_failed_source_says_so_in_its_section_and_an_unknown_company_is_not_ca
     assert "не удалось идентифицировать" in browser.text("#verdict")
     assert unknown["risk"]["level"] == "RISK_LEVEL_INSUFFICIENT_DATA"
     assert browser.driver.find_element(By.ID, "level").text == "Недостаточно данных"
+    assert browser.text("#score") == "балл не рассчитан", "a company nothing is known about has no score"
     for section in ("#courts", "#registries", "#mentions"):
         text = browser.text(section)
         assert "компания не идентифицирована" in text and "не найдено" not in text, (section, text)

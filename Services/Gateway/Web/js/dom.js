@@ -76,6 +76,13 @@ export function formatRoubles(kopecks) {
   return value ? money.format(value / 100) + ' ₽' : '—';
 }
 
+const scoreFormat = new Intl.NumberFormat('ru-RU', {maximumFractionDigits: 1});
+
+/** A risk score as the PDF writes it (one decimal at most); none for a company with too little data. */
+export function formatScore(score, level) {
+  return level === 'RISK_LEVEL_INSUFFICIENT_DATA' ? 'не рассчитан' : scoreFormat.format(Number(score ?? 0));
+}
+
 export function percent(fraction) {
   return Math.round(Number(fraction ?? 0) * 100) + ' %';
 }

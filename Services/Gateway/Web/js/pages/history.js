@@ -2,7 +2,7 @@
 // filtered set as CSV or JSON. The filters live in the page's address (?inn=&name=&level=high&level=critical&
 // from=2026-12-01&to=2026-12-07&min=&max=&latest=1), so a filtered view can be bookmarked and shared.
 
-import {h, append, clear, svg, section, notice, field, formatTime} from '../dom.js';
+import {h, append, clear, svg, section, notice, field, formatTime, formatScore} from '../dom.js';
 import {get, query, ApiError} from '../api.js';
 import {label, levelClass, levels} from '../labels.js';
 
@@ -219,7 +219,7 @@ function resultRow(report) {
     h('td', {}, h('a', {href: `/reports/${encodeURIComponent(report.id)}`}, report.company_name || 'Без названия')),
     h('td', {}, report.inn ?? '—'),
     h('td', {}, h('span', {class: levelClass(report.level)}, label('level', report.level))),
-    h('td', {class: 'number'}, number.format(Number(report.score ?? 0))),
+    h('td', {class: 'number'}, formatScore(report.score, report.level)),
     h('td', {class: 'number'}, String(report.version ?? '—')),
     h('td', {}, report.thread_id
       ? h('a', {href: `/threads/${encodeURIComponent(report.thread_id)}`, 'aria-label': `Все версии: ${report.company_name || report.inn}`}, 'история')

@@ -1,6 +1,6 @@
 // The start page: search, recent analyses, the queue and the providers' state.
 
-import {h, section, table, notice, formatTime, field} from '../dom.js';
+import {h, section, table, notice, formatTime, formatScore, field} from '../dom.js';
 import {get, query, can} from '../api.js';
 import {label, levelClass} from '../labels.js';
 import {innProblem, ogrnProblem} from '../inn.js';
@@ -47,7 +47,7 @@ export function reportsTable(reports) {
     h('a', {href: `/reports/${encodeURIComponent(report.id)}`}, report.company_name || `ИНН ${report.inn}`),
     report.inn,
     h('span', {class: levelClass(report.level)}, label('level', report.level)),
-    String(Math.round(report.score ?? 0)),
+    formatScore(report.score, report.level),
     h('a', {href: `/threads/${encodeURIComponent(report.thread_id)}`}, `v${report.version}`),
   ]), {id: 'recent-table'});
 }

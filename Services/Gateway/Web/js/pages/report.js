@@ -2,7 +2,7 @@
 // says so in every section it would have filled, and an unidentified company's empty sections say that
 // nothing was learned, not that nothing was found.
 
-import {h, append, svg, section, notice, table, external, formatTime, formatDate, formatRoubles, percent} from '../dom.js';
+import {h, append, svg, section, notice, table, external, formatTime, formatDate, formatRoubles, formatScore, percent} from '../dom.js';
 import {get, documentUrl} from '../api.js';
 import {label, levelClass, incompleteStates, notAskedStates} from '../labels.js';
 
@@ -84,15 +84,16 @@ class SourceIndex {
 
 function verdict(report, sources) {
   const risk = report.risk ?? {};
-  const score = Math.round(risk.score ?? 0);
+  const score = Number(risk.score ?? 0);
+  const rated = risk.level !== 'RISK_LEVEL_INSUFFICIENT_DATA';
   const incomplete = (report.sources ?? []).filter((status) => incompleteStates.has(status.state));
   const narrative = report.narrative ?? {};
   return section('verdict', 'Вывод',
     h('div', {class: 'report-head'},
-      gauge(score, risk.level),
+      gauge(rated ? score : null, risk.level),
       h('div', {},
         h('p', {}, h('span', {class: levelClass(risk.level), id: 'level', 'data-level': risk.level}, label('level', risk.level)),
-          ' ', h('strong', {id: 'score', 'data-score': score}, `${score} из 100`)),
+          ' ', h('strong', {id: 'score', 'data-score': rated ? String(score) : ''}, rated ? `${formatScore(score)} из 100` : 'балл не рассчитан')),
         h('p', {id: 'confidence'}, `Достоверность оценки: ${percent(risk.confidence)}; покрытие источниками: ${percent(risk.source_coverage)}`),
         !sources.identified ? notice('warning', h('strong', {}, `Компанию с ИНН ${report.inn} не удалось идентифицировать.`),
           ' Ни один реестр её не знает: отсутствие нарушений ничего не значит. Что сделать: сверьте ИНН с документами контрагента, запросите выписку из ЕГРЮЛ/ЕГРИП.') : null,
@@ -116,13 +117,18 @@ function withId(id, element) {
 
 /** A half-ring gauge of the score, coloured by level, with the number in words for screen readers. */
 function gauge(score, level) {
+  if (score === null) {
+    return svg('svg', {class: 'gauge', viewBox: '0 0 120 70', role: 'img', 'aria-label': `Балл риска не рассчитан: ${label('level', level)}`},
+      svg('path', {d: 'M10 60 A50 50 0 0 1 110 60', fill: 'none', stroke: '#d0d7de', 'stroke-width': 10}),
+      svg('text', {x: 60, y: 58, 'text-anchor': 'middle', 'font-size': 22, 'font-weight': 700, fill: '#57606a'}, '—'));
+  }
   const angle = Math.PI * (1 - Math.min(100, Math.max(0, score)) / 100);
   const x = 60 + 50 * Math.cos(angle), y = 60 - 50 * Math.sin(angle);
   const colour = {RISK_LEVEL_LOW: '#1a7f37', RISK_LEVEL_MEDIUM: '#9a6700', RISK_LEVEL_HIGH: '#bc4c00', RISK_LEVEL_CRITICAL: '#a40e26'}[level] ?? '#57606a';
   return svg('svg', {class: 'gauge', viewBox: '0 0 120 70', role: 'img', 'aria-label': `Балл риска ${score} из 100, ${label('level', level)}`},
     svg('path', {d: 'M10 60 A50 50 0 0 1 110 60', fill: 'none', stroke: '#d0d7de', 'stroke-width': 10}),
     score > 0 ? svg('path', {d: `M10 60 A50 50 0 0 1 ${x.toFixed(2)} ${y.toFixed(2)}`, fill: 'none', stroke: colour, 'stroke-width': 10}) : null,
-    svg('text', {x: 60, y: 58, 'text-anchor': 'middle', 'font-size': 22, 'font-weight': 700, fill: '#1b1f24'}, String(score)));
+    svg('text', {x: 60, y: 58, 'text-anchor': 'middle', 'font-size': 22, 'font-weight': 700, fill: '#1b1f24'}, formatScore(score)));
 }
 
 function categories(report) {

@@ -1,7 +1,7 @@
 // A company's thread: every report version, what changed between two of them, and the feedback given on
 // them (analysts can add feedback and re-run the analysis with it).
 
-import {h, append, section, notice, field, formatTime} from '../dom.js';
+import {h, append, section, notice, field, formatTime, formatScore} from '../dom.js';
 import {api, get, can, ApiError} from '../api.js';
 import {label, levelClass} from '../labels.js';
 
@@ -71,7 +71,7 @@ function versionsSection(reports, byId, latest) {
       h('div', {class: 'version-body'},
         h('time', {datetime: new Date(Number(report.created_at_ms) || 0).toISOString()}, formatTime(report.created_at_ms)),
         ' ', badge(report.level), ' ',
-        h('span', {class: 'version-score'}, `балл ${number.format(Number(report.score ?? 0))}`),
+        h('span', {class: 'version-score'}, `балл ${formatScore(report.score, report.level)}`),
         delta !== null && delta !== 0 ? h('span', {class: delta > 0 ? 'delta delta-up' : 'delta delta-down'},
           ` (${signed.format(delta)} к версии ${parent.version})`) : null,
         h('span', {class: 'muted'}, ` · маркеров: ${report.marker_count ?? 0}`),
@@ -84,7 +84,7 @@ function versionsSection(reports, byId, latest) {
 
 function versionOptions(reports, selectedId) {
   return reports.map((report) => h('option', {value: report.id, selected: report.id === selectedId},
-    `Версия ${report.version} · ${formatTime(report.created_at_ms)} · балл ${number.format(Number(report.score ?? 0))}`));
+    `Версия ${report.version} · ${formatTime(report.created_at_ms)} · балл ${formatScore(report.score, report.level)}`));
 }
 
 function diffSection(reports) {
