@@ -37,7 +37,7 @@ import Testing
 
 @Suite struct ClientAddressTests {
     @Test(arguments: [
-        ("[IPv4]127.0.0.1/127.0.0.1:53058", "127.0.0.1"), ("rest:127.0.0.1:56594", "127.0.0.1"),
+        ("[IPv4]127.0.0.1/127.0.0.1:53058", "127.0.0.1"), ("rest:127.0.0.1:56594", "127.0.0.1"), ("web:10.0.0.7:41000", "10.0.0.7"),
         ("[IPv6]::1/::1:41000", "::1"), ("rest:[::1]:8080", "::1"), ("rest:10.0.0.7:1", "10.0.0.7"),
     ])
     func theHostWithoutThePort(peer: String, host: String) {

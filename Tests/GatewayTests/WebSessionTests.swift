@@ -66,6 +66,23 @@ import Testing
         #expect(sessions.session(used.id) == nil && sessions.session(old.id) != nil && sessions.session(new.id) != nil)
     }
 
+    @Test func signingInAgainAndAgainReplacesTheKeysOwnSessionsNotOthers() {
+        let clock = Clock()
+        let sessions = Self.sessions(max: 1000, clock: clock)
+        let other = Caller(keyID: "key2", name: "other", role: .viewer, ratePerMinute: 0)
+        let theirs = sessions.open(caller: other, authorization: "Bearer y")
+        var mine: [WebSessions.Session] = []
+        for _ in 0..<(WebSessions.perKey + 5) {
+            clock.advance(.seconds(1))
+            mine.append(sessions.open(caller: Self.caller, authorization: "Bearer x"))
+        }
+        #expect(sessions.count == WebSessions.perKey + 1)
+        #expect(sessions.session(theirs.id) != nil && sessions.session(mine.last!.id) != nil && sessions.session(mine[0].id) == nil)
+        // Signing in over a live session replaces it.
+        let again = sessions.open(caller: Self.caller, authorization: "Bearer x", replacing: mine.last!.id)
+        #expect(sessions.session(mine.last!.id) == nil && sessions.session(again.id) != nil)
+    }
+
     @Test func csrfTokensCompareWhole() {
         #expect(WebSessions.same("abc", "abc"))
         #expect(!WebSessions.same("abd", "abc") && !WebSessions.same("ab", "abc") && !WebSessions.same("", "abc"))
@@ -74,6 +91,7 @@ import Testing
     @Test(arguments: [
         ("/history?x=1", "/history?x=1"), (nil, "/"), ("", "/"), ("//evil.example/x", "/"), ("/\\evil.example", "/"),
         ("https://evil.example", "/"), ("history", "/"), ("/reports/r1#markers", "/reports/r1#markers"),
+        ("/\t/evil.example", "/"), ("/\n/evil.example", "/"), ("/x\u{7f}", "/"), ("/\u{0}", "/"),
     ] as [(String?, String)])
     func afterSignInOnlyOurOwnPathsAreFollowed(_ next: String?, _ expected: String) {
         #expect(WebApp.safeNext(next) == expected)

@@ -30,7 +30,8 @@ HOSTILE_NAME = "ООО \"<script>alert(\"x\")</script> & 'КАВЫЧКИ'\""
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    stack = GatewayStack(tmp_path_factory.mktemp("web"))
+    # Every test signs in a few times from the same address: more than the default 30 sign-ins a minute.
+    stack = GatewayStack(tmp_path_factory.mktemp("web"), gateway_args=("--set", "auth.failed_per_minute=1000"))
     yield stack
     stack.close()
 
@@ -193,6 +194,52 @@ def test_the_session_cookie_is_http_only_strict_and_signing_out_ends_it(stack, b
     status, head, _ = http(stack, "POST", "/web/session", json.dumps({"key": stack.admin_key}).encode(),
                            {"Content-Type": "application/json", "X-Forwarded-Proto": "https"})
     assert status == 200 and "; Secure" in head["Set-Cookie"] and "HttpOnly" in head["Set-Cookie"]
+    assert head["Set-Cookie"].startswith("__Host-cla_session="), "over TLS the cookie is bound to this host"
+
+
+def test_a_revoked_key_ends_its_session_and_a_planted_second_cookie_is_refused(stack):
+    key = stack.create_key("ROLE_ANALYST")
+    cookie, _ = session_cookie(stack, key)
+    assert http(stack, "GET", "/api/v1/jobs", headers={"Cookie": cookie})[0] == 200
+    key_id = key.split("_")[1]
+    assert stack.rest("DELETE", f"/api/v1/admin/keys/{key_id}")[0] == 200
+    stack.gateway.wait_until(lambda: http(stack, "GET", "/api/v1/jobs", headers={"Cookie": cookie})[0] == 401,
+                             "the revoked key refused", timeout=45)
+    # The session ended with its key: the pages send the browser to sign in, and the sign-in page stays.
+    status, head, _ = http(stack, "GET", "/history", headers={"Cookie": cookie})
+    assert status == 303 and head["Location"].startswith("/sign-in")
+    assert http(stack, "GET", "/sign-in?next=%2Fhistory", headers={"Cookie": cookie})[0] == 200
+
+    admin, _ = session_cookie(stack, stack.admin_key)
+    assert http(stack, "GET", "/api/v1/jobs", headers={"Cookie": admin})[0] == 200
+    planted = f"{admin}; cla_session=0123456789abcdef"
+    assert http(stack, "GET", "/api/v1/jobs", headers={"Cookie": planted})[0] == 401
+    assert http(stack, "GET", "/history", headers={"Cookie": planted})[0] == 303
+
+
+def test_after_sign_in_only_paths_of_this_site_are_followed(stack):
+    cookie, _ = session_cookie(stack, stack.admin_key)
+    for next_path, expected in [("/history", "/history"), ("//evil.example", "/"), ("/%5Cevil.example", "/"),
+                                ("/%09/evil.example", "/"), ("https://evil.example", "/"), ("/reports/r1%23x", "/reports/r1#x")]:
+        status, head, _ = http(stack, "GET", f"/sign-in?next={next_path}", headers={"Cookie": cookie})
+        assert status == 303 and head["Location"] == expected, (next_path, head["Location"])
+
+
+def test_unknown_pages_are_404_and_sign_in_takes_only_json(stack):
+    cookie, _ = session_cookie(stack, stack.admin_key)
+    for path in ("/jobs", "/admin/nothing", "/reports/a/b", "/whatever"):
+        assert http(stack, "GET", path, headers={"Cookie": cookie})[0] == 404, path
+    status, head, _ = http(stack, "POST", "/history", b"x", {"Cookie": cookie})
+    assert status == 405 and head["Allow"] == "GET, HEAD"
+    status, _, body = http(stack, "POST", "/web/session", f"key={stack.admin_key}".encode(),
+                           {"Content-Type": "application/x-www-form-urlencoded"})
+    assert status == 415 and b"application/json" in body
+    # The labels the pages show are the reports' own.
+    status, head, body = http(stack, "GET", "/web/labels.json")
+    labels = json.loads(body)
+    assert status == 200 and labels["level"]["RISK_LEVEL_INSUFFICIENT_DATA"] == "Недостаточно данных"
+    assert labels["state"]["STATE_PARTIAL"] == "Частично" and labels["stage"]["STAGE_COMPLETED"] == "Готово"
+    assert http(stack, "GET", "/web/labels.json", headers={"If-None-Match": head["ETag"]})[0] == 304
 
 
 def test_changes_made_with_the_cookie_need_the_csrf_token_and_sign_in_refuses_other_sites(stack):

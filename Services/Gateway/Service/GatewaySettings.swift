@@ -93,7 +93,7 @@ package struct GatewaySettings: ServiceSettings {
             "web.assets_dir", \.webAssetsDir,
             help: "Serve the web app's files from this folder (Services/Gateway/Web) instead of the embedded copy, re-read on every request: for working on the pages.",
             reloadable: true),
-        .integer("web.max_sessions", \.webMaxSessions, in: 1...1_000_000, help: "Web sessions kept at most; the least recently used goes first."),
+        .integer("web.max_sessions", \.webMaxSessions, in: 1...100_000, help: "Web sessions kept at most; the least recently used goes first."),
         .bool(
             "web.secure_cookies", \.webSecureCookies,
             help: "Mark the session cookie Secure: set it when TLS ends in front of the gateway (X-Forwarded-Proto: https sets it per request).",

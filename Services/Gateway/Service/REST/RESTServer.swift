@@ -126,12 +126,15 @@ package struct RESTServer: Sendable {
         var metadata = Metadata()
         metadata.add("x-request-id", requestID)
         var surface = "rest"
+        var session: WebSessions.Session?
         if let authorization = request.headers[.authorization] {
             metadata.add("authorization", authorization)
         } else if let web, settings.webEnabled, web.hasSessionCookie(request) {
             // A call from the web app: the session's key, and for a change its CSRF token.
-            switch web.apiAuthorization(request) {
-            case .success(let authorization): metadata.add("authorization", authorization)
+            switch web.apiSession(request) {
+            case .success(let live):
+                metadata.add("authorization", live.authorization)
+                session = live
             case .failure(let refusal): return error(refusal.status, refusal.code, refusal.message, requestID: requestID)
             }
             surface = "web"
@@ -141,11 +144,15 @@ package struct RESTServer: Sendable {
         let deadline: ContinuousClock.Instant? = route.rpc.kind == .unary ? .now + settings.defaultTimeout : nil
         let call = LocalCall(local: local, path: route.rpc.path, metadata: metadata, deadline: deadline, peer: peer, message: message)
 
+        let response: Response
         switch route.answer {
-        case .json: return await json(call, route: route, requestID: requestID)
-        case .events: return await events(call, route: route, requestID: requestID)
-        case .download: return await download(call, route: route, requestID: requestID)
+        case .json: response = await json(call, route: route, requestID: requestID)
+        case .events: response = await events(call, route: route, requestID: requestID)
+        case .download: response = await download(call, route: route, requestID: requestID)
         }
+        // The session's key was revoked (or expired): the session ends with it.
+        if let session, response.status == .unauthorized { web?.end(session) }
+        return response
     }
 
     /// `/mcp`: the body is read here (under `rest.max_body_bytes`, like every REST body), the rest is the
@@ -344,7 +351,8 @@ package struct RESTServer: Sendable {
         if let origin = request.headers[.origin], settings().allowedOrigins.contains(origin) {
             response.headers[.accessControlAllowOrigin] = origin
             response.headers[.accessControlExposeHeaders] = "x-request-id, retry-after, content-disposition"
-            response.headers[.vary] = "Origin"
+            // Added to what the answer varies on already (assets vary on Accept-Encoding).
+            response.headers[.vary] = response.headers[.vary].map { "\($0), Origin" } ?? "Origin"
         }
     }
 

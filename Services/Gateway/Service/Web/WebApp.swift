@@ -1,25 +1,26 @@
 internal import Contracts
-internal import Crypto
 internal import Foundation
 package import Hummingbird
 internal import HTTPTypes
 internal import NIOCore
 internal import ProtoJSON
 internal import RPCCore
+internal import ServiceKit
 
-/// The analysts' web app on the REST port: pages at `/`, their assets under `/assets/`, and sign-in at
-/// `/web/session`. Pages are one static shell whose scripts draw each page from the REST API (`/api/v1`),
-/// called with the session cookie; so the pages see exactly what the API allows the key behind the session.
-/// The server checks the session before it serves a page (no session: to the sign-in page; a page the role
-/// may not see: 403), and the API checks it again on every call.
+/// The analysts' web app on the REST port: pages at `/`, their assets under `/assets/`, the Russian labels
+/// at `/web/labels.json`, and sign-in at `/web/session`. Pages are one static shell whose scripts draw each
+/// page from the REST API (`/api/v1`), called with the session cookie; so the pages see exactly what the API
+/// allows the key behind the session. The server checks the session before it serves a page (no session: to
+/// the sign-in page; a page the role may not see: 403), and the API checks it again on every call.
 package struct WebApp: Sendable {
-    static let cookieName = "cla_session"
     static let csrfHeader = "x-csrf-token"
 
     private let sessions: WebSessions
     private let access: GatewayAccess
     private let settings: @Sendable () -> GatewaySettings
     private let embedded: WebAssetStore
+    /// Sign-ins per client address: opening sessions without end would push other people's out.
+    private let signIns = RateLimiter()
 
     package init(sessions: WebSessions, access: GatewayAccess, settings: @escaping @Sendable () -> GatewaySettings) {
         self.sessions = sessions
@@ -35,11 +36,19 @@ package struct WebApp: Sendable {
         return directory.isEmpty ? embedded : WebAssetStore(directory: directory) ?? embedded
     }
 
-    /// Pages and the role each needs (by first path segment; `admin` covers its sub-pages).
-    private static let pages: [String: StorageV1.Role] = [
-        "": .viewer, "analyses": .analyst, "jobs": .viewer, "reports": .viewer, "threads": .viewer,
-        "history": .viewer, "admin": .admin,
+    /// The pages (the routes of `js/app.js`) and the role each needs; `*` is one path segment, an id.
+    private static let pages: [(pattern: [String], role: StorageV1.Role)] = [
+        ([], .viewer), (["analyses", "new"], .analyst), (["jobs", "*"], .viewer), (["reports", "*"], .viewer),
+        (["threads", "*"], .viewer), (["history"], .viewer), (["admin"], .admin), (["admin", "keys"], .admin),
+        (["admin", "audit"], .admin), (["admin", "dead-letters"], .admin), (["admin", "cache"], .admin),
     ]
+
+    private static func role(for path: String) -> StorageV1.Role? {
+        let segments = path.split(separator: "/").map(String.init)
+        return pages.first { page in
+            page.pattern.count == segments.count && zip(page.pattern, segments).allSatisfy { $0 == "*" || $0 == $1 }
+        }?.role
+    }
 
     /// The answer for a path outside `/api/v1` and `/mcp`.
     func respond(to request: Request, body: ByteBuffer, peer: String, requestID: String) async -> Response {
@@ -48,17 +57,20 @@ package struct WebApp: Sendable {
             return asset(path == "/favicon.ico" ? "icon.svg" : String(path.dropFirst("/assets/".count)), request: request)
         }
         if path == "/web/session" { return await session(request, body: body, peer: peer, requestID: requestID) }
+        if path == "/web/labels.json" { return labels(request) }
+        let needed = Self.role(for: path)
+        guard path == "/sign-in" || needed != nil else { return Self.page(status: .notFound, shell: assets.shell) }
         guard request.method == .get || request.method == .head else {
-            return Self.page(status: .methodNotAllowed, shell: assets.shell)
+            var response = Self.page(status: .methodNotAllowed, shell: assets.shell)
+            response.headers[.allow] = "GET, HEAD"
+            return response
         }
         let session = current(request)
-        if path == "/sign-in" {
-            // Signed in already: nothing to do here.
+        guard let needed else {
+            // The sign-in page; signed in already, there is nothing to do here.
             if session != nil { return Self.redirect(to: Self.safeNext(request.uri.queryParameters["next"].map(String.init))) }
             return Self.page(status: .ok, shell: assets.shell)
         }
-        let first = path.split(separator: "/").first.map(String.init) ?? ""
-        guard let needed = Self.pages[first] else { return Self.page(status: .notFound, shell: assets.shell) }
         guard let session else {
             let next = request.uri.query.map { "\(path)?\($0)" } ?? path
             return Self.redirect(to: "/sign-in?next=" + (next.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/"))
@@ -71,30 +83,53 @@ package struct WebApp: Sendable {
 
     // MARK: Sessions
 
+    /// The session cookie's name: with `Secure`, the `__Host-` prefix, which a browser accepts only from this
+    /// host, on `/`, over TLS, so no sibling domain or network attacker can plant one.
+    private func cookieName(secure: Bool) -> String { secure ? "__Host-cla_session" : "cla_session" }
+
+    private func secure(_ request: Request) -> Bool {
+        settings().webSecureCookies || request.headers[.init("x-forwarded-proto")!]?.lowercased() == "https"
+    }
+
+    /// The session ids the request's cookies name. More than one is refused as none: a planted second cookie
+    /// (sent first, on a longer path) must not swap the session of the page.
+    private func cookieValues(_ request: Request) -> [String] {
+        request.headers[values: .cookie].flatMap { $0.split(separator: ";") }.compactMap { pair -> String? in
+            let parts = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, parts[0] == "cla_session" || parts[0] == "__Host-cla_session", !parts[1].isEmpty else { return nil }
+            return parts[1]
+        }
+    }
+
     /// Whether the request names a web session (live or not): such an API call is the web app's.
-    func hasSessionCookie(_ request: Request) -> Bool {
-        request.cookies[Self.cookieName].map { !$0.value.isEmpty } ?? false
-    }
+    func hasSessionCookie(_ request: Request) -> Bool { !cookieValues(request).isEmpty }
 
-    /// The session named by the request's cookie, if it is live.
+    /// The session named by the request's cookie, if it is live and the only one named.
     func current(_ request: Request) -> WebSessions.Session? {
-        guard let id = request.cookies[Self.cookieName]?.value, !id.isEmpty else { return nil }
-        return sessions.session(id)
+        let values = cookieValues(request)
+        guard values.count == 1 else { return nil }
+        return sessions.session(values[0])
     }
 
-    /// The authorization an `/api/v1` call made with the session cookie carries, or the answer refusing it:
-    /// the session must be live, and a call that changes anything must carry the session's CSRF token.
-    func apiAuthorization(_ request: Request) -> Result<String, RefusedSession> {
+    /// The session an `/api/v1` call made with the session cookie runs under, or the answer refusing it: the
+    /// session must be live, and a call that changes anything must carry the session's CSRF token.
+    func apiSession(_ request: Request) -> Result<WebSessions.Session, RefusedSession> {
         guard let session = current(request) else {
             return .failure(RefusedSession(status: 401, code: "UNAUTHENTICATED", message: "the web session ended or is unknown; sign in again"))
         }
-        if ![.get, .head].contains(request.method) {
-            guard let token = request.headers[.init(Self.csrfHeader)!], WebSessions.same(token, session.csrfToken) else {
-                return .failure(RefusedSession(
-                    status: 403, code: "PERMISSION_DENIED", message: "a changing call from the web app needs the session's \(Self.csrfHeader) header"))
-            }
-        }
-        return .success(session.authorization)
+        if let refusal = csrfRefusal(request, session) { return .failure(refusal) }
+        return .success(session)
+    }
+
+    /// A call made under a session whose key the API no longer accepts ends the session, so the sign-in page
+    /// does not send the browser straight back.
+    func end(_ session: WebSessions.Session) { sessions.close(session.id) }
+
+    /// Nil for a reading method or a change carrying the session's CSRF token.
+    private func csrfRefusal(_ request: Request, _ session: WebSessions.Session) -> RefusedSession? {
+        guard ![.get, .head].contains(request.method) else { return nil }
+        if let token = request.headers[.init(Self.csrfHeader)!], WebSessions.same(token, session.csrfToken) { return nil }
+        return RefusedSession(status: 403, code: "PERMISSION_DENIED", message: "a change from the web app needs the session's \(Self.csrfHeader) header")
     }
 
     struct RefusedSession: Error {
@@ -112,34 +147,10 @@ package struct WebApp: Sendable {
             guard let session = current(request) else { return Response(status: .noContent, headers: [.cacheControl: "no-store"]) }
             return Self.json(200, Self.describe(session))
         case .post:
-            guard sameOrigin(request) else { return Self.json(403, ["error": "sign-in from another site is refused"]) }
-            guard let key = Self.key(in: body), !key.isEmpty else {
-                return Self.json(400, ["error": "send {\"key\": \"cla_…\"}: the API key to sign in with"])
-            }
-            guard key.utf8.count <= 512, key.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7f }) else {
-                return Self.json(400, ["error": "an API key is printable ASCII (cla_<id>_<secret>)"])
-            }
-            let authorization = "Bearer \(key)"
-            let caller: Caller
-            do {
-                caller = try await access.authenticate(authorization: authorization, method: "Web/SignIn", peer: peer, requestID: requestID)
-            } catch let error as RPCError {
-                var response = Self.json(error.code == .resourceExhausted ? 429 : 401, ["error": error.message])
-                if let retry = error.metadata.string("retry-after") { response.headers[.retryAfter] = retry }
-                return response
-            } catch {
-                return Self.json(503, ["error": "cannot check the API key now: \(error)"])
-            }
-            let session = sessions.open(caller: caller, authorization: authorization)
-            await access.recordSignIn(caller, method: "Web/SignIn", peer: peer, requestID: requestID)
-            var response = Self.json(200, Self.describe(session))
-            response.headers[.setCookie] = cookie(session.id, maxAge: Int(settings().webSessionLifetime.components.seconds), request: request)
-            return response
+            return await signIn(request, body: body, peer: peer, requestID: requestID)
         case .delete:
             guard let session = current(request) else { return Self.json(401, ["error": "not signed in"]) }
-            guard let token = request.headers[.init(Self.csrfHeader)!], WebSessions.same(token, session.csrfToken) else {
-                return Self.json(403, ["error": "signing out needs the session's \(Self.csrfHeader) header"])
-            }
+            if let refusal = csrfRefusal(request, session) { return Self.json(refusal.status, ["error": refusal.message]) }
             sessions.close(session.id)
             await access.recordSignIn(session.caller, method: "Web/SignOut", peer: peer, requestID: requestID)
             var response = Response(status: .noContent)
@@ -152,8 +163,47 @@ package struct WebApp: Sendable {
         }
     }
 
-    /// A browser's sign-in must come from one of our own pages (SameSite does not cover a request made
-    /// before there is a cookie): its Origin, when it sends one, names this host.
+    private func signIn(_ request: Request, body: ByteBuffer, peer: String, requestID: String) async -> Response {
+        // JSON only: a plain cross-site form cannot send it without a preflight, and the Origin check below
+        // refuses a page of another site (SameSite does not cover a request made before there is a cookie).
+        guard (request.headers[.contentType] ?? "").lowercased().hasPrefix("application/json") else {
+            return Self.json(415, ["error": "send {\"key\": \"cla_…\"} as application/json"])
+        }
+        guard sameOrigin(request) else { return Self.json(403, ["error": "sign-in from another site is refused"]) }
+        guard let json = try? JSONValue.parse(body.readableBytesView), case .string(let given)? = json["key"] else {
+            return Self.json(400, ["error": "send {\"key\": \"cla_…\"}: the API key to sign in with"])
+        }
+        let key = given.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !key.isEmpty, key.utf8.count <= 512, key.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7f }) else {
+            return Self.json(400, ["error": "an API key is printable ASCII (cla_<id>_<secret>)"])
+        }
+        let address = ClientAddress(peer: peer).host
+        if let wait = signIns.acquire(key: address, perMinute: settings().failedAuthPerMinute) {
+            let seconds = max(1, Int(wait.seconds.rounded(.up)))
+            var response = Self.json(429, ["error": "too many sign-ins from \(address); retry in \(seconds) s"])
+            response.headers[.retryAfter] = String(seconds)
+            return response
+        }
+        let authorization = "Bearer \(key)"
+        let caller: Caller
+        do {
+            caller = try await access.authenticate(authorization: authorization, method: "Web/SignIn", peer: peer, requestID: requestID)
+        } catch let error as RPCError where [.unauthenticated, .resourceExhausted].contains(error.code) {
+            var response = Self.json(HTTPStatusMapping.status(for: error.code), ["error": error.message])
+            if let retry = error.metadata.string("retry-after") { response.headers[.retryAfter] = retry }
+            return response
+        } catch {
+            // Storage is down or slow: the key may well be right; say so rather than "wrong key".
+            return Self.json(503, ["error": "the API key cannot be checked now; try again shortly"])
+        }
+        let session = sessions.open(caller: caller, authorization: authorization, replacing: current(request)?.id)
+        await access.recordSignIn(caller, method: "Web/SignIn", peer: peer, requestID: requestID)
+        var response = Self.json(200, Self.describe(session))
+        response.headers[.setCookie] = cookie(session.id, maxAge: Int(sessions.lifetime.components.seconds), request: request)
+        return response
+    }
+
+    /// Whether the request's Origin, when it sends one, names this host.
     private func sameOrigin(_ request: Request) -> Bool {
         guard let origin = request.headers[.origin] else { return true }
         guard let host = request.head.authority else { return false }
@@ -161,8 +211,8 @@ package struct WebApp: Sendable {
     }
 
     private func cookie(_ value: String, maxAge: Int, request: Request) -> String {
-        let secure = settings().webSecureCookies || request.headers[.init("x-forwarded-proto")!]?.lowercased() == "https"
-        return "\(Self.cookieName)=\(value); Path=/; Max-Age=\(maxAge); HttpOnly; SameSite=Strict" + (secure ? "; Secure" : "")
+        let secure = secure(request)
+        return "\(cookieName(secure: secure))=\(value); Path=/; Max-Age=\(maxAge); HttpOnly; SameSite=Strict" + (secure ? "; Secure" : "")
     }
 
     private static func describe(_ session: WebSessions.Session) -> JSONValue {
@@ -173,28 +223,26 @@ package struct WebApp: Sendable {
         ])
     }
 
-    /// The key from a JSON body `{"key": …}` or a form body `key=…`.
-    private static func key(in body: ByteBuffer) -> String? {
-        let bytes = Array(body.readableBytesView)
-        if let json = try? JSONValue.parse(bytes[...]), case .string(let key)? = json["key"] { return key.trimmingCharacters(in: .whitespacesAndNewlines) }
-        guard let text = String(validating: bytes, as: UTF8.self) else { return nil }
-        for pair in text.split(separator: "&") where pair.hasPrefix("key=") {
-            return String(pair.dropFirst(4)).replacingOccurrences(of: "+", with: " ").removingPercentEncoding?
-                .trimmingCharacters(in: .whitespacesAndNewlines)
-        }
-        return nil
-    }
-
-    /// Where to go after signing in: a path of ours, never another site (`//evil`, `/\evil`).
+    /// Where to go after signing in: a path of ours, never another site. Browsers drop tabs and line breaks
+    /// from a URL and read `\` as `/`, so `/\evil`, `/%09/evil` and `//evil` all lead away.
     package static func safeNext(_ next: String?) -> String {
-        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.hasPrefix("/\\"), !next.contains("\u{0}") else { return "/" }
+        guard let next, next.hasPrefix("/"), !next.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else { return "/" }
+        let second = next.dropFirst().first
+        guard second != "/", second != "\\" else { return "/" }
         return next
     }
 
     // MARK: Answers
 
+    private func labels(_ request: Request) -> Response {
+        guard request.method == .get || request.method == .head else { return Response(status: .methodNotAllowed, headers: [.allow: "GET, HEAD"]) }
+        let headers: HTTPFields = [.contentType: "application/json", .eTag: WebLabels.etag, .cacheControl: "no-cache"]
+        if request.headers[.ifNoneMatch] == WebLabels.etag { return Response(status: .notModified, headers: headers) }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: WebLabels.text)))
+    }
+
     private func asset(_ name: String, request: Request) -> Response {
-        guard request.method == .get || request.method == .head else { return Response(status: .methodNotAllowed) }
+        guard request.method == .get || request.method == .head else { return Response(status: .methodNotAllowed, headers: [.allow: "GET, HEAD"]) }
         guard let asset = assets.files[name] else { return Response(status: .notFound) }
         var headers: HTTPFields = [
             .contentType: asset.contentType, .eTag: asset.etag, .cacheControl: "no-cache", .vary: "Accept-Encoding",
@@ -233,51 +281,4 @@ package struct WebApp: Sendable {
     private static func json(_ status: Int, _ fields: [String: String]) -> Response {
         json(status, .object(fields.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }))
     }
-}
-
-/// The embedded assets (`WebAssets.generated.swift`) as answers: each with its ETag and its gzip form,
-/// both made by `make generate`.
-struct WebAssetStore: Sendable {
-    struct Asset: Sendable {
-        let contentType: String
-        let etag: String
-        let identity: ByteBuffer
-        let gzip: ByteBuffer?
-    }
-
-    let files: [String: Asset]
-    let shell: Asset
-
-    init() {
-        var files: [String: Asset] = [:]
-        for file in WebAssets.files {
-            files[file.name] = Asset(
-                contentType: file.contentType, etag: "\"\(file.etag)\"", identity: ByteBuffer(string: file.text),
-                // The generator wrote the base64 from Python's gzip: it always decodes.
-                gzip: ByteBuffer(bytes: Data(base64Encoded: file.gzipBase64)!))
-        }
-        self.files = files
-        shell = files["index.html"]!
-    }
-
-    /// The files under `directory`, uncompressed, with ETags of their contents; nil without an index.html.
-    init?(directory: String) {
-        let root = URL(fileURLWithPath: directory)
-        guard let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil) else { return nil }
-        var files: [String: Asset] = [:]
-        for case let url as URL in walker {
-            guard let data = try? Data(contentsOf: url), let type = Self.types[url.pathExtension] else { continue }
-            let name = String(url.standardizedFileURL.path.dropFirst(root.standardizedFileURL.path.count + 1))
-            let etag = SHA256.hash(data: data).prefix(10).map { String(format: "%02x", $0) }.joined()
-            files[name] = Asset(contentType: type, etag: "\"\(etag)\"", identity: ByteBuffer(bytes: data), gzip: nil)
-        }
-        guard let shell = files["index.html"] else { return nil }
-        self.files = files
-        self.shell = shell
-    }
-
-    private static let types = [
-        "html": "text/html; charset=utf-8", "css": "text/css; charset=utf-8", "js": "text/javascript; charset=utf-8",
-        "svg": "image/svg+xml", "json": "application/json",
-    ]
 }

@@ -39,8 +39,13 @@ package final class WebSessions: Sendable {
         self.now = now
     }
 
-    /// A new session for a verified caller; the oldest is dropped when the cap is reached.
-    package func open(caller: Caller, authorization: String) -> Session {
+    /// Sessions one key may hold at once: signing in with a key again and again replaces its own oldest
+    /// session, never other people's.
+    package static let perKey = 20
+
+    /// A new session for a verified caller. At a cap (the key's own, or `maxSessions`), expired sessions go
+    /// first, then the least recently used one (of the key, or of all).
+    package func open(caller: Caller, authorization: String, replacing previous: String? = nil) -> Session {
         let limits = limits()
         let now = self.now()
         let lifetimeMilliseconds = Int64(limits.lifetime.components.seconds) * 1000
@@ -48,7 +53,12 @@ package final class WebSessions: Sendable {
             id: Self.token(), csrfToken: Self.token(), authorization: authorization, caller: caller, created: now,
             expiresAtMilliseconds: Int64(Date().timeIntervalSince1970 * 1000) + lifetimeMilliseconds, lastUsed: now)
         sessions.withLock { sessions in
-            sessions = sessions.filter { !Self.expired($0.value, limits: limits, now: now) }
+            if let previous { sessions[previous] = nil }
+            let own = sessions.values.filter { $0.caller.keyID == caller.keyID }
+            if own.count >= Self.perKey, let oldest = own.min(by: { $0.lastUsed < $1.lastUsed }) { sessions[oldest.id] = nil }
+            if sessions.count >= limits.maxSessions {
+                sessions = sessions.filter { !Self.expired($0.value, limits: limits, now: now) }
+            }
             if sessions.count >= limits.maxSessions, let oldest = sessions.min(by: { $0.value.lastUsed < $1.value.lastUsed }) {
                 sessions[oldest.key] = nil
             }
@@ -78,6 +88,9 @@ package final class WebSessions: Sendable {
     }
 
     package var count: Int { sessions.withLock { $0.count } }
+
+    /// How long a new session lasts at most (its cookie's Max-Age).
+    package var lifetime: Duration { limits().lifetime }
 
     private static func expired(_ session: Session, limits: Limits, now: ContinuousClock.Instant) -> Bool {
         now - session.created > limits.lifetime || now - session.lastUsed > limits.idleTimeout

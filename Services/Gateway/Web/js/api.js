@@ -72,6 +72,18 @@ export async function api(method, path, body) {
 
 export const get = (path) => api('GET', path);
 
+/** An error as a sentence for a notice: the API's message with its code. */
+export function errorText(error) {
+  return error instanceof ApiError && error.code ? `${error.message} (${error.code})` : error.message;
+}
+
+/** Where to go after signing in: a path of this site, never another (`//evil`, `/\\evil`, `/<tab>/evil`). */
+export function safeNext(next) {
+  if (!next || !next.startsWith('/') || /[\u0000-\u001f\u007f]/.test(next) || next[1] === '/' || next[1] === '\\') return '/';
+  const url = new URL(next, location.origin);
+  return url.origin === location.origin ? url.pathname + url.search + url.hash : '/';
+}
+
 /** A query string from an object, skipping empty values; arrays repeat the name. */
 export function query(parameters) {
   const search = new URLSearchParams();

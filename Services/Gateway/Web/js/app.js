@@ -3,7 +3,7 @@
 
 import {h, append, clear, notice} from './dom.js';
 import {loadSession, currentSession, can, signOut, ApiError} from './api.js';
-import {label} from './labels.js';
+import {label, loadLabels} from './labels.js';
 
 const routes = [
   {pattern: /^\/$/, role: 'viewer', title: 'Главная', load: () => import('./pages/home.js')},
@@ -33,7 +33,7 @@ function header() {
     session ? h('nav', {'aria-label': 'Разделы'}, h('ul', {}, links.map(([href, text]) =>
       h('li', {}, h('a', {href, 'aria-current': isCurrent(href) ? 'page' : null}, text))))) : null,
     session ? h('div', {class: 'who'},
-      h('span', {title: session.key_id}, `${session.name || session.key_id} · ${label('role_', session.role)}`),
+      h('span', {title: session.key_id}, `${session.name || session.key_id} · ${label('keyRole', session.role)}`),
       h('button', {type: 'button', class: 'link', id: 'sign-out', onclick: async () => {
         await signOut();
         location.assign('/sign-in');
@@ -44,37 +44,48 @@ function isCurrent(href) {
   return href === '/' ? location.pathname === '/' : location.pathname.startsWith(href);
 }
 
+/** Counts page changes: a page that finishes loading after the next one started is dropped. */
+let generation = 0;
+
 export async function render() {
   const path = location.pathname;
   shown = path + location.search;
+  const mine = ++generation;
   const route = routes.find((candidate) => candidate.pattern.test(path));
   cleanup?.();
   cleanup = null;
   header();
-  clear(main);
-  if (!route) {
-    document.title = 'Страница не найдена · Client Analyze';
-    main.append(h('h1', {}, 'Страница не найдена'), h('p', {}, h('a', {href: '/'}, 'На главную')));
-    return;
-  }
-  if (route.role && !currentSession()) {
+  // Each page draws into a container of its own: one left behind writes only into its detached container.
+  const view = h('div', {class: 'view'});
+  main.replaceChildren(view);
+  const current = () => mine === generation;
+  const title = (text) => {
+    if (current()) document.title = `${text} · Client Analyze`;
+  };
+  if (route?.role && !currentSession()) {
     location.assign('/sign-in?next=' + encodeURIComponent(path + location.search));
     return;
   }
-  if (route.role && !can(route.role)) {
-    document.title = 'Нет доступа · Client Analyze';
-    main.append(h('h1', {}, 'Нет доступа'),
-      notice('error', `Этот раздел доступен с ролью «${label('role_', route.role)}»; у вашего ключа роль «${label('role_', currentSession().role)}».`));
-    return;
-  }
-  document.title = route.title + ' · Client Analyze';
-  const parameters = path.match(route.pattern).slice(1).map((part) => part && decodeURIComponent(part));
-  try {
-    const page = await route.load();
-    const result = await page.render(main, {parameters, query: new URLSearchParams(location.search), navigate});
-    if (typeof result === 'function') cleanup = result;
-  } catch (error) {
-    main.append(notice('error', error instanceof ApiError ? `${error.message} (${error.code})` : `Ошибка страницы: ${error.message}`));
+  if (!route) {
+    title('Страница не найдена');
+    view.append(h('h1', {}, 'Страница не найдена'), h('p', {}, h('a', {href: '/'}, 'На главную')));
+  } else if (route.role && !can(route.role)) {
+    title('Нет доступа');
+    view.append(h('h1', {}, 'Нет доступа'),
+      notice('error', `Этот раздел доступен с ролью «${label('keyRole', route.role)}»; у вашего ключа роль «${label('keyRole', currentSession().role)}».`));
+  } else {
+    title(route.title);
+    const parameters = path.match(route.pattern).slice(1).map((part) => part && decodeURIComponent(part));
+    try {
+      const page = await route.load();
+      const result = await page.render(view, {parameters, query: new URLSearchParams(location.search), navigate, title, current});
+      if (typeof result === 'function') {
+        if (current()) cleanup = result; else result();
+      }
+    } catch (error) {
+      if (current()) view.append(notice('error', error instanceof ApiError ? `${error.message} (${error.code})` : `Ошибка страницы: ${error.message}`));
+    }
+    if (!current()) return;
   }
   // A new page moves focus to its content (screen readers announce it), unless the page chose a field.
   if (!main.contains(document.activeElement)) main.focus({preventScroll: true});
@@ -102,5 +113,5 @@ window.addEventListener('popstate', () => {
   if (location.pathname + location.search !== shown) render();
 });
 
-await loadSession();
+await Promise.all([loadSession(), loadLabels()]);
 render();

@@ -32,12 +32,14 @@ export function svg(tag, attributes = {}, ...children) {
   return element;
 }
 
-/** Links go to our own paths or to http(s) pages; anything else (javascript:, data:) becomes '#'. */
+/** Links go to this page's parts, this site's paths or http(s) pages; anything else (javascript:, data:,
+ * another site through `//` or `/\\`) becomes '#'. */
 export function safeUrl(value) {
   const text = String(value ?? '');
-  if (text.startsWith('/') && !text.startsWith('//')) return text;
+  if (text.startsWith('#')) return text;
   try {
-    const url = new URL(text);
+    const url = new URL(text, location.origin);
+    if (text.startsWith('/')) return url.origin === location.origin ? url.pathname + url.search + url.hash : '#';
     return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : '#';
   } catch {
     return '#';

@@ -49,7 +49,7 @@ extension ReportDocument {
             title: "Проверка контрагента: \(name)",
             subject: "Отчёт о проверке контрагента, ИНН \(report.inn), версия \(report.version)",
             author: "Client Analyze",
-            keywords: ["проверка контрагента", "ИНН \(report.inn)", Labels.level(report.risk?.level ?? .unspecified)],
+            keywords: ["проверка контрагента", "ИНН \(report.inn)", RussianLabels.level(report.risk?.level ?? .unspecified)],
             createdAt: UnixTime.isoDateTime(milliseconds: report.createdAtMs))
 
         var sections: [Section] = []
@@ -100,9 +100,9 @@ struct SourceIndex {
 
     func missing(_ sources: [CommonV1.Source]) -> String {
         let reasons = sources.map { source -> String in
-            guard let status = statuses[source] else { return "\(Labels.source(source)) не опрашивался" }
+            guard let status = statuses[source] else { return "\(RussianLabels.source(source)) не опрашивался" }
             let reason = status.reason.isEmpty ? "" : ": \(status.reason)"
-            return "\(Labels.source(source)) — \(Labels.state(status.state).lowercased())\(reason)"
+            return "\(RussianLabels.source(source)) — \(RussianLabels.state(status.state).lowercased())\(reason)"
         }
         return "нет данных: " + reasons.joined(separator: "; ")
     }
@@ -154,7 +154,7 @@ extension ReportDocument {
         }
         let insufficient = risk.level == .insufficientData
         var facts = [
-            Field(label: "Уровень риска", value: Labels.level(risk.level), tone: tone(risk.level)),
+            Field(label: "Уровень риска", value: RussianLabels.level(risk.level), tone: tone(risk.level)),
             Field(label: "Балл", value: insufficient ? "не рассчитан" : RussianFormat.decimal(risk.score) + " из 100"),
             Field(label: "Достоверность", value: RussianFormat.percent(fraction: risk.confidence)),
             Field(label: "Охват источников", value: RussianFormat.percent(fraction: risk.sourceCoverage)),
@@ -162,11 +162,11 @@ extension ReportDocument {
         ]
         if let unfloored = risk.unflooredLevel, unfloored != risk.level {
             facts.append(Field(
-                label: "Уровень повышен", value: "из-за критических факторов; без них был бы «\(Labels.level(unfloored).lowercased())»",
+                label: "Уровень повышен", value: "из-за критических факторов; без них был бы «\(RussianLabels.level(unfloored).lowercased())»",
                 tone: .warning))
         }
         var blocks: [Block] = [
-            .gauge(Gauge(score: insufficient ? nil : risk.score, levelLabel: Labels.level(risk.level), tone: tone(risk.level), facts: facts))
+            .gauge(Gauge(score: insufficient ? nil : risk.score, levelLabel: RussianLabels.level(risk.level), tone: tone(risk.level), facts: facts))
         ]
         if insufficient {
             blocks.append(.paragraph(
@@ -195,24 +195,24 @@ extension ReportDocument {
         guard let company else {
             return Section(id: "company", title: "Карточка компании", blocks: [.missing(sources.missing(.dadata))])
         }
-        func value(_ text: String) -> String { text.isEmpty ? Labels.noData : text }
-        func date(_ iso: String) -> String { iso.isEmpty ? Labels.noData : RussianFormat.date(iso) }
+        func value(_ text: String) -> String { text.isEmpty ? RussianLabels.noData : text }
+        func date(_ iso: String) -> String { iso.isEmpty ? RussianLabels.noData : RussianFormat.date(iso) }
         var fields = [
             Field(label: "Полное наименование", value: value(company.fullName)),
-            Field(label: "Статус", value: Labels.status(company.status), tone: company.status == .active ? .good : company.status == .unspecified ? .muted : .danger),
-            Field(label: "Вид", value: Labels.kind(company.kind)),
+            Field(label: "Статус", value: RussianLabels.status(company.status), tone: company.status == .active ? .good : company.status == .unspecified ? .muted : .danger),
+            Field(label: "Вид", value: RussianLabels.kind(company.kind)),
             Field(label: "Дата регистрации", value: date(company.registrationDate)),
         ]
         if !company.liquidationDate.isEmpty {
             fields.append(Field(label: "Дата ликвидации", value: date(company.liquidationDate), tone: .danger))
         }
-        var address = company.address.map { value($0.value) } ?? Labels.noData
+        var address = company.address.map { value($0.value) } ?? RussianLabels.noData
         if company.address?.massRegistration == true { address += " (адрес массовой регистрации)" }
         fields.append(Field(label: "Адрес", value: address, tone: company.address?.massRegistration == true ? .warning : .neutral))
         let managers = company.managers.isEmpty ? [company.head].compactMap { $0 } : company.managers
         fields.append(Field(
             label: "Руководство",
-            value: managers.isEmpty ? Labels.noData : managers.map { manager in
+            value: managers.isEmpty ? RussianLabels.noData : managers.map { manager in
                 var line = [manager.post, manager.name].filter { !$0.isEmpty }.joined(separator: ": ")
                 if !manager.inn.isEmpty { line += ", ИНН \(manager.inn)" }
                 if !manager.startDate.isEmpty { line += ", с \(RussianFormat.date(manager.startDate))" }
@@ -222,10 +222,10 @@ extension ReportDocument {
             tone: managers.contains { $0.disqualified == true } ? .danger : .neutral))
         fields.append(Field(
             label: "Учредители",
-            value: company.founders.isEmpty ? Labels.noData : company.founders.map { founder in
+            value: company.founders.isEmpty ? RussianLabels.noData : company.founders.map { founder in
                 var line = founder.name
                 let details = [
-                    Labels.founderKind(founder.kind), founder.inn.isEmpty ? "" : "ИНН \(founder.inn)",
+                    RussianLabels.founderKind(founder.kind), founder.inn.isEmpty ? "" : "ИНН \(founder.inn)",
                     founder.sharePercent.map { RussianFormat.decimal($0, places: $0.rounded() == $0 ? 0 : 2) + "\u{00A0}%" } ?? "",
                     founder.shareKopecks.map { RussianFormat.money(kopecks: $0) } ?? "",
                 ].filter { !$0.isEmpty }
@@ -233,9 +233,9 @@ extension ReportDocument {
                 return line
             }.joined(separator: "\n")))
         let main = company.activities.first { $0.main } ?? company.activities.first
-        fields.append(Field(label: "Основной вид деятельности", value: main.map { "\($0.code) \($0.name)" } ?? Labels.noData))
-        fields.append(Field(label: "Уставный капитал", value: company.capitalKopecks.map { RussianFormat.money(kopecks: $0) } ?? Labels.noData))
-        fields.append(Field(label: "Численность сотрудников", value: company.employeeCount.map { RussianFormat.integer(Int64($0)) } ?? Labels.noData))
+        fields.append(Field(label: "Основной вид деятельности", value: main.map { "\($0.code) \($0.name)" } ?? RussianLabels.noData))
+        fields.append(Field(label: "Уставный капитал", value: company.capitalKopecks.map { RussianFormat.money(kopecks: $0) } ?? RussianLabels.noData))
+        fields.append(Field(label: "Численность сотрудников", value: company.employeeCount.map { RussianFormat.integer(Int64($0)) } ?? RussianLabels.noData))
         if let finance = company.finances.first {
             var parts: [String] = []
             if let income = finance.incomeKopecks { parts.append("доходы " + RussianFormat.compactMoney(kopecks: income)) }
@@ -243,7 +243,7 @@ extension ReportDocument {
             if let debt = finance.debtKopecks, debt > 0 { parts.append("недоимка " + RussianFormat.compactMoney(kopecks: debt)) }
             if let penalty = finance.penaltyKopecks, penalty > 0 { parts.append("штрафы " + RussianFormat.compactMoney(kopecks: penalty)) }
             if !finance.taxSystem.isEmpty { parts.append(finance.taxSystem) }
-            fields.append(Field(label: "Финансы за \(finance.year) г.", value: parts.isEmpty ? Labels.noData : parts.joined(separator: ", ")))
+            fields.append(Field(label: "Финансы за \(finance.year) г.", value: parts.isEmpty ? RussianLabels.noData : parts.joined(separator: ", ")))
         }
         if !company.licenses.isEmpty {
             fields.append(Field(label: "Лицензии", value: RussianFormat.plural(company.licenses.count, "лицензия", "лицензии", "лицензий")))
@@ -260,7 +260,7 @@ extension ReportDocument {
         }
         let bars = risk.categories.map { category in
             Bar(
-                label: Labels.category(category.category),
+                label: RussianLabels.category(category.category),
                 value: category.hasData ? category.score : nil,
                 caption: (category.hasData ? RussianFormat.decimal(category.score, places: 0) + (category.missingSources.isEmpty ? "" : " (неполно)") : "нет данных")
                     + " · вес " + RussianFormat.percent(fraction: category.weight),
@@ -269,7 +269,7 @@ extension ReportDocument {
         // Why categories lack data, under the bars (a bar's caption has no room for it).
         var notes: [Block] = []
         let incomplete = risk.categories.filter { !$0.missingSources.isEmpty }.map { category in
-            "\(Labels.category(category.category)) — без ответа \(category.missingSources.map(Labels.source).joined(separator: ", "))"
+            "\(RussianLabels.category(category.category)) — без ответа \(category.missingSources.map(RussianLabels.source).joined(separator: ", "))"
                 + (category.hasData ? " (оценка по полученному)" : "")
         }
         if !sources.identified {
@@ -290,7 +290,7 @@ extension ReportDocument {
                 .missing("нет данных: факторы риска не оценивались — компания не идентифицирована")
             } else if !failed.isEmpty {
                 .paragraph("По ответившим источникам факторы риска не выявлены; не проверено: "
-                    + failed.map(Labels.source).joined(separator: ", ") + ".", .note)
+                    + failed.map(RussianLabels.source).joined(separator: ", ") + ".", .note)
             } else {
                 .paragraph("Факторы риска не выявлены.")
             }
@@ -304,13 +304,13 @@ extension ReportDocument {
         }.map(\.element)
         let rows = ordered.map { marker -> [Cell] in
             let evidence = marker.evidence.map { item in
-                [Labels.source(item.source), item.field, item.value].filter { !$0.isEmpty }.joined(separator: " · ")
+                [RussianLabels.source(item.source), item.field, item.value].filter { !$0.isEmpty }.joined(separator: " · ")
             }.joined(separator: "\n")
             let firstDate = marker.evidence.lazy.map(\.date).first { !$0.isEmpty } ?? ""
             let firstLink = marker.evidence.lazy.map(\.url).first { !$0.isEmpty } ?? ""
             return [
-                Cell(text: Labels.severity(marker.severity), tone: tone(marker.severity), strong: marker.severity == .critical),
-                Cell(text: marker.title, detail: [Labels.category(marker.category), marker.description].filter { !$0.isEmpty }.joined(separator: ". "), strong: true),
+                Cell(text: RussianLabels.severity(marker.severity), tone: tone(marker.severity), strong: marker.severity == .critical),
+                Cell(text: marker.title, detail: [RussianLabels.category(marker.category), marker.description].filter { !$0.isEmpty }.joined(separator: ". "), strong: true),
                 Cell(text: evidence.isEmpty ? "—" : evidence, link: firstLink),
                 Cell(text: firstDate.isEmpty ? "—" : RussianFormat.date(firstDate)),
                 Cell(text: "+" + RussianFormat.decimal(marker.contribution)),
@@ -352,12 +352,12 @@ extension ReportDocument {
             [
                 Cell(text: item.number.isEmpty ? "—" : item.number, detail: item.court, link: item.url, strong: item.bankruptcy),
                 Cell(text: item.date.isEmpty ? "—" : RussianFormat.date(item.date)),
-                Cell(text: Labels.role(item.role), tone: item.role == .defendant ? .warning : .neutral),
+                Cell(text: RussianLabels.role(item.role), tone: item.role == .defendant ? .warning : .neutral),
                 Cell(
                     text: item.category.isEmpty ? (item.bankruptcy ? "о банкротстве" : "—") : item.category,
                     detail: item.counterparties.isEmpty ? "" : "Стороны: " + item.counterparties.joined(separator: ", ")),
                 Cell(text: item.claimKopecks.map { RussianFormat.money(kopecks: $0) } ?? "—"),
-                Cell(text: Labels.caseStatus(item.status), tone: item.status == .lost ? .danger : item.status == .active ? .caution : .neutral),
+                Cell(text: RussianLabels.caseStatus(item.status), tone: item.status == .lost ? .danger : item.status == .active ? .caution : .neutral),
             ]
         }
         var footnote: String?
@@ -403,7 +403,7 @@ extension ReportDocument {
         let serious: Set<CommonV1.RegistryKind> = [.sanctions, .bankruptcy, .disqualification]
         let rows = hits.map { hit -> [Cell] in
             [
-                Cell(text: Labels.registry(hit.kind), detail: hit.registry, tone: serious.contains(hit.kind) ? .danger : .warning, strong: serious.contains(hit.kind)),
+                Cell(text: RussianLabels.registry(hit.kind), detail: hit.registry, tone: serious.contains(hit.kind) ? .danger : .warning, strong: serious.contains(hit.kind)),
                 Cell(text: hit.title.isEmpty ? "—" : hit.title, detail: hit.detail, link: hit.url),
                 Cell(text: hit.amountKopecks.map { RussianFormat.money(kopecks: $0) } ?? "—"),
                 Cell(text: hit.date.isEmpty ? "—" : RussianFormat.date(hit.date)),
@@ -429,7 +429,7 @@ extension ReportDocument {
             } else if let incomplete = sources.incomplete(web, found: false) {
                 blocks.append(incomplete)
                 if !answered.isEmpty, sources.identified {
-                    blocks.append(.paragraph("Ответившие источники (\(answered.map(Labels.source).joined(separator: ", "))) упоминаний не нашли.", .note))
+                    blocks.append(.paragraph("Ответившие источники (\(answered.map(RussianLabels.source).joined(separator: ", "))) упоминаний не нашли.", .note))
                 }
             } else {
                 blocks.append(.paragraph("Упоминаний компании в интернете не найдено."))
@@ -447,9 +447,9 @@ extension ReportDocument {
         }.map(\.element)
         let rows = ordered.map { mention -> [Cell] in
             [
-                Cell(text: Labels.sentiment(mention.sentiment), tone: mention.sentiment == .negative ? .danger : mention.sentiment == .positive ? .good : .neutral),
+                Cell(text: RussianLabels.sentiment(mention.sentiment), tone: mention.sentiment == .negative ? .danger : mention.sentiment == .positive ? .good : .neutral),
                 Cell(text: mention.title.isEmpty ? mention.url : mention.title, detail: mention.snippet, strong: true),
-                Cell(text: Labels.source(mention.source) + " · " + Labels.intent(mention.intent), detail: mention.url, link: mention.url),
+                Cell(text: RussianLabels.source(mention.source) + " · " + RussianLabels.intent(mention.intent), detail: mention.url, link: mention.url),
                 Cell(text: mention.publishedDate.isEmpty ? "—" : RussianFormat.date(mention.publishedDate)),
             ]
         }
@@ -478,7 +478,7 @@ extension ReportDocument {
                 return pa != pb ? pa > pb : a.offset < b.offset
             }.map(\.element)
             blocks.append(.list(ordered.map { item in
-                ListItem(text: item.text, tone: tone(item.priority), label: Labels.priority(item.priority))
+                ListItem(text: item.text, tone: tone(item.priority), label: RussianLabels.priority(item.priority))
             }))
         }
         let author = narrative.author == .llm
@@ -494,12 +494,12 @@ extension ReportDocument {
         guard !report.parentReportId.isEmpty || report.appliedFeedback != nil || report.diffFromParent != nil else { return nil }
         var blocks: [Block] = []
         if let feedback = report.appliedFeedback {
-            var fields = [Field(label: "Оценка предыдущей версии", value: Labels.rating(feedback.rating))]
+            var fields = [Field(label: "Оценка предыдущей версии", value: RussianLabels.rating(feedback.rating))]
             if !feedback.comment.isEmpty { fields.append(Field(label: "Комментарий", value: feedback.comment)) }
-            if !feedback.focusAreas.isEmpty { fields.append(Field(label: "Проверить заново", value: feedback.focusAreas.map(Labels.focusArea).joined(separator: ", "))) }
-            if !feedback.issueTags.isEmpty { fields.append(Field(label: "Замечания", value: feedback.issueTags.map(Labels.issueTag).joined(separator: ", "))) }
+            if !feedback.focusAreas.isEmpty { fields.append(Field(label: "Проверить заново", value: feedback.focusAreas.map(RussianLabels.focusArea).joined(separator: ", "))) }
+            if !feedback.issueTags.isEmpty { fields.append(Field(label: "Замечания", value: feedback.issueTags.map(RussianLabels.issueTag).joined(separator: ", "))) }
             if !feedback.refreshSources.isEmpty {
-                fields.append(Field(label: "Обновлены источники", value: feedback.refreshSources.map(Labels.source).joined(separator: ", ")))
+                fields.append(Field(label: "Обновлены источники", value: feedback.refreshSources.map(RussianLabels.source).joined(separator: ", ")))
             }
             blocks.append(.paragraph("Учтённая обратная связь", .lead))
             blocks.append(.fields(fields))
@@ -512,8 +512,8 @@ extension ReportDocument {
         }
         let delta = diff.scoreAfter - diff.scoreBefore
         let levelLine = diff.levelBefore == diff.levelAfter
-            ? "уровень не изменился (\(Labels.level(diff.levelAfter).lowercased()))"
-            : "уровень: \(Labels.level(diff.levelBefore).lowercased()) → \(Labels.level(diff.levelAfter).lowercased())"
+            ? "уровень не изменился (\(RussianLabels.level(diff.levelAfter).lowercased()))"
+            : "уровень: \(RussianLabels.level(diff.levelBefore).lowercased()) → \(RussianLabels.level(diff.levelAfter).lowercased())"
         blocks.append(.paragraph(
             "Балл: \(RussianFormat.decimal(diff.scoreBefore)) → \(RussianFormat.decimal(diff.scoreAfter)) "
                 + "(\(delta >= 0 ? "+" : "")\(RussianFormat.decimal(delta))); \(levelLine).", .lead))
@@ -525,11 +525,11 @@ extension ReportDocument {
                 ],
                 rows: diff.markerChanges.map { change in
                     [
-                        Cell(text: Labels.change(change.kind), tone: change.kind == .added ? .warning : change.kind == .removed ? .good : .caution),
+                        Cell(text: RussianLabels.change(change.kind), tone: change.kind == .added ? .warning : change.kind == .removed ? .good : .caution),
                         Cell(text: change.title.isEmpty ? change.code : change.title, detail: change.code),
                         Cell(text: change.kind == .changed && change.severityBefore != change.severityAfter
-                            ? "\(Labels.severity(change.severityBefore)) → \(Labels.severity(change.severityAfter))"
-                            : Labels.severity(change.kind == .removed ? change.severityBefore : change.severityAfter)),
+                            ? "\(RussianLabels.severity(change.severityBefore)) → \(RussianLabels.severity(change.severityAfter))"
+                            : RussianLabels.severity(change.kind == .removed ? change.severityBefore : change.severityAfter)),
                         Cell(text: "\(RussianFormat.decimal(change.contributionBefore)) → \(RussianFormat.decimal(change.contributionAfter))"),
                     ]
                 })))
@@ -537,7 +537,7 @@ extension ReportDocument {
             blocks.append(.paragraph("Состав факторов риска не изменился."))
         }
         var items = diff.categoryDeltas.sorted { $0.key < $1.key }.filter { $0.value != 0 }.map { entry in
-            ListItem(text: "Категория «\(Labels.category(named: entry.key))»: \(entry.value > 0 ? "+" : "")\(RussianFormat.decimal(entry.value))")
+            ListItem(text: "Категория «\(RussianLabels.category(named: entry.key))»: \(entry.value > 0 ? "+" : "")\(RussianFormat.decimal(entry.value))")
         }
         items += diff.sourceChanges.map { ListItem(text: "Источник: \($0)") }
         if !items.isEmpty { blocks.append(.list(items)) }
@@ -549,7 +549,7 @@ extension ReportDocument {
             return Section(id: "sources", title: "Источники данных", blocks: [.missing("нет данных: сведения об опросе источников отсутствуют")])
         }
         let rows = statuses.map { status -> [Cell] in
-            var state = Labels.state(status.state)
+            var state = RussianLabels.state(status.state)
             if status.state == .cached, status.cacheAgeMs > 0 { state += ", возраст \(RussianFormat.duration(milliseconds: status.cacheAgeMs))" }
             if status.state == .partial, status.queries > 0 { state += ": \(status.queriesAnswered) из \(status.queries) запросов" }
             let toneForState: Tone = switch status.state {
@@ -576,7 +576,7 @@ extension ReportDocument {
                 details += (details.isEmpty ? "" : "\n") + "получено " + RussianFormat.timestamp(milliseconds: status.fetchedAtMs, utcOffsetMinutes: utcOffsetMinutes)
             }
             return [
-                Cell(text: Labels.source(status.source), detail: Labels.sourceSubject(status.source), strong: true),
+                Cell(text: RussianLabels.source(status.source), detail: RussianLabels.sourceSubject(status.source), strong: true),
                 Cell(text: state, tone: toneForState),
                 Cell(text: details.isEmpty ? "—" : details),
                 Cell(text: asked ? time : "—"),
@@ -599,7 +599,7 @@ extension ReportDocument {
             [
                 Cell(text: "[\(citation.number)]"),
                 Cell(text: citation.title.isEmpty ? citation.url : citation.title, detail: citation.url, link: citation.url),
-                Cell(text: Labels.source(citation.source)),
+                Cell(text: RussianLabels.source(citation.source)),
             ]
         }
         return Section(id: "citations", title: "Ссылки", blocks: [.table(Table(

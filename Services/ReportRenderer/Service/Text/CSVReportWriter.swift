@@ -10,29 +10,29 @@ enum CSVReportWriter {
         var out = "\u{FEFF}" + line(header)
         for marker in report.risk?.markers ?? [] {
             out += line([
-                "фактор риска", marker.code, marker.title, Labels.severity(marker.severity), "", Labels.category(marker.category), "",
+                "фактор риска", marker.code, marker.title, RussianLabels.severity(marker.severity), "", RussianLabels.category(marker.category), "",
                 number(marker.contribution), "", marker.evidence.lazy.map(\.date).first { !$0.isEmpty } ?? "",
-                Set(marker.evidence.map(\.source)).map(Labels.source).sorted().joined(separator: ", "),
+                Set(marker.evidence.map(\.source)).map(RussianLabels.source).sorted().joined(separator: ", "),
                 marker.evidence.lazy.map(\.url).first { !$0.isEmpty } ?? "",
                 marker.evidence.map { [$0.field, $0.value].filter { !$0.isEmpty }.joined(separator: " = ") }.joined(separator: "; "),
             ])
         }
         for item in report.courtCases {
             out += line([
-                "судебное дело", item.number, item.court, "", Labels.role(item.role), item.category,
-                item.claimKopecks.map(roubles) ?? "", "", Labels.caseStatus(item.status), item.date, "Casebook", item.url,
+                "судебное дело", item.number, item.court, "", RussianLabels.role(item.role), item.category,
+                item.claimKopecks.map(roubles) ?? "", "", RussianLabels.caseStatus(item.status), item.date, "Casebook", item.url,
                 (item.bankruptcy ? "банкротство; " : "") + item.counterparties.joined(separator: "; "),
             ])
         }
         // Without the sources' states a script reading the rows could not tell "no cases" from "Casebook failed".
         for status in report.sources {
-            var state = Labels.state(status.state)
+            var state = RussianLabels.state(status.state)
             if status.state == .partial, status.queries > 0 { state += ": \(status.queriesAnswered) из \(status.queries) запросов" }
             let answered = [.ok, .cached, .notFound, .partial].contains(status.state)
             out += line([
-                "источник", String(status.source.protoName.dropFirst("SOURCE_".count)).lowercased(), Labels.source(status.source), "", "", "",
+                "источник", String(status.source.protoName.dropFirst("SOURCE_".count)).lowercased(), RussianLabels.source(status.source), "", "", "",
                 "", "", state, status.fetchedAtMs > 0 ? UnixTime.isoDateTime(milliseconds: status.fetchedAtMs) + "Z" : "",
-                Labels.source(status.source), "", [answered ? "записей: \(status.items)" : "", status.reason].filter { !$0.isEmpty }.joined(separator: "; "),
+                RussianLabels.source(status.source), "", [answered ? "записей: \(status.items)" : "", status.reason].filter { !$0.isEmpty }.joined(separator: "; "),
             ])
         }
         return out

@@ -2,7 +2,7 @@
 // Every change asks for confirmation first and goes through api(), which sends the session's CSRF token.
 
 import {h, append, clear, section, notice, field, formatTime, percent} from '../dom.js';
-import {api, get, query, currentSession, ApiError} from '../api.js';
+import {api, get, query, currentSession, errorText} from '../api.js';
 import {label} from '../labels.js';
 
 const sections = [
@@ -14,9 +14,6 @@ const sections = [
 
 const number = new Intl.NumberFormat('ru-RU', {maximumFractionDigits: 1});
 
-function errorText(error) {
-  return error instanceof ApiError && error.code ? `${error.message} (${error.code})` : error.message;
-}
 
 function formatBytes(value) {
   const bytes = Number(value ?? 0);
@@ -89,11 +86,11 @@ function pager({id, tbody, status, fetchPage, row, empty}) {
   return {load, slot};
 }
 
-export async function render(main, {parameters}) {
+export async function render(main, {parameters, title}) {
   const current = parameters[0];
   const page = sections.find((candidate) => candidate.path === current);
   const root = h('div', {'data-page': 'admin', 'data-section': page?.path ?? 'index'});
-  if (page) document.title = `${page.title} · Администрирование · Client Analyze`;
+  if (page) title(`${page.title} · Администрирование`);
   append(root, [
     h('h1', {}, page ? page.title : 'Администрирование'),
     h('nav', {class: 'subnav', 'aria-label': 'Разделы администрирования'}, h('ul', {},
@@ -118,7 +115,7 @@ export async function render(main, {parameters}) {
 async function keysPage(root) {
   const name = h('input', {id: 'key-name', name: 'name', required: true, maxlength: 200, autocomplete: 'off'});
   const role = h('select', {id: 'key-role', name: 'role'},
-    ['ROLE_VIEWER', 'ROLE_ANALYST', 'ROLE_ADMIN'].map((value) => h('option', {value, selected: value === 'ROLE_ANALYST'}, label('role_', value))));
+    ['ROLE_VIEWER', 'ROLE_ANALYST', 'ROLE_ADMIN'].map((value) => h('option', {value, selected: value === 'ROLE_ANALYST'}, label('keyRole', value))));
   const rate = h('input', {id: 'key-rate', name: 'rate', type: 'number', min: 0, step: 1, value: 0, inputmode: 'numeric'});
   const created = h('div', {id: 'new-key', 'aria-live': 'polite'});
   const submit = h('button', {type: 'submit', class: 'primary'}, 'Выпустить ключ');
@@ -150,7 +147,7 @@ async function keysPage(root) {
     return h('tr', {'data-key': key.id, class: key.revoked ? 'revoked' : null},
       h('td', {}, key.name || '—', own ? h('span', {class: 'muted'}, ' (ваш ключ)') : null),
       h('td', {}, h('code', {}, key.id)),
-      h('td', {}, label('role_', key.role)),
+      h('td', {}, label('keyRole', key.role)),
       h('td', {}, formatTime(key.created_at_ms)),
       h('td', {}, formatTime(key.last_used_at_ms)),
       h('td', {class: 'number'}, Number(key.rate_limit_per_minute) ? String(key.rate_limit_per_minute) : 'по умолчанию'),
@@ -204,7 +201,7 @@ async function keysPage(root) {
       });
       created.append(notice('warning',
         h('strong', {}, 'Секрет показывается только один раз. '),
-        `Скопируйте его сейчас и передайте владельцу ключа «${answer?.key?.name ?? name.value}» (${label('role_', answer?.key?.role ?? role.value)}); `,
+        `Скопируйте его сейчас и передайте владельцу ключа «${answer?.key?.name ?? name.value}» (${label('keyRole', answer?.key?.role ?? role.value)}); `,
         'потом его не узнать — только выпустить новый ключ.',
         output, copy));
       form.reset();
@@ -251,7 +248,7 @@ async function auditPage(root) {
     row: (record) => h('tr', {'data-audit': record.id},
       h('td', {class: 'when'}, formatTime(record.at_ms)),
       h('td', {}, h('code', {}, record.actor || '—')),
-      h('td', {}, record.role ? label('role_', record.role) : '—'),
+      h('td', {}, record.role ? label('keyRole', record.role) : '—'),
       h('td', {}, h('code', {}, record.action || '—')),
       h('td', {}, record.target ? h('code', {}, record.target) : '—'),
       h('td', {}, h('span', {class: record.outcome === 'OK' ? 'state state-ok' : 'state state-bad'}, record.outcome || '—')),

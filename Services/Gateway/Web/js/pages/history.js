@@ -3,7 +3,7 @@
 // from=2026-12-01&to=2026-12-07&min=&max=&latest=1), so a filtered view can be bookmarked and shared.
 
 import {h, append, clear, svg, section, notice, field, formatTime, formatScore} from '../dom.js';
-import {get, query, ApiError} from '../api.js';
+import {get, query, errorText} from '../api.js';
 import {label, levelClass, levels} from '../labels.js';
 
 const PAGE_SIZE = 50;
@@ -16,9 +16,6 @@ const dayLong = new Intl.DateTimeFormat('ru-RU', {day: 'numeric', month: 'long',
 /** low, medium, high, critical, insufficient: the short names in the address and the checkbox ids. */
 const shortLevel = (level) => level.replace('RISK_LEVEL_', '').toLowerCase().replace('insufficient_data', 'insufficient');
 
-function errorText(error) {
-  return error instanceof ApiError && error.code ? `${error.message} (${error.code})` : error.message;
-}
 
 /** Milliseconds at the start of a `YYYY-MM-DD` day in Moscow (UTC+3 all year), `days` later. */
 function moscowDay(text, days = 0) {

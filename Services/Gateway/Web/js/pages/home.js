@@ -1,7 +1,7 @@
 // The start page: search, recent analyses, the queue and the providers' state.
 
 import {h, section, table, notice, formatTime, formatScore, field} from '../dom.js';
-import {get, query, can} from '../api.js';
+import {get, query, can, errorText} from '../api.js';
 import {label, levelClass} from '../labels.js';
 import {innProblem, ogrnProblem} from '../inn.js';
 
@@ -28,11 +28,13 @@ export async function render(main, {navigate}) {
   const providers = section('providers', 'Источники данных', h('p', {class: 'muted'}, 'Загрузка…'));
   root.append(recent, h('div', {class: 'grid'}, queue, providers));
 
+  // Each card says its own failure in place, rather than loading for ever.
+  const load = (card, path, draw) => get(path).then((answer) => fill(card, draw(answer)), (error) => fill(card, notice('error', errorText(error))));
   await Promise.all([
-    get('/reports' + query({'page.page_size': 10})).then((answer) => fill(recent, reportsTable(answer.reports ?? []))),
-    get('/admin/queue').then((answer) => fill(queue, queueView(answer))),
-    get('/admin/providers').then((answer) => fill(providers, providersView(answer.providers ?? []))),
-  ].map((promise) => promise.catch((error) => error)));
+    load(recent, '/reports' + query({'page.page_size': 10}), (answer) => reportsTable(answer.reports ?? [])),
+    load(queue, '/admin/queue', queueView),
+    load(providers, '/admin/providers', (answer) => providersView(answer.providers ?? [])),
+  ]);
 }
 
 function fill(card, content) {

@@ -17,7 +17,7 @@ export async function render(main, {parameters, query}) {
   const status = h('p', {id: 'job-status', 'aria-live': 'polite'}, label('jobState', job.state));
   const stageList = h('ol', {class: 'stages', id: 'stages', 'aria-label': 'Этапы'},
     stages.map((stage) => h('li', {'data-stage': stage}, label('stage', stage))));
-  const sourceList = h('ul', {class: 'sources-live', id: 'job-sources'});
+  const sourceList = h('ul', {class: 'sources-live', id: 'job-sources', 'aria-live': 'polite'});
   const outcome = h('div', {id: 'job-outcome', 'aria-live': 'polite'});
   const cancel = can('analyst') && !ended.has(job.state)
     ? h('button', {type: 'button', class: 'danger', id: 'cancel-job', onclick: async () => {
@@ -60,7 +60,8 @@ export async function render(main, {parameters, query}) {
     if (existing) existing.replaceWith(item); else sourceList.append(item);
   };
 
-  const finish = async () => {
+  const finish = () => settle().catch((error) => outcome.replaceChildren(notice('error', `Не удалось узнать итог: ${error.message}`)));
+  const settle = async () => {
     const {job: done} = await get(`/jobs/${encodeURIComponent(job.id)}`);
     status.textContent = label('jobState', done.state);
     cancel?.remove();
@@ -77,13 +78,13 @@ export async function render(main, {parameters, query}) {
 
   if (ended.has(job.state)) {
     await finish();
-    return;
+    return undefined;
   }
   const events = new EventSource(`/api/v1/jobs/${encodeURIComponent(job.id)}/events`);
   events.addEventListener('progress', (event) => {
     const progress = JSON.parse(event.data);
     bar.value = progress.percent ?? bar.value;
-    percent.textContent = `${progress.percent ?? 0} %`;
+    percent.textContent = `${bar.value} %`;
     if (progress.stage) mark(progress.stage);
     if (progress.message) status.textContent = progress.message;
     if (progress.source) addSource(progress.source);
@@ -93,8 +94,9 @@ export async function render(main, {parameters, query}) {
     finish();
   });
   events.addEventListener('error', (event) => {
-    // A named 'error' event is the job's error; a transport error lets EventSource reconnect by itself.
-    if (event.data) {
+    // A named 'error' event is the job's error. A transport error lets EventSource reconnect by itself,
+    // unless the server refused it (the session ended): then the job's state is read once more.
+    if (event.data || events.readyState === EventSource.CLOSED) {
       events.close();
       finish();
     }

@@ -6,12 +6,12 @@ import {h, append, svg, section, notice, table, external, formatTime, formatDate
 import {get, documentUrl} from '../api.js';
 import {label, levelClass, incompleteStates, notAskedStates} from '../labels.js';
 
-export async function render(main, {parameters}) {
+export async function render(main, {parameters, title: setTitle}) {
   const {report} = await get(`/reports/${encodeURIComponent(parameters[0])}`);
   const sources = new SourceIndex(report);
   const company = report.company;
   const title = company?.short_name || company?.full_name || `Компания с ИНН ${report.inn}`;
-  document.title = `${title} · Client Analyze`;
+  setTitle(title);
 
   const root = h('article', {'data-page': 'report', 'data-report': report.id});
   main.append(root);
@@ -37,16 +37,6 @@ export async function render(main, {parameters}) {
     downloads(report)]);
   // For the benchmark's "on screen by" (make bench): the report is drawn.
   performance.mark('report-rendered');
-  // The table of contents scrolls within the page (the router leaves #links alone only for other origins).
-  root.querySelector('.toc').addEventListener('click', (event) => {
-    const link = event.target.closest('a');
-    if (!link) return;
-    event.preventDefault();
-    event.stopPropagation();
-    const target = document.getElementById(link.getAttribute('href').slice(1));
-    target?.scrollIntoView();
-    target?.querySelector('h2')?.focus?.();
-  });
 }
 
 /** How each source fared (Services/ReportRenderer's SourceIndex, for the same words in every format). */
@@ -125,7 +115,7 @@ function gauge(score, level) {
   const angle = Math.PI * (1 - Math.min(100, Math.max(0, score)) / 100);
   const x = 60 + 50 * Math.cos(angle), y = 60 - 50 * Math.sin(angle);
   const colour = {RISK_LEVEL_LOW: '#1a7f37', RISK_LEVEL_MEDIUM: '#9a6700', RISK_LEVEL_HIGH: '#bc4c00', RISK_LEVEL_CRITICAL: '#a40e26'}[level] ?? '#57606a';
-  return svg('svg', {class: 'gauge', viewBox: '0 0 120 70', role: 'img', 'aria-label': `Балл риска ${score} из 100, ${label('level', level)}`},
+  return svg('svg', {class: 'gauge', viewBox: '0 0 120 70', role: 'img', 'aria-label': `Балл риска ${formatScore(score)} из 100, ${label('level', level)}`},
     svg('path', {d: 'M10 60 A50 50 0 0 1 110 60', fill: 'none', stroke: '#d0d7de', 'stroke-width': 10}),
     score > 0 ? svg('path', {d: `M10 60 A50 50 0 0 1 ${x.toFixed(2)} ${y.toFixed(2)}`, fill: 'none', stroke: colour, 'stroke-width': 10}) : null,
     svg('text', {x: 60, y: 58, 'text-anchor': 'middle', 'font-size': 22, 'font-weight': 700, fill: '#1b1f24'}, formatScore(score)));

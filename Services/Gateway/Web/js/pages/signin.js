@@ -1,7 +1,7 @@
 // Sign-in: an API key exchanged for a session cookie (HttpOnly; the key is not kept in the browser).
 
 import {h, field, notice} from '../dom.js';
-import {signIn} from '../api.js';
+import {signIn, safeNext} from '../api.js';
 
 export function render(main, {query}) {
   const key = h('input', {type: 'password', name: 'key', id: 'key', autocomplete: 'current-password', required: true, spellcheck: 'false'});
@@ -17,8 +17,7 @@ export function render(main, {query}) {
     message.replaceChildren();
     try {
       await signIn(key.value.trim());
-      const next = query.get('next') || '/';
-      location.assign(next.startsWith('/') && !next.startsWith('//') ? next : '/');
+      location.assign(safeNext(query.get('next')));
     } catch (error) {
       message.append(notice('error', error.message));
       key.focus();

@@ -2,7 +2,7 @@
 // them (analysts can add feedback and re-run the analysis with it).
 
 import {h, append, section, notice, field, formatTime, formatScore} from '../dom.js';
-import {api, get, can, ApiError} from '../api.js';
+import {api, get, can, errorText} from '../api.js';
 import {label, levelClass} from '../labels.js';
 
 const ratings = {
@@ -18,15 +18,12 @@ const kinds = {
 const number = new Intl.NumberFormat('ru-RU', {maximumFractionDigits: 1});
 const signed = new Intl.NumberFormat('ru-RU', {maximumFractionDigits: 1, signDisplay: 'exceptZero'});
 
-function errorText(error) {
-  return error instanceof ApiError && error.code ? `${error.message} (${error.code})` : error.message;
-}
 
 function badge(level) {
   return h('span', {class: levelClass(level)}, label('level', level));
 }
 
-export async function render(main, {parameters}) {
+export async function render(main, {parameters, title}) {
   const id = parameters[0];
   const root = h('div', {'data-page': 'thread'});
   main.append(root);
@@ -42,7 +39,7 @@ export async function render(main, {parameters}) {
   const byId = new Map(reports.map((report) => [report.id, report]));
   const latest = reports.at(-1) ?? thread.latest;
   const name = thread.company_name || 'Компания без названия';
-  document.title = `${name} · История компании · Client Analyze`;
+  title(`${name} · История компании`);
 
   append(root, [
     h('h1', {id: 'thread-title'}, name, ' ', h('span', {class: 'muted thread-inn'}, `ИНН ${thread.inn ?? '—'}`)),
@@ -63,7 +60,8 @@ function versionsSection(reports, byId, latest) {
   if (!reports.length) return section('versions-section', 'Версии', h('p', {class: 'muted'}, 'Отчётов пока нет.'));
   const items = reports.map((report) => {
     const parent = byId.get(report.parent_report_id);
-    const delta = parent ? Number(report.score) - Number(parent.score) : null;
+    // A version with too little data has no score: no change is computed against it.
+    const delta = parent && report.level !== 'RISK_LEVEL_INSUFFICIENT_DATA' && parent.level !== 'RISK_LEVEL_INSUFFICIENT_DATA' ? Number(report.score) - Number(parent.score) : null;
     return h('li', {'data-version': report.version, 'data-report': report.id, class: report.id === latest?.id ? 'latest' : null},
       h('div', {class: 'version-head'},
         h('a', {href: `/reports/${encodeURIComponent(report.id)}`, class: 'version-link'}, `Версия ${report.version}`),
@@ -143,8 +141,8 @@ function renderDiff(diff, versionOf) {
     h('h3', {}, `Версия ${versionOf(diff.base_report_id)} → версия ${versionOf(diff.report_id)}`),
     h('dl', {class: 'facts'},
       h('dt', {}, 'Балл'),
-      h('dd', {id: 'diff-score'}, `${number.format(before)} → ${number.format(after)}`,
-        after !== before ? h('span', {class: after > before ? 'delta delta-up' : 'delta delta-down'}, ` (${signed.format(after - before)})`) : ' (без изменений)'),
+      h('dd', {id: 'diff-score'}, `${formatScore(before, diff.level_before)} → ${formatScore(after, diff.level_after)}`,
+        diff.level_before === 'RISK_LEVEL_INSUFFICIENT_DATA' || diff.level_after === 'RISK_LEVEL_INSUFFICIENT_DATA' ? null : after !== before ? h('span', {class: after > before ? 'delta delta-up' : 'delta delta-down'}, ` (${signed.format(after - before)})`) : ' (без изменений)'),
       h('dt', {}, 'Уровень риска'),
       h('dd', {id: 'diff-level'}, badge(diff.level_before), ' → ', badge(diff.level_after))),
     nothing ? h('p', {class: 'muted'}, 'Маркеры, категории и источники не изменились.') : null,

@@ -1,10 +1,9 @@
-internal import Contracts
+/// Russian names for the contract's enums, as a reader of a report sees them: one set for the PDF, HTML,
+/// Markdown and CSV, and the web app (which gets them from the gateway as `/web/labels.json`).
+package enum RussianLabels {
+    package static let noData = "нет данных"
 
-/// Russian names for the contract's enums, as a reader of the report sees them.
-enum Labels {
-    static let noData = "нет данных"
-
-    static func status(_ status: CommonV1.CompanyStatus) -> String {
+    package static func status(_ status: CommonV1.CompanyStatus) -> String {
         switch status {
         case .active: "Действующая"
         case .liquidating: "В процессе ликвидации"
@@ -15,7 +14,7 @@ enum Labels {
         }
     }
 
-    static func kind(_ kind: CommonV1.SubjectKind) -> String {
+    package static func kind(_ kind: CommonV1.SubjectKind) -> String {
         switch kind {
         case .legal: "Юридическое лицо"
         case .individual: "Индивидуальный предприниматель"
@@ -23,7 +22,7 @@ enum Labels {
         }
     }
 
-    static func level(_ level: CommonV1.RiskLevel) -> String {
+    package static func level(_ level: CommonV1.RiskLevel) -> String {
         switch level {
         case .low: "Низкий риск"
         case .medium: "Средний риск"
@@ -34,7 +33,7 @@ enum Labels {
         }
     }
 
-    static func category(_ category: CommonV1.RiskCategory) -> String {
+    package static func category(_ category: CommonV1.RiskCategory) -> String {
         switch category {
         case .legal: "Судебные"
         case .financial: "Финансовые"
@@ -45,7 +44,7 @@ enum Labels {
         }
     }
 
-    static func severity(_ severity: CommonV1.Severity) -> String {
+    package static func severity(_ severity: CommonV1.Severity) -> String {
         switch severity {
         case .info: "Информация"
         case .low: "Низкая"
@@ -57,7 +56,7 @@ enum Labels {
     }
 
     /// How urgent a recommendation is.
-    static func priority(_ severity: CommonV1.Severity) -> String {
+    package static func priority(_ severity: CommonV1.Severity) -> String {
         switch severity {
         case .critical: "Обязательно"
         case .high: "Важно"
@@ -67,7 +66,7 @@ enum Labels {
         }
     }
 
-    static func source(_ source: CommonV1.Source) -> String {
+    package static func source(_ source: CommonV1.Source) -> String {
         switch source {
         case .dadata: "DaData"
         case .casebook: "Casebook"
@@ -80,7 +79,7 @@ enum Labels {
     }
 
     /// What a source's data is about, for "нет данных" reasons and the source table.
-    static func sourceSubject(_ source: CommonV1.Source) -> String {
+    package static func sourceSubject(_ source: CommonV1.Source) -> String {
         switch source {
         case .dadata: "ЕГРЮЛ/ЕГРИП"
         case .casebook: "арбитражные дела"
@@ -92,7 +91,7 @@ enum Labels {
         }
     }
 
-    static func state(_ state: CommonV1.SourceStatus.State) -> String {
+    package static func state(_ state: CommonV1.SourceStatus.State) -> String {
         switch state {
         case .ok: "Получено"
         case .cached: "Из кэша"
@@ -107,7 +106,7 @@ enum Labels {
         }
     }
 
-    static func role(_ role: CommonV1.CaseRole) -> String {
+    package static func role(_ role: CommonV1.CaseRole) -> String {
         switch role {
         case .plaintiff: "Истец"
         case .defendant: "Ответчик"
@@ -117,7 +116,7 @@ enum Labels {
         }
     }
 
-    static func caseStatus(_ status: CommonV1.CaseStatus) -> String {
+    package static func caseStatus(_ status: CommonV1.CaseStatus) -> String {
         switch status {
         case .active: "Рассматривается"
         case .closed: "Завершено"
@@ -128,7 +127,7 @@ enum Labels {
         }
     }
 
-    static func registry(_ kind: CommonV1.RegistryKind) -> String {
+    package static func registry(_ kind: CommonV1.RegistryKind) -> String {
         switch kind {
         case .taxDebt: "Налоговая задолженность (ФНС)"
         case .enforcement: "Исполнительные производства (ФССП)"
@@ -144,7 +143,7 @@ enum Labels {
         }
     }
 
-    static func sentiment(_ sentiment: CommonV1.Sentiment) -> String {
+    package static func sentiment(_ sentiment: CommonV1.Sentiment) -> String {
         switch sentiment {
         case .positive: "Позитивная"
         case .neutral: "Нейтральная"
@@ -153,7 +152,7 @@ enum Labels {
         }
     }
 
-    static func intent(_ intent: CommonV1.SearchIntent) -> String {
+    package static func intent(_ intent: CommonV1.SearchIntent) -> String {
         switch intent {
         case .legal: "правовые"
         case .court: "суды"
@@ -167,7 +166,7 @@ enum Labels {
         }
     }
 
-    static func rating(_ rating: CommonV1.FeedbackRating) -> String {
+    package static func rating(_ rating: CommonV1.FeedbackRating) -> String {
         switch rating {
         case .accurate: "Точный"
         case .partiallyAccurate: "Частично точный"
@@ -177,7 +176,7 @@ enum Labels {
     }
 
     /// A category by its short name, as diffs key them ("legal"); unknown names are shown as given.
-    static func category(named name: String) -> String {
+    package static func category(named name: String) -> String {
         let categories: [String: CommonV1.RiskCategory] = [
             "legal": .legal, "financial": .financial, "reputation": .reputation, "regulatory": .regulatory, "registration": .registration,
         ]
@@ -185,7 +184,7 @@ enum Labels {
     }
 
     /// A feedback focus area ("court", "sanctions", …) in Russian; unknown ones are shown as given.
-    static func focusArea(_ area: String) -> String {
+    package static func focusArea(_ area: String) -> String {
         let names = [
             "legal": "правовые вопросы", "court": "судебные дела", "finance": "финансы", "news": "новости",
             "reputation": "репутация", "affiliates": "аффилированные лица", "sanctions": "санкции", "registration": "регистрационные данные",
@@ -194,7 +193,7 @@ enum Labels {
     }
 
     /// A feedback issue tag ("outdated", "missing_cases", …) in Russian; unknown ones are shown as given.
-    static func issueTag(_ tag: String) -> String {
+    package static func issueTag(_ tag: String) -> String {
         let names = [
             "outdated": "устаревшие данные", "missing_cases": "не хватает судебных дел", "wrong_company": "данные другой компании",
             "wrong_score": "неверная оценка", "missing_sanctions": "не учтены санкции", "missing_news": "не хватает публикаций",
@@ -202,7 +201,7 @@ enum Labels {
         return names[tag.lowercased()] ?? tag
     }
 
-    static func founderKind(_ kind: CommonV1.Founder.Kind) -> String {
+    package static func founderKind(_ kind: CommonV1.Founder.Kind) -> String {
         switch kind {
         case .person: "физ. лицо"
         case .legal: "юр. лицо"
@@ -210,11 +209,51 @@ enum Labels {
         }
     }
 
-    static func change(_ kind: CommonV1.MarkerChange.Kind) -> String {
+    package static func change(_ kind: CommonV1.MarkerChange.Kind) -> String {
         switch kind {
         case .added: "Добавлен"
         case .removed: "Снят"
         case .changed: "Изменён"
+        default: "—"
+        }
+    }
+
+    package static func stage(_ stage: CommonV1.Stage) -> String {
+        switch stage {
+        case .queued: "В очереди"
+        case .started: "Начат"
+        case .registries: "Реестры и суды"
+        case .webSearch: "Поиск в интернете"
+        case .scoring: "Оценка риска"
+        case .narrative: "Заключение"
+        case .rendering: "Документ PDF"
+        case .storing: "Сохранение"
+        case .completed: "Готово"
+        case .failed: "Ошибка"
+        case .cancelled: "Отменён"
+        case .retrying: "Повтор после сбоя"
+        default: "—"
+        }
+    }
+
+    package static func jobState(_ state: CommonV1.JobState) -> String {
+        switch state {
+        case .scheduled: "Запланирован"
+        case .queued: "В очереди"
+        case .running: "Выполняется"
+        case .retryWait: "Ожидает повтора"
+        case .succeeded: "Готов"
+        case .failed: "Ошибка"
+        case .cancelled: "Отменён"
+        case .dead: "В очереди ошибок"
+        default: "—"
+        }
+    }
+
+    package static func author(_ author: CommonV1.Narrative.Author) -> String {
+        switch author {
+        case .llm: "языковая модель"
+        case .template: "шаблон"
         default: "—"
         }
     }
