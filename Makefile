@@ -6,8 +6,8 @@ SHELL := /bin/bash
 
 VENV        := .venv
 PYTHON      := $(VENV)/bin/python
-APT_PACKAGES := pkg-config protobuf-compiler protobuf-c-compiler libprotobuf-c-dev libnghttp2-dev libmimalloc-dev nghttp2-client valgrind prometheus libsqlite3-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core poppler-utils qpdf curl tarantool libmsgpuck-dev rabbitmq-server librabbitmq-dev prometheus-alertmanager chromium chromium-driver
-GENERATED   := Shared/ContractsC Shared/Contracts/Generated Tests/ContractsTestSupport/Generated Services/Gateway/Service/MCP/ProviderSpecs.generated.swift Services/Gateway/Service/Web/WebAssets.generated.swift
+APT_PACKAGES := pkg-config protobuf-compiler protobuf-c-compiler libprotobuf-c-dev libnghttp2-dev libmimalloc-dev nghttp2-client valgrind prometheus libsqlite3-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core poppler-utils qpdf curl tarantool libmsgpuck-dev rabbitmq-server librabbitmq-dev prometheus-alertmanager chromium chromium-driver kubectl
+GENERATED   := Shared/ContractsC Shared/Contracts/Generated Tests/ContractsTestSupport/Generated Services/Gateway/Service/MCP/ProviderSpecs.generated.swift Services/Gateway/Service/Web/WebAssets.generated.swift compose/kubernetes/overlays/production/prometheus-rules.yaml
 MEMCHECK_ITERATIONS ?= 3
 # Release builds link the Swift runtime and Foundation statically: each executable then maps only what it uses,
 # which keeps an idle service near 35 MiB instead of 38–40 (issue 4's 40 MB target).
@@ -35,6 +35,7 @@ generate: deps ## Regenerate protoc-c output, the Swift bridge and the descripto
 	@proto/generate.sh
 	@python3 scripts/embed-provider-specs.py
 	@python3 scripts/embed-web-assets.py
+	@$(PYTHON) scripts/kubernetes-rules.py
 
 check-generated: generate ## Fail if the committed generated code differs from what `make generate` writes
 	@changes=$$(git status --porcelain -- $(GENERATED)); \

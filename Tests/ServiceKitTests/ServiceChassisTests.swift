@@ -78,7 +78,10 @@ struct ServiceChassisTests {
     @Test("health is NOT_SERVING while starting or with a required dependency down, SERVING otherwise")
     func healthCheck() async throws {
         try await Self.withChassis { chassis, client in
+            let liveness = GrpcHealthV1.HealthCheckRequest.with { $0.service = "liveness" }
             #expect(try await client.unary(Health.Check.self, .init()).message.status == .notServing)  // starting
+            // Alive while starting: a liveness probe must not restart a process that waits for its dependencies.
+            #expect(try await client.unary(Health.Check.self, liveness).message.status == .serving)
             chassis.board.setPhase(.serving)
             #expect(try await client.unary(Health.Check.self, .init()).message.status == .notServing)  // storage not checked
             chassis.board.record(DependencyStatus(name: "storage", isRequired: true, isUp: true, detail: "SERVING"))
@@ -90,7 +93,10 @@ struct ServiceChassisTests {
             }
             let list = try await client.unary(Health.List.self, .init()).message.statuses
             #expect(list["grpc.testing.TestService"]?.status == .serving)
-            #expect(list[""]?.status == .serving)
+            #expect(list[""]?.status == .serving && list["liveness"]?.status == .serving)
+            chassis.board.record(DependencyStatus(name: "storage", isRequired: true, isUp: false, detail: "refused"))
+            #expect(try await client.unary(Health.Check.self, .init()).message.status == .notServing)
+            #expect(try await client.unary(Health.Check.self, liveness).message.status == .serving)
             chassis.board.setPhase(.draining)
             #expect(try await client.unary(Health.Check.self, .init()).message.status == .notServing)
         }

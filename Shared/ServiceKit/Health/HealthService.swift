@@ -6,6 +6,10 @@ package import RPCCore
 /// for "" (the whole server) and for each service it exposes; others are NOT_FOUND (Check) or
 /// SERVICE_UNKNOWN (Watch), as the health protocol asks. When the server drains, Watch streams get
 /// NOT_SERVING and then end with UNAVAILABLE.
+///
+/// `liveness` answers SERVING whenever the server answers at all, whatever its dependencies: what a
+/// liveness probe asks (Kubernetes' gRPC probe; the admin port's `/healthz` says the same). A process
+/// restarted because storage is down would not bring storage back.
 package struct HealthService: Sendable {
     private typealias Status = GrpcHealthV1.HealthCheckResponse.ServingStatus
     private let board: HealthBoard
@@ -21,7 +25,7 @@ package struct HealthService: Sendable {
         }
         router.registerUnary(GrpcHealthV1.Health.Method.List.self) { _, _ in
             var response = GrpcHealthV1.HealthListResponse()
-            for service in board.services.union([""]) {
+            for service in board.services.union(["", Self.liveness]) {
                 response.statuses[service] = .with { $0.status = status(of: service) ?? .serviceUnknown }
             }
             return ServerResponse(response)
@@ -48,7 +52,10 @@ package struct HealthService: Sendable {
         }
     }
 
+    package static let liveness = "liveness"
+
     private func status(of service: String) -> Status? {
+        if service == Self.liveness { return .serving }
         guard service.isEmpty || board.services.contains(service) else { return nil }
         return board.isReady ? .serving : .notServing
     }
