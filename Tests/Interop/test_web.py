@@ -375,6 +375,11 @@ def test_a_failed_source_says_so_in_its_section_and_an_unknown_company_is_not_ca
     assert "Проверка неполная" in browser.text("#incomplete-sources")
     state = {row.find_elements(By.TAG_NAME, "td")[0].text: row.find_elements(By.TAG_NAME, "td")[2].text for row in browser.all("#sources-table tbody tr")}
     assert state["Casebook"] == "Ошибка"
+    # The page of a job that ended before it was opened still lists how each source answered.
+    browser.go(f"/jobs/{partial['job_id']}")
+    browser.wait("#job-report-link")
+    live = {item.get_attribute("data-source"): item.get_attribute("data-state") for item in browser.all("#job-sources li")}
+    assert live["SOURCE_CASEBOOK"] == "STATE_ERROR" and live["SOURCE_DADATA"] == "STATE_OK", live
 
     browser.go(f"/reports/{unknown['id']}")
     browser.wait("[data-page=report]")

@@ -76,10 +76,7 @@ export async function render(main, {parameters, query}) {
     }
   };
 
-  if (ended.has(job.state)) {
-    await finish();
-    return undefined;
-  }
+  // The stream replays the job's progress so far, an ended job's too (its sources fill in), then goes live.
   const events = new EventSource(`/api/v1/jobs/${encodeURIComponent(job.id)}/events`);
   events.addEventListener('progress', (event) => {
     const progress = JSON.parse(event.data);
