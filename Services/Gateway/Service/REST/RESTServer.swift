@@ -70,10 +70,14 @@ package struct RESTServer: Sendable {
                 status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: openAPI)))
         }
         if path == "/mcp", let mcp {
-            return await self.mcp(mcp, request, context: context, settings: settings, requestID: requestID)
+            return await front(request, context: context, surface: "mcp", settings: settings, requestID: requestID) { body, peer in
+                await mcp.respond(to: request, body: body, peer: peer, requestID: requestID)
+            }
         }
         if let web, settings.webEnabled, path != "/api/v1", !path.hasPrefix("/api/v1/") {
-            return await self.web(web, request, context: context, settings: settings, requestID: requestID)
+            return await front(request, context: context, surface: "web", settings: settings, requestID: requestID) { body, peer in
+                await web.respond(to: request, body: body, peer: peer, requestID: requestID)
+            }
         }
         let segments = path.split(separator: "/")
         var allowed: [String] = []
@@ -140,7 +144,7 @@ package struct RESTServer: Sendable {
             surface = "web"
         }
         if let traceparent = request.headers[.init("traceparent")!] { metadata.add("traceparent", traceparent) }
-        let peer = context.remoteAddress.map { "\(surface):\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? surface
+        let peer = Self.peer(context, surface)
         let deadline: ContinuousClock.Instant? = route.rpc.kind == .unary ? .now + settings.defaultTimeout : nil
         let call = LocalCall(local: local, path: route.rpc.path, metadata: metadata, deadline: deadline, peer: peer, message: message)
 
@@ -155,27 +159,21 @@ package struct RESTServer: Sendable {
         return response
     }
 
-    /// `/mcp`: the body is read here (under `rest.max_body_bytes`, like every REST body), the rest is the
-    /// MCP endpoint's.
-    private func mcp(_ mcp: MCPEndpoint, _ request: Request, context: RESTContext, settings: GatewaySettings, requestID: String) async -> Response {
-        let body: ByteBuffer
-        switch await self.body(of: request, settings: settings, requestID: requestID) {
-        case .success(let read): body = read
+    /// A front end sharing the REST port (`/mcp`, the web app): it gets the body, read under
+    /// `rest.max_body_bytes` like every REST body, and the client's peer name for its logs and audit.
+    private func front(
+        _ request: Request, context: RESTContext, surface: String, settings: GatewaySettings, requestID: String,
+        _ respond: (ByteBuffer, String) async -> Response
+    ) async -> Response {
+        switch await body(of: request, settings: settings, requestID: requestID) {
+        case .success(let body): return await respond(body, Self.peer(context, surface))
         case .failure(let refusal): return refusal.response
         }
-        let peer = context.remoteAddress.map { "mcp:\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "mcp"
-        return await mcp.respond(to: request, body: body, peer: peer, requestID: requestID)
     }
 
-    /// The web app's pages, assets and sign-in; bodies (sign-in only) are read under `rest.max_body_bytes`.
-    private func web(_ web: WebApp, _ request: Request, context: RESTContext, settings: GatewaySettings, requestID: String) async -> Response {
-        let body: ByteBuffer
-        switch await self.body(of: request, settings: settings, requestID: requestID) {
-        case .success(let read): body = read
-        case .failure(let refusal): return refusal.response
-        }
-        let peer = context.remoteAddress.map { "web:\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "web"
-        return await web.respond(to: request, body: body, peer: peer, requestID: requestID)
+    /// How logs and the audit name the client: `rest:10.0.0.7:41000`, `mcp:…`, `web:…`.
+    private static func peer(_ context: RESTContext, _ surface: String) -> String {
+        context.remoteAddress.map { "\(surface):\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? surface
     }
 
     private func json(_ call: LocalCall, route: RESTRoute, requestID: String) async -> Response {

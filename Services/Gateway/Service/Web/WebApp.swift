@@ -57,7 +57,7 @@ package struct WebApp: Sendable {
             return asset(path == "/favicon.ico" ? "icon.svg" : String(path.dropFirst("/assets/".count)), request: request)
         }
         if path == "/web/session" { return await session(request, body: body, peer: peer, requestID: requestID) }
-        if path == "/web/labels.json" { return labels(request) }
+        if path == "/web/labels.json" { return Self.serve(WebLabels.asset, request: request) }
         let needed = Self.role(for: path)
         guard path == "/sign-in" || needed != nil else { return Self.page(status: .notFound, shell: assets.shell) }
         guard request.method == .get || request.method == .head else {
@@ -234,16 +234,15 @@ package struct WebApp: Sendable {
 
     // MARK: Answers
 
-    private func labels(_ request: Request) -> Response {
-        guard request.method == .get || request.method == .head else { return Response(status: .methodNotAllowed, headers: [.allow: "GET, HEAD"]) }
-        let headers: HTTPFields = [.contentType: "application/json", .eTag: WebLabels.etag, .cacheControl: "no-cache"]
-        if request.headers[.ifNoneMatch] == WebLabels.etag { return Response(status: .notModified, headers: headers) }
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: WebLabels.text)))
+    private func asset(_ name: String, request: Request) -> Response {
+        guard let asset = assets.files[name] else { return Response(status: .notFound) }
+        return Self.serve(asset, request: request)
     }
 
-    private func asset(_ name: String, request: Request) -> Response {
+    /// A file as a cacheable answer: revalidated by its ETag, gzip-compressed when it has that form and the
+    /// client takes it.
+    private static func serve(_ asset: WebAssetStore.Asset, request: Request) -> Response {
         guard request.method == .get || request.method == .head else { return Response(status: .methodNotAllowed, headers: [.allow: "GET, HEAD"]) }
-        guard let asset = assets.files[name] else { return Response(status: .notFound) }
         var headers: HTTPFields = [
             .contentType: asset.contentType, .eTag: asset.etag, .cacheControl: "no-cache", .vary: "Accept-Encoding",
         ]

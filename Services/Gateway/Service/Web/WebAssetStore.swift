@@ -10,6 +10,23 @@ struct WebAssetStore: Sendable {
         let etag: String
         let identity: ByteBuffer
         let gzip: ByteBuffer?
+
+        /// An answer made at run time (the labels), its ETag from its bytes.
+        init(contentType: String, text: String) {
+            self.init(contentType: contentType, etag: Self.etag(of: Data(text.utf8)), identity: ByteBuffer(string: text), gzip: nil)
+        }
+
+        init(contentType: String, etag: String, identity: ByteBuffer, gzip: ByteBuffer?) {
+            self.contentType = contentType
+            self.etag = etag
+            self.identity = identity
+            self.gzip = gzip
+        }
+
+        /// A quoted ETag: the first 80 bits of the bytes' SHA-256, as the generator writes them.
+        static func etag(of data: Data) -> String {
+            "\"" + SHA256.hash(data: data).prefix(10).map { String(format: "%02x", $0) }.joined() + "\""
+        }
     }
 
     let files: [String: Asset]
@@ -35,8 +52,7 @@ struct WebAssetStore: Sendable {
         for case let url as URL in walker {
             guard let data = try? Data(contentsOf: url), let type = Self.types[url.pathExtension] else { continue }
             let name = String(url.standardizedFileURL.path.dropFirst(root.standardizedFileURL.path.count + 1))
-            let etag = SHA256.hash(data: data).prefix(10).map { String(format: "%02x", $0) }.joined()
-            files[name] = Asset(contentType: type, etag: "\"\(etag)\"", identity: ByteBuffer(bytes: data), gzip: nil)
+            files[name] = Asset(contentType: type, etag: Asset.etag(of: data), identity: ByteBuffer(bytes: data), gzip: nil)
         }
         guard let shell = files["index.html"] else { return nil }
         self.files = files

@@ -1,13 +1,11 @@
 internal import Contracts
-internal import Crypto
-internal import Foundation
 internal import ProtoJSON
 
 /// `/web/labels.json`: the Russian name of every value of the API's enums, by table and `.proto` name
 /// (`{"level": {"RISK_LEVEL_HIGH": "Высокий риск", …}, …}`), from `RussianLabels`, which the rendered
 /// reports use too; so a page says exactly what the PDF says.
 enum WebLabels {
-    static let text: String = {
+    private static let text: String = {
         var tables: [(String, JSONValue)] = [
             table("level", RussianLabels.level), table("category", RussianLabels.category),
             table("severity", RussianLabels.severity), table("priority", RussianLabels.priority),
@@ -26,7 +24,8 @@ enum WebLabels {
         return JSONValue.object(tables).text
     }()
 
-    static let etag = "\"" + SHA256.hash(data: Array(text.utf8)).prefix(10).map { String(format: "%02x", $0) }.joined() + "\""
+    /// As an answer, with its ETag.
+    static let asset = WebAssetStore.Asset(contentType: "application/json", text: text)
 
     private static func table<Value: ProtoEnum>(_ name: String, _ label: (Value) -> String) -> (String, JSONValue) {
         (name, .object(Value.knownCases.filter { $0.protoNumber != 0 }.map { ($0.protoName, .string(label($0))) }))

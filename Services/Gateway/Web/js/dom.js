@@ -78,11 +78,16 @@ export function formatRoubles(kopecks) {
   return value ? money.format(value / 100) + ' ₽' : '—';
 }
 
-const scoreFormat = new Intl.NumberFormat('ru-RU', {maximumFractionDigits: 1});
+const decimal = new Intl.NumberFormat('ru-RU', {maximumFractionDigits: 1});
+
+/** A number with one decimal at most, Russian style: 17,5. */
+export function formatNumber(value) {
+  return decimal.format(Number(value ?? 0));
+}
 
 /** A risk score as the PDF writes it (one decimal at most); none for a company with too little data. */
 export function formatScore(score, level) {
-  return level === 'RISK_LEVEL_INSUFFICIENT_DATA' ? 'не рассчитан' : scoreFormat.format(Number(score ?? 0));
+  return level === 'RISK_LEVEL_INSUFFICIENT_DATA' ? 'не рассчитан' : formatNumber(score);
 }
 
 export function percent(fraction) {

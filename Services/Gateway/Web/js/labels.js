@@ -2,6 +2,8 @@
 // from the same table the PDF, HTML and Markdown reports use (Shared/Contracts/Domain/RussianLabels.swift),
 // so a page and a report always say the same.
 
+import {h} from './dom.js';
+
 let tables = {};
 
 /** Loads the tables once, before the first page is drawn. */
@@ -22,6 +24,11 @@ export const stages = ['STAGE_QUEUED', 'STAGE_STARTED', 'STAGE_REGISTRIES', 'STA
 /** A level's CSS class: level-low … level-insufficient. */
 export function levelClass(level) {
   return 'level level-' + String(level ?? '').replace('RISK_LEVEL_', '').toLowerCase().replace('insufficient_data', 'insufficient');
+}
+
+/** A level as a coloured badge: «Высокий риск». */
+export function levelBadge(level, attributes = {}) {
+  return h('span', {...attributes, class: levelClass(level)}, label('level', level));
 }
 
 /** Asked, but failed or answered only part (Shared/Contracts/Domain: State.incomplete): its silence is not

@@ -1,7 +1,7 @@
 // Administration (admin role): API keys, the audit log, the queue's dead letters and the providers' cache.
 // Every change asks for confirmation first and goes through api(), which sends the session's CSRF token.
 
-import {h, append, clear, section, notice, field, formatTime, percent} from '../dom.js';
+import {h, append, clear, section, notice, field, formatTime, percent, formatNumber} from '../dom.js';
 import {api, get, query, currentSession, errorText} from '../api.js';
 import {label} from '../labels.js';
 
@@ -12,14 +12,13 @@ const sections = [
   {path: 'cache', title: 'Кэш провайдеров', text: 'Ответы внешних источников в кэше: статистика, просмотр, удаление.', draw: cachePage},
 ];
 
-const number = new Intl.NumberFormat('ru-RU', {maximumFractionDigits: 1});
 
 
 function formatBytes(value) {
   const bytes = Number(value ?? 0);
   if (bytes < 1024) return `${bytes} Б`;
-  if (bytes < 1024 * 1024) return `${number.format(bytes / 1024)} КБ`;
-  return `${number.format(bytes / 1024 / 1024)} МБ`;
+  if (bytes < 1024 * 1024) return `${formatNumber(bytes / 1024)} КБ`;
+  return `${formatNumber(bytes / 1024 / 1024)} МБ`;
 }
 
 function formatDuration(milliseconds) {
@@ -373,10 +372,10 @@ async function cachePage(root) {
       const item = (key, title, value) => h('div', {class: 'stat', 'data-stat': key}, h('dt', {}, title), h('dd', {}, value));
       append(clear(stats), [
         h('dl', {class: 'stats'},
-          item('entries', 'Записей', number.format(Number(answer?.entries ?? 0))),
+          item('entries', 'Записей', formatNumber(answer?.entries ?? 0)),
           item('bytes', 'Объём', formatBytes(answer?.bytes)),
           item('hit_rate', 'Доля попаданий', percent(answer?.hit_rate)),
-          item('expired_removed', 'Удалено истёкших', number.format(Number(answer?.expired_removed ?? 0)))),
+          item('expired_removed', 'Удалено истёкших', formatNumber(answer?.expired_removed ?? 0))),
         (answer?.sources ?? []).length ? dataTable('cache-sources', 'Кэш по источникам',
           ['Источник', ...['Попаданий', 'Промахов', 'Доля попаданий', 'Записей', 'Объём'].map((title) => [title, 'number'])],
           h('tbody', {}, answer.sources.map((source) => {

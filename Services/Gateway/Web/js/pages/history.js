@@ -2,14 +2,13 @@
 // filtered set as CSV or JSON. The filters live in the page's address (?inn=&name=&level=high&level=critical&
 // from=2026-12-01&to=2026-12-07&min=&max=&latest=1), so a filtered view can be bookmarked and shared.
 
-import {h, append, clear, svg, section, notice, field, formatTime, formatScore} from '../dom.js';
+import {h, append, clear, svg, section, notice, field, formatTime, formatScore, formatNumber} from '../dom.js';
 import {get, query, errorText} from '../api.js';
-import {label, levelClass, levels} from '../labels.js';
+import {levels, levelBadge} from '../labels.js';
 
 const PAGE_SIZE = 50;
 const DAYS = 30;
 const MOSCOW_OFFSET_MS = 3 * 3600 * 1000;
-const number = new Intl.NumberFormat('ru-RU', {maximumFractionDigits: 1});
 const dayLabel = new Intl.DateTimeFormat('ru-RU', {day: 'numeric', month: 'short', timeZone: 'UTC'});
 const dayLong = new Intl.DateTimeFormat('ru-RU', {day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC'});
 
@@ -95,7 +94,7 @@ function filterForm(initial, onApply) {
       field('Создан с', from, h('span', {class: 'hint'}, 'Дни по московскому времени')), field('Создан по', to),
       field('Балл от', min), field('Балл до', max)),
     h('fieldset', {class: 'levels'}, h('legend', {}, 'Уровень риска'),
-      boxes.map((box) => h('div', {class: 'check'}, box, h('label', {for: box.id}, h('span', {class: levelClass(box.value)}, label('level', box.value)))))),
+      boxes.map((box) => h('div', {class: 'check'}, box, h('label', {for: box.id}, levelBadge(box.value))))),
     h('div', {class: 'check'}, latest, h('label', {for: 'filter-latest'}, 'Только последняя версия каждой компании')),
     h('div', {class: 'row'},
       h('button', {type: 'submit', class: 'primary'}, 'Применить'),
@@ -215,7 +214,7 @@ function resultRow(report) {
     h('td', {class: 'when'}, formatTime(report.created_at_ms)),
     h('td', {}, h('a', {href: `/reports/${encodeURIComponent(report.id)}`}, report.company_name || 'Без названия')),
     h('td', {}, report.inn ?? '—'),
-    h('td', {}, h('span', {class: levelClass(report.level)}, label('level', report.level))),
+    h('td', {}, levelBadge(report.level)),
     h('td', {class: 'number'}, formatScore(report.score, report.level)),
     h('td', {class: 'number'}, String(report.version ?? '—')),
     h('td', {}, report.thread_id
@@ -232,15 +231,15 @@ function renderStats(stats) {
   const keys = Object.keys(byLevel).sort((a, b) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99));
   return [
     h('dl', {class: 'stats'},
-      item('total_reports', 'Отчётов', number.format(Number(stats.total_reports ?? 0))),
-      item('total_threads', 'Компаний', number.format(Number(stats.total_threads ?? 0))),
-      item('today', 'Сегодня', number.format(Number(stats.today ?? 0))),
-      item('this_week', 'За неделю', number.format(Number(stats.this_week ?? 0))),
-      item('average_score', 'Средний балл', number.format(Number(stats.average_score ?? 0))),
-      item('high_risk', 'Высокий и критический риск', number.format(Number(stats.high_risk ?? 0)))),
+      item('total_reports', 'Отчётов', formatNumber(stats.total_reports ?? 0)),
+      item('total_threads', 'Компаний', formatNumber(stats.total_threads ?? 0)),
+      item('today', 'Сегодня', formatNumber(stats.today ?? 0)),
+      item('this_week', 'За неделю', formatNumber(stats.this_week ?? 0)),
+      item('average_score', 'Средний балл', formatNumber(stats.average_score ?? 0)),
+      item('high_risk', 'Высокий и критический риск', formatNumber(stats.high_risk ?? 0))),
     keys.length ? h('ul', {class: 'by-level', 'aria-label': 'По уровням риска'}, keys.map((key) => {
       const level = 'RISK_LEVEL_' + key.toUpperCase().replace(/^INSUFFICIENT$/, 'INSUFFICIENT_DATA');
-      return h('li', {'data-level': key}, h('span', {class: levelClass(level)}, label('level', level)), ' ', number.format(Number(byLevel[key])));
+      return h('li', {'data-level': key}, levelBadge(level), ' ', formatNumber(byLevel[key]));
     })) : null,
   ];
 }
@@ -283,7 +282,7 @@ function drawTimeline(figure, points) {
     const high = Math.min(count, Number(point.high_risk ?? 0));
     const x = left + index * step + (step - barWidth) / 2;
     const day = new Date(point.date + 'T00:00:00Z');
-    const tip = `${dayLabel.format(day)}: отчётов ${count}, высокий и критический риск ${high}, средний балл ${number.format(Number(point.average_score ?? 0))}`;
+    const tip = `${dayLabel.format(day)}: отчётов ${count}, высокий и критический риск ${high}, средний балл ${formatNumber(point.average_score ?? 0)}`;
     return svg('g', {'data-date': point.date},
       svg('title', {}, tip),
       count ? svg('rect', {x, y: y(count), width: barWidth, height: y(0) - y(count), class: 'chart-bar', fill: '#1d4e89'}) : null,
@@ -302,7 +301,7 @@ function drawTimeline(figure, points) {
     h('tbody', {}, points.map((point) => h('tr', {},
       h('th', {scope: 'row'}, dayLong.format(new Date(point.date + 'T00:00:00Z'))),
       h('td', {}, String(point.count ?? 0)),
-      h('td', {}, number.format(Number(point.average_score ?? 0))),
+      h('td', {}, formatNumber(point.average_score ?? 0)),
       h('td', {}, String(point.high_risk ?? 0)))))));
 
   figure.replaceChildren(

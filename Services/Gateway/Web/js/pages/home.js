@@ -2,7 +2,7 @@
 
 import {h, section, table, notice, formatTime, formatScore, field} from '../dom.js';
 import {get, query, can, errorText} from '../api.js';
-import {label, levelClass} from '../labels.js';
+import {label, levelBadge} from '../labels.js';
 import {innProblem, ogrnProblem} from '../inn.js';
 
 export async function render(main, {navigate}) {
@@ -48,7 +48,7 @@ export function reportsTable(reports) {
     formatTime(report.created_at_ms),
     h('a', {href: `/reports/${encodeURIComponent(report.id)}`}, report.company_name || `ИНН ${report.inn}`),
     report.inn,
-    h('span', {class: levelClass(report.level)}, label('level', report.level)),
+    levelBadge(report.level),
     formatScore(report.score, report.level),
     h('a', {href: `/threads/${encodeURIComponent(report.thread_id)}`}, `v${report.version}`),
   ]), {id: 'recent-table'});
@@ -88,7 +88,7 @@ async function search(text, results, navigate) {
     results.replaceChildren(threads.length
       ? table(['Компания', 'ИНН', 'Последний уровень', 'Версий', 'Обновлено'], threads.map((thread) => [
         h('a', {href: `/threads/${encodeURIComponent(thread.id)}`}, thread.company_name || `ИНН ${thread.inn}`), thread.inn,
-        thread.latest ? h('span', {class: levelClass(thread.latest.level)}, label('level', thread.latest.level)) : '—',
+        thread.latest ? levelBadge(thread.latest.level) : '—',
         String(thread.report_count ?? 0), formatTime(thread.updated_at_ms)]), {id: 'search-table'})
       : h('p', {}, `По запросу «${text}» ничего не найдено среди проверенных компаний.`));
   } catch (error) {

@@ -4,7 +4,7 @@
 
 import {h, append, svg, section, notice, table, external, formatTime, formatDate, formatRoubles, formatScore, percent} from '../dom.js';
 import {get, documentUrl} from '../api.js';
-import {label, levelClass, incompleteStates, notAskedStates} from '../labels.js';
+import {label, incompleteStates, notAskedStates, levelBadge} from '../labels.js';
 
 export async function render(main, {parameters, title: setTitle}) {
   const {report} = await get(`/reports/${encodeURIComponent(parameters[0])}`);
@@ -82,7 +82,7 @@ function verdict(report, sources) {
     h('div', {class: 'report-head'},
       gauge(rated ? score : null, risk.level),
       h('div', {},
-        h('p', {}, h('span', {class: levelClass(risk.level), id: 'level', 'data-level': risk.level}, label('level', risk.level)),
+        h('p', {}, levelBadge(risk.level, {id: 'level', 'data-level': risk.level}),
           ' ', h('strong', {id: 'score', 'data-score': rated ? String(score) : ''}, rated ? `${formatScore(score)} из 100` : 'балл не рассчитан')),
         h('p', {id: 'confidence'}, `Достоверность оценки: ${percent(risk.confidence)}; покрытие источниками: ${percent(risk.source_coverage)}`),
         !sources.identified ? notice('warning', h('strong', {}, `Компанию с ИНН ${report.inn} не удалось идентифицировать.`),

@@ -1,9 +1,9 @@
 // A company's thread: every report version, what changed between two of them, and the feedback given on
 // them (analysts can add feedback and re-run the analysis with it).
 
-import {h, append, section, notice, field, formatTime, formatScore} from '../dom.js';
+import {h, append, section, notice, field, formatTime, formatScore, formatNumber} from '../dom.js';
 import {api, get, can, errorText} from '../api.js';
-import {label, levelClass} from '../labels.js';
+import {label, levelBadge} from '../labels.js';
 
 const ratings = {
   FEEDBACK_RATING_ACCURATE: 'Отчёт точный',
@@ -15,13 +15,9 @@ const kinds = {
   KIND_REMOVED: ['removed', 'снят'],
   KIND_CHANGED: ['changed', 'изменён'],
 };
-const number = new Intl.NumberFormat('ru-RU', {maximumFractionDigits: 1});
 const signed = new Intl.NumberFormat('ru-RU', {maximumFractionDigits: 1, signDisplay: 'exceptZero'});
 
 
-function badge(level) {
-  return h('span', {class: levelClass(level)}, label('level', level));
-}
 
 export async function render(main, {parameters, title}) {
   const id = parameters[0];
@@ -68,7 +64,7 @@ function versionsSection(reports, byId, latest) {
         report.id === latest?.id ? h('span', {class: 'muted'}, ' (последняя)') : null),
       h('div', {class: 'version-body'},
         h('time', {datetime: new Date(Number(report.created_at_ms) || 0).toISOString()}, formatTime(report.created_at_ms)),
-        ' ', badge(report.level), ' ',
+        ' ', levelBadge(report.level), ' ',
         h('span', {class: 'version-score'}, `балл ${formatScore(report.score, report.level)}`),
         delta !== null && delta !== 0 ? h('span', {class: delta > 0 ? 'delta delta-up' : 'delta delta-down'},
           ` (${signed.format(delta)} к версии ${parent.version})`) : null,
@@ -144,7 +140,7 @@ function renderDiff(diff, versionOf) {
       h('dd', {id: 'diff-score'}, `${formatScore(before, diff.level_before)} → ${formatScore(after, diff.level_after)}`,
         diff.level_before === 'RISK_LEVEL_INSUFFICIENT_DATA' || diff.level_after === 'RISK_LEVEL_INSUFFICIENT_DATA' ? null : after !== before ? h('span', {class: after > before ? 'delta delta-up' : 'delta delta-down'}, ` (${signed.format(after - before)})`) : ' (без изменений)'),
       h('dt', {}, 'Уровень риска'),
-      h('dd', {id: 'diff-level'}, badge(diff.level_before), ' → ', badge(diff.level_after))),
+      h('dd', {id: 'diff-level'}, levelBadge(diff.level_before), ' → ', levelBadge(diff.level_after))),
     nothing ? h('p', {class: 'muted'}, 'Маркеры, категории и источники не изменились.') : null,
     changes.length ? [h('h4', {}, 'Маркеры'), h('ul', {id: 'diff-markers', class: 'marker-changes'}, changes.map(markerChange))] : null,
     deltas.length ? [h('h4', {}, 'Категории'), h('ul', {id: 'diff-categories', class: 'plain'}, deltas.map(([category, delta]) =>
@@ -157,8 +153,8 @@ function renderDiff(diff, versionOf) {
 function markerChange(change) {
   const [kind, word] = kinds[change.kind] ?? ['changed', 'изменён'];
   const parts = [];
-  if (change.kind !== 'KIND_ADDED') parts.push(`было ${number.format(Number(change.contribution_before ?? 0))}`);
-  if (change.kind !== 'KIND_REMOVED') parts.push(`стало ${number.format(Number(change.contribution_after ?? 0))}`);
+  if (change.kind !== 'KIND_ADDED') parts.push(`было ${formatNumber(change.contribution_before ?? 0)}`);
+  if (change.kind !== 'KIND_REMOVED') parts.push(`стало ${formatNumber(change.contribution_after ?? 0)}`);
   const severities = change.kind === 'KIND_ADDED' ? label('severity', change.severity_after)
     : change.kind === 'KIND_REMOVED' ? label('severity', change.severity_before)
       : change.severity_before !== change.severity_after
