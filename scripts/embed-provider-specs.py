@@ -4,6 +4,8 @@ serves them as resources with no files to install. `make generate` runs it; a te
 import sys
 from pathlib import Path
 
+from generated_file import write_or_check
+
 REPO = Path(__file__).resolve().parent.parent
 SPECS = REPO / "docs" / "providers"
 OUTPUT = REPO / "Services" / "Gateway" / "Service" / "MCP" / "ProviderSpecs.generated.swift"
@@ -30,7 +32,4 @@ def render() -> str:
 
 
 if __name__ == "__main__":
-    if "--check" in sys.argv:
-        sys.exit(0 if OUTPUT.exists() and OUTPUT.read_text(encoding="utf-8") == render() else
-                 f"{OUTPUT.relative_to(REPO)} is stale: run `make generate` (or scripts/embed-provider-specs.py)")
-    OUTPUT.write_text(render(), encoding="utf-8")
+    write_or_check(OUTPUT, render())

@@ -8,6 +8,8 @@ import hashlib
 import sys
 from pathlib import Path
 
+from generated_file import write_or_check
+
 REPO = Path(__file__).resolve().parent.parent
 SOURCE = REPO / "Services" / "Gateway" / "Web"
 OUTPUT = REPO / "Services" / "Gateway" / "Service" / "Web" / "WebAssets.generated.swift"
@@ -50,7 +52,4 @@ def render() -> str:
 
 
 if __name__ == "__main__":
-    if "--check" in sys.argv:
-        sys.exit(0 if OUTPUT.exists() and OUTPUT.read_text(encoding="utf-8") == render() else
-                 f"{OUTPUT.relative_to(REPO)} is stale: run `make generate` (or scripts/embed-web-assets.py)")
-    OUTPUT.write_text(render(), encoding="utf-8")
+    write_or_check(OUTPUT, render())

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import yaml
 
+from generated_file import write_or_check
+
 REPO = Path(__file__).resolve().parent.parent
 RULES = REPO / "compose" / "prometheus" / "rules" / "cla-alerts.yml"
 OUTPUT = REPO / "compose" / "kubernetes" / "overlays" / "production" / "prometheus-rules.yaml"
@@ -34,7 +36,4 @@ def render() -> str:
 
 
 if __name__ == "__main__":
-    if "--check" in sys.argv:
-        sys.exit(0 if OUTPUT.exists() and OUTPUT.read_text(encoding="utf-8") == render() else
-                 f"{OUTPUT.relative_to(REPO)} is stale: run `make generate` (or scripts/kubernetes-rules.py)")
-    OUTPUT.write_text(render(), encoding="utf-8")
+    write_or_check(OUTPUT, render())

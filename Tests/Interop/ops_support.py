@@ -35,6 +35,17 @@ def tool(name: str) -> str:
     return path
 
 
+def init_secrets(tmp_path: Path) -> Path:
+    """Runs compose/init-secrets.sh on a copy of compose/ under tmp_path: the secrets folder it filled, whose
+    files (dotfiles aside) are what compose mounts and the Kubernetes Secret is made from."""
+    copy = tmp_path / "compose"
+    shutil.copytree(COMPOSE, copy, ignore=shutil.ignore_patterns("secrets", "kubernetes"))
+    run("bash", copy / "init-secrets.sh")
+    for hidden in (copy / "secrets").glob(".*"):
+        hidden.unlink()
+    return copy / "secrets"
+
+
 def run(*command: str | Path, timeout: float = 60, env: dict | None = None) -> str:
     """Runs a command; a non-zero exit fails the test with its output."""
     done = subprocess.run([str(part) for part in command], capture_output=True, text=True, timeout=timeout, env=env)

@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from chassis_support import REPO, ServiceProcess, binary
-from ops_support import COMPOSE, load_yaml, run
+from ops_support import COMPOSE, init_secrets, load_yaml
 from test_operations import flatten, help_flags, list_keys
 
 KUBERNETES = COMPOSE / "kubernetes"
@@ -68,21 +68,13 @@ def test_the_configuration_is_the_compose_stacks_own():
             f"compose/kubernetes/base/config/{name}.yaml differs from compose/config/{name}.yaml: copy it over"
 
 
-def secret_files(tmp_path: Path) -> set[str]:
-    """The secret files compose/init-secrets.sh makes (the Secret is created from them)."""
-    copy = tmp_path / "compose"
-    shutil.copytree(COMPOSE, copy, ignore=shutil.ignore_patterns("secrets", "kubernetes"))
-    run("bash", copy / "init-secrets.sh")
-    return {path.name for path in (copy / "secrets").iterdir() if not path.name.startswith(".")}
-
-
 def test_each_deployment_runs_its_executable_with_flags_keys_secrets_and_ports_it_accepts(manifests, tmp_path):
     deployments = of_kind(manifests, "Deployment")
     assert set(deployments) == set(SERVICES)
     config = of_kind(manifests, "ConfigMap")
     assert len(config) == 1
     files = next(iter(config.values()))["data"]
-    made = secret_files(tmp_path)
+    made = {path.name for path in init_secrets(tmp_path).iterdir()}  # the Secret is created from these files
     for name, (rpc_port, admin_port) in SERVICES.items():
         pod = deployments[name]["spec"]["template"]["spec"]
         (container,) = pod["containers"]

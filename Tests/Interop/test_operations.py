@@ -28,7 +28,7 @@ import pytest
 
 from backend_servers import RabbitMQ, Tarantool
 from chassis_support import REPO, ServiceProcess, binary, raw_call
-from ops_support import (COMPOSE, SERVICES, Prometheus, alert_rules, compose_file, dashboard_queries, dashboards,
+from ops_support import (COMPOSE, SERVICES, Prometheus, init_secrets, alert_rules, compose_file, dashboard_queries, dashboards,
                          enable_rabbitmq_prometheus, exposition_series, grafana_to_promql, http_get, load_yaml,
                          local_prometheus_config, ops_client, panels, promql_selectors, run, tool)
 from test_gateway import TOKEN, GatewayStack
@@ -261,11 +261,10 @@ def test_compose_config_files_use_only_keys_the_executables_list_and_the_ports_a
 
 
 def test_init_secrets_creates_every_secret_file_compose_mounts(tmp_path: Path):
-    copy = tmp_path / "compose"
-    shutil.copytree(COMPOSE, copy, ignore=shutil.ignore_patterns("secrets"))
-    run("bash", copy / "init-secrets.sh")
+    secrets = init_secrets(tmp_path)
+    copy = secrets.parent
     declared = compose_file()["secrets"]
-    made = {path.name for path in (copy / "secrets").iterdir() if not path.name.startswith(".")}
+    made = {path.name for path in secrets.iterdir()}
     # Only the Kubernetes manifests use these two (test_kubernetes.py checks their secrets).
     kubernetes_only = {"admin_key", "rabbitmq_url"}
     assert made == set(declared) | kubernetes_only, f"made {sorted(made)}, compose declares {sorted(declared)}"

@@ -171,7 +171,8 @@ def test_a_page_without_a_session_redirects_to_sign_in_and_comes_back_after(stac
     assert "/sign-in?next=" in browser.driver.current_url
     browser.wait("#key").send_keys("cla_not_a_real_key_at_all_0000000000")
     browser.driver.find_element(By.CSS_SELECTOR, "#sign-in-form button[type=submit]").click()
-    assert "API" in browser.text("#sign-in-message .notice.error") or browser.text("#sign-in-message")
+    assert browser.text("#sign-in-message .notice.error") == "the API key is not valid"
+    assert "/sign-in?next=" in browser.driver.current_url and not browser.driver.get_cookies()
     browser.wait("#key").clear()
     browser.sign_in(stack.admin_key, then="/history")
     assert browser.driver.current_url.endswith("/history")
