@@ -35,6 +35,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.34.1"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk.git", exact: "0.12.1"),
     ],
     targets: [
@@ -147,12 +148,29 @@ let package = Package(
             path: "Shared/ServiceKit",
             swiftSettings: swiftSettings
         ),
+        // TLS from the files `tls.*` and `dependencies.tls.*` name, re-read on SIGHUP: for the RPC transports
+        // (through ServiceMain) and the gateway's REST port.
+        .target(
+            name: "ServiceTLS",
+            dependencies: [
+                "ServiceKit", "RPCHTTP2",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            path: "Shared/ServiceTLS",
+            swiftSettings: swiftSettings
+        ),
         // The `main` of every executable: flags, config, bootstrap, HTTP/2 transports, the service group.
         .target(
             name: "ServiceMain",
             dependencies: [
-                "ServiceKit", "RPCCore", "RPCHTTP2",
+                "ServiceKit", "ServiceTLS", "RPCCore", "RPCHTTP2",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -167,8 +185,9 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "ServiceKit", "Contracts", "RPCCore", "Domain", "ProtoJSON",
+                "ServiceKit", "ServiceTLS", "Contracts", "RPCCore", "Domain", "ProtoJSON",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -186,7 +205,8 @@ let package = Package(
         .executableTarget(
             name: "cla",
             dependencies: [
-                "Contracts", "RPCCore", "RPCHTTP2", "ProtoJSON",
+                "Contracts", "RPCCore", "RPCHTTP2", "ProtoJSON", "ServiceKit", "ServiceTLS",
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

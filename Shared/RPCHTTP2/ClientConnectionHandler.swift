@@ -27,16 +27,20 @@ final class ClientConnectionHandler: NGHTTP2Connection {
 
     let session: NGHTTP2Session
     private let authority: String
+    /// `http` for h2c, `https` over TLS.
+    private let scheme: String
     private let maxMessageSize: Int
     private var streams: [Int32: StreamState] = [:]
     private(set) var context: ChannelHandlerContext?
     var flushScheduled = false
     var outputBuffer: ByteBuffer?
     private(set) var isClosed = false
+    private var closeReason: String?
 
-    init(authority: String, settings: HTTP2Settings, maxMessageSize: Int) throws {
+    init(authority: String, scheme: String = "http", settings: HTTP2Settings, maxMessageSize: Int) throws {
         session = try NGHTTP2Session(role: .client, settings: settings)
         self.authority = authority
+        self.scheme = scheme
         self.maxMessageSize = maxMessageSize
     }
 
@@ -57,14 +61,22 @@ final class ClientConnectionHandler: NGHTTP2Connection {
         receive(unwrapInboundIn(data), context: context)
     }
 
+    /// An error from beneath (a TLS alert: the server refused our certificate) closes the connection; it
+    /// becomes part of the calls' UNAVAILABLE message.
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if closeReason == nil { closeReason = "\(error)" }
+        context.close(promise: nil)
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         isClosed = true
-        for promise in writeWaiters.values { promise.fail(RPCError(.unavailable, "the connection to \(authority) closed")) }
+        let closed = "the connection to \(authority) closed" + (closeReason.map { ": \($0)" } ?? "")
+        for promise in writeWaiters.values { promise.fail(RPCError(.unavailable, closed)) }
         writeWaiters.removeAll()
         for state in streams.values {
             state.deadlineTimer?.cancel()
             if !state.statusReceived {
-                state.responses.finish(throwing: RPCError(.unavailable, "the connection to \(authority) closed"))
+                state.responses.finish(throwing: RPCError(.unavailable, closed))
             }
         }
         streams.removeAll()
@@ -78,7 +90,7 @@ final class ClientConnectionHandler: NGHTTP2Connection {
     func openStream(_ request: StreamRequest) throws -> Int32? {
         guard acceptsNewStreams else { return nil }
         var headers: [(name: String, value: String)] = [
-            (":method", "POST"), (":scheme", "http"), (":path", request.path), (":authority", authority),
+            (":method", "POST"), (":scheme", scheme), (":path", request.path), (":authority", authority),
             ("content-type", "application/grpc"), ("te", "trailers"), ("user-agent", "client-analyze/1"),
         ]
         if let deadline = request.deadline {

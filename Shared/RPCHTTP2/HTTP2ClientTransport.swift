@@ -3,7 +3,7 @@ internal import NIOPosix
 package import RPCCore
 internal import Synchronization
 
-/// gRPC over HTTP/2 (h2c) to one server address: one connection, opened on first use and reopened when it
+/// gRPC over HTTP/2 (h2c, or TLS through `security`) to one server address: one connection, opened on first use and reopened when it
 /// closes or the server sends GOAWAY; calls are multiplexed on it.
 ///
 /// ```swift
@@ -15,6 +15,7 @@ package final class HTTP2ClientTransport: ClientTransport {
     private let port: Int
     private let settings: HTTP2Settings
     private let maxMessageSize: Int
+    private let security: (any ClientConnectionSecurity)?
     private let group: any EventLoopGroup
     private let connection = Mutex<ConnectionState>(.idle)
 
@@ -35,11 +36,16 @@ package final class HTTP2ClientTransport: ClientTransport {
     private static let firstReconnectBackoff = Duration.milliseconds(100)
     private static let maxReconnectBackoff = Duration.seconds(5)
 
-    package init(host: String, port: Int, settings: HTTP2Settings = .defaults, maxMessageSize: Int = 4 << 20) {
+    /// - Parameter security: TLS for the connection; nil speaks h2c.
+    package init(
+        host: String, port: Int, settings: HTTP2Settings = .defaults, maxMessageSize: Int = 4 << 20,
+        security: (any ClientConnectionSecurity)? = nil
+    ) {
         self.host = host
         self.port = port
         self.settings = settings
         self.maxMessageSize = maxMessageSize
+        self.security = security
         group = MultiThreadedEventLoopGroup.singleton
     }
 
@@ -166,25 +172,45 @@ package final class HTTP2ClientTransport: ClientTransport {
     }
 
     private func connect() -> EventLoopFuture<Connection> {
-        let authority = "\(host):\(port)"
-        let settings = settings
-        let maxMessageSize = maxMessageSize
+        let (host, authority) = (host, "\(host):\(port)")
+        let (settings, maxMessageSize, security) = (settings, maxMessageSize, security)
+        // The handshake's outcome, set by the initializer of this one connection attempt.
+        let secured = Handshake()
         return ClientBootstrap(group: group)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(.seconds(5))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let security {
+                        let handshake = try security.secure(channel, host: host)
+                        secured.future.withLock { $0 = handshake }
+                    }
                     try channel.pipeline.syncOperations.addHandler(
-                        ClientConnectionHandler(authority: authority, settings: settings, maxMessageSize: maxMessageSize)
+                        ClientConnectionHandler(
+                            authority: authority, scheme: security == nil ? "http" : "https", settings: settings,
+                            maxMessageSize: maxMessageSize)
                     )
                 }
             }
             .connect(host: host, port: port)
-            .flatMapThrowing { channel in
-                let handler = try channel.pipeline.syncOperations.handler(type: ClientConnectionHandler.self)
-                return Connection(channel: channel, handler: NIOLoopBound(handler, eventLoop: channel.eventLoop))
+            .flatMap { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let handler = try channel.pipeline.syncOperations.handler(type: ClientConnectionHandler.self)
+                    return Connection(channel: channel, handler: NIOLoopBound(handler, eventLoop: channel.eventLoop))
+                }.flatMap { connection in
+                    guard let handshake = secured.future.withLock({ $0 }) else { return channel.eventLoop.makeSucceededFuture(connection) }
+                    return handshake.map { connection }.flatMapErrorThrowing { error in
+                        channel.close(promise: nil)
+                        throw error
+                    }
+                }
             }
     }
+}
+
+/// Carries a connection's TLS handshake from its channel initializer to the connect future.
+private final class Handshake: Sendable {
+    let future = Mutex<EventLoopFuture<Void>?>(nil)
 }
 
 extension HTTP2ClientTransport {

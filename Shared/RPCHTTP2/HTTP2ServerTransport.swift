@@ -3,7 +3,8 @@ internal import NIOPosix
 package import RPCCore
 internal import Synchronization
 
-/// gRPC over HTTP/2 (h2c) on SwiftNIO sockets, one nghttp2 session per connection.
+/// gRPC over HTTP/2 (h2c, or TLS through `Configuration.security`) on SwiftNIO sockets, one nghttp2 session
+/// per connection.
 ///
 /// ```swift
 /// let transport = HTTP2ServerTransport(.init(host: "127.0.0.1", port: 0)) { host, port in print(port) }
@@ -22,6 +23,8 @@ package final class HTTP2ServerTransport: ServerTransport {
         package var drainTimeout = Duration.seconds(30)
         /// Idle timeout, keepalive pings and ping-strike limits per connection.
         package var connectionPolicy = ConnectionPolicy()
+        /// TLS beneath every connection; nil serves h2c.
+        package var security: (any ServerConnectionSecurity)?
 
         package init(host: String, port: Int) {
             self.host = host
@@ -59,12 +62,14 @@ package final class HTTP2ServerTransport: ServerTransport {
             connectionPolicy: configuration.connectionPolicy
         )
         let accept: @Sendable (RPCStream) -> Task<Void, Never>? = { launcher.launch($0) }
+        let security = configuration.security
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture {
+                    try security?.secure(channel)
                     let handler = try ServerConnectionHandler(configuration: connection, accept: accept)
                     try channel.pipeline.syncOperations.addHandler(handler)
                     let id = ObjectIdentifier(channel)

@@ -11,6 +11,7 @@ internal import RPCCore
 internal import RPCHTTP2
 package import ServiceKit
 internal import ServiceLifecycle
+internal import ServiceTLS
 internal import Synchronization
 internal import UnixSignals
 #if canImport(Glibc)
@@ -39,13 +40,26 @@ package enum ServiceMain {
         let metrics = ServiceMetrics(build: build)
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics.registry))
 
+        let security: TransportSecurity
+        do {
+            security = try TransportSecurity(settings: { store.current.chassis.tls }, logger: logger)
+        } catch {
+            var line = "\(Definition.name): \(error)\n"
+            line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+            throw ExitCode(2)
+        }
+
         // The board exists once the chassis does; the transport reports listening only after that.
         let listeningBoard = Mutex<HealthBoard?>(nil)
         var serverConfiguration = HTTP2ServerTransport.Configuration(host: settings.rpc.host, port: settings.rpc.port)
         serverConfiguration.maxMessageSize = settings.maxMessageBytes
         serverConfiguration.drainTimeout = settings.drainTimeout
+        serverConfiguration.security = security.server
+        let scheme = security.server == nil ? "h2c" : "TLS"
         let transport = HTTP2ServerTransport(serverConfiguration) { host, port in
-            logger.notice("RPC listening on \(ServiceAddress(host: host, port: port))", metadata: ["rpc.port": "\(port)", "allocator": "\(Allocator.name)"])
+            logger.notice(
+                "RPC listening on \(ServiceAddress(host: host, port: port)) (\(scheme))",
+                metadata: ["rpc.port": "\(port)", "allocator": "\(Allocator.name)"])
             listeningBoard.withLock { $0 }?.setPhase(.serving)
         }
         let chassis: ServiceChassis<Definition>
@@ -54,7 +68,8 @@ package enum ServiceMain {
                 configuration: store, serverTransport: transport,
                 clientTransport: { _, addresses in
                     RoundRobinTransport(addresses.map {
-                        HTTP2ClientTransport(host: $0.host, port: $0.port, maxMessageSize: settings.maxMessageBytes)
+                        HTTP2ClientTransport(
+                            host: $0.host, port: $0.port, maxMessageSize: settings.maxMessageBytes, security: security.client)
                     })
                 },
                 metrics: metrics, build: build, logger: logger)
@@ -63,6 +78,7 @@ package enum ServiceMain {
             throw ExitCode.failure
         }
         listeningBoard.withLock { $0 = chassis.board }
+        chassis.context.reloads.add { security.reload() }
 
         let admin = chassis.adminServer().application(logger: logger) { host, port in
             logger.notice("admin HTTP listening on \(ServiceAddress(host: host, port: port))", metadata: ["admin.port": "\(port)"])

@@ -28,11 +28,15 @@ Commands print JSON on stdout (one document; `watch` prints one line per status 
                            or {"error": CODE, "message": …}
   ack-writes PREFIX N      N Cache.Set calls (keys PREFIX0…), a line with each key once acknowledged;
                            stops at the first failure
+
+TLS instead of h2c when CLA_TEST_TLS_CA names the PEM CAs to trust; CLA_TEST_TLS_CERT and CLA_TEST_TLS_KEY
+add a client certificate (mutual TLS).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 import threading
 from pathlib import Path
@@ -82,8 +86,20 @@ def render(channel, pool, request_file: Path, out_file: Path, format_name: str |
             "total_size_in": [i for i, chunk in enumerate(chunks) if chunk.total_size or chunk.page_count]}
 
 
+def open_channel(address: str):
+    """h2c, or TLS as the CLA_TEST_TLS_* variables say."""
+    ca = os.environ.get("CLA_TEST_TLS_CA")
+    if not ca:
+        return grpc.insecure_channel(address)
+    read = lambda name: Path(os.environ[name]).read_bytes() if os.environ.get(name) else None
+    credentials = grpc.ssl_channel_credentials(
+        root_certificates=Path(ca).read_bytes(), private_key=read("CLA_TEST_TLS_KEY"),
+        certificate_chain=read("CLA_TEST_TLS_CERT"))
+    return grpc.secure_channel(address, credentials)
+
+
 def main(address: str, command: str, args: list[str]) -> None:
-    channel = grpc.insecure_channel(address)
+    channel = open_channel(address)
     pool = DescriptorPool(ProtoReflectionDescriptorDatabase(channel))
     out = {}
     if command == "check":

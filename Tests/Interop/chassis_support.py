@@ -41,6 +41,8 @@ class ServiceProcess:
             command += ["--set", f"storage.path={log_dir / 'storage.sqlite'}"]
         environment = {k: v for k, v in os.environ.items() if not k.startswith("CLA_")}
         environment.update(env or {})
+        # Variables for chassis_client.py, e.g. CLA_TEST_TLS_CA to call this service over TLS.
+        self.client_env: dict[str, str] = {}
         self._log = open(self.log_path, "w")
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=self._log, env=environment)
         self.rpc_port, self.admin_port = self._wait_for_ports()
@@ -94,7 +96,7 @@ class ServiceProcess:
     def client(self, *args: str, timeout: float = 60) -> dict:
         """Runs chassis_client.py against this service and returns its last JSON line."""
         done = subprocess.run([sys.executable, str(HERE / "chassis_client.py"), self.address, *args],
-                              capture_output=True, text=True, timeout=timeout)
+                              capture_output=True, text=True, timeout=timeout, env={**os.environ, **self.client_env})
         assert done.returncode == 0, f"chassis_client {args} failed:\n{done.stderr}"
         return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -107,7 +109,8 @@ class ServiceProcess:
 
     def client_process(self, *args: str) -> subprocess.Popen:
         return subprocess.Popen([sys.executable, str(HERE / "chassis_client.py"), self.address, *args],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                env={**os.environ, **self.client_env})
 
     def wait_until(self, condition, what: str, timeout: float = 10.0):
         deadline = time.monotonic() + timeout

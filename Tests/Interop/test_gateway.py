@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import signal
+import ssl
 import subprocess
 import urllib.error
 import urllib.request
@@ -24,9 +25,14 @@ GATEWAY = "/clientanalyze.gateway.v1."
 
 class GatewayStack:
     def __init__(self, tmp_path: Path, sandbox_args: tuple[str, ...] = (), gateway_args: tuple[str, ...] = (),
-                 analyzer_args: tuple[str, ...] = (), backend: str = "sqlite"):
+                 analyzer_args: tuple[str, ...] = (), backend: str = "sqlite", common_args: tuple[str, ...] = (),
+                 rest_tls: ssl.SSLContext | None = None):
+        """`common_args` go to every service; `rest_tls` calls the REST port over HTTPS with that context."""
         self.tmp_path = tmp_path
         self.analyzer_args = analyzer_args
+        self.common_args = common_args
+        self.rest_tls = rest_tls
+        self.rest_base = ""
         self.sandbox = Sandbox(tmp_path, *sandbox_args)
         self.services: list[ServiceProcess] = []
         self.tarantool = None
@@ -50,6 +56,7 @@ class GatewayStack:
                 "--set", "rest.port=0", "--set", f"auth.admin_key_file={tmp_path / 'admin.key'}", *gateway_args])
             self.rest_port = self.gateway.wait_until(
                 lambda: next((int(line["rest.port"]) for line in self.gateway.log_lines() if "rest.port" in line), None), "REST port")
+            self.rest_base = f"{'https' if rest_tls else 'http'}://127.0.0.1:{self.rest_port}"
             self.admin_key = self.gateway.wait_until(
                 lambda: (tmp_path / "admin.key").exists() and (tmp_path / "admin.key").read_text().strip(), "admin key file")
             self.gateway.wait_until(lambda: self.gateway.http("/readyz")[0] == 200, "gateway ready")
@@ -58,7 +65,8 @@ class GatewayStack:
             raise
 
     def start(self, name: str, args: list[str] = (), rpc_port: int = 0) -> ServiceProcess:
-        service = ServiceProcess(name, self.tmp_path, [*args, "--set", f"rpc.service_token={TOKEN}"], rpc_port=rpc_port)
+        service = ServiceProcess(name, self.tmp_path, [*self.common_args, *args, "--set", f"rpc.service_token={TOKEN}"],
+                                 rpc_port=rpc_port)
         self.services.append(service)
         return service
 
@@ -84,7 +92,7 @@ class GatewayStack:
     def rest(self, method: str, path: str, body: dict | None = None, key: str | None = "admin",
              headers: dict | None = None) -> tuple[int, dict, dict | bytes]:
         """Status, headers and the JSON (or raw) body of one REST call."""
-        request = urllib.request.Request(f"http://127.0.0.1:{self.rest_port}{path}", method=method,
+        request = urllib.request.Request(f"{self.rest_base}{path}", method=method,
                                          data=json.dumps(body).encode() if body is not None else None)
         if body is not None:
             request.add_header("Content-Type", "application/json")
@@ -93,7 +101,7 @@ class GatewayStack:
         for name, value in (headers or {}).items():
             request.add_header(name, value)
         try:
-            with urllib.request.urlopen(request, timeout=30) as response:
+            with urllib.request.urlopen(request, timeout=30, context=self.rest_tls) as response:
                 status, head, raw = response.status, dict(response.headers), response.read()
         except urllib.error.HTTPError as error:
             status, head, raw = error.code, dict(error.headers), error.read()
@@ -102,10 +110,10 @@ class GatewayStack:
 
     def events(self, job_id: str, key: str = "admin") -> list[tuple[str, dict]]:
         """The job's Server-Sent Events until the stream ends: (event name, data)."""
-        request = urllib.request.Request(f"http://127.0.0.1:{self.rest_port}/api/v1/jobs/{job_id}/events")
+        request = urllib.request.Request(f"{self.rest_base}/api/v1/jobs/{job_id}/events")
         request.add_header("Authorization", f"Bearer {self.admin_key if key == 'admin' else key}")
         events, name = [], None
-        with urllib.request.urlopen(request, timeout=60) as response:
+        with urllib.request.urlopen(request, timeout=60, context=self.rest_tls) as response:
             assert response.headers["Content-Type"].startswith("text/event-stream")
             for raw in response:
                 line = raw.decode().rstrip("\n")

@@ -1,10 +1,15 @@
 // `cla`: the command line of Client Analyze, a gRPC client of the gateway.
 internal import ArgumentParser
 internal import Contracts
+internal import AsyncHTTPClient
 internal import Foundation
+internal import NIOSSL
 internal import ProtoJSON
 internal import RPCCore
 internal import RPCHTTP2
+internal import ServiceKit
+internal import ServiceTLS
+internal import Logging
 
 @main
 struct CLA: AsyncParsableCommand {
@@ -12,8 +17,8 @@ struct CLA: AsyncParsableCommand {
         commandName: "cla",
         abstract: "Client Analyze: counterparty due diligence for Russian companies, from the command line.",
         discussion: """
-            Talks gRPC to the gateway. The API key comes from --key, CLA_API_KEY, or the file --key-file \
-            (default data/admin.key, which `make run` writes). Exit codes: 0 done, 1 the call failed, 2 bad usage, \
+            Talks gRPC to the gateway (over TLS with --tls or --ca-file). The API key comes from --key, CLA_API_KEY, \
+            or the file --key-file (default data/admin.key, which `make run` writes). Exit codes: 0 done, 1 the call failed, 2 bad usage, \
             3 the analysis itself failed.
             """,
         subcommands: [Analyze.self, Status.self, Report.self, List.self, Search.self, Feedback.self, Keys.self, MCPRelayCommand.self])
@@ -62,10 +67,16 @@ struct Connection: ParsableArguments {
     @Flag(help: "Print JSON (the proto3 JSON of the answers) instead of text.")
     var json = false
 
+    @Flag(help: "Speak TLS to the gateway, trusting the system's CAs (or --ca-file's).")
+    var tls = false
+
+    @Option(help: "PEM file of the CAs to trust for the gateway's certificate; implies --tls. Default: $CLA_CA_FILE.")
+    var caFile = ProcessInfo.processInfo.environment["CLA_CA_FILE"]
+
     /// The options of this group that come before the subcommand, moved to just after it: ArgumentParser only
     /// reads a subcommand's options after its name.
     static func movingLeadingOptions(_ arguments: [String], after subcommands: Set<String>) -> [String] {
-        let valued: Set<String> = ["--gateway", "--key", "--key-file"], flags: Set<String> = ["--json"]
+        let valued: Set<String> = ["--gateway", "--key", "--key-file", "--ca-file"], flags: Set<String> = ["--json", "--tls"]
         var leading: [String] = []
         var index = 0
         while index < arguments.count {
@@ -88,7 +99,37 @@ struct Connection: ParsableArguments {
     func client() throws -> GatewayClient {
         let parts = gateway.split(separator: ":")
         guard parts.count == 2, let port = Int(parts[1]) else { throw ValidationError("--gateway: expected host:port, got \(gateway)") }
-        return GatewayClient(transport: HTTP2ClientTransport(host: String(parts[0]), port: port), key: try apiKey())
+        let transport = HTTP2ClientTransport(host: String(parts[0]), port: port, security: try security())
+        return GatewayClient(transport: transport, key: try apiKey())
+    }
+
+    /// TLS when --tls or --ca-file asks for it.
+    private func security() throws -> ClientTLS? {
+        let caFile = caFile.flatMap { $0.isEmpty ? nil : $0 }
+        guard tls || caFile != nil else { return nil }
+        var settings = TLSSettings()
+        settings.client.enabled = true
+        settings.client.caFile = caFile ?? ""
+        do {
+            if let caFile { _ = try TLSIdentity.certificates(in: caFile, key: "--ca-file") }  // its errors name the option
+            let source = try TLSContextSource(
+                .client(protocols: ["h2"]), settings: { [settings] in settings }, use: "cli", logger: Logger(label: "cla"))
+            return ClientTLS(source: source, serverName: "")
+        } catch {
+            throw ValidationError("\(error)")
+        }
+    }
+
+    /// The HTTP client for the gateway's REST side (`cla mcp`), trusting --ca-file when given.
+    func httpClient() throws -> HTTPClient {
+        guard let caFile, !caFile.isEmpty else { return HTTPClient.shared }
+        var tls = TLSConfiguration.makeClientConfiguration()
+        do {
+            tls.trustRoots = .certificates(try TLSIdentity.certificates(in: caFile, key: "--ca-file"))
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls))
     }
 
     /// The API key: --key, else $CLA_API_KEY, else the key file.

@@ -23,8 +23,10 @@ struct MCPRelayCommand: AsyncParsableCommand {
         guard let endpoint = URL(string: url), ["http", "https"].contains(endpoint.scheme ?? "") else {
             throw ValidationError("--url: expected an http(s) URL, got \(url)")
         }
-        let relay = MCPRelay(url: url, authorization: "Bearer \(try connection.apiKey())")
+        let client = try connection.httpClient()
+        let relay = MCPRelay(url: url, authorization: "Bearer \(try connection.apiKey())", client: client)
         await relay.run(lines: StandardInput.lines())
+        if client !== HTTPClient.shared { try? await client.shutdown() }
     }
 }
 
@@ -33,13 +35,15 @@ struct MCPRelayCommand: AsyncParsableCommand {
 actor MCPRelay {
     private let url: String
     private let authorization: String
+    private let client: HTTPClient
     private let output = LineWriter()
     private var sessionID: String?
     private var protocolVersion: String?
 
-    init(url: String, authorization: String) {
+    init(url: String, authorization: String, client: HTTPClient = .shared) {
         self.url = url
         self.authorization = authorization
+        self.client = client
     }
 
     func run(lines: AsyncStream<String>) async {
@@ -64,7 +68,7 @@ actor MCPRelay {
         request.headers.add(name: "Accept", value: "application/json, text/event-stream")
         request.body = .bytes(ByteBuffer(string: line))
         do {
-            let response = try await HTTPClient.shared.execute(request, timeout: .hours(2))
+            let response = try await client.execute(request, timeout: .hours(2))
             if message.isInitialize, let id = response.headers.first(name: "Mcp-Session-Id") { sessionID = id }
             if response.headers.first(name: "Content-Type")?.hasPrefix("text/event-stream") == true {
                 var events = SSEReader()
@@ -110,7 +114,7 @@ actor MCPRelay {
         var request = HTTPClientRequest(url: url)
         request.method = .DELETE
         request.headers = headers()
-        _ = try? await HTTPClient.shared.execute(request, timeout: .seconds(5))
+        _ = try? await client.execute(request, timeout: .seconds(5))
     }
 }
 

@@ -2,6 +2,7 @@ internal import Contracts
 internal import Logging
 internal import RPCCore
 package import ServiceKit
+internal import ServiceTLS
 
 /// `gateway`: the external API — gRPC (`clientanalyze.gateway.v1`) on the RPC port and REST/JSON under
 /// `/api/v1` on the REST port — with API keys, roles, rate limits, edge validation, deadline budgets and an
@@ -50,9 +51,12 @@ package enum GatewayDefinition: ServiceDefinition {
             return .init(lifetime: current.webSessionLifetime, idleTimeout: current.webSessionIdleTimeout, maxSessions: current.webMaxSessions)
         }
         let web = WebApp(sessions: sessions, access: access, settings: settings)
+        let tls = try restTLS(context)
+        let scheme = tls == nil ? "http" : "https"
         let rest = RESTServer(local: context.local, settings: settings, version: version, mcp: mcp, web: web)
-            .application(host: current.restHost, port: current.restPort, logger: logger) { host, port in
-                logger.notice("REST listening on http://\(ServiceAddress(host: host, port: port))/api/v1", metadata: ["rest.port": "\(port)"])
+            .application(host: current.restHost, port: current.restPort, tls: tls, logger: logger) { host, port in
+                logger.notice(
+                    "REST listening on \(scheme)://\(ServiceAddress(host: host, port: port))/api/v1", metadata: ["rest.port": "\(port)"])
             }
         let bootstrap = AdminBootstrap(storage: storage, configured: bootstrapKey, keyFile: current.adminKeyFile, logger: logger)
         return ServiceParts(
@@ -64,5 +68,20 @@ package enum GatewayDefinition: ServiceDefinition {
             },
             background: [bootstrap, rest],
             interceptors: [access])
+    }
+
+    /// The REST port serves the RPC port's certificate (`tls.*`), offered as HTTP/1.1, and re-reads it on
+    /// SIGHUP; it asks for no client certificate (browsers sign in with keys).
+    private static func restTLS(_ context: ServiceContext<GatewaySettings>) throws -> ServerTLS? {
+        let configuration = context.configuration
+        guard configuration.current.chassis.tls.server.isEnabled else { return nil }
+        let restOnly: @Sendable () -> TLSSettings = {
+            var settings = configuration.current.chassis.tls
+            settings.server.clientCAFile = ""
+            return settings
+        }
+        let source = try TLSContextSource(.server(protocols: ["http/1.1"]), settings: restOnly, use: "rest", logger: context.logger)
+        context.reloads.add { source.reload() }
+        return ServerTLS(source: source, use: "rest", logger: context.logger)
     }
 }

@@ -31,6 +31,8 @@ package struct ChassisSettings: Sendable, Equatable {
     package var features = FeatureFlags()
     /// Addresses of the services this one calls, by dependency name.
     package var dependencies = DependencyAddresses()
+    /// The certificate this service serves and how it dials its dependencies.
+    package var tls = TLSSettings()
 
     package init(rpcPort: Int, adminPort: Int) {
         rpc = Listener(port: rpcPort)
@@ -62,6 +64,7 @@ package struct ChassisSettings: Sendable, Equatable {
             .duration("health.probe_timeout", \.probeTimeout, in: .milliseconds(10)...Duration.seconds(60), help: "Time one dependency probe may take.", reloadable: true),
         ]
         keys += FeatureFlags.keys.map { $0.lifted(\.features) }
+        keys += TLSSettings.keys().map { $0.lifted(\.tls) }
         for dependency in dependencies {
             let name = dependency.name
             keys.append(.addresses(

@@ -152,6 +152,7 @@ package struct ServiceChassis<Definition: ServiceDefinition>: Sendable {
                 logger.warning(
                     "configuration reloaded: these keys changed but need a restart and keep their old value: \(result.needRestart.joined(separator: ", "))")
             }
+            context.reloads.run()
             return result
         } catch {
             logger.error("configuration not reloaded, the running one stays: \(error)")

@@ -83,16 +83,19 @@ package struct ServiceContext<Settings: ServiceSettings>: Sendable {
     package var clients: [String: RPCClient]
     /// The service's own RPC server, for front ends in the same process that call it without a network hop.
     package var local: LocalCalls
+    /// Files to re-read on SIGHUP (a front end's TLS certificate).
+    package var reloads: ReloadHooks
 
     package init(
         configuration: ConfigStore<ServiceConfiguration<Settings>>, logger: Logger, metrics: ServiceMetrics,
-        clients: [String: RPCClient], local: LocalCalls = LocalCalls()
+        clients: [String: RPCClient], local: LocalCalls = LocalCalls(), reloads: ReloadHooks = ReloadHooks()
     ) {
         self.configuration = configuration
         self.logger = logger
         self.metrics = metrics
         self.clients = clients
         self.local = local
+        self.reloads = reloads
     }
 
     /// The client for a declared dependency.

@@ -1,12 +1,14 @@
 internal import Contracts
 internal import Foundation
 package import Hummingbird
+internal import HummingbirdCore
 internal import HTTPTypes
 package import Logging
 internal import NIOCore
 internal import ProtoJSON
 package import RPCCore
 package import ServiceKit
+package import ServiceTLS
 
 /// The REST/JSON API under `/api/v1`: each route becomes a call of the gateway's own `gateway.v1` RPC,
 /// served in-process, so keys, roles, rate limits, validation, audit, logs and metrics are the ones gRPC
@@ -30,12 +32,14 @@ package struct RESTServer: Sendable {
         openAPI = OpenAPIDocument.make(routes: RESTRoutes.all, version: version).text
     }
 
+    /// - Parameter tls: serves HTTPS only when set.
     package func application(
-        host: String, port: Int, logger: Logger, onListening: @escaping @Sendable (String, Int) -> Void
+        host: String, port: Int, tls: ServerTLS? = nil, logger: Logger, onListening: @escaping @Sendable (String, Int) -> Void
     ) -> some ApplicationProtocol {
-        Application(
+        let http1 = HTTP1Channel.Configuration(additionalChannelHandlers: [ExpectContinueHandler()])
+        return Application(
             responder: RESTResponder(server: self),
-            server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()])),
+            server: tls.map { .http1(configuration: http1, tls: $0) } ?? .http1(configuration: http1),
             configuration: .init(address: .hostname(host, port: port), serverName: "client-analyze-gateway"),
             onServerRunning: { channel in onListening(host, channel.localAddress?.port ?? port) },
             logger: logger)
