@@ -116,6 +116,18 @@ def test_the_gateway_serves_grpc_and_rest_over_tls_to_grpcio_curl_and_the_cli(st
         "the failed handshake counted")
 
 
+def test_cla_mcp_relays_to_the_gateway_over_https_trusting_the_ca_file(stack, pki):
+    relay = subprocess.Popen(
+        [str(binary("cla")), "mcp", "--ca-file", str(pki.ca.path), "--url", f"https://127.0.0.1:{stack.rest_port}/mcp"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "CLA_API_KEY": stack.admin_key})
+    initialize = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "test", "version": "1"}}}
+    out, err = relay.communicate(json.dumps(initialize) + "\n", timeout=60)
+    answer = json.loads(out.splitlines()[0])
+    assert answer["id"] == 1 and answer["result"]["serverInfo"]["name"] == "client-analyze", (out, err)
+
+
 def test_a_certificate_renewed_in_place_is_served_after_sighup_and_a_bad_one_keeps_the_one_in_use(stack, pki):
     assert same_certificate(served_certificate(stack.rest_port), pki.server.pem())
     assert same_certificate(served_certificate(stack.gateway.rpc_port), pki.server.pem())
