@@ -10,7 +10,7 @@ internal import Synchronization
 /// let client = RPCClient(transport: HTTP2ClientTransport(host: "127.0.0.1", port: 7002))
 /// let reply = try await client.unary(Health.Method.Check.self, .init(), timeout: .seconds(1))
 /// ```
-package final class HTTP2ClientTransport: ClientTransport {
+package final class HTTP2ClientTransport: SubchannelTransport {
     private let host: String
     private let port: Int
     private let settings: HTTP2Settings
@@ -51,6 +51,12 @@ package final class HTTP2ClientTransport: ClientTransport {
 
     deinit {
         if case .ready(let current) = connection.withLock({ $0 }) { current.channel.close(promise: nil) }
+    }
+
+    /// False while calls fail fast after a failed connection attempt.
+    package var isAvailable: Bool {
+        if case .backingOff(let until, _) = connection.withLock({ $0 }) { return until <= .now }
+        return true
     }
 
     /// Closes the connection; calls in flight fail with UNAVAILABLE.

@@ -66,11 +66,9 @@ package enum ServiceMain {
         do {
             chassis = try ServiceChassis<Definition>(
                 configuration: store, serverTransport: transport,
-                clientTransport: { _, addresses in
-                    RoundRobinTransport(addresses.map {
-                        HTTP2ClientTransport(
-                            host: $0.host, port: $0.port, maxMessageSize: settings.maxMessageBytes, security: security.client)
-                    })
+                clientTransport: { dependency, target in
+                    DependencyTransports.make(
+                        dependency, target, settings: settings, security: security, logger: logger)
                 },
                 metrics: metrics, build: build, logger: logger)
         } catch {

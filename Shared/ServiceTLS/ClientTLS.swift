@@ -14,6 +14,11 @@ package struct ClientTLS: ClientConnectionSecurity {
         self.serverName = serverName
     }
 
+    /// The same, checking the servers' certificates against `name` whatever host is dialed.
+    package func checking(name: String) -> ClientTLS {
+        ClientTLS(source: source, serverName: name)
+    }
+
     /// Adds the TLS handler at the front of a new connection's pipeline; the future succeeds once the
     /// handshake has, or fails with the reason the connection could not be secured.
     package func secure(_ channel: any Channel, host: String) throws -> EventLoopFuture<Void> {

@@ -1,6 +1,6 @@
 package import HummingbirdCore
-package import Logging
-package import NIOCore
+internal import Logging
+internal import NIOCore
 
 extension HTTPServerBuilder {
     /// HTTP/1.1 over TLS whose certificate follows `tls`'s source: HummingbirdTLS fixes the context when

@@ -6,6 +6,8 @@ probes asked of a running storage over grpc.health.v1."""
 
 from __future__ import annotations
 
+import re
+
 import shutil
 import subprocess
 import sys
@@ -102,8 +104,16 @@ def test_each_deployment_runs_its_executable_with_flags_keys_secrets_and_ports_i
         projected = {item["key"] for item in secrets["items"]}
         assert projected <= made, f"{name}: init-secrets.sh makes no {sorted(projected - made)}"
         secret_mount = next(m for m in mounts.values() if volumes[m["name"]].get("secret"))["mountPath"]
+        services = of_kind(manifests, "Service")
         for variable in container["env"]:
             assert variable["name"] in variables, f"{name}: {variable['name']} is not a variable {name} reads"
+            if variable["name"].endswith("_ADDRESS"):
+                # A dependency balanced over every pod: a headless Service of that port.
+                match = re.fullmatch(r"dns:///([a-z-]+):(\d+)", variable["value"])
+                assert match, variable
+                headless = services[match[1]]["spec"]
+                assert headless["clusterIP"] == "None" and int(match[2]) in [p["port"] for p in headless["ports"]], variable
+                continue
             assert variable["name"].endswith("_FILE") and variable["value"].startswith(secret_mount + "/")
             assert variable["value"].rsplit("/", 1)[1] in projected, variable
 

@@ -230,9 +230,12 @@ def test_a_service_whose_client_certificate_is_not_trusted_is_not_ready_and_says
         "--set", f"dependencies.report_renderer.address={mutual.renderer.address}",
         "--set", f"providers.sandbox_url={mutual.sandbox.url}"])
     with analyzer:
-        _, _, body = analyzer.wait_until(
-            lambda: (answer := analyzer.http("/readyz"))[0] == 503 and "storage" in answer[2] and answer, "analyzer not ready")
-        storage = next(d for d in json.loads(body)["dependencies"] if d["name"] == "storage")
+        def probed_storage():
+            status, _, body = analyzer.http("/readyz")
+            storage = next(d for d in json.loads(body)["dependencies"] if d["name"] == "storage")
+            return status == 503 and storage["detail"] != "not checked yet" and storage
+
+        storage = analyzer.wait_until(probed_storage, "storage probed")
         assert storage["status"] == "down"
         assert storage["detail"] == (f"UNAVAILABLE: the connection to {mutual.storage.address} closed: "
                                      'TLS: the server sent the TLS alert "unknown ca"'), storage

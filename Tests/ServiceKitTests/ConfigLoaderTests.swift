@@ -16,7 +16,7 @@ struct ConfigLoaderTests {
     static let dependencies = [Dependency("storage", defaultAddress: ServiceAddress(host: "127.0.0.1", port: 50054), required: true)]
     static let defaults: Root = {
         var chassis = ChassisSettings(rpcPort: 50054, adminPort: 9094)
-        chassis.dependencies["storage"] = [ServiceAddress(host: "127.0.0.1", port: 50054)]
+        chassis.dependencies["storage"] = .addresses([ServiceAddress(host: "127.0.0.1", port: 50054)])
         return Root(chassis: chassis)
     }()
 
@@ -91,7 +91,7 @@ struct ConfigLoaderTests {
             """
         let configuration = try Self.loader(yaml: yaml).load()
         #expect(configuration.chassis.drainTimeout == .milliseconds(1500))
-        #expect(configuration.chassis.dependencies["storage"] == [ServiceAddress(host: "10.0.0.1", port: 50054), ServiceAddress(host: "::1", port: 50055)])
+        #expect(configuration.chassis.dependencies["storage"] == .addresses([ServiceAddress(host: "10.0.0.1", port: 50054), ServiceAddress(host: "::1", port: 50055)]))
         #expect(configuration.chassis.log.format == .json)
         #expect(configuration.chassis.features.queueBackend == .rabbitmq)
         #expect(configuration.chassis.features.pageScraping)

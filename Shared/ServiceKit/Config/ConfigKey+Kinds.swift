@@ -84,20 +84,13 @@ extension ConfigKey {
         }, show: { $0.description })
     }
 
-    /// A list of `host:port` addresses, comma-separated (or a YAML sequence).
-    package static func addresses(
-        _ name: String, _ keyPath: any WritableKeyPath<Root, [ServiceAddress]> & Sendable, help: String
+    /// A dependency's `host:port` addresses, comma-separated (or a YAML sequence), or `dns:///name:port`.
+    package static func dependencyTarget(
+        _ name: String, _ keyPath: any WritableKeyPath<Root, DependencyTarget> & Sendable, help: String
     ) -> Self {
-        Self(name, keyPath, help: help, parse: { (text: String) throws(ConfigValueError) -> [ServiceAddress] in
-            let parts = text.split(separator: ",").map { String($0).trimmed }.filter { !$0.isEmpty }
-            guard !parts.isEmpty else { throw ConfigValueError("expected host:port[,host:port…], got nothing") }
-            return try parts.map { (part: String) throws(ConfigValueError) -> ServiceAddress in
-                guard let address = ServiceAddress(part) else {
-                    throw ConfigValueError("expected host:port with a port from 1 to 65535, got \(part.quoted)")
-                }
-                return address
-            }
-        }, show: { $0.map(\.description).joined(separator: ",") })
+        Self(name, keyPath, help: help, parse: { (text: String) throws(ConfigValueError) -> DependencyTarget in
+            try DependencyTarget(parsing: text.trimmed)
+        }, show: { $0.description })
     }
 }
 

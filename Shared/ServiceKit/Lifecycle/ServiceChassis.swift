@@ -25,11 +25,11 @@ package struct ServiceChassis<Definition: ServiceDefinition>: Sendable {
 
     /// - Parameters:
     ///   - serverTransport: where calls arrive.
-    ///   - clientTransport: makes the transport to a dependency's addresses.
+    ///   - clientTransport: makes the transport to a dependency's address(es).
     package init(
         configuration: ConfigStore<ServiceConfiguration<Definition.Settings>>,
         serverTransport: any ServerTransport,
-        clientTransport: (Dependency, [ServiceAddress]) -> any ClientTransport,
+        clientTransport: (Dependency, DependencyTarget) -> any ClientTransport,
         metrics: ServiceMetrics,
         build: BuildInfo,
         logger: Logger
@@ -43,16 +43,16 @@ package struct ServiceChassis<Definition: ServiceDefinition>: Sendable {
         var clients: [String: RPCClient] = [:]
         var targets: [ReadinessMonitor.Target] = []
         for dependency in Definition.dependencies {
-            let addresses = current.chassis.dependencies[dependency.name]
+            let target = current.chassis.dependencies[dependency.name]
             let client = RPCClient(
-                transport: clientTransport(dependency, addresses),
+                transport: clientTransport(dependency, target),
                 interceptors: [
                     RPCClientMetrics(registry: metrics.registry),
                     ServiceTokenCredentials { configuration.current.chassis.serviceToken },
                 ])
             clients[dependency.name] = client
             targets.append(.init(
-                dependency: dependency, client: client, addresses: addresses.map(\.description).joined(separator: ",")))
+                dependency: dependency, client: client, addresses: target.description))
         }
         context = ServiceContext(configuration: configuration, logger: logger, metrics: metrics, clients: clients)
 

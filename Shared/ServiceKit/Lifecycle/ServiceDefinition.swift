@@ -64,7 +64,7 @@ extension ServiceDefinition {
     /// The configuration before any file, variable or flag.
     package static var defaultConfiguration: ServiceConfiguration<Settings> {
         var chassis = ChassisSettings(rpcPort: defaultPorts.rpc, adminPort: defaultPorts.admin)
-        for dependency in dependencies { chassis.dependencies[dependency.name] = [dependency.defaultAddress] }
+        for dependency in dependencies { chassis.dependencies[dependency.name] = .addresses([dependency.defaultAddress]) }
         return ServiceConfiguration(chassis: chassis)
     }
 
