@@ -164,3 +164,16 @@ def test_a_dependency_address_that_is_not_a_dns_target_stops_the_service_with_wh
         done = subprocess.run([str(binary("gateway")), "--set", f"dependencies.storage.address={target}"],
                               capture_output=True, text=True, timeout=30)
         assert done.returncode == 2 and problem in done.stderr, (target, done.stderr)
+
+
+def test_a_dns_target_without_a_server_asks_the_system_resolver(tmp_path):
+    storage = ServiceProcess("storage", tmp_path, ["--set", f"rpc.service_token={TOKEN}"])
+    with storage:
+        # A literal address is what getaddrinfo answers without asking anyone; a name would need /etc/hosts.
+        gateway = ServiceProcess("gateway", tmp_path, [
+            "--set", f"rpc.service_token={TOKEN}", "--set", f"dependencies.storage.address=dns:///127.0.0.1:{storage.rpc_port}",
+            "--set", f"auth.admin_key_file={tmp_path / 'admin.key'}", "--set", "rest.port=0"])
+        with gateway:
+            gateway.wait_until(lambda: gateway.http("/readyz")[0] == 200, "gateway ready through dns:///")
+            assert f"storage resolved to 1 address(es); added 127.0.0.1:{storage.rpc_port}" in gateway.log_text()
+            assert gateway.client("check")["status"] == "SERVING"
