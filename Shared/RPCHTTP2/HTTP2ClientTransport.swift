@@ -3,8 +3,8 @@ internal import NIOPosix
 package import RPCCore
 internal import Synchronization
 
-/// gRPC over HTTP/2 (h2c, or TLS through `security`) to one server address: one connection, opened on first use and reopened when it
-/// closes or the server sends GOAWAY; calls are multiplexed on it.
+/// gRPC over HTTP/2 (h2c, or TLS through `security`) to one server address: one connection, opened on first
+/// use and reopened when it closes or the server sends GOAWAY; calls are multiplexed on it.
 ///
 /// ```swift
 /// let client = RPCClient(transport: HTTP2ClientTransport(host: "127.0.0.1", port: 7002))

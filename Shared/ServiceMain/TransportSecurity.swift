@@ -10,7 +10,12 @@ struct TransportSecurity {
     var server: ServerTLS?
     var client: ClientTLS?
 
+    private let settings: @Sendable () -> TLSSettings
+    private let logger: Logger
+
     init(settings: @escaping @Sendable () -> TLSSettings, logger: Logger) throws(TLSSetupError) {
+        self.settings = settings
+        self.logger = logger
         let current = settings()
         if current.server.isEnabled {
             let source = try TLSContextSource(.server(protocols: ["h2"]), settings: settings, use: "rpc", logger: logger)
@@ -32,6 +37,9 @@ struct TransportSecurity {
 
     /// Re-reads the files on SIGHUP.
     func reload() {
+        if server == nil, settings().server.isEnabled {
+            logger.warning("tls.certificate_file and tls.key_file were set by a reload: TLS starts with a restart")
+        }
         server?.source.reload()
         client?.source.reload()
     }

@@ -37,20 +37,34 @@ package struct ClientTLS: ClientConnectionSecurity {
     }
 }
 
-/// Completes a promise when the TLS handshake ends, either way, and says TLS failures in words for the
+/// Completes a promise when the TLS handshake ends, either way, within `handshakeTimeout` (the TCP connect
+/// timeout does not cover a peer that accepts and then says nothing), and says TLS failures in words for the
 /// connection behind it (they become the calls' error messages).
 private final class HandshakeWaiter: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
 
+    static let handshakeTimeout = TimeAmount.seconds(5)
+
     private var promise: EventLoopPromise<Void>?
+    private var timeout: Scheduled<Void>?
 
     init(_ promise: EventLoopPromise<Void>) {
         self.promise = promise
     }
 
+    func handlerAdded(context: ChannelHandlerContext) {
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        timeout = context.eventLoop.scheduleTask(in: Self.handshakeTimeout) {
+            let (waiter, context) = bound.value
+            waiter.fail(TLSConnectionError(description: "TLS handshake failed: no answer within \(Self.handshakeTimeout.nanoseconds / 1_000_000_000) s"))
+            context.close(promise: nil)
+        }
+    }
+
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if case TLSUserEvent.handshakeCompleted = event {
+            timeout?.cancel()
             promise?.succeed()
             promise = nil
         }
@@ -58,20 +72,25 @@ private final class HandshakeWaiter: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        let failure = TLSConnectionError(error, duringHandshake: promise != nil)
-        promise?.fail(failure)
-        promise = nil
+        // After the handshake only TLS's own errors (an alert from the server) are reworded.
+        let isTLS = error is NIOSSLError || error is BoringSSLError || error is NIOSSLExtraError
+        let failure: any Error = promise != nil || isTLS ? TLSConnectionError(error, duringHandshake: promise != nil) : error
+        fail(failure)
         context.fireErrorCaught(failure)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        promise?.fail(TLSConnectionError.closedDuringHandshake)
-        promise = nil
+        fail(TLSConnectionError.closedDuringHandshake)
         context.fireChannelInactive()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        promise?.fail(TLSConnectionError.closedDuringHandshake)
+        fail(TLSConnectionError.closedDuringHandshake)
+    }
+
+    private func fail(_ error: any Error) {
+        timeout?.cancel()
+        promise?.fail(error)
         promise = nil
     }
 }

@@ -28,36 +28,60 @@ package struct ServerTLS: ServerConnectionSecurity {
 }
 
 /// Counts and logs (at debug: scanners would flood the log) connections whose handshake failed — a client
-/// that does not trust the certificate, or one without an acceptable client certificate.
+/// that does not trust the certificate, or one without an acceptable client certificate — and closes those
+/// that have not finished it within `handshakeTimeout` (the connection's idle policy cannot reach them: its
+/// GOAWAY would have to pass through the unfinished TLS).
 private final class HandshakeFailureCounter: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
 
+    static let handshakeTimeout = TimeAmount.seconds(10)
+
     private let failures: Counter
     private let logger: Logger
-    private var established = false
+    private var settled = false
+    private var timeout: Scheduled<Void>?
 
     init(failures: Counter, logger: Logger) {
         self.failures = failures
         self.logger = logger
     }
 
+    func handlerAdded(context: ChannelHandlerContext) {
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        timeout = context.eventLoop.scheduleTask(in: Self.handshakeTimeout) {
+            let (counter, context) = bound.value
+            counter.failed(context, reason: "no handshake within \(Self.handshakeTimeout.nanoseconds / 1_000_000_000) s")
+            context.close(promise: nil)
+        }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        timeout?.cancel()
+    }
+
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        context.fireUserInboundEventTriggered(event)
         if case TLSUserEvent.handshakeCompleted = event {
-            established = true
+            settled = true
+            timeout?.cancel()
             context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
         }
-        context.fireUserInboundEventTriggered(event)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if !established {
-            established = true  // one count per connection
-            failures.increment()
-            logger.debug(
-                "TLS handshake failed",
-                metadata: ["peer": "\(context.channel.remoteAddress.map { "\($0)" } ?? "?")", "error": "\(error)"])
-        }
+        failed(context, reason: "\(error)")
         context.fireErrorCaught(error)
+    }
+
+    /// One count per connection.
+    private func failed(_ context: ChannelHandlerContext, reason: String) {
+        guard !settled else { return }
+        settled = true
+        timeout?.cancel()
+        failures.increment()
+        logger.debug(
+            "TLS handshake failed",
+            metadata: ["peer": "\(context.channel.remoteAddress.map { "\($0)" } ?? "?")", "error": "\(reason)"])
     }
 }

@@ -31,6 +31,8 @@ package final class TLSContextSource: Sendable {
     private let current: Mutex<NIOSSLContext>
     /// The files' state when last read, so a reload that changed nothing says nothing.
     private let loaded: Mutex<Fingerprint>
+    /// What the connections demand, fixed at start.
+    private let mode: String
 
     /// Fails, saying which file and why, when the files cannot be used; a service does not start then.
     package init(_ role: Role, settings: @escaping @Sendable () -> TLSSettings, use: String, logger: Logger) throws(TLSSetupError) {
@@ -41,6 +43,7 @@ package final class TLSContextSource: Sendable {
         let (context, notAfter, fingerprint) = try Self.make(role, settings())
         current = Mutex(context)
         loaded = Mutex(fingerprint)
+        mode = Self.mode(role, settings())
         if let notAfter { record(notAfter) }
     }
 
@@ -53,6 +56,12 @@ package final class TLSContextSource: Sendable {
         do {
             let fingerprint = Fingerprint(files, role: role)
             guard fingerprint != loaded.withLock({ $0 }) else { return }
+            // New files for the same kind of connection only: TLS off or mutual TLS on or off changes who may
+            // connect, which a restart should decide.
+            guard Self.mode(role, files) == mode else {
+                logger.warning("TLS turned off or mutual TLS switched by a reload needs a restart; the TLS files in use stay")
+                return
+            }
             let (context, notAfter, _) = try Self.make(role, files)
             current.withLock { $0 = context }
             loaded.withLock { $0 = fingerprint }
@@ -68,6 +77,13 @@ package final class TLSContextSource: Sendable {
         let left = notAfter.timeIntervalSinceNow
         if left < 14 * 86_400 {
             logger.warning("the TLS certificate expires on \(notAfter.ISO8601Format()), in \(Int(left / 86_400)) days")
+        }
+    }
+
+    private static func mode(_ role: Role, _ settings: TLSSettings) -> String {
+        switch role {
+        case .server: "\(settings.server.isEnabled) mutual=\(!settings.server.clientCAFile.isEmpty)"
+        case .client: "identity=\(!settings.client.certificateFile.isEmpty || !settings.client.keyFile.isEmpty)"
         }
     }
 

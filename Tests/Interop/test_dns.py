@@ -78,12 +78,17 @@ def test_renderers_added_and_removed_in_dns_under_load_fail_no_call(tmp_path, dn
         report_id = stack.wait_job(body["job"]["id"])["report_id"]
 
         outcomes: Counter = Counter()
+        counting = threading.Lock()
         stop = threading.Event()
 
         def load() -> None:
             while not stop.is_set():
-                status, _, _ = stack.rest("GET", f"/api/v1/reports/{report_id}/document?format=html")
-                outcomes[status] += 1
+                try:
+                    outcome = stack.rest("GET", f"/api/v1/reports/{report_id}/document?format=html")[0]
+                except Exception as error:  # a refused or dropped connection counts as a failed download
+                    outcome = repr(error)
+                with counting:
+                    outcomes[outcome] += 1
 
         workers = [threading.Thread(target=load) for _ in range(4)]
         for worker in workers:
@@ -113,6 +118,7 @@ def test_renderers_added_and_removed_in_dns_under_load_fail_no_call(tmp_path, dn
             stop.set()
             for worker in workers:
                 worker.join(timeout=60)
+            assert not any(worker.is_alive() for worker in workers)
         elapsed = time.monotonic() - started
 
         assert set(outcomes) == {200}, outcomes
@@ -177,3 +183,29 @@ def test_a_dns_target_without_a_server_asks_the_system_resolver(tmp_path):
             gateway.wait_until(lambda: gateway.http("/readyz")[0] == 200, "gateway ready through dns:///")
             assert f"storage resolved to 1 address(es); added 127.0.0.1:{storage.rpc_port}" in gateway.log_text()
             assert gateway.client("check")["status"] == "SERVING"
+
+
+def test_a_tls_dependency_behind_a_dns_name_is_checked_against_the_name(tmp_path, dns):
+    from tls_support import PKI
+
+    pki = PKI(tmp_path / "pki")
+    named = pki.ca.issue("renderers", names=(NAME,), loopback=False)  # valid for the name only, not for 127.0.0.2
+    port = free_port()
+    tls_client = ("--set", "dependencies.tls.enabled=true", "--set", f"dependencies.tls.ca_file={pki.ca.path}")
+    renderer = ServiceProcess("report-renderer", tmp_path, [
+        "--set", "rpc.host=127.0.0.2", "--set", f"rpc.service_token={TOKEN}", *pki.server_args(named)], rpc_port=port)
+    storage = ServiceProcess("storage", tmp_path, ["--set", f"rpc.service_token={TOKEN}", *pki.server_args()])
+    dns.publish(["127.0.0.2"])
+    with renderer, storage:
+        gateway = ServiceProcess("gateway", tmp_path, [
+            "--set", f"rpc.service_token={TOKEN}", *tls_client, "--set", f"dependencies.storage.address={storage.address}",
+            "--set", f"dependencies.report_renderer.address=dns://127.0.0.1:{dns.port}/{NAME}:{port}",
+            "--set", f"auth.admin_key_file={tmp_path / 'admin.key'}", "--set", "rest.port=0"])
+        with gateway:
+            def renderer_status():
+                status = next(d for d in gateway.json("/readyz")[1]["dependencies"] if d["name"] == "report-renderer")
+                return status["detail"] != "not checked yet" and status
+
+            status = gateway.wait_until(renderer_status, "the renderer probed")
+            assert status["status"] == "up", status
+            assert status["detail"] == f"SERVING (dns://127.0.0.1:{dns.port}/{NAME}:{port})"

@@ -123,6 +123,17 @@ def test_killing_any_instance_in_a_loop_loses_and_duplicates_no_acknowledged_job
         next_inn = iter(range(SUBMISSIONS))
         take = threading.Lock()
 
+        errors: list[BaseException] = []
+
+        def recording(body):
+            """Runs `body` in a thread, keeping what it raised for the test to raise."""
+            def run() -> None:
+                try:
+                    body()
+                except BaseException as error:
+                    errors.append(error)
+            return run
+
         def submit_all() -> None:
             while True:
                 with take:
@@ -172,8 +183,8 @@ def test_killing_any_instance_in_a_loop_loses_and_duplicates_no_acknowledged_job
                     recoveries.append(time.monotonic() - restarted)
 
         started = time.monotonic()
-        clients = [threading.Thread(target=submit_all) for _ in range(CLIENTS)]
-        chaos = threading.Thread(target=faults)
+        clients = [threading.Thread(target=recording(submit_all)) for _ in range(CLIENTS)]
+        chaos = threading.Thread(target=recording(faults))
         chaos.start()
         for client in clients:
             client.start()
@@ -182,6 +193,8 @@ def test_killing_any_instance_in_a_loop_loses_and_duplicates_no_acknowledged_job
         stop.set()
         chaos.join(timeout=60)
         submitted_for = time.monotonic() - started
+        if errors:
+            raise errors[0]
         assert len(acknowledged) == SUBMISSIONS
 
         # Every acknowledged job ends, once: one report each, and no INN with a second one.

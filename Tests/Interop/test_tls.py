@@ -271,13 +271,14 @@ class TLSServer:
         self.socket.close()
 
 
-@pytest.mark.parametrize("served", ["expired", "stranger"])
-def test_the_cli_refuses_a_server_with_an_expired_certificate_or_one_of_an_untrusted_ca(pki, served):
-    pair = {"expired": pki.expired, "stranger": pki.stranger_server}[served]
+@pytest.mark.parametrize("served", ["expired", "stranger", "elsewhere"])
+def test_the_cli_refuses_a_server_with_an_expired_certificate_one_of_an_untrusted_ca_or_one_for_another_name(pki, served):
+    pair = {"expired": pki.expired, "stranger": pki.stranger_server, "elsewhere": pki.elsewhere}[served]
     server = TLSServer(pair.cert, pair.key)
     try:
         done = cla("--ca-file", str(pki.ca.path), "--gateway", f"127.0.0.1:{server.port}", "--key=cla_x_0123456789abcdef01", "list")
     finally:
         server.close()
     assert done.returncode == 1, done
-    assert "TLS handshake failed: certificate verify failed" in done.stderr, done.stderr
+    reason = "the certificate is not for this server's name" if served == "elsewhere" else "certificate verify failed"
+    assert f"TLS handshake failed: {reason}" in done.stderr, done.stderr

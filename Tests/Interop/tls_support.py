@@ -49,7 +49,9 @@ class Authority:
         self.path.write_bytes(self.certificate.public_bytes(serialization.Encoding.PEM))
 
     def issue(self, file_name: str, common_name: str = "client-analyze", *, client: bool = False,
-              not_before: datetime.datetime | None = None, not_after: datetime.datetime | None = None) -> Pair:
+              not_before: datetime.datetime | None = None, not_after: datetime.datetime | None = None,
+              names: tuple[str, ...] = ("localhost",), loopback: bool = True) -> Pair:
+        """A certificate for the DNS `names` (and 127.0.0.1 unless `loopback` is false)."""
         key = ec.generate_private_key(ec.SECP256R1())
         not_before = not_before or NOW - datetime.timedelta(hours=1)
         not_after = not_after or NOW + datetime.timedelta(days=30)
@@ -60,8 +62,9 @@ class Authority:
             .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)]))
             .issuer_name(self.certificate.subject).public_key(key.public_key()).serial_number(serial)
             .not_valid_before(not_before).not_valid_after(not_after)
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(IPv4Address("127.0.0.1"))]),
-                           critical=False)
+            .add_extension(x509.SubjectAlternativeName(
+                [x509.DNSName(name) for name in names] + ([x509.IPAddress(IPv4Address("127.0.0.1"))] if loopback else [])),
+                critical=False)
             .add_extension(x509.ExtendedKeyUsage([usage, ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]),
                            critical=False)
             .sign(self.key, hashes.SHA256()))
@@ -90,6 +93,7 @@ class PKI:
         self.expired_client = self.ca.issue_expired("expired-client", client=True)
         self.stranger_client = self.other.issue("stranger-client", "stranger", client=True)
         self.stranger_server = self.other.issue("stranger-server")
+        self.elsewhere = self.ca.issue("elsewhere", names=("other.test",), loopback=False)
 
     def server_args(self, pair: Pair | None = None, client_ca: bool = False) -> tuple[str, ...]:
         pair = pair or self.server

@@ -50,4 +50,19 @@ struct DNSQueryTests {
             _ = try? DNSQuery.parse(Array(whole.prefix(length)), id: 7, name: "pods.test")
         }
     }
+
+    @Test("hostile answers end: counts far beyond the records, a name pointing at itself, reserved label types")
+    func hostile() throws {
+        var counts = Self.answer()
+        counts[6] = 0xff
+        counts[7] = 0xff  // ANCOUNT 65535 for four records
+        #expect(try DNSQuery.parse(counts, id: 7, name: "pods.test") == ["10.0.0.5", "10.0.0.6", "fd00::1"])
+        var questions = Self.answer()
+        questions[4] = 0xff
+        questions[5] = 0xff  // QDCOUNT 65535
+        #expect(throws: DNSError.self) { try DNSQuery.parse(questions, id: 7, name: "pods.test") }
+        // The question's name is a pointer to itself, then a label of the reserved type 0b01.
+        let header: [UInt8] = [0, 7, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0]
+        #expect(try DNSQuery.parse(header + [0xc0, 12, 0, 1, 0, 1] + [0x40, 0, 1, 0, 1], id: 7, name: "x") == [])
+    }
 }

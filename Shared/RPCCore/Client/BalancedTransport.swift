@@ -142,6 +142,7 @@ package final class BalancedTransport<Subchannel: SubchannelTransport>: ClientTr
         }
         if mustResolve { await resolveNow() }
         let chosen = state.withLock { state -> Result<Entry, RPCError> in
+            guard !state.closed else { return .failure(RPCError(.unavailable, "the transport to \(resolver.name) is closed")) }
             guard !state.active.isEmpty else {
                 return .failure(RPCError(.unavailable, "cannot resolve \(resolver.name): \(state.lastFailure ?? "no addresses")"))
             }
@@ -217,6 +218,8 @@ package final class BalancedTransport<Subchannel: SubchannelTransport>: ClientTr
                 state.resolving = nil
                 state.lastResolution = .now
             }
+            // Closed while the resolver worked (DNS on the thread pool cannot be cancelled): open nothing.
+            guard !state.closed else { return (.resolved(added: [], removed: [], count: 0), []) }
             let addresses: [ResolvedAddress]
             switch result {
             case .failure(let error):
