@@ -30,7 +30,8 @@ package final class HTTP2ClientTransport: SubchannelTransport {
         case connecting(EventLoopFuture<Connection>)
         case ready(Connection)
         /// The last attempt failed: calls fail fast until `until`, then the next attempt waits `next` longer.
-        case backingOff(until: ContinuousClock.Instant, next: Duration)
+        /// `reason` is why the last attempt failed, so calls failed fast still say why.
+        case backingOff(until: ContinuousClock.Instant, next: Duration, reason: String)
     }
 
     private static let firstReconnectBackoff = Duration.milliseconds(100)
@@ -55,7 +56,7 @@ package final class HTTP2ClientTransport: SubchannelTransport {
 
     /// False while calls fail fast after a failed connection attempt.
     package var isAvailable: Bool {
-        if case .backingOff(let until, _) = connection.withLock({ $0 }) { return until <= .now }
+        if case .backingOff(let until, _, _) = connection.withLock({ $0 }) { return until <= .now }
         return true
     }
 
@@ -148,14 +149,14 @@ package final class HTTP2ClientTransport: SubchannelTransport {
                 } catch {
                     throw RPCError(.unavailable, "cannot connect to \(host):\(port): \(Self.reason(error))", cause: error)
                 }
-            case .backingOff(let until, _) where ContinuousClock.now < until:
-                throw RPCError(.unavailable, "cannot connect to \(host):\(port); next attempt in \(until - .now)")
+            case .backingOff(let until, _, let reason) where ContinuousClock.now < until:
+                throw RPCError(.unavailable, "cannot connect to \(host):\(port): \(reason); next attempt in \(until - .now)")
             case .idle, .backingOff:
                 let attempt = connection.withLock { state -> (EventLoopFuture<Connection>, Duration)? in
                     let backoff: Duration
                     switch state {
                     case .idle: backoff = Self.firstReconnectBackoff
-                    case .backingOff(_, let next): backoff = next
+                    case .backingOff(_, let next, _): backoff = next
                     default: return nil
                     }
                     let attempt = connect()
@@ -170,8 +171,9 @@ package final class HTTP2ClientTransport: SubchannelTransport {
                 } catch {
                     // Fail fast for a while rather than have every call pay for a connect that will fail.
                     let next = min(backoff * 2, Self.maxReconnectBackoff)
-                    connection.withLock { $0 = .backingOff(until: .now + backoff, next: next) }
-                    throw RPCError(.unavailable, "cannot connect to \(host):\(port): \(Self.reason(error))", cause: error)
+                    let reason = Self.reason(error)
+                    connection.withLock { $0 = .backingOff(until: .now + backoff, next: next, reason: reason) }
+                    throw RPCError(.unavailable, "cannot connect to \(host):\(port): \(reason)", cause: error)
                 }
             }
         }
