@@ -28,11 +28,11 @@ package final class TLSContextSource: Sendable {
     private let settings: @Sendable () -> TLSSettings
     private let logger: Logger
     private let expiry: Gauge
-    private let current: Mutex<NIOSSLContext>
-    /// The files' state when last read, so a reload that changed nothing says nothing.
-    private let loaded: Mutex<Fingerprint>
-    /// What the connections demand, fixed at start.
-    private let mode: String
+    /// The context new connections get, and the state of the files it was made from (so a reload that
+    /// changed nothing does nothing).
+    private let loaded: Mutex<(context: NIOSSLContext, files: Fingerprint)>
+    /// Who may connect, fixed at start.
+    private let mode: Mode
 
     /// Fails, saying which file and why, when the files cannot be used; a service does not start then.
     package init(_ role: Role, settings: @escaping @Sendable () -> TLSSettings, use: String, logger: Logger) throws(TLSSetupError) {
@@ -40,31 +40,30 @@ package final class TLSContextSource: Sendable {
         self.settings = settings
         self.logger = logger
         expiry = Gauge(label: "tls_certificate_expiry_timestamp_seconds", dimensions: [("use", use)])
-        let (context, notAfter, fingerprint) = try Self.make(role, settings())
-        current = Mutex(context)
-        loaded = Mutex(fingerprint)
-        mode = Self.mode(role, settings())
+        let files = settings()
+        let (context, notAfter) = try Self.make(role, files)
+        loaded = Mutex((context, Fingerprint(files, role: role)))
+        mode = Mode(role, files)
         if let notAfter { record(notAfter) }
     }
 
     /// The context for the next connection.
-    package var context: NIOSSLContext { current.withLock { $0 } }
+    package var context: NIOSSLContext { loaded.withLock { $0.context } }
 
     /// Reads the files again; on success new connections use them.
     package func reload() {
         let files = settings()
+        let fingerprint = Fingerprint(files, role: role)
+        guard fingerprint != loaded.withLock({ $0.files }) else { return }
+        // New files for the same kind of connection only: TLS off or mutual TLS on or off changes who may
+        // connect, which a restart should decide.
+        guard Mode(role, files) == mode else {
+            logger.warning("TLS turned off or mutual TLS switched by a reload needs a restart; the TLS files in use stay")
+            return
+        }
         do {
-            let fingerprint = Fingerprint(files, role: role)
-            guard fingerprint != loaded.withLock({ $0 }) else { return }
-            // New files for the same kind of connection only: TLS off or mutual TLS on or off changes who may
-            // connect, which a restart should decide.
-            guard Self.mode(role, files) == mode else {
-                logger.warning("TLS turned off or mutual TLS switched by a reload needs a restart; the TLS files in use stay")
-                return
-            }
-            let (context, notAfter, _) = try Self.make(role, files)
-            current.withLock { $0 = context }
-            loaded.withLock { $0 = fingerprint }
+            let (context, notAfter) = try Self.make(role, files)
+            loaded.withLock { $0 = (context, fingerprint) }
             if let notAfter { record(notAfter) }
             logger.notice("TLS files reloaded", metadata: ["tls.files": "\(fingerprint.paths.joined(separator: ", "))"])
         } catch {
@@ -80,15 +79,24 @@ package final class TLSContextSource: Sendable {
         }
     }
 
-    private static func mode(_ role: Role, _ settings: TLSSettings) -> String {
-        switch role {
-        case .server: "\(settings.server.isEnabled) mutual=\(!settings.server.clientCAFile.isEmpty)"
-        case .client: "identity=\(!settings.client.certificateFile.isEmpty || !settings.client.keyFile.isEmpty)"
+    /// What the connections ask of the peer and present to it.
+    private struct Mode: Equatable {
+        var serves: Bool
+        var asksForClientCertificates: Bool
+        var presentsCertificate: Bool
+
+        init(_ role: Role, _ settings: TLSSettings) {
+            switch role {
+            case .server:
+                (serves, asksForClientCertificates, presentsCertificate) = (settings.server.isEnabled, !settings.server.clientCAFile.isEmpty, true)
+            case .client:
+                let identity = !settings.client.certificateFile.isEmpty || !settings.client.keyFile.isEmpty
+                (serves, asksForClientCertificates, presentsCertificate) = (false, false, identity)
+            }
         }
     }
 
-    private static func make(_ role: Role, _ settings: TLSSettings) throws(TLSSetupError) -> (NIOSSLContext, Date?, Fingerprint) {
-        let fingerprint = Fingerprint(settings, role: role)
+    private static func make(_ role: Role, _ settings: TLSSettings) throws(TLSSetupError) -> (NIOSSLContext, notAfter: Date?) {
         var configuration: TLSConfiguration
         var notAfter: Date?
         switch role {
@@ -124,9 +132,9 @@ package final class TLSContextSource: Sendable {
         }
         configuration.minimumTLSVersion = .tlsv12
         do {
-            return (try NIOSSLContext(configuration: configuration), notAfter, fingerprint)
+            return (try NIOSSLContext(configuration: configuration), notAfter)
         } catch {
-            throw TLSSetupError("cannot make a TLS context from \(fingerprint.paths.joined(separator: ", ")): \(error)")
+            throw TLSSetupError("cannot make a TLS context from \(Fingerprint(settings, role: role).paths.joined(separator: ", ")): \(error)")
         }
     }
 

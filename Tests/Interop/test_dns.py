@@ -17,6 +17,7 @@ from backend_servers import free_port
 from chassis_support import ServiceProcess, binary, metric_value
 from ops_support import tool
 from test_gateway import TOKEN, GatewayStack
+from tls_support import PKI
 
 NAME = "renderers.test"
 
@@ -186,8 +187,6 @@ def test_a_dns_target_without_a_server_asks_the_system_resolver(tmp_path):
 
 
 def test_a_tls_dependency_behind_a_dns_name_is_checked_against_the_name(tmp_path, dns):
-    from tls_support import PKI
-
     pki = PKI(tmp_path / "pki")
     named = pki.ca.issue("renderers", names=(NAME,), loopback=False)  # valid for the name only, not for 127.0.0.2
     port = free_port()

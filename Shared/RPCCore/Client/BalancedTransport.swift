@@ -213,60 +213,63 @@ package final class BalancedTransport<Subchannel: SubchannelTransport>: ClientTr
         } catch {
             result = .failure(error)
         }
-        let (event, retired) = state.withLock { state -> (Event, [Entry]) in
+        let (event, retired) = state.withLock { state -> (Event?, [Entry]) in
             defer {
                 state.resolving = nil
                 state.lastResolution = .now
             }
             // Closed while the resolver worked (DNS on the thread pool cannot be cancelled): open nothing.
-            guard !state.closed else { return (.resolved(added: [], removed: [], count: 0), []) }
-            let addresses: [ResolvedAddress]
+            guard !state.closed else { return (nil, []) }
+            let failure: String
             switch result {
-            case .failure(let error):
-                state.lastFailure = "\(error)"
-                return (.resolutionFailed(reason: "\(error)", keeping: state.active.count), [])
-            case .success(let found) where found.isEmpty:
-                state.lastFailure = "the name has no addresses"
-                return (.resolutionFailed(reason: "the name has no addresses", keeping: state.active.count), [])
-            case .success(let found):
-                addresses = Self.unique(found)
+            case .success(let addresses) where !addresses.isEmpty:
                 state.lastFailure = nil
+                let (added, removed, retired) = Self.apply(Self.unique(addresses), to: &state, makeTransport: makeTransport)
+                let changed = !added.isEmpty || !removed.isEmpty
+                return (changed ? .resolved(added: added, removed: removed, count: state.active.count) : nil, retired)
+            case .success: failure = "the name has no addresses"
+            case .failure(let error): failure = "\(error)"
             }
-            let wanted = Set(addresses)
-            let current = Dictionary(state.active.map { ($0.address, $0) }, uniquingKeysWith: { first, _ in first })
-            var active: [Entry] = []
-            var added: [ResolvedAddress] = []
-            for address in addresses {
-                if let entry = current[address] {
-                    active.append(entry)
-                } else if let entry = state.draining.removeValue(forKey: address) {
-                    entry.state.withLock { $0.removed = false }  // came back before it drained
-                    active.append(entry)
-                } else {
-                    active.append(Entry(address: address, transport: makeTransport(address)))
-                    added.append(address)
-                }
-            }
-            var removed: [ResolvedAddress] = []
-            var retired: [Entry] = []
-            for entry in state.active where !wanted.contains(entry.address) {
-                removed.append(entry.address)
-                state.draining[entry.address] = entry
-                let idle = entry.state.withLock { entry in
-                    entry.removed = true
-                    return entry.inFlight == 0
-                }
-                if idle { retired.append(entry) }
-            }
-            state.active = active
-            return (.resolved(added: added, removed: removed, count: active.count), retired)
+            state.lastFailure = failure
+            return (.resolutionFailed(reason: failure, keeping: state.active.count), [])
         }
-        if case .resolved(let added, let removed, _) = event, added.isEmpty, removed.isEmpty {
-            // Nothing changed: nothing to say.
-        } else {
-            report(event)
-        }
+        if let event { report(event) }
         for entry in retired { retire(entry) }
+    }
+
+    /// Makes `addresses` the active set: new ones get a transport, ones that came back stop draining, ones
+    /// gone start draining. Returns what changed and the entries already idle, to close.
+    private static func apply(
+        _ addresses: [ResolvedAddress], to state: inout State, makeTransport: (ResolvedAddress) -> Subchannel
+    ) -> (added: [ResolvedAddress], removed: [ResolvedAddress], retired: [Entry]) {
+        let wanted = Set(addresses)
+        let current = Dictionary(state.active.map { ($0.address, $0) }, uniquingKeysWith: { first, _ in first })
+        var active: [Entry] = []
+        var added: [ResolvedAddress] = []
+        for address in addresses {
+            if let entry = current[address] {
+                active.append(entry)
+            } else if let entry = state.draining.removeValue(forKey: address) {
+                entry.state.withLock { $0.removed = false }  // came back before it drained
+                active.append(entry)
+            } else {
+                active.append(Entry(address: address, transport: makeTransport(address)))
+                added.append(address)
+            }
+        }
+        var removed: [ResolvedAddress] = []
+        var retired: [Entry] = []
+        for entry in state.active where !wanted.contains(entry.address) {
+            removed.append(entry.address)
+            state.draining[entry.address] = entry
+            let idle = entry.state.withLock { entry in
+                entry.removed = true
+                return entry.inFlight == 0
+            }
+            if idle { retired.append(entry) }
+        }
+        state.active = active
+        return (added, removed, retired)
     }
 
     private static func unique(_ addresses: [ResolvedAddress]) -> [ResolvedAddress] {
