@@ -6,7 +6,7 @@ SHELL := /bin/bash
 
 VENV        := .venv
 PYTHON      := $(VENV)/bin/python
-APT_PACKAGES := pkg-config protobuf-compiler protobuf-c-compiler libprotobuf-c-dev libnghttp2-dev libmimalloc-dev nghttp2-client valgrind prometheus libsqlite3-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core poppler-utils qpdf curl tarantool libmsgpuck-dev rabbitmq-server librabbitmq-dev prometheus-alertmanager chromium chromium-driver kubectl dnsmasq-base
+APT_PACKAGES := pkg-config protobuf-compiler protobuf-c-compiler libprotobuf-c-dev libnghttp2-dev libmimalloc-dev nghttp2-client valgrind prometheus libsqlite3-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core poppler-utils qpdf curl tarantool libmsgpuck-dev rabbitmq-server librabbitmq-dev prometheus-alertmanager chromium chromium-driver kubectl dnsmasq-base libcurl4-openssl-dev podman runc debootstrap
 GENERATED   := Shared/ContractsC Shared/Contracts/Generated Tests/ContractsTestSupport/Generated Services/Gateway/Service/MCP/ProviderSpecs.generated.swift Services/Gateway/Service/Web/WebAssets.generated.swift compose/kubernetes/overlays/production/prometheus-rules.yaml
 MEMCHECK_ITERATIONS ?= 3
 # Release builds link the Swift runtime and Foundation statically: each executable then maps only what it uses,

@@ -132,6 +132,9 @@ def help_flags(executable: str | Path) -> set[str]:
     return flags
 
 
+SERVICE_IMAGE = "client-analyze:dev"
+
+
 def test_compose_commands_use_only_flags_the_executables_accept():
     ours = {"gateway", "analyzer", "report-renderer", "storage", "provider-sandbox", "cla"}
     checked = set()
@@ -140,12 +143,12 @@ def test_compose_commands_use_only_flags_the_executables_accept():
             command = service.get("command")
             if not command:
                 continue
-            if service.get("image", "").startswith("client-analyze"):
+            if service.get("image") == SERVICE_IMAGE:
                 assert command[0] in ours, f"{service_name}: runs {command[0]}, not one of our executables"
                 executable, args = binary(command[0]), command[1:]
-            elif service["image"].startswith("prom/prometheus"):
+            elif service["image"] == "client-analyze-prometheus:dev":
                 executable, args = tool("prometheus"), command
-            elif service["image"].startswith("prom/alertmanager"):
+            elif service["image"] == "client-analyze-alertmanager:dev":
                 executable, args = tool("prometheus-alertmanager"), command
             else:
                 pytest.fail(f"{service_name}: no check for the command of image {service['image']}")
@@ -185,9 +188,11 @@ def service_config(compose: dict, service: str) -> tuple[Path, dict[str, object]
     """The config file compose mounts for one of our services (its --config argument) and its keys."""
     command = compose["services"][service]["command"]
     target = command[command.index("--config") + 1]
-    mounts = {entry["target"]: entry["source"] for entry in compose["services"][service].get("configs", [])}
+    # Bind mounts, not `configs:` (podman-compose does not support them).
+    mounts = {volume.split(":")[1]: volume.split(":")[0] for volume in compose["services"][service].get("volumes", [])
+              if volume.startswith("./")}
     assert target in mounts, f"{service}: --config {target} is not mounted"
-    path = COMPOSE / compose["configs"][mounts[target]]["file"]
+    path = COMPOSE / mounts[target]
     return path, flatten(load_yaml(path))
 
 
@@ -226,13 +231,17 @@ def test_compose_config_files_use_only_keys_the_executables_list_and_the_ports_a
         discovered = [(name, c["port"]) for c in job.get("dns_sd_configs", []) for name in c["names"]]
         assert targets == [f"{service}:{admin}"] or discovered == [(service, admin)], f"prometheus job {service}: {job}"
     gateway = configs["gateway"]
-    assert f"127.0.0.1:{gateway['rest.port']}:{gateway['rest.port']}" in compose["services"]["gateway"]["ports"]
-    assert f"127.0.0.1:{ports['gateway']}:{ports['gateway']}" in compose["services"]["gateway"]["ports"]
+    # Published on the host's loopback, at the same port unless a variable chooses another.
+    published = {int(m[1]): int(m[2]) for p in compose["services"]["gateway"]["ports"]
+                 if (m := re.fullmatch(r"127\.0\.0\.1:\$\{CLA_[A-Z_]+:-(\d+)\}:(\d+)", p))}
+    assert published == {int(gateway["rest.port"]): int(gateway["rest.port"]), ports["gateway"]: ports["gateway"]}, \
+        compose["services"]["gateway"]["ports"]
     # Dependencies: each address names a compose service at that service's RPC port.
     for service, config in configs.items():
         for key, value in config.items():
             if key.startswith("dependencies.") and key.endswith(".address"):
-                host, port = host_port(str(value))
+                # dns:///name:port balances over every address of the name (an analyzer per replica).
+                host, port = host_port(str(value).removeprefix("dns:///"))
                 assert host in compose["services"] and ports.get(host) == port, f"{service}: {key} = {value}"
     # Storage and the analyzers agree on the queue (docs/backends.md): the same backend and broker settings.
     for key in ["features.queue_backend", *[k for k in configs["storage"] if k.startswith("rabbitmq.")]]:
@@ -307,11 +316,15 @@ def test_dockerfile_builds_what_compose_runs_with_the_makefile_packages_and_the_
     smoke = set(re.search(r"for product in ([a-z -]+); do\s+\"\$product\" --help", runtime)[1].split())
     run_in_compose = {service["command"][0] for name in ("compose.yaml", "compose.sandbox.yaml")
                       for service in compose_file(name)["services"].values()
-                      if service.get("image", "").startswith("client-analyze")}
+                      if service.get("image") == SERVICE_IMAGE}
     assert all(products == smoke for products in built) and run_in_compose <= smoke, (built, smoke, run_in_compose)
     # Every shared library the executables link comes from a package the runtime stage installs (libc6 and
     # libgcc-s1 are in every Debian image). Swift's own libraries are linked statically in the release build,
     # except what they need themselves: FoundationXML needs libxml2, FoundationNetworking libcurl.
+    # images/services.Containerfile (the same runtime around binaries built on the host, for podman) too.
+    prebuilt = (COMPOSE / "images" / "services.Containerfile").read_text().replace("\\\n", " ")
+    assert apt_packages(prebuilt) == apt_packages(runtime)
+    assert set(re.search(r"for product in ([a-z -]+); do", prebuilt)[1].split()) == smoke
     runtime_packages = apt_packages(runtime) | {"libc6", "libgcc-s1"}
     toolchain_needs = {"libFoundationXML.so": "libxml2", "libFoundationNetworking.so": "libcurl4"}
     system_libraries: dict[str, set[str]] = {}  # soname → products linking it
@@ -354,7 +367,7 @@ def test_dashboards_are_valid_json_with_fixed_unique_uids_on_the_provisioned_dat
     (datasource,) = provisioning["datasources"]
     assert datasource["uid"] == DATASOURCE_UID and datasource["type"] == "prometheus"
     prometheus = compose_file()["services"]["prometheus"]
-    assert datasource["url"] == "http://prometheus:9090" and "127.0.0.1:9090:9090" in prometheus["ports"]
+    assert datasource["url"] == "http://prometheus:9090" and "127.0.0.1:${CLA_PROMETHEUS_PORT:-9090}:9090" in prometheus["ports"]
     provider = load_yaml(COMPOSE / "grafana" / "provisioning" / "dashboards" / "client-analyze.yaml")["providers"][0]
     assert f"./grafana/dashboards:{provider['options']['path']}:ro" in compose_file()["services"]["grafana"]["volumes"]
 

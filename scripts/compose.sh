@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# The compose stack (compose/compose.yaml with the provider sandbox) under podman and podman-compose, on this
+# machine, with no registry: every image is built here (scripts/podman-env.sh says where podman keeps things).
+#
+#   scripts/compose.sh images   # the Debian base (debootstrap), then our images on it; release binaries from the host
+#   scripts/compose.sh up       # images, secrets, then every service but Grafana (not packaged by Debian) until ready
+#   scripts/compose.sh down     # containers, networks and volumes removed
+#   scripts/compose.sh podman … # podman with this project's settings
+#
+# Ports on the host's loopback come from CLA_REST_PORT, CLA_GRPC_PORT, CLA_PROMETHEUS_PORT, CLA_ALERTMANAGER_PORT
+# (compose.yaml's defaults otherwise). COMPOSE_PROJECT_NAME chooses the project (client-analyze).
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+source "$repo/scripts/podman-env.sh"
+export COMPOSE_PROJECT_NAME="${COMPOSE_PROJECT_NAME:-client-analyze}"
+compose=("$repo/.venv/bin/podman-compose" -f "$repo/compose/compose.yaml" -f "$repo/compose/compose.sandbox.yaml")
+base=localhost/bookworm:base
+services=(tarantool rabbitmq storage report-renderer provider-sandbox analyzer gateway alertmanager prometheus)
+products=(gateway analyzer report-renderer storage cla provider-sandbox)
+
+base_image() {
+    podman image exists "$base" && return
+    local root="$CLA_PODMAN_DIR/rootfs"
+    rm -rf "$root"
+    echo "compose: debootstrap of bookworm (about a minute)"
+    # The mirror apt uses here, so that the images install what the host would.
+    local mirror
+    mirror=$(sed -n 's/^URIs: *\(http[^ ]*\/debian\)$/\1/p' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -1)
+    debootstrap --variant=minbase bookworm "$root" "${mirror:-http://deb.debian.org/debian}" > "$CLA_PODMAN_DIR/debootstrap.log"
+    cp /etc/apt/sources.list.d/*.sources "$root/etc/apt/sources.list.d/" 2>/dev/null && rm -f "$root/etc/apt/sources.list"
+    tar -C "$root" -c . | podman import --quiet - "$base" > /dev/null
+    rm -rf "$root"
+}
+
+images() {
+    base_image
+    local context="$CLA_PODMAN_DIR/context"
+    rm -rf "$context" && mkdir -p "$context/bin"
+    "$repo/scripts/build-info.sh"
+    for product in "${products[@]}"; do
+        swift build -c release --static-swift-stdlib --product "$product" 2>&1 | tail -1
+    done
+    local bin
+    bin="$(swift build -c release --static-swift-stdlib --show-bin-path)"
+    for product in "${products[@]}"; do cp "$bin/$product" "$context/bin/"; done
+    podman build --quiet --build-arg "BASE_IMAGE=$base" -f "$repo/compose/images/services.Containerfile" \
+        -t client-analyze:dev "$context" > /dev/null
+    for image in tarantool rabbitmq prometheus alertmanager; do
+        podman build --quiet --build-arg "BASE_IMAGE=$base" -f "$repo/compose/images/$image.Containerfile" \
+            -t "client-analyze-$image:dev" "$repo/compose" > /dev/null
+    done
+    echo "compose: images built"
+}
+
+# podman runs no health checks here (no systemd timers), so `condition: service_healthy` is not waited on:
+# each container's own health check is run by hand until it passes.
+wait_healthy() {
+    local deadline=$((SECONDS + ${1:-180}))
+    for container in $(podman ps --filter "label=io.podman.compose.project=$COMPOSE_PROJECT_NAME" --format '{{.Names}}'); do
+        until podman healthcheck run "$container" > /dev/null 2>&1; do
+            if [ $SECONDS -ge $deadline ]; then
+                echo "compose: $container is not healthy; its log ends:" >&2
+                podman logs --tail 30 "$container" >&2
+                return 1
+            fi
+            sleep 1
+        done
+    done
+    echo "compose: every container is healthy"
+}
+
+case "${1:-}" in
+    images) images ;;
+    up)
+        images
+        "$repo/compose/init-secrets.sh" > /dev/null
+        # Each is started after what it depends on is healthy, as compose.yaml asks.
+        "${compose[@]}" up -d --no-build tarantool rabbitmq > "$CLA_PODMAN_DIR/compose-up.log" 2>&1
+        wait_healthy 180
+        "${compose[@]}" up -d --no-build storage report-renderer provider-sandbox >> "$CLA_PODMAN_DIR/compose-up.log" 2>&1
+        wait_healthy 120
+        "${compose[@]}" up -d --no-build "${services[@]}" >> "$CLA_PODMAN_DIR/compose-up.log" 2>&1
+        wait_healthy 120
+        ;;
+    down)
+        "${compose[@]}" down -v --timeout 40 > "$CLA_PODMAN_DIR/compose-down.log" 2>&1 || { cat "$CLA_PODMAN_DIR/compose-down.log" >&2; exit 1; }
+        echo "compose: stopped and removed"
+        ;;
+    podman) shift; exec podman "$@" ;;
+    compose) shift; exec "${compose[@]}" "$@" ;;
+    *) sed -n '2,12p' "$0" >&2; exit 2 ;;
+esac
