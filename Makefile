@@ -13,7 +13,7 @@ MEMCHECK_ITERATIONS ?= 3
 # which keeps an idle service near 35 MiB instead of 38–40 (issue 4's 40 MB target).
 RELEASE     := swift build -c release --static-swift-stdlib
 
-.PHONY: help deps generate check-generated build test check-memory bench coverage run clean
+.PHONY: help deps generate check-generated build test check-memory bench coverage run compose-up compose-down clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -97,6 +97,12 @@ run: deps ## Start the stack, analyse a sandbox company (INN=… to choose), sav
 	@echo "make run: building (the first build takes several minutes on 2 cores)"
 	@swift build 2>&1 | tail -1
 	@INN=$(INN) $(PYTHON) scripts/run.py
+
+compose-up: deps ## The compose stack under podman (images built here, no registry): release binaries, Tarantool, RabbitMQ, Prometheus, Alertmanager
+	@scripts/compose.sh up
+
+compose-down: ## Stop the compose stack and remove its containers, networks and volumes
+	@scripts/compose.sh down
 
 clean: ## Remove build output
 	rm -rf .build bench-results

@@ -57,6 +57,8 @@ images() {
 wait_healthy() {
     local deadline=$((SECONDS + ${1:-180}))
     for container in $(podman ps --filter "label=io.podman.compose.project=$COMPOSE_PROJECT_NAME" --format '{{.Names}}'); do
+        # The provider sandbox has no health check: it answers once it runs.
+        [ "$(podman inspect "$container" --format '{{if .Config.Healthcheck}}yes{{end}}')" = yes ] || continue
         until podman healthcheck run "$container" > /dev/null 2>&1; do
             if [ $SECONDS -ge $deadline ]; then
                 echo "compose: $container is not healthy; its log ends:" >&2
@@ -72,7 +74,7 @@ wait_healthy() {
 case "${1:-}" in
     images) images ;;
     up)
-        images
+        [ "${CLA_COMPOSE_SKIP_IMAGES:-}" = 1 ] || images
         "$repo/compose/init-secrets.sh" > /dev/null
         # Each is started after what it depends on is healthy, as compose.yaml asks.
         "${compose[@]}" up -d --no-build tarantool rabbitmq > "$CLA_PODMAN_DIR/compose-up.log" 2>&1
@@ -83,7 +85,16 @@ case "${1:-}" in
         wait_healthy 120
         ;;
     down)
-        "${compose[@]}" down -v --timeout 40 > "$CLA_PODMAN_DIR/compose-down.log" 2>&1 || { cat "$CLA_PODMAN_DIR/compose-down.log" >&2; exit 1; }
+        # podman-compose down knows only the containers its file names: replicas added by --scale, and ones a
+        # restart policy brought back while it stopped the rest, are removed by their project label after it.
+        "${compose[@]}" down -v --timeout 40 > "$CLA_PODMAN_DIR/compose-down.log" 2>&1 || true
+        label="label=io.podman.compose.project=$COMPOSE_PROJECT_NAME"
+        podman pod rm -f --ignore "pod_$COMPOSE_PROJECT_NAME" >> "$CLA_PODMAN_DIR/compose-down.log" 2>&1 || true
+        for id in $(podman ps -aq --filter "$label"); do podman rm -f -t 10 "$id" > /dev/null; done
+        for volume in $(podman volume ls -q --filter "$label"); do podman volume rm -f "$volume" > /dev/null; done
+        for network in $(podman network ls -q --filter "$label"); do podman network rm -f "$network" > /dev/null; done
+        left="$(podman ps -aq --filter "$label") $(podman volume ls -q --filter "$label") $(podman network ls -q --filter "$label")"
+        if [ -n "${left// /}" ]; then echo "compose: left behind: $left" >&2; exit 1; fi
         echo "compose: stopped and removed"
         ;;
     podman) shift; exec podman "$@" ;;

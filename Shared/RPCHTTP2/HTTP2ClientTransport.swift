@@ -185,7 +185,7 @@ package final class HTTP2ClientTransport: SubchannelTransport {
         // The handshake's outcome, set by the initializer of this one connection attempt.
         let secured = Handshake()
         return ClientBootstrap(group: group)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .connectTimeout(.seconds(5))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
