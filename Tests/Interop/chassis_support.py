@@ -31,10 +31,11 @@ class ServiceProcess:
     """One executable with JSON logs on stderr (captured to a file) and ports chosen by the OS unless given."""
 
     def __init__(self, name: str, log_dir: Path, args: list[str] = (), env: dict[str, str] | None = None,
-                 rpc_port: int = 0):
+                 rpc_port: int = 0, prefix: tuple[str, ...] = ()):
+        """`prefix` runs the executable through another command, e.g. `setpriv` to drop capabilities."""
         self.name = name
         self.log_path = log_dir / f"{name}-{time.monotonic_ns()}.log"
-        command = [str(binary(name)), "--rpc-port", str(rpc_port), "--admin-port", "0",
+        command = [*prefix, str(binary(name)), "--rpc-port", str(rpc_port), "--admin-port", "0",
                    "--set", "log.format=json", *args]
         if name == "storage" and not any(arg.startswith("storage.path=") for arg in args):
             # Its database goes with the test's files, not into the working directory.

@@ -26,9 +26,11 @@ GATEWAY = "/clientanalyze.gateway.v1."
 class GatewayStack:
     def __init__(self, tmp_path: Path, sandbox_args: tuple[str, ...] = (), gateway_args: tuple[str, ...] = (),
                  analyzer_args: tuple[str, ...] = (), backend: str = "sqlite", common_args: tuple[str, ...] = (),
-                 rest_tls: ssl.SSLContext | None = None):
-        """`common_args` go to every service; `rest_tls` calls the REST port over HTTPS with that context."""
+                 rest_tls: ssl.SSLContext | None = None, command_prefix: tuple[str, ...] = ()):
+        """`common_args` go to every service; `rest_tls` calls the REST port over HTTPS with that context;
+        `command_prefix` runs every service through that command."""
         self.tmp_path = tmp_path
+        self.command_prefix = command_prefix
         self.analyzer_args = analyzer_args
         self.common_args = common_args
         self.rest_tls = rest_tls
@@ -66,7 +68,7 @@ class GatewayStack:
 
     def start(self, name: str, args: list[str] = (), rpc_port: int = 0) -> ServiceProcess:
         service = ServiceProcess(name, self.tmp_path, [*self.common_args, *args, "--set", f"rpc.service_token={TOKEN}"],
-                                 rpc_port=rpc_port)
+                                 rpc_port=rpc_port, prefix=self.command_prefix)
         self.services.append(service)
         return service
 
@@ -382,3 +384,22 @@ def test_sigterm_stops_the_gateway_while_storage_is_unreachable(tmp_path: Path):
         assert not (tmp_path / "admin.key").exists()
     finally:
         gateway.kill()
+
+
+def test_services_without_net_admin_reach_each_other_as_in_a_container(tmp_path: Path):
+    """Containers run the services as their own user, without CAP_NET_ADMIN (here: root with that capability
+    dropped from its bounding set). Every socket option the transports set must be allowed to such a process:
+    setting SO_DEBUG where TCP_NODELAY was meant made each connection fail with "permission denied"."""
+    stack = GatewayStack(tmp_path, command_prefix=("setpriv", "--bounding-set=-net_admin", "--inh-caps=-net_admin"))
+    try:
+        capabilities = (Path("/proc") / str(stack.gateway.process.pid) / "status").read_text()
+        effective = int(next(line.split()[1] for line in capabilities.splitlines() if line.startswith("CapEff:")), 16)
+        assert not effective & (1 << 12), "the gateway still has CAP_NET_ADMIN"  # 12: CAP_NET_ADMIN
+        status, _, body = stack.rest("POST", "/api/v1/analyses", {"request": {"inn": "5402987650"}})
+        assert status == 202, body
+        done = stack.wait_job(body["job"]["id"])
+        status, head, pdf = stack.rest("GET", f"/api/v1/reports/{done['report_id']}/document")
+        assert status == 200 and head["Content-Type"] == "application/pdf"
+        assert "СИБСТРОЙМОНТАЖ" in pdf_text(pdf, tmp_path)
+    finally:
+        stack.close()
