@@ -71,11 +71,35 @@ wait_healthy() {
     echo "compose: every container is healthy"
 }
 
+# netavark adds iptables chains for its networks and keeps some after the last network is gone. `up` notes the
+# chains there were before it (once, until `down`); `down` removes every chain added since, with the rules
+# that jump to them.
+chains_before="$CLA_PODMAN_DIR/iptables-chains.before"
+chains() { for table in filter nat; do iptables-save -t "$table" | sed -n "s/^:\([^ ]*\) .*/$table \1/p"; done | sort; }
+note_chains() { [ -f "$chains_before" ] || chains > "$chains_before"; }
+remove_added_chains() {
+    [ -f "$chains_before" ] || return 0
+    local added
+    added=$(comm -13 "$chains_before" <(chains))
+    if [ -n "$added" ]; then
+        while read -r table chain; do
+            { iptables -t "$table" -S | grep -E -- "-j $chain( |\$)" || true; } | sed 's/^-A /-D /' |
+                while read -r rule; do eval iptables -t "$table" "$rule"; done
+        done <<< "$added"
+        while read -r table chain; do iptables -t "$table" -F "$chain"; done <<< "$added"
+        while read -r table chain; do iptables -t "$table" -X "$chain"; done <<< "$added"
+    fi
+    added=$(comm -13 "$chains_before" <(chains))
+    if [ -n "$added" ]; then echo "compose: iptables chains left behind: $added" >&2; return 1; fi
+    rm -f "$chains_before"
+}
+
 case "${1:-}" in
     images) images ;;
     up)
         [ "${CLA_COMPOSE_SKIP_IMAGES:-}" = 1 ] || images
         "$repo/compose/init-secrets.sh" > /dev/null
+        note_chains
         # Each is started after what it depends on is healthy, as compose.yaml asks.
         "${compose[@]}" up -d --no-build tarantool rabbitmq > "$CLA_PODMAN_DIR/compose-up.log" 2>&1
         wait_healthy 180
@@ -95,6 +119,7 @@ case "${1:-}" in
         for network in $(podman network ls -q --filter "$label"); do podman network rm -f "$network" > /dev/null; done
         left="$(podman ps -aq --filter "$label") $(podman volume ls -q --filter "$label") $(podman network ls -q --filter "$label")"
         if [ -n "${left// /}" ]; then echo "compose: left behind: $left" >&2; exit 1; fi
+        remove_added_chains
         echo "compose: stopped and removed"
         ;;
     podman) shift; exec podman "$@" ;;
