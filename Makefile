@@ -12,6 +12,8 @@ MEMCHECK_ITERATIONS ?= 3
 # Release builds link the Swift runtime and Foundation statically: each executable then maps only what it uses,
 # which keeps an idle service near 35 MiB instead of 38–40 (issue 4's 40 MB target).
 RELEASE     := swift build -c release --static-swift-stdlib
+# The executables in the services image: the ones its Containerfile checks.
+IMAGE_PRODUCTS := $(shell sed -n 's/.*for product in \([a-z -]*\); do.*/\1/p' compose/images/services.Containerfile)
 
 .PHONY: help deps generate check-generated build test check-memory bench coverage run compose-up compose-down clean
 
@@ -99,7 +101,9 @@ run: deps ## Start the stack, analyse a sandbox company (INN=… to choose), sav
 	@INN=$(INN) $(PYTHON) scripts/run.py
 
 compose-up: deps ## The compose stack under podman (images built here, no registry): release binaries, Tarantool, RabbitMQ, Prometheus, Alertmanager
-	@scripts/compose.sh up
+	@scripts/build-info.sh
+	@for product in $(IMAGE_PRODUCTS); do $(RELEASE) --product $$product 2>&1 | tail -1; done
+	@CLA_BIN_DIR=$$($(RELEASE) --show-bin-path) scripts/compose.sh up
 
 compose-down: ## Stop the compose stack and remove its containers, networks and volumes
 	@scripts/compose.sh down

@@ -2,13 +2,14 @@
 # The compose stack (compose/compose.yaml with the provider sandbox) under podman and podman-compose, on this
 # machine, with no registry: every image is built here (scripts/podman-env.sh says where podman keeps things).
 #
-#   scripts/compose.sh images   # the Debian base (debootstrap), then our images on it; release binaries from the host
+#   scripts/compose.sh images   # the Debian base (debootstrap), then our images on it
 #   scripts/compose.sh up       # images, secrets, then every service but Grafana (not packaged by Debian) until ready
 #   scripts/compose.sh down     # containers, networks and volumes removed
 #   scripts/compose.sh podman … # podman with this project's settings
 #
 # Ports on the host's loopback come from CLA_REST_PORT, CLA_GRPC_PORT, CLA_PROMETHEUS_PORT, CLA_ALERTMANAGER_PORT
-# (compose.yaml's defaults otherwise). COMPOSE_PROJECT_NAME chooses the project (client-analyze).
+# (compose.yaml's defaults otherwise). COMPOSE_PROJECT_NAME chooses the project (client-analyze). The services
+# image takes the release binaries from CLA_BIN_DIR (.build/release); `make compose-up` builds them first.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 source "$repo/scripts/podman-env.sh"
@@ -16,7 +17,10 @@ export COMPOSE_PROJECT_NAME="${COMPOSE_PROJECT_NAME:-client-analyze}"
 compose=("$repo/.venv/bin/podman-compose" -f "$repo/compose/compose.yaml" -f "$repo/compose/compose.sandbox.yaml")
 base=localhost/bookworm:base
 services=(tarantool rabbitmq storage report-renderer provider-sandbox analyzer gateway alertmanager prometheus)
-products=(gateway analyzer report-renderer storage cla provider-sandbox)
+# The executables the services image holds: the ones its Containerfile checks.
+containerfile="$repo/compose/images/services.Containerfile"
+read -ra products <<< "$(sed -n 's/.*for product in \([a-z -]*\); do.*/\1/p' "$containerfile")"
+bin="${CLA_BIN_DIR:-$repo/.build/release}"
 
 base_image() {
     podman image exists "$base" && return
@@ -36,14 +40,11 @@ images() {
     base_image
     local context="$CLA_PODMAN_DIR/context"
     rm -rf "$context" && mkdir -p "$context/bin"
-    "$repo/scripts/build-info.sh"
     for product in "${products[@]}"; do
-        swift build -c release --static-swift-stdlib --product "$product" 2>&1 | tail -1
+        [ -x "$bin/$product" ] || { echo "compose: no $bin/$product: build it first (make compose-up does)" >&2; exit 1; }
+        cp "$bin/$product" "$context/bin/"
     done
-    local bin
-    bin="$(swift build -c release --static-swift-stdlib --show-bin-path)"
-    for product in "${products[@]}"; do cp "$bin/$product" "$context/bin/"; done
-    podman build --quiet --build-arg "BASE_IMAGE=$base" -f "$repo/compose/images/services.Containerfile" \
+    podman build --quiet --build-arg "BASE_IMAGE=$base" -f "$containerfile" \
         -t client-analyze:dev "$context" > /dev/null
     for image in tarantool rabbitmq prometheus alertmanager; do
         podman build --quiet --build-arg "BASE_IMAGE=$base" -f "$repo/compose/images/$image.Containerfile" \
@@ -71,9 +72,9 @@ wait_healthy() {
     echo "compose: every container is healthy"
 }
 
-# netavark adds iptables chains for its networks and keeps some after the last network is gone. `up` notes the
-# chains there were before it (once, until `down`); `down` removes every chain added since, with the rules
-# that jump to them.
+# netavark adds iptables chains for its networks and keeps some after the last network is gone. `images` and
+# `up` note the chains there were before them (once, until `down`); `down` removes every chain added since,
+# with the rules that jump to them.
 chains_before="$CLA_PODMAN_DIR/iptables-chains.before"
 chains() { for table in filter nat; do iptables-save -t "$table" | sed -n "s/^:\([^ ]*\) .*/$table \1/p"; done | sort; }
 note_chains() { [ -f "$chains_before" ] || chains > "$chains_before"; }
@@ -95,11 +96,12 @@ remove_added_chains() {
 }
 
 case "${1:-}" in
-    images) images ;;
+    images) note_chains; images ;;
     up)
-        [ "${CLA_COMPOSE_SKIP_IMAGES:-}" = 1 ] || images
-        "$repo/compose/init-secrets.sh" > /dev/null
+        # Before images: building runs containers too, and their network adds chains.
         note_chains
+        images
+        "$repo/compose/init-secrets.sh" > /dev/null
         # Each is started after what it depends on is healthy, as compose.yaml asks.
         "${compose[@]}" up -d --no-build tarantool rabbitmq > "$CLA_PODMAN_DIR/compose-up.log" 2>&1
         wait_healthy 180

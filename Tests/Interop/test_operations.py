@@ -318,13 +318,13 @@ def test_dockerfile_builds_what_compose_runs_with_the_makefile_packages_and_the_
                       for service in compose_file(name)["services"].values()
                       if service.get("image") == SERVICE_IMAGE}
     assert all(products == smoke for products in built) and run_in_compose <= smoke, (built, smoke, run_in_compose)
-    # Every shared library the executables link comes from a package the runtime stage installs (libc6 and
-    # libgcc-s1 are in every Debian image). Swift's own libraries are linked statically in the release build,
-    # except what they need themselves: FoundationXML needs libxml2, FoundationNetworking libcurl.
-    # images/services.Containerfile (the same runtime around binaries built on the host, for podman) too.
+    # images/services.Containerfile is the same runtime around binaries built on the host (for podman).
     prebuilt = (COMPOSE / "images" / "services.Containerfile").read_text().replace("\\\n", " ")
     assert apt_packages(prebuilt) == apt_packages(runtime)
     assert set(re.search(r"for product in ([a-z -]+); do", prebuilt)[1].split()) == smoke
+    # Every shared library the executables link comes from a package the runtime stage installs (libc6 and
+    # libgcc-s1 are in every Debian image). Swift's own libraries are linked statically in the release build,
+    # except what they need themselves: FoundationXML needs libxml2, FoundationNetworking libcurl.
     runtime_packages = apt_packages(runtime) | {"libc6", "libgcc-s1"}
     toolchain_needs = {"libFoundationXML.so": "libxml2", "libFoundationNetworking.so": "libcurl4"}
     system_libraries: dict[str, set[str]] = {}  # soname → products linking it
