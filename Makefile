@@ -15,7 +15,7 @@ RELEASE     := swift build -c release --static-swift-stdlib
 # The executables in the services image: the ones its Containerfile checks.
 IMAGE_PRODUCTS := $(shell sed -n 's/.*for product in \([a-z -]*\); do.*/\1/p' compose/images/services.Containerfile)
 
-.PHONY: help deps generate check-generated build test check-memory bench coverage run compose-up compose-down clean
+.PHONY: help deps generate check-generated build test test-compose check-memory bench coverage run compose-up compose-down clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -104,6 +104,13 @@ compose-up: deps ## The compose stack under podman (images built here, no regist
 	@scripts/build-info.sh
 	@for product in $(IMAGE_PRODUCTS); do $(RELEASE) --product $$product 2>&1 | tail -1; done
 	@CLA_BIN_DIR=$$($(RELEASE) --show-bin-path) scripts/compose.sh up
+
+test-compose: deps ## The compose stack under podman, tested: analysis to a PDF, scraping, 3 analyzers with one killed mid-batch, clean teardown
+	@scripts/build-info.sh
+	@for product in $(IMAGE_PRODUCTS); do $(RELEASE) --product $$product 2>&1 | tail -1; done
+	@start=$$SECONDS; \
+	CLA_BIN_DIR=$$($(RELEASE) --show-bin-path) $(PYTHON) -m pytest -q -s Tests/Compose || exit 1; \
+	echo "compose tests took $$((SECONDS - start)) s (after the release build)"
 
 compose-down: ## Stop the compose stack and remove its containers, networks and volumes
 	@scripts/compose.sh down
