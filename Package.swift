@@ -2,7 +2,8 @@
 import PackageDescription
 
 // Client Analyze: four services (gateway, analyzer, report-renderer, storage) talking gRPC over HTTP/2 on
-// libnghttp2, with messages encoded by libprotobuf-c. Layout and dependency rules: ../shared/DESIGN.md §4 and
+// libnghttp2, with messages encoded by libprotobuf-c. Shared/ holds the libraries every service builds on
+// (contracts, RPC runtime, chassis), Services/ the four services, Tests/ the tests, tools and benchmarks; see
 // README.md. Only the executables are products.
 
 let swiftSettings: [SwiftSetting] = [
@@ -16,6 +17,48 @@ let swiftSettings: [SwiftSetting] = [
 // property access Swift checks for overlapping access at run time: a twentieth of the CPU of a unary call.
 // Debug builds (every test) keep the checks; release builds drop them.
 let connectionSwiftSettings = swiftSettings + [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+
+// The package dependencies' products, each named once.
+enum Product {
+    static let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
+    static let asyncHTTPClient: Target.Dependency = .product(name: "AsyncHTTPClient", package: "async-http-client")
+    static let coreMetrics: Target.Dependency = .product(name: "CoreMetrics", package: "swift-metrics")
+    static let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto")
+    static let extrasBase64: Target.Dependency = .product(name: "ExtrasBase64", package: "swift-extras-base64")
+    static let grdb: Target.Dependency = .product(name: "GRDB", package: "GRDB.swift")
+    static let httpTypes: Target.Dependency = .product(name: "HTTPTypes", package: "swift-http-types")
+    static let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hummingbird")
+    static let hummingbirdCore: Target.Dependency = .product(name: "HummingbirdCore", package: "hummingbird")
+    static let hummingbirdTesting: Target.Dependency = .product(name: "HummingbirdTesting", package: "hummingbird")
+    static let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+    static let mcp: Target.Dependency = .product(name: "MCP", package: "swift-sdk")
+    static let metrics: Target.Dependency = .product(name: "Metrics", package: "swift-metrics")
+    static let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
+    static let nioHTTP1: Target.Dependency = .product(name: "NIOHTTP1", package: "swift-nio")
+    static let nioHTTPTypes: Target.Dependency = .product(name: "NIOHTTPTypes", package: "swift-nio-extras")
+    static let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio")
+    static let nioSSL: Target.Dependency = .product(name: "NIOSSL", package: "swift-nio-ssl")
+    static let nioTLS: Target.Dependency = .product(name: "NIOTLS", package: "swift-nio")
+    static let prometheus: Target.Dependency = .product(name: "Prometheus", package: "swift-prometheus")
+    static let serviceLifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+    static let unixSignals: Target.Dependency = .product(name: "UnixSignals", package: "swift-service-lifecycle")
+    static let yams: Target.Dependency = .product(name: "Yams", package: "Yams")
+}
+
+/// A service: its library under Services/<folder>/Service (everything its tests reach) on the chassis and the
+/// contracts, and its executable under Services/<folder>/Main, which only parses the command line and starts it.
+func service(_ library: String, executable: String, folder: String, dependencies: [Target.Dependency]) -> [Target] {
+    [
+        .target(
+            name: library, dependencies: ["ServiceKit", "Contracts", "RPCCore", Product.logging] + dependencies,
+            path: "Services/\(folder)/Service", swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: executable, dependencies: [.byName(name: library), "ServiceMain", Product.argumentParser],
+            path: "Services/\(folder)/Main", swiftSettings: swiftSettings
+        ),
+    ]
+}
 
 let package = Package(
     name: "ClientAnalyze",
@@ -61,10 +104,10 @@ let package = Package(
             name: "Tarantool",
             dependencies: [
                 "CMsgPuck",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
+                Product.nioCore,
+                Product.nioPosix,
+                Product.crypto,
+                Product.logging,
             ],
             path: "Shared/Tarantool",
             swiftSettings: swiftSettings
@@ -103,7 +146,7 @@ let package = Package(
         // MARK: RPC runtime
         .target(
             name: "RPCCore",
-            dependencies: [.product(name: "ExtrasBase64", package: "swift-extras-base64")],
+            dependencies: [Product.extrasBase64],
             path: "Shared/RPCCore",
             swiftSettings: swiftSettings
         ),
@@ -112,8 +155,8 @@ let package = Package(
             name: "RPCHTTP2",
             dependencies: [
                 "RPCCore", "CNGHTTP2", "CMimalloc",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
+                Product.nioCore,
+                Product.nioPosix,
             ],
             path: "Shared/RPCHTTP2",
             swiftSettings: connectionSwiftSettings
@@ -136,14 +179,14 @@ let package = Package(
             name: "ServiceKit",
             dependencies: [
                 "Contracts", "RPCCore", "CBuildInfo",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "CoreMetrics", package: "swift-metrics"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "Yams", package: "Yams"),
+                Product.logging,
+                Product.metrics,
+                Product.coreMetrics,
+                Product.prometheus,
+                Product.serviceLifecycle,
+                Product.hummingbird,
+                Product.nioCore,
+                Product.yams,
             ],
             path: "Shared/ServiceKit",
             swiftSettings: swiftSettings
@@ -154,12 +197,12 @@ let package = Package(
             name: "ServiceTLS",
             dependencies: [
                 "ServiceKit", "RPCHTTP2",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "NIOTLS", package: "swift-nio"),
-                .product(name: "HummingbirdCore", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
+                Product.nioCore,
+                Product.nioSSL,
+                Product.nioTLS,
+                Product.hummingbirdCore,
+                Product.logging,
+                Product.metrics,
             ],
             path: "Shared/ServiceTLS",
             swiftSettings: swiftSettings
@@ -169,103 +212,46 @@ let package = Package(
             name: "ServiceMain",
             dependencies: [
                 "ServiceKit", "ServiceTLS", "RPCCore", "RPCHTTP2",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                Product.argumentParser,
+                Product.nioCore,
+                Product.logging,
+                Product.metrics,
+                Product.prometheus,
+                Product.serviceLifecycle,
+                Product.unixSignals,
             ],
             path: "Shared/ServiceMain",
             swiftSettings: swiftSettings
         ),
 
+    ]
         // MARK: Services
-        .target(
-            name: "Gateway",
-            dependencies: [
-                "ServiceKit", "ServiceTLS", "Contracts", "RPCCore", "Domain", "ProtoJSON",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdCore", package: "hummingbird"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "MCP", package: "swift-sdk"),
-            ],
-            path: "Services/Gateway/Service",
-            swiftSettings: swiftSettings
-        ),
-        .executableTarget(
-            name: "gateway", dependencies: ["Gateway", "ServiceMain", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Services/Gateway/Main",
-            swiftSettings: swiftSettings
-        ),
-        .executableTarget(
-            name: "cla",
-            dependencies: [
-                "Contracts", "RPCCore", "RPCHTTP2", "ProtoJSON", "ServiceKit", "ServiceTLS",
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-            ],
-            path: "Services/Gateway/CLI",
-            swiftSettings: swiftSettings
-        ),
-        .target(
-            name: "Analyzer",
-            dependencies: [
-                "ServiceKit", "Contracts", "RPCCore", "Domain", "RabbitMQ",
-                .product(name: "Yams", package: "Yams"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            path: "Services/Analyzer/Service",
-            swiftSettings: swiftSettings
-        ),
-        .executableTarget(
-            name: "analyzer", dependencies: ["Analyzer", "ServiceMain", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Services/Analyzer/Main",
-            swiftSettings: swiftSettings
-        ),
-        .target(
-            name: "ReportRenderer",
-            dependencies: [
-                "ServiceKit", "Contracts", "RPCCore", "CPangoCairo",
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-            ],
-            path: "Services/ReportRenderer/Service",
-            swiftSettings: swiftSettings
-        ),
-        .executableTarget(
-            name: "report-renderer", dependencies: ["ReportRenderer", "ServiceMain", .product(name: "ArgumentParser", package: "swift-argument-parser")],
-            path: "Services/ReportRenderer/Main", swiftSettings: swiftSettings
-        ),
-        .target(
-            name: "Storage",
-            dependencies: [
-                "ServiceKit", "Contracts", "RPCCore", "Tarantool", "RabbitMQ",
-                .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            path: "Services/Storage/Service",
-            swiftSettings: swiftSettings
-        ),
-        .executableTarget(
-            name: "storage", dependencies: ["Storage", "ServiceMain", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Services/Storage/Main",
-            swiftSettings: swiftSettings
-        ),
-
+        + service("Gateway", executable: "gateway", folder: "Gateway", dependencies: [
+            "ServiceTLS", "Domain", "ProtoJSON", Product.hummingbird, Product.hummingbirdCore, Product.crypto,
+            Product.nioCore, Product.nioHTTPTypes, Product.serviceLifecycle, Product.mcp,
+        ])
+        + [
+            .executableTarget(
+                name: "cla",
+                dependencies: [
+                    "Contracts", "RPCCore", "RPCHTTP2", "ProtoJSON", "ServiceKit", "ServiceTLS",
+                    Product.nioSSL, Product.argumentParser, Product.asyncHTTPClient, Product.nioHTTP1,
+                ],
+                path: "Services/Gateway/CLI",
+                swiftSettings: swiftSettings
+            ),
+        ]
+        + service("Analyzer", executable: "analyzer", folder: "Analyzer", dependencies: [
+            "Domain", "RabbitMQ", Product.yams, Product.asyncHTTPClient, Product.nioCore, Product.nioHTTP1,
+            Product.prometheus, Product.serviceLifecycle,
+        ])
+        + service("ReportRenderer", executable: "report-renderer", folder: "ReportRenderer", dependencies: [
+            "CPangoCairo", Product.nioPosix, Product.metrics,
+        ])
+        + service("Storage", executable: "storage", folder: "Storage", dependencies: [
+            "Tarantool", "RabbitMQ", Product.grdb, Product.crypto, Product.prometheus, Product.serviceLifecycle,
+        ])
+        + [
         // MARK: Tests, test tools and benchmarks
         .target(
             name: "ContractsTestSupport",
@@ -283,10 +269,10 @@ let package = Package(
             dependencies: [
                 "Gateway", "Storage", "Analyzer", "ReportRenderer", "ProviderSandbox", "ServiceKit", "Contracts", "ProtoJSON",
                 "RPCCore", "RPCInProcess", "BackendTestSupport", "RabbitMQ",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                Product.hummingbird,
+                Product.hummingbirdTesting,
+                Product.logging,
+                Product.serviceLifecycle,
             ],
             path: "Tests/GatewayTests",
             swiftSettings: swiftSettings),
@@ -307,8 +293,8 @@ let package = Package(
             name: "ServiceKitTests",
             dependencies: [
                 "ServiceKit", "Contracts", "RPCCore", "RPCInProcess",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
+                Product.logging,
+                Product.prometheus,
             ],
             path: "Tests/ServiceKitTests",
             swiftSettings: swiftSettings
@@ -317,9 +303,9 @@ let package = Package(
             name: "AnalyzerTests",
             dependencies: [
                 "Analyzer", "Contracts", "ProviderSandbox",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                Product.hummingbird,
+                Product.logging,
+                Product.asyncHTTPClient,
             ],
             path: "Tests/AnalyzerTests",
             swiftSettings: swiftSettings
@@ -328,7 +314,7 @@ let package = Package(
             name: "ReportRendererTests",
             dependencies: [
                 "ReportRenderer", "ReportFixtures", "Contracts", "RPCCore",
-                .product(name: "Prometheus", package: "swift-prometheus"),
+                Product.prometheus,
             ],
             path: "Tests/ReportRendererTests",
             swiftSettings: swiftSettings
@@ -337,10 +323,10 @@ let package = Package(
             name: "StorageTests",
             dependencies: [
                 "Storage", "Tarantool", "RabbitMQ", "BackendTestSupport", "Contracts", "RPCCore", "RPCInProcess",
-                .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
+                Product.grdb,
+                Product.crypto,
+                Product.logging,
+                Product.prometheus,
             ],
             path: "Tests/StorageTests",
             swiftSettings: swiftSettings
@@ -356,7 +342,7 @@ let package = Package(
             name: "contracts-tool",
             dependencies: [
                 "Contracts", "ContractsTestSupport",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                Product.argumentParser,
             ],
             path: "Tests/Tools/ContractsTool",
             swiftSettings: swiftSettings
@@ -371,7 +357,7 @@ let package = Package(
             name: "interop-server",
             dependencies: [
                 "Contracts", "RPCCore", "RPCHTTP2", "InteropTestService",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                Product.argumentParser,
             ],
             path: "Tests/Tools/InteropServer",
             swiftSettings: swiftSettings
@@ -380,7 +366,7 @@ let package = Package(
             name: "interop-client",
             dependencies: [
                 "Contracts", "RPCCore", "RPCHTTP2",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                Product.argumentParser,
             ],
             path: "Tests/Tools/InteropClient",
             swiftSettings: swiftSettings
@@ -389,7 +375,7 @@ let package = Package(
             name: "chassis-test-server",
             dependencies: [
                 "InteropTestService", "RPCCore", "ServiceKit", "ServiceMain",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                Product.argumentParser,
             ],
             path: "Tests/Tools/ChassisTestServer",
             swiftSettings: swiftSettings
@@ -404,7 +390,7 @@ let package = Package(
             name: "render-fixtures",
             dependencies: [
                 "ReportFixtures", "ReportRenderer", "Contracts", "ServiceKit",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                Product.argumentParser,
             ],
             path: "Tests/Tools/RenderFixtures",
             swiftSettings: swiftSettings
@@ -412,10 +398,10 @@ let package = Package(
         .target(
             name: "ProviderSandbox",
             dependencies: [
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
+                Product.hummingbird,
+                Product.httpTypes,
+                Product.logging,
+                Product.nioCore,
             ],
             path: "Tests/ProviderSandbox/Library",
             swiftSettings: swiftSettings
@@ -424,9 +410,9 @@ let package = Package(
             name: "provider-sandbox",
             dependencies: [
                 "ProviderSandbox",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
+                Product.argumentParser,
+                Product.hummingbird,
+                Product.logging,
             ],
             path: "Tests/ProviderSandbox/Main",
             swiftSettings: swiftSettings
@@ -435,9 +421,9 @@ let package = Package(
             name: "analyzer-bench",
             dependencies: [
                 "Analyzer", "ProviderSandbox", "Contracts",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
+                Product.argumentParser,
+                Product.hummingbird,
+                Product.logging,
             ],
             path: "Tests/Benchmarks/AnalyzerBench",
             swiftSettings: swiftSettings
@@ -446,7 +432,7 @@ let package = Package(
             name: "renderer-bench",
             dependencies: [
                 "ReportFixtures", "ReportRenderer", "Contracts",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                Product.argumentParser,
             ],
             path: "Tests/Benchmarks/RendererBench",
             swiftSettings: swiftSettings
@@ -455,8 +441,8 @@ let package = Package(
             name: "storage-bench",
             dependencies: [
                 "Contracts", "RPCCore", "RPCHTTP2", "Storage", "RabbitMQ",
-                .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                Product.grdb,
+                Product.argumentParser,
             ],
             path: "Tests/Benchmarks/StorageBench",
             swiftSettings: swiftSettings

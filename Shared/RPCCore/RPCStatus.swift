@@ -48,26 +48,6 @@ package struct RPCStatus: Sendable, Hashable, CustomStringConvertible {
             guard let index = Self.names.firstIndex(of: name) else { return nil }
             rawValue = index
         }
-
-        /// The HTTP status the REST edge answers with: GRPC-WIRE.md's JSON mapping, except that
-        /// FAILED_PRECONDITION is 409 — here it always means the resource's state forbids the request (cancel an
-        /// ended job, replay a live one), which REST clients know as Conflict, not as a malformed request.
-        package var httpStatus: Int {
-            switch self {
-            case .ok: 200
-            case .cancelled: 499
-            case .invalidArgument, .outOfRange: 400
-            case .deadlineExceeded: 504
-            case .notFound: 404
-            case .alreadyExists, .aborted, .failedPrecondition: 409
-            case .permissionDenied: 403
-            case .unauthenticated: 401
-            case .resourceExhausted: 429
-            case .unimplemented: 501
-            case .unavailable: 503
-            default: 500
-            }
-        }
     }
 
     package var code: Code

@@ -17,7 +17,7 @@ package struct ServerContext: Sendable {
 }
 
 /// The deadline of the RPC being handled by the current task, so clients used inside a handler pass on the
-/// time that remains (DESIGN §5: propagation of the remaining deadline).
+/// time that remains rather than starting a fresh timeout of their own.
 package enum RPCDeadline {
     @TaskLocal package static var current: ContinuousClock.Instant?
 }

@@ -27,8 +27,8 @@ package protocol ClientInterceptor: Sendable {
     ) async throws -> Result
 }
 
-/// Metadata that travels from the call being handled into the calls its handler makes (DESIGN §6: request
-/// id and trace context on every hop).
+/// Metadata that travels from the call being handled into the calls its handler makes, so that the request id
+/// and the trace context follow a request across every hop.
 package enum PropagatedMetadata {
     /// The keys carried over.
     package static let keys = ["x-request-id", "traceparent", "tracestate"]

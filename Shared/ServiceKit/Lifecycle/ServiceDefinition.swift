@@ -5,12 +5,17 @@ package import ServiceLifecycle
 /// What makes one executable what it is; the chassis (`ServiceChassis`, `ServiceMain`) does the rest.
 ///
 /// ```swift
-/// enum StorageDefinition: ServiceDefinition {
-///     typealias Settings = NoSettings
-///     static let name = "storage"
-///     static let summary = "Threads, reports, cache and jobs."
-///     static let defaultPorts = (rpc: 50054, admin: 9094)
+/// enum ReportRendererDefinition: ServiceDefinition {
+///     typealias Settings = NoSettings                  // or the service's own keys, besides the chassis's
+///     static let name = "report-renderer"
+///     static let summary = "Client Analyze report renderer: reports to PDF, Markdown, HTML and CSV."
+///     static let defaultPorts = (rpc: 50053, admin: 9093)
 ///     static let dependencies: [Dependency] = []
+///
+///     static func makeParts(context: ServiceContext<NoSettings>) throws -> ServiceParts {
+///         let service = RenderService(registry: context.metrics.registry, now: { UnixTime.nowMilliseconds })
+///         return ServiceParts(register: { router in service.register(in: &router) })
+///     }
 /// }
 /// ```
 package protocol ServiceDefinition: SendableMetatype {

@@ -1,7 +1,7 @@
 package import RPCCore
 
-/// Internal services accept calls only with the shared service token (DESIGN §6: reachable from the private
-/// network only, and authenticated there too). Health checks and reflection are exempt: orchestrators probe
+/// Internal services accept calls only with the shared service token: they are reachable from the private
+/// network only, and authenticate their callers there too. Health checks and reflection are exempt: orchestrators probe
 /// without metadata, and the service descriptions are public (they are the .proto files). No token
 /// configured: nothing is required.
 package struct ServiceTokenCheck: ServerInterceptor {

@@ -9,8 +9,8 @@ package struct SQLiteCacheStore: CacheStore {
     package init(database: SQLiteDatabase) { self.database = database }
 
     /// Point reads run on the calling thread: under WAL they never wait for the writer and take
-    /// microseconds, while the async form's hop through GRDB's dispatch queues cost five times the read
-    /// (measured with `make bench`). Writes stay async: a durable commit waits for the disk.
+    /// microseconds, less than the async form's hop through GRDB's dispatch queues would. Writes stay async:
+    /// a durable commit waits for the disk.
     package func get(_ key: String, now: Int64) async throws -> CacheEntry? {
         try database.readOneStatement { db in
             // Columns by position: a lookup by name lowercases and hashes the name, on every cache hit.

@@ -51,8 +51,8 @@ package struct SQLiteDatabase: Sendable {
     }
 
     /// `readNow` for a body that runs a single statement: SQLite reads one statement from one snapshot
-    /// anyway, so the BEGIN … COMMIT that `readNow` puts around reads of several statements is left out (it
-    /// cost more than a cache hit itself, measured with callgrind).
+    /// anyway, so the BEGIN … COMMIT that `readNow` puts around reads of several statements is left out: it
+    /// would cost more than the cache hit it wraps.
     package func readOneStatement<T>(_ body: (Database) throws -> T) throws -> T {
         try pool.unsafeRead(body)
     }

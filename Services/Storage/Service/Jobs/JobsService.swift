@@ -11,21 +11,22 @@ internal import Synchronization
 /// letter that an admin can replay or purge.
 ///
 /// With a broker, `JobDispatcher` publishes due jobs and workers claim them by id (`Lease` with `job_id`);
-/// the dead-letter admin then also shows and clears what RabbitMQ dead-lettered.
+/// the dead-letter admin (`JobsService+DeadLetters.swift`) then also shows and clears what RabbitMQ
+/// dead-lettered. The gauges of the queue are `DepthGauges`.
 package struct JobsService: Sendable {
-    private let store: any JobStore
+    let store: any JobStore
     private let policy: @Sendable () -> JobRetryPolicy
-    private let now: @Sendable () -> Int64
+    let now: @Sendable () -> Int64
     /// Wakes long polls, watches and the dispatcher when a job changes.
     let signal = ChangeSignal()
     /// Coalescing enqueues take turns: the look for a live twin and the insert must not interleave.
     private let coalescing = TurnGate()
     private let depthGauges: DepthGauges
     private let threadFor: (@Sendable (CommonV1.AnalysisRequest) async throws -> String)?
-    private let broker: BrokerPublisher?
+    let broker: BrokerPublisher?
 
-    /// `threadFor` finds or creates the thread of the request's INN, whose id the job records (DESIGN §3:
-    /// storage creates the job and, for a new INN, its thread).
+    /// `threadFor` finds or creates the thread of the request's INN, whose id the job records: storage creates
+    /// the job and, for a new INN, its thread, so no caller can make a job without one.
     package init(
         store: any JobStore, registry: PrometheusCollectorRegistry, policy: @escaping @Sendable () -> JobRetryPolicy,
         now: @escaping @Sendable () -> Int64, threadFor: (@Sendable (CommonV1.AnalysisRequest) async throws -> String)? = nil,
@@ -118,105 +119,6 @@ package struct JobsService: Sendable {
             if over { ended.append(job.id) }
         }
         return Int64(try await store.delete(ids: ended))
-    }
-
-    /// Storage's dead jobs, in id order. With a broker, each says whether RabbitMQ holds its dead message
-    /// (`backend` "rabbitmq", and the `x-death` reason among its errors), and the first page also lists the
-    /// messages RabbitMQ dead-lettered whose job storage has not given up on (it runs them again itself).
-    package func listDeadLetters(_ request: StorageV1.ListDeadLettersRequest) async throws -> StorageV1.ListDeadLettersResponse {
-        let page = try PageRequest(request.page, cursorPrefix: "j1.")
-        let jobs = try await store.list(states: [.dead], inn: nil, after: page.after, limit: page.limit)
-        let dead = try await brokerDeadLetters()
-        var letters = jobs.prefix(page.size).map { job in
-            guard let message = dead[job.id] else { return job.deadLetter() }
-            var letter = job.deadLetter(backend: "rabbitmq")
-            letter.errors.append(Self.death(message))
-            return letter
-        }
-        if page.after == nil {
-            for (id, message) in dead.sorted(by: { $0.key < $1.key }) {
-                guard let job = try await store.get(id), job.state != .dead else { continue }
-                letters.append(.with {
-                    $0.jobId = id
-                    $0.inn = job.job.request?.inn ?? ""
-                    $0.reason = "\(Self.death(message)); storage still has the job as \(job.state.protoName)"
-                    $0.attempts = job.job.attempts
-                    $0.errors = job.errors + [Self.death(message)]
-                    $0.backend = "rabbitmq"
-                })
-            }
-        }
-        return .with { response in
-            response.deadLetters = letters
-            response.page = .with { $0.nextCursor = page.nextCursor(jobs, key: \.id) }
-        }
-    }
-
-    /// Dead jobs go back to the queue with fresh attempts. With a broker their dead messages are deleted
-    /// (storage publishes the job anew); an id that only RabbitMQ holds dead loses that message and keeps
-    /// its job as storage has it.
-    package func replayDeadLetters(_ request: StorageV1.ReplayDeadLetterRequest) async throws -> StorageV1.ReplayDeadLetterResponse {
-        let dead = try await brokerDeadLetters()
-        let ids = try await targets(request.jobIds, all: request.all)
-        var replayed: [CommonV1.Job] = []
-        for id in ids {
-            if dead[id] != nil {
-                guard let job = try await store.get(id) else { continue }  // only its message is left
-                if job.state != .dead {
-                    replayed.append(job.job)
-                    continue
-                }
-            }
-            replayed.append(try await change(id, field: "job_ids") { [now] in try $0.replay(now: now()) }.job)
-        }
-        try await discardBrokerDeadLetters(ids: request.all ? nil : Set(ids))
-        return .with { $0.jobs = replayed }
-    }
-
-    /// Only dead letters: any other id refuses the whole request before anything is deleted.
-    package func purgeDeadLetters(_ request: StorageV1.PurgeDeadLettersRequest) async throws -> StorageV1.PurgeDeadLettersResponse {
-        let dead = try await brokerDeadLetters()
-        let ids = try await targets(request.jobIds, all: request.all)
-        var jobIDs: [String] = []
-        for id in ids {
-            guard let job = try await store.get(id) else {
-                if dead[id] != nil { continue }
-                throw Self.notFound(id)
-            }
-            if job.state == .dead {
-                jobIDs.append(id)
-            } else if dead[id] == nil {
-                throw RPCError(.failedPrecondition, "job_ids: \(id) is \(job.state.protoName), not a dead letter")
-            }
-        }
-        let purged = try await store.delete(ids: jobIDs)
-        try await discardBrokerDeadLetters(ids: request.all ? nil : Set(ids))
-        return .with { $0.purged = Int64(purged) }
-    }
-
-    /// RabbitMQ's dead letters by job id (empty without a broker).
-    private func brokerDeadLetters() async throws -> [String: BrokerMessage] {
-        guard let broker else { return [:] }
-        let messages = try await Self.fromBroker { try await broker.deadLetters() }
-        return Dictionary(messages.map { ($0.messageID, $0) }, uniquingKeysWith: { first, _ in first })
-    }
-
-    private func discardBrokerDeadLetters(ids: Set<String>?) async throws {
-        guard let broker else { return }
-        _ = try await Self.fromBroker { try await broker.discardDeadLetters(ids: ids) }
-    }
-
-    private static func death(_ message: BrokerMessage) -> String {
-        "RabbitMQ dead-lettered it: \(message.deathReason ?? "unknown reason") after \(message.deliveryCount + 1) deliveries"
-    }
-
-    /// A broker that cannot be reached is UNAVAILABLE to the caller, like any missing backend.
-    static func fromBroker<Result>(_ body: () async throws -> Result) async throws -> Result {
-        do {
-            return try await body()
-        } catch let error as BrokerError {
-            throw RPCError(.unavailable, "\(error)")
-        }
     }
 
     // MARK: Operations
@@ -364,7 +266,7 @@ package struct JobsService: Sendable {
 
     /// Applies a transition. A job it ends (completed, failed for good, dead, cancelled) gets its closing
     /// progress event, so watchers see how it ended; a repeated transition on an ended job adds none.
-    private func change(_ id: String, field: String, _ body: @escaping @Sendable (inout QueuedJob) throws -> Void) async throws -> QueuedJob {
+    func change(_ id: String, field: String, _ body: @escaping @Sendable (inout QueuedJob) throws -> Void) async throws -> QueuedJob {
         _ = try Validate.nonEmpty(id, field)
         let ended = Atomic<Bool>(false)
         guard let job = try await store.update(id, { job in
@@ -377,7 +279,7 @@ package struct JobsService: Sendable {
         return job
     }
 
-    private func targets(_ ids: [String], all: Bool) async throws -> [String] {
+    func targets(_ ids: [String], all: Bool) async throws -> [String] {
         guard all != !ids.isEmpty else { throw RPCError(.invalidArgument, "job_ids: give some ids or set all, not both or neither") }
         if !all { return ids }
         return try await allJobs(states: [.dead], inn: nil).map(\.id)
@@ -414,44 +316,5 @@ package struct JobsService: Sendable {
         return value
     }
 
-    private static func notFound(_ id: String) -> RPCError { RPCError(.notFound, "job \(id) not found") }
-}
-
-/// `storage_jobs{state}`: jobs per state, refreshed by `QueueDepth` and the depth monitor.
-struct DepthGauges: Sendable {
-    static let states: [CommonV1.JobState] = [.queued, .scheduled, .running, .retryWait, .succeeded, .failed, .cancelled, .dead]
-    private let registry: PrometheusCollectorRegistry
-
-    init(registry: PrometheusCollectorRegistry, broker: Bool) {
-        self.registry = registry
-        if broker { updateBroker(ready: 0, dead: 0) }
-    }
-
-    /// `storage_broker_messages{queue="jobs|dead"}`: messages ready in RabbitMQ's job queue and its
-    /// dead-letter queue (the DLQ alert's series).
-    func updateBroker(ready: Int, dead: Int) {
-        for (queue, count) in [("jobs", ready), ("dead", dead)] {
-            registry.makeGauge(
-                descriptor: .named("storage_broker_messages", help: "Messages ready in RabbitMQ's job queue (jobs) and dead-letter queue (dead)."),
-                labels: [("queue", queue)]
-            ).set(to: Double(count))
-        }
-    }
-
-    /// `storage_jobs{state}` and `storage_jobs_oldest_waiting_age_seconds` (0 when nothing waits): the queue-age
-    /// alert's series.
-    func update(_ counts: [CommonV1.JobState: Int64], oldestWaitingAgeMs: Int64) {
-        for state in Self.states {
-            registry.makeGauge(descriptor: .named("storage_jobs", help: "Jobs in the embedded queue by state."), labels: [("state", Self.label(state))])
-                .set(to: Double(counts[state] ?? 0))
-        }
-        registry.makeGauge(
-            descriptor: .named(
-                "storage_jobs_oldest_waiting_age_seconds",
-                help: "Age since creation of the oldest job that may run now (queued, or retrying or scheduled with its time come); 0 when none.")
-        ).set(to: Double(oldestWaitingAgeMs) / 1000)
-    }
-
-    /// `queued`, `retry_wait`, … from `JOB_STATE_QUEUED`, …
-    static func label(_ state: CommonV1.JobState) -> String { ProtoLabel.of(state.protoName, prefix: "JOB_STATE_") }
+    static func notFound(_ id: String) -> RPCError { RPCError(.notFound, "job \(id) not found") }
 }
