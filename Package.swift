@@ -170,6 +170,8 @@ let package = Package(
 
         // Domain rules shared by the gateway and the analyzer: INN and OGRN checks.
         .target(name: "Domain", path: "Shared/Domain", swiftSettings: swiftSettings),
+        // What changed between two reports: the diff and the change events (storage compares, the analyzer diffs re-runs).
+        .target(name: "ReportChanges", dependencies: ["Contracts"], path: "Shared/ReportChanges", swiftSettings: swiftSettings),
 
         // MARK: Service chassis
         // What every executable shares: configuration, logging and metrics, admin HTTP, health, reflection,
@@ -242,14 +244,14 @@ let package = Package(
             ),
         ]
         + service("Analyzer", executable: "analyzer", folder: "Analyzer", dependencies: [
-            "Domain", "RabbitMQ", Product.yams, Product.asyncHTTPClient, Product.nioCore, Product.nioHTTP1,
+            "Domain", "RabbitMQ", "ReportChanges", Product.yams, Product.asyncHTTPClient, Product.nioCore, Product.nioHTTP1,
             Product.prometheus, Product.serviceLifecycle,
         ])
         + service("ReportRenderer", executable: "report-renderer", folder: "ReportRenderer", dependencies: [
             "CPangoCairo", Product.nioPosix, Product.metrics,
         ])
         + service("Storage", executable: "storage", folder: "Storage", dependencies: [
-            "Tarantool", "RabbitMQ", Product.grdb, Product.crypto, Product.prometheus, Product.serviceLifecycle,
+            "Tarantool", "RabbitMQ", "ReportChanges", Product.grdb, Product.crypto, Product.prometheus, Product.serviceLifecycle,
         ])
         + [
         // MARK: Tests, test tools and benchmarks
@@ -322,7 +324,7 @@ let package = Package(
         .testTarget(
             name: "StorageTests",
             dependencies: [
-                "Storage", "Tarantool", "RabbitMQ", "BackendTestSupport", "Contracts", "RPCCore", "RPCInProcess",
+                "Storage", "ReportChanges", "Tarantool", "RabbitMQ", "BackendTestSupport", "Contracts", "RPCCore", "RPCInProcess",
                 Product.grdb,
                 Product.crypto,
                 Product.logging,

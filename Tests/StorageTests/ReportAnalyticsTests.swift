@@ -1,6 +1,7 @@
 import Contracts
 import Foundation
 import RPCCore
+import ReportChanges
 import Storage
 import Synchronization
 import Testing

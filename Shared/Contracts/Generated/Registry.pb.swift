@@ -74,6 +74,7 @@ package enum ContractsRegistry {
         CommonV1.Narrative.self,
         CommonV1.Feedback.self,
         CommonV1.MarkerChange.self,
+        CommonV1.ChangeEvent.self,
         CommonV1.ReportDiff.self,
         CommonV1.Report.self,
         CommonV1.ReportSummary.self,

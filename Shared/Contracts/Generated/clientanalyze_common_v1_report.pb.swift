@@ -109,6 +109,48 @@ extension CommonV1 {
 }
 
 extension CommonV1 {
+    /// One thing that changed about the company between two report versions, with what shows it: what monitoring
+    /// tells its subscribers. A source that did not answer in full on either side gives a SOURCE event saying what
+    /// could not be compared, never "resolved".
+    package struct ChangeEvent: Sendable, Hashable {
+        package var kind: CommonV1.ChangeEvent.Kind = .unspecified
+        package var severity: CommonV1.Severity = .unspecified
+        /// One Russian sentence, e.g. "Новое дело, компания — ответчик: А40-1234/2026, иск 1 200 000 ₽".
+        package var summary: String = ""
+        /// What shows it: case numbers and courts, registry records, names before and after.
+        package var evidence: [String] = []
+
+        package init() {}
+
+        package enum Kind: Sendable, Hashable {
+            case unspecified
+            /// The risk level moved.
+            case level
+            /// The score moved by more than the threshold (ChangeDetection.scoreThreshold, 10 points).
+            case score
+            /// A critical or high marker appeared.
+            case markerAdded
+            /// A critical or high marker is gone, with every source it rests on answering.
+            case markerResolved
+            /// A court case appeared with the company as defendant (or a bankruptcy case).
+            case courtCase
+            /// The registry status changed (liquidation, bankruptcy, reorganisation).
+            case status
+            /// A registry record appeared (sanctions, enforcement, tax debt, bankruptcy register, …).
+            case registryHit
+            /// The head of the company changed.
+            case management
+            /// Founders joined or left.
+            case founders
+            /// A source answered on one side only, or partly: what it would have shown is not compared.
+            case source
+            /// A number this schema does not declare, kept so it survives a decode and re-encode.
+            case unrecognized(Int32)
+        }
+    }
+}
+
+extension CommonV1 {
     /// Differences between a report and another one (its parent, or any other report being compared).
     package struct ReportDiff: Sendable, Hashable {
         package var baseReportId: String = ""
@@ -122,6 +164,11 @@ extension CommonV1 {
         package var categoryDeltas: [String: Double] = [:]
         /// Sources whose state changed, e.g. "casebook: error → ok".
         package var sourceChanges: [String] = []
+        /// What changed about the company, most severe first.
+        package var changes: [CommonV1.ChangeEvent] = []
+        /// True when `changes` were computed: a diff stored before change detection existed has none, which does not
+        /// mean nothing changed.
+        package var changesCompared: Bool = false
 
         package init() {}
     }
@@ -433,6 +480,85 @@ extension CommonV1.MarkerChange.Kind: ProtoEnum {
     }
 }
 
+extension CommonV1.ChangeEvent: ProtoMessage {
+    package typealias CMessage = Clientanalyze__Common__V1__ChangeEvent
+    package static let protoName = "clientanalyze.common.v1.ChangeEvent"
+
+    package static func cInit(_ message: UnsafeMutablePointer<CMessage>) { clientanalyze__common__v1__change_event__init(message) }
+
+    package func lower(into c: UnsafeMutablePointer<CMessage>, arena: inout ProtoArena) throws {
+        c.pointee.kind = .init(protoNumber: kind.protoNumber)
+        c.pointee.severity = .init(protoNumber: severity.protoNumber)
+        if !summary.isEmpty { c.pointee.summary = try arena.cString(summary, field: "ChangeEvent.summary") }
+        if !evidence.isEmpty {
+            c.pointee.n_evidence = evidence.count
+            c.pointee.evidence = try arena.cStrings(evidence, field: "ChangeEvent.evidence")
+        }
+    }
+
+    package init(lifting c: UnsafePointer<CMessage>) throws {
+        kind = CommonV1.ChangeEvent.Kind(protoNumber: c.pointee.kind.protoNumber)
+        severity = CommonV1.Severity(protoNumber: c.pointee.severity.protoNumber)
+        summary = try ProtoLift.string(c.pointee.summary, field: "ChangeEvent.summary")
+        evidence = try ProtoLift.strings(c.pointee.evidence, count: c.pointee.n_evidence, field: "ChangeEvent.evidence")
+    }
+}
+
+extension CommonV1.ChangeEvent.Kind: ProtoEnum {
+    package static let knownCases: [Self] = [.unspecified, .level, .score, .markerAdded, .markerResolved, .courtCase, .status, .registryHit, .management, .founders, .source]
+
+    package init(protoNumber: Int32) {
+        switch protoNumber {
+        case 0: self = .unspecified
+        case 1: self = .level
+        case 2: self = .score
+        case 3: self = .markerAdded
+        case 4: self = .markerResolved
+        case 5: self = .courtCase
+        case 6: self = .status
+        case 7: self = .registryHit
+        case 8: self = .management
+        case 9: self = .founders
+        case 10: self = .source
+        default: self = .unrecognized(protoNumber)
+        }
+    }
+
+    package var protoNumber: Int32 {
+        switch self {
+        case .unspecified: 0
+        case .level: 1
+        case .score: 2
+        case .markerAdded: 3
+        case .markerResolved: 4
+        case .courtCase: 5
+        case .status: 6
+        case .registryHit: 7
+        case .management: 8
+        case .founders: 9
+        case .source: 10
+        case .unrecognized(let number): number
+        }
+    }
+
+    package var protoName: String {
+        switch self {
+        case .unspecified: "KIND_UNSPECIFIED"
+        case .level: "KIND_LEVEL"
+        case .score: "KIND_SCORE"
+        case .markerAdded: "KIND_MARKER_ADDED"
+        case .markerResolved: "KIND_MARKER_RESOLVED"
+        case .courtCase: "KIND_COURT_CASE"
+        case .status: "KIND_STATUS"
+        case .registryHit: "KIND_REGISTRY_HIT"
+        case .management: "KIND_MANAGEMENT"
+        case .founders: "KIND_FOUNDERS"
+        case .source: "KIND_SOURCE"
+        case .unrecognized: ""
+        }
+    }
+}
+
 extension CommonV1.ReportDiff: ProtoMessage {
     package typealias CMessage = Clientanalyze__Common__V1__ReportDiff
     package static let protoName = "clientanalyze.common.v1.ReportDiff"
@@ -471,6 +597,11 @@ extension CommonV1.ReportDiff: ProtoMessage {
             c.pointee.n_source_changes = sourceChanges.count
             c.pointee.source_changes = try arena.cStrings(sourceChanges, field: "ReportDiff.source_changes")
         }
+        if !changes.isEmpty {
+            c.pointee.n_changes = changes.count
+            c.pointee.changes = try arena.messages(changes)
+        }
+        c.pointee.changes_compared = (changesCompared ? 1 : 0)
     }
 
     package init(lifting c: UnsafePointer<CMessage>) throws {
@@ -489,6 +620,8 @@ extension CommonV1.ReportDiff: ProtoMessage {
             }
         }
         sourceChanges = try ProtoLift.strings(c.pointee.source_changes, count: c.pointee.n_source_changes, field: "ReportDiff.source_changes")
+        changes = try ProtoLift.messages(c.pointee.changes, count: c.pointee.n_changes)
+        changesCompared = c.pointee.changes_compared != 0
     }
 }
 

@@ -58,6 +58,17 @@ extension CommonV1.MarkerChange: Arbitrary {
     }
 }
 
+extension CommonV1.ChangeEvent: Arbitrary {
+    package static func arbitrary(using g: inout ArbitraryGenerator, depth: Int) -> Self {
+        var m = Self()
+        m.kind = g.enumValue(CommonV1.ChangeEvent.Kind.self)
+        m.severity = g.enumValue(CommonV1.Severity.self)
+        m.summary = g.string()
+        m.evidence = (0..<g.count(depth)).map { _ in g.string() }
+        return m
+    }
+}
+
 extension CommonV1.ReportDiff: Arbitrary {
     package static func arbitrary(using g: inout ArbitraryGenerator, depth: Int) -> Self {
         var m = Self()
@@ -73,6 +84,8 @@ extension CommonV1.ReportDiff: Arbitrary {
             m.categoryDeltas[key] = g.double()
         }
         m.sourceChanges = (0..<g.count(depth)).map { _ in g.string() }
+        m.changes = (0..<g.count(depth)).map { _ in CommonV1.ChangeEvent.arbitrary(using: &g, depth: depth + 1) }
+        m.changesCompared = g.bool()
         return m
     }
 }

@@ -22,10 +22,11 @@ package struct Sandbox: Sendable {
 
     func router() -> Router<BasicRequestContext> {
         let router = Router()
+        let catalogue = SandboxCatalogue(behaviour: behaviour)
         router.post("/dadata/suggestions/api/4_1/rs/findById/party") { request, _ in
             try await serve(.dadata, request, auth: request.headers[.authorization]?.hasPrefix("Token ") == true) { body in
                 let query = (try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any])?["query"] as? String ?? ""
-                return (query, { _ in DaDataWire.response(for: query) })
+                return (query, { _ in DaDataWire.response(for: query, in: catalogue) })
             }
         }
         router.get("/casebook/arbitrage/cases") { request, _ in
@@ -34,7 +35,7 @@ package struct Sandbox: Sendable {
                 let inn = request.uri.queryParameters["sideInn"].map(String.init) ?? ""
                 let page = request.uri.queryParameters["page"].flatMap { Int($0) } ?? 1
                 let size = request.uri.queryParameters["size"].flatMap { Int($0) } ?? 20
-                return (inn, { _ in CasebookWire.cases(inn: inn, page: page, size: size) })
+                return (inn, { _ in CasebookWire.cases(inn: inn, page: page, size: size, in: catalogue) })
             }
         }
         router.post("/infosphere/2.00") { request, _ in
@@ -44,8 +45,8 @@ package struct Sandbox: Sendable {
                 let authorised = !(InfoSphereWire.element("UserID", in: xml) ?? "").isEmpty
                 return (inn, { fault in
                     guard authorised else { return InfoSphereWire.authError() }
-                    if case .registryErrors(let count)? = fault { return InfoSphereWire.response(inn: inn, failingRegistries: count) }
-                    return InfoSphereWire.response(inn: inn)
+                    if case .registryErrors(let count)? = fault { return InfoSphereWire.response(inn: inn, failingRegistries: count, in: catalogue) }
+                    return InfoSphereWire.response(inn: inn, in: catalogue)
                 })
             }
         }
@@ -53,35 +54,71 @@ package struct Sandbox: Sendable {
             try await serve(.tavily, request, auth: request.headers[.authorization]?.hasPrefix("Bearer ") == true) { body in
                 let object = (try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any]) ?? [:]
                 let query = object["query"] as? String ?? ""
-                return (query, { _ in WebWire.tavily(query: query, maxResults: object["max_results"] as? Int ?? 5) })
+                return (query, { _ in WebWire.tavily(query: query, maxResults: object["max_results"] as? Int ?? 5, in: catalogue) })
             }
         }
         router.post("/perplexity/chat/completions") { request, _ in
             try await serve(.perplexity, request, auth: request.headers[.authorization]?.hasPrefix("Bearer ") == true) { body in
                 let question = WebWire.lastUserMessage(body)
-                return (question, { _ in WebWire.perplexity(question: question) })
+                return (question, { _ in WebWire.perplexity(question: question, in: catalogue) })
             }
         }
         router.post("/perplexity/v1/agent") { request, _ in
             try await serve(.perplexity, request, auth: request.headers[.authorization]?.hasPrefix("Bearer ") == true) { body in
                 let input = (try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any])?["input"] as? String ?? ""
-                return (input, { _ in WebWire.perplexityAgent(question: input) })
+                return (input, { _ in WebWire.perplexityAgent(question: input, in: catalogue) })
             }
         }
         router.post("/llm/chat/completions") { request, _ in
             try await serve(.llm, request, auth: request.headers[.authorization]?.hasPrefix("Bearer ") == true) { body in
                 let prompt = WebWire.lastUserMessage(body)
                 let system = WebWire.systemMessage(body)
-                return (prompt, { _ in WebWire.llm(prompt: prompt, system: system) })
+                return (prompt, { _ in WebWire.llm(prompt: prompt, system: system, in: catalogue) })
             }
         }
         router.get("/sandbox/companies") { _, _ in
             Self.json(SandboxCompany.all.map { ["inn": $0.inn, "kind": $0.kind.rawValue, "name": $0.name.isEmpty ? "" : $0.shortName] })
         }
+        // A synthetic company as the providers see it now, and the way to change it (monitoring tests).
+        // `?revision=N` previews a synthetic company at another revision without changing it.
+        router.get("/sandbox/companies/{inn}") { request, context in
+            let inn = context.parameters.get("inn") ?? ""
+            guard var company = catalogue.company(inn: inn) else { return Self.text(.notFound, "application/json", #"{"message":"no company with this INN"}"#) }
+            var revision = behaviour.revision(of: inn)
+            if let asked = request.uri.queryParameters["revision"] {
+                guard let number = Int(asked), (0...1000).contains(number) else {
+                    return Self.text(.badRequest, "application/json", #"{"message":"revision: a number from 0 to 1000"}"#)
+                }
+                if SandboxCompany.fixture(inn: inn) == nil {
+                    revision = number
+                    company = SandboxCompany.synthetic(inn: inn, revision: number)
+                }
+            }
+            return Self.json(Self.summary(company, revision: revision))
+        }
+        router.post("/sandbox/companies/{inn}/revision") { _, context in
+            let inn = context.parameters.get("inn") ?? ""
+            guard SandboxCompany.fixture(inn: inn) == nil, catalogue.company(inn: inn) != nil else {
+                return Self.text(.badRequest, "application/json", #"{"message":"only a synthetic company (a valid INN that is not a fixture) changes"}"#)
+            }
+            behaviour.raiseRevision(of: inn)
+            return Self.json(Self.summary(catalogue.company(inn: inn)!, revision: behaviour.revision(of: inn)))
+        }
         router.get("/sandbox/stats") { _, _ in
             Self.json(Dictionary(uniqueKeysWithValues: behaviour.requestCounts.map { ($0.key.rawValue, $0.value) }))
         }
         return router
+    }
+
+    /// What a test needs to know of a company: its identity and what a report should find.
+    static func summary(_ company: SandboxCompany, revision: Int) -> [String: Any] {
+        [
+            "inn": company.inn, "ogrn": company.ogrn, "name": company.shortName, "kind": company.kind.rawValue, "status": company.status,
+            "revision": revision, "head": company.head, "cases": company.cases.count,
+            "defendant_cases": company.cases.filter { $0.role == "defendant" }.count,
+            "registry": company.registry.mapValues(\.count), "mentions": company.mentions.count,
+            "synthetic": SandboxCompany.fixture(inn: company.inn) == nil,
+        ]
     }
 
     /// Applies latency and faults, then answers with what `handle` makes of the body: the subject (for

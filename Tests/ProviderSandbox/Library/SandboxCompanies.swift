@@ -36,17 +36,17 @@ package struct SandboxCompany: Sendable {
     package var faults: [Provider: String] = [:]
 
     package struct Case: Sendable {
-        var number: String
-        var court: String
-        var date: String
-        var category: String
+        package var number: String
+        package var court: String
+        package var date: String
+        package var category: String
         /// plaintiff, defendant, third
-        var role: String
-        var claim: Double?
+        package var role: String
+        package var claim: Double?
         /// active, closed, won, lost, settled
-        var status: String
-        var bankruptcy = false
-        var other: String
+        package var status: String
+        package var bankruptcy = false
+        package var other: String
     }
 
     package struct Mention: Sendable {
@@ -61,7 +61,8 @@ package struct SandboxCompany: Sendable {
         (legalForm == "АО" ? "АКЦИОНЕРНОЕ ОБЩЕСТВО" : "ОБЩЕСТВО С ОГРАНИЧЕННОЙ ОТВЕТСТВЕННОСТЬЮ") + " \"\(name)\""
     }
 
-    package static func find(inn: String) -> SandboxCompany? { all.first { $0.inn == inn && $0.kind != .notFound } }
+    /// The fixture of an INN (none for the not-found one).
+    package static func fixture(inn: String) -> SandboxCompany? { all.first { $0.inn == inn && $0.kind != .notFound } }
 
     package static let all: [SandboxCompany] = [clean, liquidated, bankrupt, manyLawsuits, sanctions, disqualified, young, massAddress, partial, notFound, hostileText]
 

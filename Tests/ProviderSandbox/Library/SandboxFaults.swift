@@ -47,6 +47,7 @@ package final class SandboxBehaviour: Sendable {
     private let attempts = Mutex<[String: Int]>([:])
     private let requests = Mutex<[Provider: Int]>([:])
     private let failing = Mutex<[Provider: [String]]>([:])
+    private let revisions = Mutex<[String: Int]>([:])
 
     package init(faults: [Provider: Fault] = [:], latencyMilliseconds: [Provider: Int] = [:], timeoutSeconds: Int = 30) {
         self.faults = faults
@@ -72,6 +73,13 @@ package final class SandboxBehaviour: Sendable {
             return subjects.contains(subject)
         }
     }
+
+    /// A synthetic company's revision (0 until raised).
+    package func revision(of inn: String) -> Int { revisions.withLock { $0[inn] ?? 0 } }
+
+    /// Raises the revision of a synthetic company: it answers with changed data from now on.
+    @discardableResult
+    package func raiseRevision(of inn: String) -> Int { revisions.withLock { $0[inn, default: 0] += 1; return $0[inn]! } }
 
     func countRequest(_ provider: Provider) { requests.withLock { $0[provider, default: 0] += 1 } }
 

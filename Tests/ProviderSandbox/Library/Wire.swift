@@ -18,8 +18,8 @@ func jsonText(_ object: Any) -> String {
 
 /// DaData `findById/party`: `{"suggestions": [{"value", "unrestricted_value", "data": {…}}]}`.
 enum DaDataWire {
-    static func response(for query: String) -> (HTTPResponse.Status, String, String) {
-        guard let company = SandboxCompany.all.first(where: { ($0.inn == query || $0.ogrn == query) && $0.kind != .notFound }) else {
+    static func response(for query: String, in catalogue: SandboxCatalogue) -> (HTTPResponse.Status, String, String) {
+        guard let company = catalogue.company(innOrOGRN: query) else {
             return (.ok, "application/json", jsonText(["suggestions": []]))
         }
         var data: [String: Any] = [
@@ -55,8 +55,8 @@ enum DaDataWire {
 
 /// Casebook `GET /arbitrage/cases?sideInn=&page=&size=`: `{"items": [...], "total": N, "pages": P}`.
 enum CasebookWire {
-    static func cases(inn: String, page: Int, size: Int) -> (HTTPResponse.Status, String, String) {
-        let all = SandboxCompany.find(inn: inn)?.cases ?? []
+    static func cases(inn: String, page: Int, size: Int, in catalogue: SandboxCatalogue) -> (HTTPResponse.Status, String, String) {
+        let all = catalogue.company(inn: inn)?.cases ?? []
         let size = max(1, min(size, 100))
         let pages = (all.count + size - 1) / size
         let items = all.dropFirst((max(page, 1) - 1) * size).prefix(size).map { item -> [String: Any] in
@@ -85,8 +85,8 @@ enum InfoSphereWire {
     }
 
     /// The answer for an INN; the first `failingRegistries` registries report an error of their own.
-    static func response(inn: String, failingRegistries: Int = 0) -> (HTTPResponse.Status, String, String) {
-        let records = SandboxCompany.find(inn: inn)?.registry ?? [:]
+    static func response(inn: String, failingRegistries: Int = 0, in catalogue: SandboxCatalogue) -> (HTTPResponse.Status, String, String) {
+        let records = catalogue.company(inn: inn)?.registry ?? [:]
         var xml = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<Response id=\"sandbox\" status=\"1\" datetime=\"2026-11-20T12:00:00\">\n"
         for (index, source) in sources.enumerated() {
             if index < failingRegistries {
@@ -112,13 +112,8 @@ enum InfoSphereWire {
 
 /// Tavily search, Perplexity chat completions and the OpenAI-compatible LLM.
 enum WebWire {
-    static func company(in text: String) -> SandboxCompany? {
-        let upper = text.uppercased()
-        return SandboxCompany.all.first { $0.kind != .notFound && (upper.contains($0.inn) || (!$0.name.isEmpty && upper.contains($0.name))) }
-    }
-
-    static func tavily(query: String, maxResults: Int) -> (HTTPResponse.Status, String, String) {
-        let results = (company(in: query)?.mentions ?? []).prefix(max(1, maxResults)).enumerated().map { index, mention -> [String: Any] in
+    static func tavily(query: String, maxResults: Int, in catalogue: SandboxCatalogue) -> (HTTPResponse.Status, String, String) {
+        let results = (catalogue.company(in: query)?.mentions ?? []).prefix(max(1, maxResults)).enumerated().map { index, mention -> [String: Any] in
             ["title": mention.title, "url": mention.url, "content": mention.content, "score": 0.9 - Double(index) * 0.1, "published_date": mention.date]
         }
         return (.ok, "application/json", jsonText(["query": query, "answer": NSNull(), "results": Array(results), "response_time": 0.42]))
@@ -146,8 +141,8 @@ enum WebWire {
         return jsonText(object)
     }
 
-    static func perplexity(question: String) -> (HTTPResponse.Status, String, String) {
-        guard let company = company(in: question), !company.mentions.isEmpty else {
+    static func perplexity(question: String, in catalogue: SandboxCatalogue) -> (HTTPResponse.Status, String, String) {
+        guard let company = catalogue.company(in: question), !company.mentions.isEmpty else {
             return (.ok, "application/json", completion("Сведений о компании в открытых источниках не найдено.", extra: ["citations": [], "search_results": []]))
         }
         let answer = company.mentions.enumerated().map { "\($0.element.content) [\($0.offset + 1)]" }.joined(separator: " ")
@@ -158,8 +153,8 @@ enum WebWire {
     }
 
     /// The agent API's Responses-shaped answer: `output_text` and `search_results`.
-    static func perplexityAgent(question: String) -> (HTTPResponse.Status, String, String) {
-        let mentions = company(in: question)?.mentions ?? []
+    static func perplexityAgent(question: String, in catalogue: SandboxCatalogue) -> (HTTPResponse.Status, String, String) {
+        let mentions = catalogue.company(in: question)?.mentions ?? []
         let text = mentions.isEmpty ? "Сведений о компании в открытых источниках не найдено."
             : mentions.enumerated().map { "\($0.element.content) [\($0.offset + 1)]" }.joined(separator: " ")
         return (.ok, "application/json", jsonText([
@@ -170,8 +165,8 @@ enum WebWire {
 
     /// A narrative in the JSON shape the analyzer asks for, made from the facts in the prompt: the company, the
     /// factor lines ("Фактор: …; доказательства: …") and the numbered sources, as a careful model would write it.
-    static func llm(prompt: String, system: String = "") -> (HTTPResponse.Status, String, String) {
-        let name = company(in: prompt).map(\.shortName) ?? "Компания"
+    static func llm(prompt: String, system: String = "", in catalogue: SandboxCatalogue) -> (HTTPResponse.Status, String, String) {
+        let name = catalogue.company(in: prompt).map(\.shortName) ?? "Компания"
         if system.contains("поисковых запросов") {
             let queries = ["\(name) претензии поставщиков", "\(name) руководитель другие компании", "https://not-a-query.example"]
             return (.ok, "application/json", completion(jsonText(["queries": queries])))

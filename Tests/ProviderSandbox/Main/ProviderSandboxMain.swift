@@ -9,11 +9,13 @@ internal import Glibc
 struct ProviderSandboxMain: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "provider-sandbox",
-        abstract: "Answers as DaData, Casebook, InfoSphere, Tavily, Perplexity and an OpenAI-compatible LLM, from fixture companies.",
+        abstract: "Answers as DaData, Casebook, InfoSphere, Tavily, Perplexity and an OpenAI-compatible LLM, from fixture and synthetic companies.",
         discussion: """
             Base URLs: http://HOST:PORT/dadata, /casebook, /infosphere, /tavily, /perplexity, /llm.
             Faults per request: header X-Sandbox-Fault (401, 429, 500, 503, retry-after:S, timeout, malformed, flaky:N);
-            latency per request: header X-Sandbox-Latency-Ms. GET /sandbox/companies lists the companies.
+            latency per request: header X-Sandbox-Latency-Ms. GET /sandbox/companies lists the fixture companies;
+            every other valid INN is a synthetic company (GET /sandbox/companies/INN shows it, POST
+            /sandbox/companies/INN/revision changes it).
             """)
 
     @Option(help: "Address to listen on (loopback by default).")

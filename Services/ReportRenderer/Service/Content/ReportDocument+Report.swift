@@ -517,6 +517,7 @@ extension ReportDocument {
         blocks.append(.paragraph(
             "Балл: \(RussianFormat.decimal(diff.scoreBefore)) → \(RussianFormat.decimal(diff.scoreAfter)) "
                 + "(\(delta >= 0 ? "+" : "")\(RussianFormat.decimal(delta))); \(levelLine).", .lead))
+        if diff.changesCompared { blocks += companyChanges(diff.changes) }
         if !diff.markerChanges.isEmpty {
             blocks.append(.table(Table(
                 columns: [
@@ -542,6 +543,29 @@ extension ReportDocument {
         items += diff.sourceChanges.map { ListItem(text: "Источник: \($0)") }
         if !items.isEmpty { blocks.append(.list(items)) }
         return Section(id: "changes", title: "Изменения относительно предыдущей версии", blocks: blocks)
+    }
+
+    /// What changed about the company (monitoring's events), most severe first, each with its evidence. The
+    /// sources that did not answer on one side say what was not compared, so "no change" is never claimed for them.
+    static func companyChanges(_ changes: [CommonV1.ChangeEvent]) -> [Block] {
+        guard !changes.isEmpty else { return [.paragraph("Изменений в данных о компании не обнаружено.")] }
+        return [
+            .paragraph("Что изменилось в данных о компании", .lead),
+            .table(Table(
+                columns: [Column(title: "Важность", width: 0.18), Column(title: "Изменение", width: 0.82)],
+                rows: changes.map { change in
+                    let tone: Tone = switch change.severity {
+                    case .critical: .danger
+                    case .high: .warning
+                    case .medium: .caution
+                    default: change.kind == .source ? .caution : .muted
+                    }
+                    return [
+                        Cell(text: change.kind == .source ? "не сравнивалось" : RussianLabels.severity(change.severity), tone: tone),
+                        Cell(text: change.summary, detail: change.evidence.joined(separator: "; ")),
+                    ]
+                })),
+        ]
     }
 
     static func sourceTable(_ statuses: [CommonV1.SourceStatus], utcOffsetMinutes: Int) -> Section {

@@ -1,5 +1,6 @@
 package import Contracts
 package import RPCCore
+internal import ReportChanges
 
 /// `clientanalyze.storage.v1.Reports`: report versions within threads, their comparison, statistics,
 /// timeline and export (the document methods are `DocumentsService`).

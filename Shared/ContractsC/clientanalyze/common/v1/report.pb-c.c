@@ -187,6 +187,51 @@ void   clientanalyze__common__v1__marker_change__free_unpacked
   assert(message->base.descriptor == &clientanalyze__common__v1__marker_change__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   clientanalyze__common__v1__change_event__init
+                     (Clientanalyze__Common__V1__ChangeEvent         *message)
+{
+  static const Clientanalyze__Common__V1__ChangeEvent init_value = CLIENTANALYZE__COMMON__V1__CHANGE_EVENT__INIT;
+  *message = init_value;
+}
+size_t clientanalyze__common__v1__change_event__get_packed_size
+                     (const Clientanalyze__Common__V1__ChangeEvent *message)
+{
+  assert(message->base.descriptor == &clientanalyze__common__v1__change_event__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t clientanalyze__common__v1__change_event__pack
+                     (const Clientanalyze__Common__V1__ChangeEvent *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &clientanalyze__common__v1__change_event__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t clientanalyze__common__v1__change_event__pack_to_buffer
+                     (const Clientanalyze__Common__V1__ChangeEvent *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &clientanalyze__common__v1__change_event__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Clientanalyze__Common__V1__ChangeEvent *
+       clientanalyze__common__v1__change_event__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Clientanalyze__Common__V1__ChangeEvent *)
+     protobuf_c_message_unpack (&clientanalyze__common__v1__change_event__descriptor,
+                                allocator, len, data);
+}
+void   clientanalyze__common__v1__change_event__free_unpacked
+                     (Clientanalyze__Common__V1__ChangeEvent *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &clientanalyze__common__v1__change_event__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   clientanalyze__common__v1__report_diff__category_deltas_entry__init
                      (Clientanalyze__Common__V1__ReportDiff__CategoryDeltasEntry         *message)
 {
@@ -899,6 +944,129 @@ const ProtobufCMessageDescriptor clientanalyze__common__v1__marker_change__descr
   (ProtobufCMessageInit) clientanalyze__common__v1__marker_change__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCEnumValue clientanalyze__common__v1__change_event__kind__enum_values_by_number[11] =
+{
+  { "KIND_UNSPECIFIED", "CLIENTANALYZE__COMMON__V1__CHANGE_EVENT__KIND__KIND_UNSPECIFIED", 0 },
+  { "KIND_LEVEL", "CLIENTANALYZE__COMMON__V1__CHANGE_EVENT__KIND__KIND_LEVEL", 1 },
+  { "KIND_SCORE", "CLIENTANALYZE__COMMON__V1__CHANGE_EVENT__KIND__KIND_SCORE", 2 },
+  { "KIND_MARKER_ADDED", "CLIENTANALYZE__COMMON__V1__CHANGE_EVENT__KIND__KIND_MARKER_ADDED", 3 },
+  { "KIND_MARKER_RESOLVED", "CLIENTANALYZE__COMMON__V1__CHANGE_EVENT__KIND__KIND_MARKER_RESOLVED", 4 },
+  { "KIND_COURT_CASE", "CLIENTANALYZE__COMMON__V1__CHANGE_EVENT__KIND__KIND_COURT_CASE", 5 },
+  { "KIND_STATUS", "CLIENTANALYZE__COMMON__V1__CHANGE_EVENT__KIND__KIND_STATUS", 6 },
+  { "KIND_REGISTRY_HIT", "CLIENTANALYZE__COMMON__V1__CHANGE_EVENT__KIND__KIND_REGISTRY_HIT", 7 },
+  { "KIND_MANAGEMENT", "CLIENTANALYZE__COMMON__V1__CHANGE_EVENT__KIND__KIND_MANAGEMENT", 8 },
+  { "KIND_FOUNDERS", "CLIENTANALYZE__COMMON__V1__CHANGE_EVENT__KIND__KIND_FOUNDERS", 9 },
+  { "KIND_SOURCE", "CLIENTANALYZE__COMMON__V1__CHANGE_EVENT__KIND__KIND_SOURCE", 10 },
+};
+static const ProtobufCIntRange clientanalyze__common__v1__change_event__kind__value_ranges[] = {
+{0, 0},{0, 11}
+};
+static const ProtobufCEnumValueIndex clientanalyze__common__v1__change_event__kind__enum_values_by_name[11] =
+{
+  { "KIND_COURT_CASE", 5 },
+  { "KIND_FOUNDERS", 9 },
+  { "KIND_LEVEL", 1 },
+  { "KIND_MANAGEMENT", 8 },
+  { "KIND_MARKER_ADDED", 3 },
+  { "KIND_MARKER_RESOLVED", 4 },
+  { "KIND_REGISTRY_HIT", 7 },
+  { "KIND_SCORE", 2 },
+  { "KIND_SOURCE", 10 },
+  { "KIND_STATUS", 6 },
+  { "KIND_UNSPECIFIED", 0 },
+};
+const ProtobufCEnumDescriptor clientanalyze__common__v1__change_event__kind__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "clientanalyze.common.v1.ChangeEvent.Kind",
+  "Kind",
+  "Clientanalyze__Common__V1__ChangeEvent__Kind",
+  "clientanalyze.common.v1",
+  11,
+  clientanalyze__common__v1__change_event__kind__enum_values_by_number,
+  11,
+  clientanalyze__common__v1__change_event__kind__enum_values_by_name,
+  1,
+  clientanalyze__common__v1__change_event__kind__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCFieldDescriptor clientanalyze__common__v1__change_event__field_descriptors[4] =
+{
+  {
+    "kind",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Clientanalyze__Common__V1__ChangeEvent, kind),
+    &clientanalyze__common__v1__change_event__kind__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "severity",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Clientanalyze__Common__V1__ChangeEvent, severity),
+    &clientanalyze__common__v1__severity__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "summary",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Clientanalyze__Common__V1__ChangeEvent, summary),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "evidence",
+    4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Clientanalyze__Common__V1__ChangeEvent, n_evidence),
+    offsetof(Clientanalyze__Common__V1__ChangeEvent, evidence),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned clientanalyze__common__v1__change_event__field_indices_by_name[] = {
+  3,   /* field[3] = evidence */
+  0,   /* field[0] = kind */
+  1,   /* field[1] = severity */
+  2,   /* field[2] = summary */
+};
+static const ProtobufCIntRange clientanalyze__common__v1__change_event__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor clientanalyze__common__v1__change_event__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "clientanalyze.common.v1.ChangeEvent",
+  "ChangeEvent",
+  "Clientanalyze__Common__V1__ChangeEvent",
+  "clientanalyze.common.v1",
+  sizeof(Clientanalyze__Common__V1__ChangeEvent),
+  4,
+  clientanalyze__common__v1__change_event__field_descriptors,
+  clientanalyze__common__v1__change_event__field_indices_by_name,
+  1,  clientanalyze__common__v1__change_event__number_ranges,
+  (ProtobufCMessageInit) clientanalyze__common__v1__change_event__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCFieldDescriptor clientanalyze__common__v1__report_diff__category_deltas_entry__field_descriptors[2] =
 {
   {
@@ -950,7 +1118,7 @@ const ProtobufCMessageDescriptor clientanalyze__common__v1__report_diff__categor
   (ProtobufCMessageInit) clientanalyze__common__v1__report_diff__category_deltas_entry__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor clientanalyze__common__v1__report_diff__field_descriptors[9] =
+static const ProtobufCFieldDescriptor clientanalyze__common__v1__report_diff__field_descriptors[11] =
 {
   {
     "base_report_id",
@@ -1060,10 +1228,36 @@ static const ProtobufCFieldDescriptor clientanalyze__common__v1__report_diff__fi
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "changes",
+    10,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Clientanalyze__Common__V1__ReportDiff, n_changes),
+    offsetof(Clientanalyze__Common__V1__ReportDiff, changes),
+    &clientanalyze__common__v1__change_event__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "changes_compared",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Clientanalyze__Common__V1__ReportDiff, changes_compared),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned clientanalyze__common__v1__report_diff__field_indices_by_name[] = {
   0,   /* field[0] = base_report_id */
   7,   /* field[7] = category_deltas */
+  9,   /* field[9] = changes */
+  10,   /* field[10] = changes_compared */
   5,   /* field[5] = level_after */
   4,   /* field[4] = level_before */
   6,   /* field[6] = marker_changes */
@@ -1075,7 +1269,7 @@ static const unsigned clientanalyze__common__v1__report_diff__field_indices_by_n
 static const ProtobufCIntRange clientanalyze__common__v1__report_diff__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 9 }
+  { 0, 11 }
 };
 const ProtobufCMessageDescriptor clientanalyze__common__v1__report_diff__descriptor =
 {
@@ -1085,7 +1279,7 @@ const ProtobufCMessageDescriptor clientanalyze__common__v1__report_diff__descrip
   "Clientanalyze__Common__V1__ReportDiff",
   "clientanalyze.common.v1",
   sizeof(Clientanalyze__Common__V1__ReportDiff),
-  9,
+  11,
   clientanalyze__common__v1__report_diff__field_descriptors,
   clientanalyze__common__v1__report_diff__field_indices_by_name,
   1,  clientanalyze__common__v1__report_diff__number_ranges,

@@ -22,6 +22,7 @@ typedef struct Clientanalyze__Common__V1__Recommendation Clientanalyze__Common__
 typedef struct Clientanalyze__Common__V1__Narrative Clientanalyze__Common__V1__Narrative;
 typedef struct Clientanalyze__Common__V1__Feedback Clientanalyze__Common__V1__Feedback;
 typedef struct Clientanalyze__Common__V1__MarkerChange Clientanalyze__Common__V1__MarkerChange;
+typedef struct Clientanalyze__Common__V1__ChangeEvent Clientanalyze__Common__V1__ChangeEvent;
 typedef struct Clientanalyze__Common__V1__ReportDiff Clientanalyze__Common__V1__ReportDiff;
 typedef struct Clientanalyze__Common__V1__ReportDiff__CategoryDeltasEntry Clientanalyze__Common__V1__ReportDiff__CategoryDeltasEntry;
 typedef struct Clientanalyze__Common__V1__Report Clientanalyze__Common__V1__Report;
@@ -59,6 +60,50 @@ typedef enum _Clientanalyze__Common__V1__MarkerChange__Kind {
   CLIENTANALYZE__COMMON__V1__MARKER_CHANGE__KIND__KIND_CHANGED = 3
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(CLIENTANALYZE__COMMON__V1__MARKER_CHANGE__KIND)
 } Clientanalyze__Common__V1__MarkerChange__Kind;
+typedef enum _Clientanalyze__Common__V1__ChangeEvent__Kind {
+  CLIENTANALYZE__COMMON__V1__CHANGE_EVENT__KIND__KIND_UNSPECIFIED = 0,
+  /*
+   * The risk level moved.
+   */
+  CLIENTANALYZE__COMMON__V1__CHANGE_EVENT__KIND__KIND_LEVEL = 1,
+  /*
+   * The score moved by more than the threshold (ChangeDetection.scoreThreshold, 10 points).
+   */
+  CLIENTANALYZE__COMMON__V1__CHANGE_EVENT__KIND__KIND_SCORE = 2,
+  /*
+   * A critical or high marker appeared.
+   */
+  CLIENTANALYZE__COMMON__V1__CHANGE_EVENT__KIND__KIND_MARKER_ADDED = 3,
+  /*
+   * A critical or high marker is gone, with every source it rests on answering.
+   */
+  CLIENTANALYZE__COMMON__V1__CHANGE_EVENT__KIND__KIND_MARKER_RESOLVED = 4,
+  /*
+   * A court case appeared with the company as defendant (or a bankruptcy case).
+   */
+  CLIENTANALYZE__COMMON__V1__CHANGE_EVENT__KIND__KIND_COURT_CASE = 5,
+  /*
+   * The registry status changed (liquidation, bankruptcy, reorganisation).
+   */
+  CLIENTANALYZE__COMMON__V1__CHANGE_EVENT__KIND__KIND_STATUS = 6,
+  /*
+   * A registry record appeared (sanctions, enforcement, tax debt, bankruptcy register, …).
+   */
+  CLIENTANALYZE__COMMON__V1__CHANGE_EVENT__KIND__KIND_REGISTRY_HIT = 7,
+  /*
+   * The head of the company changed.
+   */
+  CLIENTANALYZE__COMMON__V1__CHANGE_EVENT__KIND__KIND_MANAGEMENT = 8,
+  /*
+   * Founders joined or left.
+   */
+  CLIENTANALYZE__COMMON__V1__CHANGE_EVENT__KIND__KIND_FOUNDERS = 9,
+  /*
+   * A source answered on one side only, or partly: what it would have shown is not compared.
+   */
+  CLIENTANALYZE__COMMON__V1__CHANGE_EVENT__KIND__KIND_SOURCE = 10
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(CLIENTANALYZE__COMMON__V1__CHANGE_EVENT__KIND)
+} Clientanalyze__Common__V1__ChangeEvent__Kind;
 /*
  * How a user judged a report.
  */
@@ -187,6 +232,31 @@ struct  Clientanalyze__Common__V1__MarkerChange
     , CLIENTANALYZE__COMMON__V1__MARKER_CHANGE__KIND__KIND_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, CLIENTANALYZE__COMMON__V1__SEVERITY__SEVERITY_UNSPECIFIED, CLIENTANALYZE__COMMON__V1__SEVERITY__SEVERITY_UNSPECIFIED }
 
 
+/*
+ * One thing that changed about the company between two report versions, with what shows it: what monitoring
+ * tells its subscribers. A source that did not answer in full on either side gives a SOURCE event saying what
+ * could not be compared, never "resolved".
+ */
+struct  Clientanalyze__Common__V1__ChangeEvent
+{
+  ProtobufCMessage base;
+  Clientanalyze__Common__V1__ChangeEvent__Kind kind;
+  Clientanalyze__Common__V1__Severity severity;
+  /*
+   * One Russian sentence, e.g. "Новое дело, компания — ответчик: А40-1234/2026, иск 1 200 000 ₽".
+   */
+  char *summary;
+  /*
+   * What shows it: case numbers and courts, registry records, names before and after.
+   */
+  size_t n_evidence;
+  char **evidence;
+};
+#define CLIENTANALYZE__COMMON__V1__CHANGE_EVENT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&clientanalyze__common__v1__change_event__descriptor) \
+    , CLIENTANALYZE__COMMON__V1__CHANGE_EVENT__KIND__KIND_UNSPECIFIED, CLIENTANALYZE__COMMON__V1__SEVERITY__SEVERITY_UNSPECIFIED, (char *)protobuf_c_empty_string, 0,NULL }
+
+
 struct  Clientanalyze__Common__V1__ReportDiff__CategoryDeltasEntry
 {
   ProtobufCMessage base;
@@ -222,10 +292,20 @@ struct  Clientanalyze__Common__V1__ReportDiff
    */
   size_t n_source_changes;
   char **source_changes;
+  /*
+   * What changed about the company, most severe first.
+   */
+  size_t n_changes;
+  Clientanalyze__Common__V1__ChangeEvent **changes;
+  /*
+   * True when `changes` were computed: a diff stored before change detection existed has none, which does not
+   * mean nothing changed.
+   */
+  protobuf_c_boolean changes_compared;
 };
 #define CLIENTANALYZE__COMMON__V1__REPORT_DIFF__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&clientanalyze__common__v1__report_diff__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, CLIENTANALYZE__COMMON__V1__RISK_LEVEL__RISK_LEVEL_UNSPECIFIED, CLIENTANALYZE__COMMON__V1__RISK_LEVEL__RISK_LEVEL_UNSPECIFIED, 0,NULL, 0,NULL, 0,NULL }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, CLIENTANALYZE__COMMON__V1__RISK_LEVEL__RISK_LEVEL_UNSPECIFIED, CLIENTANALYZE__COMMON__V1__RISK_LEVEL__RISK_LEVEL_UNSPECIFIED, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0 }
 
 
 /*
@@ -428,6 +508,25 @@ Clientanalyze__Common__V1__MarkerChange *
 void   clientanalyze__common__v1__marker_change__free_unpacked
                      (Clientanalyze__Common__V1__MarkerChange *message,
                       ProtobufCAllocator *allocator);
+/* Clientanalyze__Common__V1__ChangeEvent methods */
+void   clientanalyze__common__v1__change_event__init
+                     (Clientanalyze__Common__V1__ChangeEvent         *message);
+size_t clientanalyze__common__v1__change_event__get_packed_size
+                     (const Clientanalyze__Common__V1__ChangeEvent   *message);
+size_t clientanalyze__common__v1__change_event__pack
+                     (const Clientanalyze__Common__V1__ChangeEvent   *message,
+                      uint8_t             *out);
+size_t clientanalyze__common__v1__change_event__pack_to_buffer
+                     (const Clientanalyze__Common__V1__ChangeEvent   *message,
+                      ProtobufCBuffer     *buffer);
+Clientanalyze__Common__V1__ChangeEvent *
+       clientanalyze__common__v1__change_event__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   clientanalyze__common__v1__change_event__free_unpacked
+                     (Clientanalyze__Common__V1__ChangeEvent *message,
+                      ProtobufCAllocator *allocator);
 /* Clientanalyze__Common__V1__ReportDiff__CategoryDeltasEntry methods */
 void   clientanalyze__common__v1__report_diff__category_deltas_entry__init
                      (Clientanalyze__Common__V1__ReportDiff__CategoryDeltasEntry         *message);
@@ -521,6 +620,9 @@ typedef void (*Clientanalyze__Common__V1__Feedback_Closure)
 typedef void (*Clientanalyze__Common__V1__MarkerChange_Closure)
                  (const Clientanalyze__Common__V1__MarkerChange *message,
                   void *closure_data);
+typedef void (*Clientanalyze__Common__V1__ChangeEvent_Closure)
+                 (const Clientanalyze__Common__V1__ChangeEvent *message,
+                  void *closure_data);
 typedef void (*Clientanalyze__Common__V1__ReportDiff__CategoryDeltasEntry_Closure)
                  (const Clientanalyze__Common__V1__ReportDiff__CategoryDeltasEntry *message,
                   void *closure_data);
@@ -549,6 +651,8 @@ extern const ProtobufCEnumDescriptor    clientanalyze__common__v1__narrative__au
 extern const ProtobufCMessageDescriptor clientanalyze__common__v1__feedback__descriptor;
 extern const ProtobufCMessageDescriptor clientanalyze__common__v1__marker_change__descriptor;
 extern const ProtobufCEnumDescriptor    clientanalyze__common__v1__marker_change__kind__descriptor;
+extern const ProtobufCMessageDescriptor clientanalyze__common__v1__change_event__descriptor;
+extern const ProtobufCEnumDescriptor    clientanalyze__common__v1__change_event__kind__descriptor;
 extern const ProtobufCMessageDescriptor clientanalyze__common__v1__report_diff__descriptor;
 extern const ProtobufCMessageDescriptor clientanalyze__common__v1__report_diff__category_deltas_entry__descriptor;
 extern const ProtobufCMessageDescriptor clientanalyze__common__v1__report__descriptor;
