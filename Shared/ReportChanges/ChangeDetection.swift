@@ -229,7 +229,11 @@ package enum ChangeDetection {
         "\(name(evidence.source)), \(evidence.field): \(evidence.value)"
     }
 
-    private static func points(_ score: Double) -> String { String(Int(score.rounded())) }
+    /// A score as the reports write it: one decimal, with a comma, none when whole (58,8; 12).
+    static func points(_ score: Double) -> String {
+        let tenths = Int((score * 10).rounded())
+        return tenths % 10 == 0 ? String(tenths / 10) : "\(tenths / 10),\(abs(tenths % 10))"
+    }
 
     /// Kopecks as whole roubles with digit groups: 1 200 000 ₽.
     static func roubles(_ kopecks: Int64) -> String {

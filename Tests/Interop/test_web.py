@@ -526,17 +526,54 @@ def test_feedback_with_a_rerun_makes_version_2_and_the_thread_shows_its_diff_and
     browser.wait(f"#diff .diff[data-base='{first['id']}'][data-other='{second['id']}']")
     # Read in one go: the page may redraw the diff while a test reads it element by element.
     shown = browser.driver.execute_script("""return {score: document.getElementById('diff-score').textContent,
-        markers: [...document.querySelectorAll('#diff-markers li')].map((li) => li.dataset.code)}""")
+        markers: [...document.querySelectorAll('#diff-markers li')].map((li) => li.dataset.code),
+        changes: [...document.querySelectorAll('#diff-changes li')].map((li) => li.textContent),
+        none: document.getElementById('diff-changes-none')?.textContent ?? null}""")
     diff = stack.rest("POST", "/api/v1/reports/compare", {"report_ids": [first["id"], second["id"]]})[2]["diffs"][0]
     russian = lambda score: f"{score:g}".replace(".", ",")  # noqa: E731 (how the page writes 17.5)
     assert f"{russian(diff['score_before'])} → {russian(diff['score_after'])}" in shown["score"].replace("\u00a0", "")
     assert sorted(change["code"] for change in diff.get("marker_changes", [])) == sorted(shown["markers"])
+    # The company did not change between the two runs: the page says so, as the API does (no events).
+    assert diff["changes_compared"] is True
+    assert len(shown["changes"]) == len(diff.get("changes", []))
+    assert all(event["summary"] in text for event, text in zip(diff.get("changes", []), shown["changes"]))
+    assert (shown["none"] is not None) == (not diff.get("changes"))
 
     listed = stack.rest("GET", f"/api/v1/threads/{first['thread_id']}/feedback")[2]["feedback"]
     assert listed[0]["rerun"] is True and listed[0]["comment"] == "Проверьте ещё раз суды: <b>важно</b>"
     newest = "const li = document.querySelector('#feedback-list li[data-feedback]'); return li ? [li.dataset.feedback, li.textContent] : null"
     browser.wait_for(lambda: (item := browser.driver.execute_script(newest)) and item[0] == listed[0]["id"]
                      and "Проверьте ещё раз суды: <b>важно</b>" in item[1])
+    assert browser.errors() == []
+
+
+def test_the_thread_page_lists_what_changed_about_a_company_with_its_evidence(stack, browser):
+    from test_changes import analyse_then_rerun, sandbox, valid_inn
+
+    def goes_bad(inn: str) -> bool:
+        now, then = (sandbox(stack, "GET", f"/sandbox/companies/{inn}?revision={r}") for r in (0, 1))
+        return now["status"] == "ACTIVE" and then["status"] == "BANKRUPT"
+
+    inn = next(valid_inn(n, "66") for n in range(3000) if goes_bad(valid_inn(n, "66")))
+    first, second = analyse_then_rerun(stack, inn, lambda: sandbox(stack, "POST", f"/sandbox/companies/{inn}/revision"))
+    browser.sign_in(stack.admin_key, then=f"/threads/{first['thread_id']}")
+    browser.wait("[data-page=thread]")
+    Select(browser.driver.find_element(By.ID, "diff-base")).select_by_value(first["id"])
+    Select(browser.driver.find_element(By.ID, "diff-other")).select_by_value(second["id"])
+    browser.driver.find_element(By.CSS_SELECTOR, "#diff-form button[type=submit]").click()
+    browser.wait(f"#diff .diff[data-base='{first['id']}'][data-other='{second['id']}'] #diff-changes")
+    shown = browser.driver.execute_script("""return [...document.querySelectorAll('#diff-changes li')].map((li) =>
+        ({kind: li.dataset.kind, cls: li.className, text: li.textContent}))""")
+    events = second["diff_from_parent"]["changes"]
+    assert [item["kind"] for item in shown] == [event["kind"] for event in events]
+    for item, event in zip(shown, events):
+        assert event["summary"] in item["text"] and all(evidence in item["text"] for evidence in event["evidence"]), (item, event)
+    assert shown[0]["cls"] == "sev-critical" and "Критическая" in shown[0]["text"]
+    assert any("Статус в ЕГРЮЛ: действующая → банкротство" in item["text"] for item in shown)
+    out = REPO / "out" / "screenshots"
+    out.mkdir(parents=True, exist_ok=True)
+    browser.driver.execute_script("document.getElementById('diff-changes').scrollIntoView()")
+    browser.screenshot(out / "thread-changes-desktop.png")
     assert browser.errors() == []
 
 

@@ -129,6 +129,12 @@ struct ChangeDetectionTests {
         #expect(ChangeDetection.events(from: unknown("r1"), to: unknown("r2")).isEmpty)
     }
 
+    @Test("scores are written as the reports write them")
+    func scores() {
+        let events = ChangeDetection.events(from: Self.report("r1", score: 11.3), to: Self.report("r2", score: 58.8))
+        #expect(events.map(\.summary) == ["Оценка риска выросла: 11,3 → 58,8 (+47,5)"])
+    }
+
     @Test("the diff between two reports carries the change events")
     func diffCarriesEvents() {
         let diff = ReportComparison.diff(base: Self.report("r1"), report: Self.report("r2") { $0.company?.status = .liquidated })

@@ -132,7 +132,9 @@ function renderDiff(diff, versionOf) {
   const changes = diff.marker_changes ?? [];
   const deltas = Object.entries(diff.category_deltas ?? {});
   const sources = diff.source_changes ?? [];
-  const nothing = !changes.length && !deltas.length && !sources.length && before === after && diff.level_before === diff.level_after;
+  // What changed about the company; diffs stored before change detection carry none and say nothing of it.
+  const events = diff.changes ?? [];
+  const nothing = !changes.length && !deltas.length && !sources.length && !events.length && before === after && diff.level_before === diff.level_after;
   return h('div', {class: 'diff', 'data-base': diff.base_report_id, 'data-other': diff.report_id},
     h('h3', {}, `Версия ${versionOf(diff.base_report_id)} → версия ${versionOf(diff.report_id)}`),
     h('dl', {class: 'facts'},
@@ -142,12 +144,24 @@ function renderDiff(diff, versionOf) {
       h('dt', {}, 'Уровень риска'),
       h('dd', {id: 'diff-level'}, levelBadge(diff.level_before), ' → ', levelBadge(diff.level_after))),
     nothing ? h('p', {class: 'muted'}, 'Маркеры, категории и источники не изменились.') : null,
+    diff.changes_compared ? [h('h4', {}, 'Что изменилось в данных о компании'), events.length
+      ? h('ul', {id: 'diff-changes', class: 'company-changes'}, events.map(companyChange))
+      : h('p', {id: 'diff-changes-none', class: 'muted'}, 'Изменений в данных о компании не обнаружено.')] : null,
     changes.length ? [h('h4', {}, 'Маркеры'), h('ul', {id: 'diff-markers', class: 'marker-changes'}, changes.map(markerChange))] : null,
     deltas.length ? [h('h4', {}, 'Категории'), h('ul', {id: 'diff-categories', class: 'plain'}, deltas.map(([category, delta]) =>
       h('li', {'data-category': category},
         label('category', 'RISK_CATEGORY_' + category.toUpperCase()) + ': ',
         h('span', {class: Number(delta) > 0 ? 'delta delta-up' : 'delta delta-down'}, signed.format(Number(delta))))))] : null,
     sources.length ? [h('h4', {}, 'Источники'), h('ul', {id: 'diff-sources', class: 'plain'}, sources.map((text) => h('li', {}, sourceChange(text))))] : null);
+}
+
+/** One change event: its severity (or that a source could not be compared), what changed, and its evidence. */
+function companyChange(event) {
+  const compared = event.kind !== 'KIND_SOURCE';
+  const severity = String(event.severity ?? '').replace('SEVERITY_', '').toLowerCase();
+  return h('li', {'data-kind': event.kind, class: compared ? 'sev-' + severity : 'not-compared'},
+    h('strong', {}, compared ? label('severity', event.severity) : 'Не сравнивалось'), ': ', event.summary,
+    (event.evidence ?? []).length ? h('div', {class: 'muted evidence'}, event.evidence.join('; ')) : null);
 }
 
 function markerChange(change) {
