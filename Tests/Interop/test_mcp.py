@@ -170,6 +170,7 @@ def test_every_tool_answers_through_its_gateway_operation(stack: GatewayStack):
                 assert not result.isError, (name, result.content)
                 structured_fits_output_schema(tools, name, result)
                 answers[name] = result.structuredContent
+                answers[name + ":text"] = result.content[0].text
                 return result.structuredContent
 
             first = await call("analyze_company", {"inn": inn})
@@ -206,6 +207,14 @@ def test_every_tool_answers_through_its_gateway_operation(stack: GatewayStack):
     assert rerun["report_id"] and rerun["report_id"] != first["report"]["id"]
     assert len(answers["get_thread"]["reports"]) >= 2 and answers["get_thread"]["feedback"][0]["comment"] == "проверьте суды"
     assert len(answers["compare_reports"]["diffs"]) == 1, answers["compare_reports"]
+    # The agent reads what changed in the first text, as the structured diff has it (a fixture: nothing changed).
+    diff = answers["compare_reports"]["diffs"][0]
+    assert diff["changes_compared"] is True
+    summary = answers["compare_reports:text"]
+    if diff.get("changes"):
+        assert all(change["summary"] in summary for change in diff["changes"][:12]), summary
+    else:
+        assert summary.endswith("изменений в данных о компании нет"), summary
     assert {r["id"] for r in answers["list_reports"]["reports"]} >= {first["report"]["id"], rerun["report_id"]}
     assert any(t["inn"] == inn for t in answers["search_threads"]["threads"])
     assert answers["lookup_source"]["status"]["state"] in ("STATE_OK", "STATE_CACHED")

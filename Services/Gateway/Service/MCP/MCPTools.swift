@@ -109,12 +109,12 @@ enum MCPTools {
             }),
         MCPTool(
             name: "compare_reports", title: "Сравнить отчёты / Compare reports",
-            description: "Compare 2–10 reports against the first: score and level changes, markers that appeared or went away, source changes.",
+            description: "Compare 2–10 reports against the first: what changed about the company (status, new court cases as defendant, registry records, head, founders, with evidence; sources that could not be compared are named), score and level changes, markers that appeared or went away, source changes.",
             inputSchema: Schema.object([
                 ("report_ids", Schema.array("Report ids, the baseline first.", of: Schema.string("report id"), minItems: 2, maxItems: 10)),
             ], required: ["report_ids"]),
             operation: .of(Reports.CompareReports.self), readOnly: true, request: { $0 },
-            summary: { _ in "Сравнение готово / comparison ready" }),
+            summary: compareSummary),
         MCPTool(
             name: "search_threads", title: "Поиск / Search",
             description: "Full-text search over analysed companies: names, INNs, notes and summary words (Cyrillic, any case, prefixes).",
@@ -203,6 +203,22 @@ enum MCPTools {
             operation: .of(Admin.QueueDepth.self), readOnly: true, request: { $0 },
             summary: { _ in "Очередь / queue depth" }),
     ]
+
+    /// Each diff's change events, most severe first, so an agent reads what changed without parsing the JSON.
+    static func compareSummary(_ answer: JSONValue) -> String {
+        guard case .array(let diffs)? = answer["diffs"], !diffs.isEmpty else { return "Сравнение готово / comparison ready" }
+        return diffs.map { diff in
+            let head = "Отчёт \(diff["report_id"]?.stringValue ?? "?") против \(diff["base_report_id"]?.stringValue ?? "?")"
+            guard diff["changes_compared"] == .bool(true) else { return "\(head): изменения в данных о компании не сравнивались (старый отчёт)" }
+            guard case .array(let changes)? = diff["changes"], !changes.isEmpty else { return "\(head): изменений в данных о компании нет" }
+            let lines = changes.prefix(12).map { change in
+                let severity = change["kind"]?.stringValue == "KIND_SOURCE" ? "не сравнивалось" : (change["severity"]?.stringValue ?? "").replacingOccurrences(of: "SEVERITY_", with: "").lowercased()
+                return "- [\(severity)] \(change["summary"]?.stringValue ?? "")"
+            }
+            let more = changes.count > 12 ? "\n- … ещё \(changes.count - 12)" : ""
+            return "\(head), изменения (\(changes.count)):\n" + lines.joined(separator: "\n") + more
+        }.joined(separator: "\n")
+    }
 
     static func levelName(_ level: String?) -> String {
         switch level {
