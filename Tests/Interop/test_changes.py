@@ -11,7 +11,7 @@ import urllib.request
 from pathlib import Path
 
 from test_analyzer import pdf_text
-from test_gateway import GatewayStack
+from test_gateway import GatewayStack, cla
 
 ALL_SOURCES = ["SOURCE_DADATA", "SOURCE_CASEBOOK", "SOURCE_INFOSPHERE", "SOURCE_TAVILY", "SOURCE_PERPLEXITY"]
 
@@ -76,6 +76,14 @@ def test_a_company_that_went_bad_between_two_analyses_is_reported_change_by_chan
         # The comparison API says the same.
         compared = stack.rest("POST", "/api/v1/reports/compare", {"report_ids": [first["id"], second["id"]]})[2]
         assert [e["summary"] for e in compared["diffs"][0]["changes"]] == summaries
+
+        # The command line prints the same events with their evidence; one report id is a usage error.
+        printed = cla(stack, "compare", first["id"], second["id"])
+        assert printed.returncode == 0, printed.stderr
+        assert f"[critical] Статус в ЕГРЮЛ: действующая → {status_name}" in printed.stdout, printed.stdout
+        assert all(f"] {summary}" in printed.stdout for summary in summaries), printed.stdout
+        lonely = cla(stack, "compare", first["id"])
+        assert lonely.returncode == 2 and "give 2 to 10 report ids" in lonely.stderr, lonely.stderr
 
         # And the PDF: the section, the status line, its severity.
         status, _, pdf = stack.rest("GET", f"/api/v1/reports/{second['id']}/document")

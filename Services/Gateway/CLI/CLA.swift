@@ -21,7 +21,7 @@ struct CLA: AsyncParsableCommand {
             or the file --key-file (default data/admin.key, which `make run` writes). Exit codes: 0 done, 1 the call failed, 2 bad usage, \
             3 the analysis itself failed.
             """,
-        subcommands: [Analyze.self, Status.self, Report.self, List.self, Search.self, Feedback.self, Keys.self, MCPRelayCommand.self])
+        subcommands: [Analyze.self, Status.self, Report.self, List.self, Search.self, Compare.self, Feedback.self, Keys.self, MCPRelayCommand.self])
 
     /// ArgumentParser's own entry point, with two differences the docs promise: bad usage exits 2 (not
     /// sysexits' 64), and the common options work before the subcommand too (`cla --json status J`).

@@ -139,6 +139,41 @@ struct Search: AsyncParsableCommand {
     }
 }
 
+struct Compare: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Compare reports with the first: what changed about the company (with evidence), score, level and markers.")
+    @OptionGroup var connection: Connection
+    @Argument(help: "Two to ten report ids, the baseline first.") var reports: [String]
+
+    func validate() throws {
+        guard (2...10).contains(reports.count) else { throw ValidationError("give 2 to 10 report ids, the baseline first (got \(reports.count))") }
+    }
+
+    func run() async throws {
+        try await CLAKit.run {
+            let response = try await connection.client().unary(GatewayV1.Reports.Method.CompareReports.self, .with { $0.reportIds = reports })
+            try connection.print(response) { response.diffs.map(Self.text).joined(separator: "\n\n") }
+        }
+    }
+
+    static func text(_ diff: CommonV1.ReportDiff) -> String {
+        var lines = ["\(diff.baseReportId) → \(diff.reportId): score \(diff.scoreBefore) → \(diff.scoreAfter), "
+            + "\(diff.levelBefore.protoName) → \(diff.levelAfter.protoName)"]
+        if !diff.changesCompared {
+            lines.append("  changes about the company were not compared (a report stored before change detection)")
+        } else if diff.changes.isEmpty {
+            lines.append("  no change about the company")
+        }
+        for change in diff.changes {
+            let severity = change.kind == .source ? "not compared" : String(change.severity.protoName.dropFirst("SEVERITY_".count)).lowercased()
+            lines.append("  [\(severity)] \(change.summary)")
+            lines += change.evidence.map { "      \($0)" }
+        }
+        lines += diff.markerChanges.map { "  marker \(String($0.kind.protoName.dropFirst("KIND_".count)).lowercased()): \($0.code)" }
+        return lines.joined(separator: "\n")
+    }
+}
+
 struct Feedback: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Give feedback on a report (--rerun analyses again with it applied), or --list the feedback given.")
