@@ -123,3 +123,33 @@ def test_a_source_that_failed_the_first_time_is_said_not_compared_and_its_findin
         assert "судебные дела не сравнивались" in text and "не сравнивалось" in text, text[:3000]
     finally:
         stack.close()
+
+
+def test_a_new_analysis_of_a_company_analysed_before_says_what_changed_since_the_last_version(tmp_path: Path):
+    stack = GatewayStack(tmp_path)
+    try:
+        def sued(inn: str) -> bool:
+            now, then = (sandbox(stack, "GET", f"/sandbox/companies/{inn}?revision={r}") for r in (0, 1))
+            return now["status"] == then["status"] == "ACTIVE" and then["defendant_cases"] > now["defendant_cases"]
+
+        inn = next(valid_inn(n, "78") for n in range(3000) if sued(valid_inn(n, "78")))
+        first = stack.wait_job(stack.rest("POST", "/api/v1/analyses", {"request": {"inn": inn}})[2]["job"]["id"])
+        sandbox(stack, "POST", f"/sandbox/companies/{inn}/revision")
+        # A new submission, not a re-run, asking the providers again (not their cached answers), as a scheduled check would.
+        status, _, body = stack.rest("POST", "/api/v1/analyses", {"request": {"inn": inn, "options": {"force_refresh": True}}, "force": True})
+        assert status == 202, body
+        second = stack.rest("GET", f"/api/v1/reports/{stack.wait_job(body['job']['id'])['report_id']}")[2]["report"]
+        # Its parent is the version before it, and its diff says what changed since.
+        assert second["version"] == 2 and second["parent_report_id"] == first["report_id"]
+        diff = second["diff_from_parent"]
+        assert diff["base_report_id"] == first["report_id"] and diff["report_id"] == second["id"] and diff["changes_compared"] is True
+        new_cases = [e for e in diff["changes"] if e["kind"] == "KIND_COURT_CASE"]
+        assert new_cases and all(e["summary"].startswith(("Новое дело, компания — ответчик: ", "Новое дело о банкротстве: ")) for e in new_cases), diff
+        # Every case named as new was not in version 1.
+        known = {case["number"] for case in stack.rest("GET", f"/api/v1/reports/{first['report_id']}")[2]["report"].get("court_cases", [])}
+        assert all(e["summary"].split(": ", 1)[1].split(" ")[0] not in known for e in new_cases), (known, new_cases)
+        status, _, pdf = stack.rest("GET", f"/api/v1/reports/{second['id']}/document")
+        text = pdf_text(pdf, tmp_path)
+        assert "Изменения относительно предыдущей версии" in text and new_cases[0]["summary"].split(" (")[0] in text, text[:3000]
+    finally:
+        stack.close()

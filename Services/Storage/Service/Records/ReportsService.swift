@@ -68,11 +68,22 @@ package struct ReportsService: Sendable {
         guard var report = request.report else { throw RPCError(.invalidArgument, "report: must be set") }
         if report.threadId.isEmpty { _ = try Validate.inn(report.inn, "report.inn") }
         try await identifyAppliedFeedback(in: &report, jobID: request.jobId)
+        try await compareWithPrevious(&report)
         let (stored, created) = try await store.putReport(report, jobID: request.jobId, now: now())
         return .with {
             $0.report = stored
             $0.created = created
         }
+    }
+
+    /// A new analysis of a company analysed before follows its latest version: that version is its parent, and
+    /// what changed since is its diff (monitoring's events). A re-run comes with both from the analyzer.
+    private func compareWithPrevious(_ report: inout CommonV1.Report) async throws {
+        guard report.diffFromParent == nil, report.parentReportId.isEmpty else { return }
+        let byThread = !report.threadId.isEmpty
+        guard let previous = try await store.latestReport(threadID: byThread ? report.threadId : nil, inn: byThread ? nil : report.inn) else { return }
+        report.parentReportId = previous.id
+        report.diffFromParent = ReportComparison.diff(base: previous, report: report)
     }
 
     /// The feedback that queued a re-run is stored after its job (the job id is part of it), so the job carries
