@@ -60,8 +60,9 @@ package enum ChangeDetection {
         let (before, after) = (base.risk ?? .init(), report.risk ?? .init())
         var events: [CommonV1.ChangeEvent] = []
         if before.level != after.level {
-            let rose = rank(after.level) > rank(before.level)
-            events.append(event(.level, rose ? severity(of: after.level) : .info,
+            // From "insufficient data" nothing rose: there was no level to rise from.
+            let rose = rank(before.level) > 0 && rank(after.level) > rank(before.level)
+            events.append(event(.level, rank(after.level) > rank(before.level) ? severity(of: after.level) : .info,
                                 "Уровень риска \(rose ? "повысился" : "изменился"): \(levelName(before.level)) → \(levelName(after.level))",
                                 evidence: ["оценка \(points(before.score)) → \(points(after.score))"]))
         }

@@ -129,6 +129,13 @@ struct ChangeDetectionTests {
         #expect(ChangeDetection.events(from: unknown("r1"), to: unknown("r2")).isEmpty)
     }
 
+    @Test("from insufficient data the level does not 'rise': it is found, as severe as it is")
+    func fromInsufficientData() {
+        let events = ChangeDetection.events(from: Self.report("r1", score: 0, level: .insufficientData), to: Self.report("r2", score: 5, level: .high))
+        #expect(events.first { $0.kind == .level }?.summary == "Уровень риска изменился: недостаточно данных → высокий")
+        #expect(events.first { $0.kind == .level }?.severity == .high)
+    }
+
     @Test("scores are written as the reports write them")
     func scores() {
         let events = ChangeDetection.events(from: Self.report("r1", score: 11.3), to: Self.report("r2", score: 58.8))
