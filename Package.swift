@@ -287,7 +287,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RPCHTTP2Tests",
-            dependencies: ["RPCHTTP2", "RPCCore", "Contracts", "InteropTestService", "CMimalloc"],
+            dependencies: ["RPCHTTP2", "RPCCore", "Contracts", "InteropTestService", "CMimalloc", Product.nioCore],
             path: "Tests/RPCHTTP2Tests",
             swiftSettings: swiftSettings
         ),

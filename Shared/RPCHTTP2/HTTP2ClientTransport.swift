@@ -222,12 +222,18 @@ private final class Handshake: Sendable {
 }
 
 extension HTTP2ClientTransport {
-    /// "connection refused" rather than NIO's nested description of every attempt.
-    fileprivate static func reason(_ error: any Error) -> String {
+    /// "connection refused" rather than NIO's nested description of every attempt; a failure outside connect
+    /// itself names the call ("permission denied (setsockopt)"), which says where to look.
+    static func reason(_ error: any Error) -> String {
         if let error = error as? NIOConnectionError, let first = error.connectionErrors.first?.error {
             return reason(first)
         }
-        if let error = error as? IOError { return String(cString: strerror(error.errnoCode)).lowercased() }
+        if let error = error as? IOError {
+            let text = String(cString: strerror(error.errnoCode)).lowercased()
+            // NIO describes an IOError as "<call>: <strerror>) (errno: N)".
+            let call = error.description.split(separator: ":", maxSplits: 1).first.map(String.init) ?? ""
+            return call.isEmpty || call.hasPrefix("connect") ? text : "\(text) (\(call))"
+        }
         return "\(error)"
     }
 }

@@ -1,3 +1,5 @@
+import Glibc
+import NIOCore
 @testable import RPCHTTP2
 import Testing
 
@@ -63,5 +65,14 @@ struct ConnectionManagementTests {
         #expect(reset.pingReceived(now: start + .seconds(1)) == .none)  // strike 1
         reset.framesSent(now: start + .seconds(2))
         #expect(reset.pingReceived(now: start + .seconds(3)) == .none)  // strike 1 again, not 2
+    }
+}
+
+@Suite("Connection failure reasons")
+struct ConnectionFailureReasonTests {
+    @Test("a refused connect says only that; a failing socket option names the call")
+    func reasons() {
+        #expect(HTTP2ClientTransport.reason(IOError(errnoCode: ECONNREFUSED, reason: "connect(descriptor:addr:size:)")) == "connection refused")
+        #expect(HTTP2ClientTransport.reason(IOError(errnoCode: EACCES, reason: "setsockopt")) == "permission denied (setsockopt)")
     }
 }
