@@ -51,8 +51,8 @@ package enum ChangeDetection {
             if before?.state == .notFound, after?.state == .notFound { return nil }
             let side = Sides.isComplete(before) ? "в новой версии" : Sides.isComplete(after) ? "в прежней версии" : "в обеих версиях"
             let status = Sides.isComplete(after) ? before : after
-            return event(.source, .info, "\(name(source)) \(side): \(stateText(status)) — \(what) не сравнивались",
-                         evidence: [before, after].map { "\(name(source)): \(stateText($0))" })
+            return event(.source, .info, "\(RussianLabels.source(source)) \(side): \(stateText(status)) — \(what) не сравнивались",
+                         evidence: [before, after].map { "\(RussianLabels.source(source)): \(stateText($0))" })
         }
     }
 
@@ -157,43 +157,15 @@ package enum ChangeDetection {
         }
     }
 
-    static func name(_ source: CommonV1.Source) -> String {
-        switch source {
-        case .dadata: "DaData"
-        case .casebook: "Casebook"
-        case .infosphere: "InfoSphere"
-        case .tavily: "Tavily"
-        case .perplexity: "Perplexity"
-        default: ReportComparison.label(source.protoName, prefix: "SOURCE_")
-        }
-    }
-
+    /// A source's state as the source table words it, with its reason: "ошибка (HTTP 503)".
     static func stateText(_ status: CommonV1.SourceStatus?) -> String {
-        guard let status else { return "не опрашивался" }
-        let reason = status.reason.isEmpty ? "" : " (\(status.reason))"
-        return switch status.state {
-        case .ok, .cached: "ответил"
-        case .error: "ошибка\(reason)"
-        case .timeout: "не ответил в срок\(reason)"
-        case .circuitOpen: "временно отключён после серии ошибок"
-        case .notConfigured: "не настроен"
-        case .disabled: "выключен"
-        case .notFound: "компания не найдена"
-        case .partial: "ответил частично\(reason)"
-        default: "не опрашивался"
-        }
+        guard let status else { return RussianLabels.state(.unspecified).lowercased() }
+        return RussianLabels.state(status.state).lowercased() + (status.reason.isEmpty ? "" : " (\(status.reason))")
     }
 
-    static func levelName(_ level: CommonV1.RiskLevel) -> String {
-        switch level {
-        case .low: "низкий"
-        case .medium: "средний"
-        case .high: "высокий"
-        case .critical: "критический"
-        case .insufficientData: "недостаточно данных"
-        default: "не определён"
-        }
-    }
+    private static func levelName(_ level: CommonV1.RiskLevel) -> String { RussianLabels.level(level).lowercased() }
+
+    private static func statusName(_ status: CommonV1.CompanyStatus) -> String { RussianLabels.status(status).lowercased() }
 
     /// Order of levels for "rose"; insufficient data is below every level, as it claims none.
     private static func rank(_ level: CommonV1.RiskLevel) -> Int {
@@ -215,19 +187,8 @@ package enum ChangeDetection {
         }
     }
 
-    static func statusName(_ status: CommonV1.CompanyStatus) -> String {
-        switch status {
-        case .active: "действующая"
-        case .liquidating: "в процессе ликвидации"
-        case .liquidated: "ликвидирована"
-        case .bankrupt: "банкротство"
-        case .reorganizing: "в процессе реорганизации"
-        default: "не указан"
-        }
-    }
-
     private static func evidenceText(_ evidence: CommonV1.Evidence) -> String {
-        "\(name(evidence.source)), \(evidence.field): \(evidence.value)"
+        "\(RussianLabels.source(evidence.source)), \(evidence.field): \(evidence.value)"
     }
 
     /// A score as the reports write it: one decimal, with a comma, none when whole (58,8; 12).

@@ -67,7 +67,7 @@ def test_a_company_that_went_bad_between_two_analyses_is_reported_change_by_chan
         status_event = next(e for e in diff["changes"] if e["kind"] == "KIND_STATUS")
         assert status_event["severity"] == "SEVERITY_CRITICAL" and status_event["evidence"], status_event
         assert diff["changes"][0]["severity"] == "SEVERITY_CRITICAL", "most severe first"
-        assert any(s.startswith("Уровень риска повысился: ") and s.endswith("→ критический") for s in summaries), summaries
+        assert any(s.startswith("Уровень риска повысился: ") and s.endswith("→ критический риск") for s in summaries), summaries
         if changed["status"] == "BANKRUPT":
             assert any(s.startswith("Новое дело о банкротстве: ") for s in summaries), summaries
         # Nothing is said about sources: every one answered both times.

@@ -68,7 +68,7 @@ struct ChangeDetectionTests {
         }
         let events = ChangeDetection.events(from: base, to: now)
         let summaries = events.map(\.summary)
-        #expect(summaries.contains("Уровень риска повысился: низкий → критический"))
+        #expect(summaries.contains("Уровень риска повысился: низкий риск → критический риск"))
         #expect(summaries.contains("Оценка риска выросла: 12 → 81 (+69)"))
         #expect(summaries.contains("Статус в ЕГРЮЛ: действующая → банкротство"))
         #expect(summaries.contains("Новое дело, компания — ответчик: А40-1/2026 (АС г. Москвы), иск 12\u{00A0}000\u{00A0}000\u{00A0}₽"))
@@ -98,9 +98,9 @@ struct ChangeDetectionTests {
         #expect(!events.contains { $0.kind == .markerResolved || $0.kind == .courtCase }, "\(events.map(\.summary))")
         let source = try? #require(events.first { $0.kind == .source })
         #expect(source?.summary == "Casebook в новой версии: ошибка (HTTP 503) — судебные дела не сравнивались")
-        #expect(source?.evidence == ["Casebook: ответил", "Casebook: ошибка (HTTP 503)"])
+        #expect(source?.evidence == ["Casebook: получено", "Casebook: ошибка (HTTP 503)"])
         // The level did move, and says only that: "изменился", not that the company got better.
-        #expect(events.map(\.summary).contains("Уровень риска изменился: средний → низкий"))
+        #expect(events.map(\.summary).contains("Уровень риска изменился: средний риск → низкий риск"))
     }
 
     @Test("a marker whose sources all answered and no longer fire is resolved; a partial answer is not compared")
@@ -114,7 +114,7 @@ struct ChangeDetectionTests {
             Self.source(&report, .infosphere, .partial, reason: "2 из 7 реестров не ответили")
             report.registryHits = [.with { $0.kind = .enforcement; $0.registry = "fssp"; $0.title = "Исполнительное производство" }]
         })
-        #expect(partial.map(\.summary) == ["InfoSphere в новой версии: ответил частично (2 из 7 реестров не ответили) — записи в реестрах не сравнивались"])
+        #expect(partial.map(\.summary) == ["InfoSphere в новой версии: частично (2 из 7 реестров не ответили) — записи в реестрах не сравнивались"])
     }
 
     @Test("a company no registry knows in either version: no event at all")
@@ -132,7 +132,7 @@ struct ChangeDetectionTests {
     @Test("from insufficient data the level does not 'rise': it is found, as severe as it is")
     func fromInsufficientData() {
         let events = ChangeDetection.events(from: Self.report("r1", score: 0, level: .insufficientData), to: Self.report("r2", score: 5, level: .high))
-        #expect(events.first { $0.kind == .level }?.summary == "Уровень риска изменился: недостаточно данных → высокий")
+        #expect(events.first { $0.kind == .level }?.summary == "Уровень риска изменился: недостаточно данных → высокий риск")
         #expect(events.first { $0.kind == .level }?.severity == .high)
     }
 
