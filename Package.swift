@@ -400,6 +400,7 @@ let package = Package(
         .target(
             name: "ProviderSandbox",
             dependencies: [
+                "Domain",
                 Product.hummingbird,
                 Product.httpTypes,
                 Product.logging,

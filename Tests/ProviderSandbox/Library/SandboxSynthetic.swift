@@ -1,3 +1,5 @@
+internal import Domain
+
 /// A company for every valid ten-digit INN that is not a fixture: made from a generator seeded by the INN, so the
 /// same INN always gives the same company (name, OGRN, address, head, founders, cases, registry hits, mentions).
 /// Monitoring and batch tests need many distinct, believable companies, and changes over time: each step of a
@@ -8,27 +10,20 @@
 /// The OGRN encodes the INN (type, year, then the INN's first nine digits, then the check digit), so a look-up
 /// by OGRN finds the same company.
 extension SandboxCompany {
-    /// The INN's check digit is right (ten-digit legal entity INNs only).
-    package static func isValidCompanyINN(_ inn: String) -> Bool {
-        let digits = inn.compactMap(\.wholeNumberValue)
-        guard inn.count == 10, digits.count == 10 else { return false }
-        let weights = [2, 4, 10, 3, 5, 9, 4, 6, 8]
-        return zip(digits, weights).map(*).reduce(0, +) % 11 % 10 == digits[9]
-    }
+    /// A ten-digit organisation INN with a right check digit.
+    package static func isValidCompanyINN(_ inn: String) -> Bool { inn.count == 10 && INN.isValid(inn) }
 
-    /// The INN of a synthetic company's OGRN, or nil when the OGRN is not one the generator makes.
+    /// The INN of a synthetic company's OGRN (its digits 4–12, then the INN check digit), or nil when the OGRN
+    /// is not valid; `company(innOrOGRN:)` checks it is the company's own.
     static func syntheticINN(ogrn: String) -> String? {
-        let digits = ogrn.compactMap(\.wholeNumberValue)
-        guard ogrn.count == 13, digits.count == 13, ogrnCheck(digits.prefix(12)) == digits[12] else { return nil }
-        let first9 = digits[3..<12]
-        let weights = [2, 4, 10, 3, 5, 9, 4, 6, 8]
-        let check = zip(first9, weights).map(*).reduce(0, +) % 11 % 10
-        return first9.map(String.init).joined() + String(check)
+        guard ogrn.count == 13, OGRN.isValid(ogrn) else { return nil }
+        return completed(String(ogrn.dropFirst(3).prefix(9)), count: 10, isValid: INN.isValid)
     }
 
-    private static func ogrnCheck<Digits: Collection<Int>>(_ first12: Digits) -> Int {
-        // The number of the first twelve digits modulo 11, computed digit by digit (it does not fit in Int32).
-        first12.reduce(0) { ($0 * 10 + $1) % 11 } % 10
+    /// `digits` with the one check digit that makes a valid number of `count` digits.
+    private static func completed(_ digits: String, count: Int, isValid: (String) -> Bool) -> String? {
+        guard digits.count == count - 1 else { return nil }
+        return (0...9).lazy.map { digits + String($0) }.first(where: isValid)
     }
 
     /// The synthetic company of a valid INN at a revision.
@@ -45,8 +40,7 @@ extension SandboxCompany {
         let region = SyntheticWords.region(code: String(inn.prefix(2)), &identity)
         let year = 1995 + identity.next(below: 30)
         let registered = "\(year)-\(two(1 + identity.next(below: 12)))-\(two(1 + identity.next(below: 28)))"
-        let ogrnFirst12 = [1] + [year / 10 % 10, year % 10] + inn.prefix(9).compactMap(\.wholeNumberValue)
-        let ogrn = ogrnFirst12.map(String.init).joined() + String(ogrnCheck(ogrnFirst12))
+        let ogrn = completed("1" + two(year % 100) + inn.prefix(9), count: 13, isValid: OGRN.isValid)!
         let name = SyntheticWords.companyName(&identity)
         let head = SyntheticWords.person(&identity)
         let secondFounder = identity.next(below: 3) == 0 ? SyntheticWords.person(&identity) : nil
@@ -266,15 +260,6 @@ package struct SandboxCatalogue: Sendable {
         if let fixture = SandboxCompany.all.first(where: { $0.kind != .notFound && (upper.contains($0.inn) || (!$0.name.isEmpty && upper.contains($0.name))) }) {
             return fixture
         }
-        var digits = ""
-        for character in text + " " {
-            if character.isASCII, character.isNumber {
-                digits.append(character)
-                continue
-            }
-            if digits.count == 10, let company = company(inn: digits) { return company }
-            digits = ""
-        }
-        return nil
+        return INN.find(in: text).lazy.compactMap { company(inn: $0) }.first
     }
 }
