@@ -11,20 +11,25 @@ import urllib.request
 from pathlib import Path
 
 from test_analyzer import pdf_text
+from test_fleet import valid_inn
 from test_gateway import GatewayStack, cla
 
 ALL_SOURCES = ["SOURCE_DADATA", "SOURCE_CASEBOOK", "SOURCE_INFOSPHERE", "SOURCE_TAVILY", "SOURCE_PERPLEXITY"]
 
 
-def valid_inn(number: int, region: str = "77") -> str:
-    digits = [int(d) for d in f"{region}{number:07d}"]
-    weights = [2, 4, 10, 3, 5, 9, 4, 6, 8]
-    return "".join(map(str, digits)) + str(sum(d * w for d, w in zip(digits, weights)) % 11 % 10)
-
-
 def sandbox(stack: GatewayStack, method: str, path: str) -> dict:
     with urllib.request.urlopen(urllib.request.Request(stack.sandbox.url + path, method=method), timeout=10) as response:
         return json.loads(response.read())
+
+
+def synthetic_company(stack: GatewayStack, region: str, wanted) -> str:
+    """The first synthetic INN of `region` whose summaries at revisions 0 and 1 satisfy `wanted(now, next)`. The
+    generator is seeded by the INN, so it is the same company on every run."""
+    for number in range(3000):
+        inn = valid_inn(number, region)
+        if wanted(*(sandbox(stack, "GET", f"/sandbox/companies/{inn}?revision={r}") for r in (0, 1))):
+            return inn
+    raise AssertionError(f"no synthetic company of region {region} is what the test needs")
 
 
 def analyse_then_rerun(stack: GatewayStack, inn: str, between=lambda: None) -> tuple[dict, dict]:
@@ -46,13 +51,9 @@ def analyse_then_rerun(stack: GatewayStack, inn: str, between=lambda: None) -> t
 def test_a_company_that_went_bad_between_two_analyses_is_reported_change_by_change(tmp_path: Path):
     stack = GatewayStack(tmp_path)
     try:
-        # A company that is clean now and goes bankrupt or is liquidated at its next revision (the generator is
-        # seeded, so it is the same company on every run).
-        def goes_bad(inn: str) -> bool:
-            now, then = (sandbox(stack, "GET", f"/sandbox/companies/{inn}?revision={r}") for r in (0, 1))
-            return now["kind"] == "clean" and now["status"] == "ACTIVE" and then["status"] in ("LIQUIDATED", "BANKRUPT")
-
-        inn = next(valid_inn(n) for n in range(3000) if goes_bad(valid_inn(n)))
+        # A company that is clean now and goes bankrupt or is liquidated at its next revision.
+        inn = synthetic_company(stack, "77", lambda now, then: now["kind"] == "clean" and now["status"] == "ACTIVE"
+                                and then["status"] in ("LIQUIDATED", "BANKRUPT"))
         changed: dict = {}
 
         def liquidate_or_bankrupt() -> None:
@@ -106,8 +107,7 @@ def test_a_source_that_failed_the_first_time_is_said_not_compared_and_its_findin
     # Casebook fails three attempts per company (all of version 1's), then answers (version 2).
     stack = GatewayStack(tmp_path, sandbox_args=("--fault", "casebook=flaky:3"))
     try:
-        inn = next(valid_inn(n, "54") for n in range(200)
-                   if sandbox(stack, "GET", f"/sandbox/companies/{valid_inn(n, '54')}")["defendant_cases"] >= 2)
+        inn = synthetic_company(stack, "54", lambda now, _: now["defendant_cases"] >= 2)
         first, second = analyse_then_rerun(stack, inn)
         casebook = lambda report: next(s for s in report["sources"] if s["source"] == "SOURCE_CASEBOOK")
         assert casebook(first)["state"] == "STATE_ERROR" and casebook(second)["state"] == "STATE_OK", (casebook(first), casebook(second))
@@ -128,11 +128,9 @@ def test_a_source_that_failed_the_first_time_is_said_not_compared_and_its_findin
 def test_a_new_analysis_of_a_company_analysed_before_says_what_changed_since_the_last_version(tmp_path: Path):
     stack = GatewayStack(tmp_path)
     try:
-        def sued(inn: str) -> bool:
-            now, then = (sandbox(stack, "GET", f"/sandbox/companies/{inn}?revision={r}") for r in (0, 1))
-            return now["status"] == then["status"] == "ACTIVE" and then["defendant_cases"] > now["defendant_cases"]
-
-        inn = next(valid_inn(n, "78") for n in range(3000) if sued(valid_inn(n, "78")))
+        # Sued between the two analyses, and still active.
+        inn = synthetic_company(stack, "78", lambda now, then: now["status"] == then["status"] == "ACTIVE"
+                                and then["defendant_cases"] > now["defendant_cases"])
         first = stack.wait_job(stack.rest("POST", "/api/v1/analyses", {"request": {"inn": inn}})[2]["job"]["id"])
         sandbox(stack, "POST", f"/sandbox/companies/{inn}/revision")
         # A new submission, not a re-run, asking the providers again (not their cached answers), as a scheduled check would.

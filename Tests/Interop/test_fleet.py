@@ -26,9 +26,9 @@ CLIENTS = 3
 FAULT_SECONDS = 24
 
 
-def valid_inn(number: int) -> str:
-    """A ten-digit company INN with its check digit (the sandbox answers it as an unknown company)."""
-    digits = [int(d) for d in f"77{number:07d}"]
+def valid_inn(number: int, region: str = "77") -> str:
+    """A ten-digit company INN of a region with its check digit (the sandbox answers it as a synthetic company)."""
+    digits = [int(d) for d in f"{region}{number:07d}"]
     weights = [2, 4, 10, 3, 5, 9, 4, 6, 8]
     return "".join(map(str, digits)) + str(sum(d * w for d, w in zip(digits, weights)) % 11 % 10)
 

@@ -21,6 +21,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
+from test_changes import analyse_then_rerun, sandbox, synthetic_company
 from test_gateway import GatewayStack
 
 REPO = Path(__file__).resolve().parents[2]
@@ -548,13 +549,7 @@ def test_feedback_with_a_rerun_makes_version_2_and_the_thread_shows_its_diff_and
 
 
 def test_the_thread_page_lists_what_changed_about_a_company_with_its_evidence(stack, browser):
-    from test_changes import analyse_then_rerun, sandbox, valid_inn
-
-    def goes_bad(inn: str) -> bool:
-        now, then = (sandbox(stack, "GET", f"/sandbox/companies/{inn}?revision={r}") for r in (0, 1))
-        return now["status"] == "ACTIVE" and then["status"] == "BANKRUPT"
-
-    inn = next(valid_inn(n, "66") for n in range(3000) if goes_bad(valid_inn(n, "66")))
+    inn = synthetic_company(stack, "66", lambda now, then: now["status"] == "ACTIVE" and then["status"] == "BANKRUPT")
     first, second = analyse_then_rerun(stack, inn, lambda: sandbox(stack, "POST", f"/sandbox/companies/{inn}/revision"))
     browser.sign_in(stack.admin_key, then=f"/threads/{first['thread_id']}")
     browser.wait("[data-page=thread]")
