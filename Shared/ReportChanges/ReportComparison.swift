@@ -16,8 +16,8 @@ package enum ReportComparison {
             diff.levelAfter = after.level
             diff.markerChanges = markerChanges(before.markers, after.markers)
             var deltas: [String: Double] = [:]
-            let beforeCategories = Dictionary(before.categories.map { (label($0.category.protoName, prefix: "RISK_CATEGORY_"), $0.score) }, uniquingKeysWith: { a, _ in a })
-            let afterCategories = Dictionary(after.categories.map { (label($0.category.protoName, prefix: "RISK_CATEGORY_"), $0.score) }, uniquingKeysWith: { a, _ in a })
+            let beforeCategories = Dictionary(before.categories.map { (ProtoLabel.of($0.category.protoName, prefix: "RISK_CATEGORY_"), $0.score) }, uniquingKeysWith: { a, _ in a })
+            let afterCategories = Dictionary(after.categories.map { (ProtoLabel.of($0.category.protoName, prefix: "RISK_CATEGORY_"), $0.score) }, uniquingKeysWith: { a, _ in a })
             for category in Set(beforeCategories.keys).union(afterCategories.keys) {
                 let delta = (afterCategories[category] ?? 0) - (beforeCategories[category] ?? 0)
                 if delta != 0 { deltas[category] = delta }
@@ -63,13 +63,8 @@ package enum ReportComparison {
         return Set(old.keys).union(new.keys).sorted { $0.protoNumber < $1.protoNumber }.compactMap { source in
             let (was, now) = (old[source], new[source])
             guard was != now else { return nil }
-            let state = { (state: CommonV1.SourceStatus.State?) in state.map { label($0.protoName, prefix: "STATE_") } ?? "absent" }
-            return "\(label(source.protoName, prefix: "SOURCE_")): \(state(was)) → \(state(now))"
+            let state = { (state: CommonV1.SourceStatus.State?) in state.map { ProtoLabel.of($0.protoName, prefix: "STATE_") } ?? "absent" }
+            return "\(ProtoLabel.of(source.protoName, prefix: "SOURCE_")): \(state(was)) → \(state(now))"
         }
-    }
-
-    /// `SOURCE_DADATA` → `dadata`.
-    static func label(_ protoName: String, prefix: String) -> String {
-        String(protoName.dropFirst(protoName.hasPrefix(prefix) ? prefix.count : 0)).lowercased()
     }
 }

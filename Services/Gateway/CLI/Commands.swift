@@ -165,11 +165,11 @@ struct Compare: AsyncParsableCommand {
             lines.append("  no change about the company")
         }
         for change in diff.changes {
-            let severity = change.kind == .source ? "not compared" : String(change.severity.protoName.dropFirst("SEVERITY_".count)).lowercased()
+            let severity = change.kind == .source ? "not compared" : ProtoLabel.of(change.severity.protoName, prefix: "SEVERITY_")
             lines.append("  [\(severity)] \(change.summary)")
             lines += change.evidence.map { "      \($0)" }
         }
-        lines += diff.markerChanges.map { "  marker \(String($0.kind.protoName.dropFirst("KIND_".count)).lowercased()): \($0.code)" }
+        lines += diff.markerChanges.map { "  marker \(ProtoLabel.of($0.kind.protoName, prefix: "KIND_")): \($0.code)" }
         return lines.joined(separator: "\n")
     }
 }

@@ -212,7 +212,7 @@ enum MCPTools {
             guard diff["changes_compared"] == .bool(true) else { return "\(head): изменения в данных о компании не сравнивались (старый отчёт)" }
             guard case .array(let changes)? = diff["changes"], !changes.isEmpty else { return "\(head): изменений в данных о компании нет" }
             let lines = changes.prefix(12).map { change in
-                let severity = change["kind"]?.stringValue == "KIND_SOURCE" ? "не сравнивалось" : (change["severity"]?.stringValue ?? "").replacingOccurrences(of: "SEVERITY_", with: "").lowercased()
+                let severity = change["kind"]?.stringValue == "KIND_SOURCE" ? "не сравнивалось" : ProtoLabel.of(change["severity"]?.stringValue ?? "", prefix: "SEVERITY_")
                 return "- [\(severity)] \(change["summary"]?.stringValue ?? "")"
             }
             let more = changes.count > 12 ? "\n- … ещё \(changes.count - 12)" : ""

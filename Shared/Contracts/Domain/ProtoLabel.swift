@@ -1,6 +1,6 @@
 /// Labels for metrics, stats and exports from proto enum names: `SOURCE_DADATA` → `dadata`.
-enum ProtoLabel {
-    static func of(_ protoName: String, prefix: String) -> String {
+package enum ProtoLabel {
+    package static func of(_ protoName: String, prefix: String) -> String {
         String(protoName.dropFirst(protoName.hasPrefix(prefix) ? prefix.count : 0)).lowercased()
     }
 }
