@@ -32,7 +32,7 @@ package enum ChangeDetection {
             after = Dictionary(report.sources.map { ($0.source, $0) }, uniquingKeysWith: { first, _ in first })
         }
 
-        static func isComplete(_ status: CommonV1.SourceStatus?) -> Bool { status?.state == .ok || status?.state == .cached }
+        static func isComplete(_ status: CommonV1.SourceStatus?) -> Bool { status?.state.answered == true }
 
         /// The source answered in full in both versions.
         func complete(_ source: CommonV1.Source) -> Bool { Self.isComplete(before[source]) && Self.isComplete(after[source]) }

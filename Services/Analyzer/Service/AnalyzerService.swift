@@ -96,7 +96,7 @@ package struct AnalyzerService: Sendable {
             let status = collected.findings.sources.first { $0.source == request.source } ?? CommonV1.SourceStatus()
             return .with {
                 $0.status = status
-                guard status.state == .ok || status.state == .cached else { return }
+                guard status.state.answered else { return }
                 switch request.source {
                 case .dadata: if let card = collected.findings.company { $0.result = .company(card) }
                 case .casebook: $0.result = .courtCases(.with { $0.cases = collected.findings.courtCases; $0.total = Int32(collected.findings.courtCases.count) })

@@ -7,4 +7,7 @@ extension CommonV1.SourceStatus.State {
     /// Asked, but failed or answered only part of what it was asked (error, timeout, breaker open, partial):
     /// what it would have said is unknown, so its silence is not "nothing found".
     package var incomplete: Bool { [.error, .timeout, .circuitOpen, .partial].contains(self) }
+
+    /// Answered in full, now or from the cache: what it says can be compared with what it said before.
+    package var answered: Bool { self == .ok || self == .cached }
 }

@@ -190,7 +190,7 @@ extension Collector {
     /// all answered from the cache) when every call answered; partial, with the counts, when some did; else the
     /// first failure. Counts and times summed.
     static func merge(_ statuses: [CommonV1.SourceStatus], expected: Int) -> CommonV1.SourceStatus {
-        let answered = statuses.filter { $0.state == .ok || $0.state == .cached }
+        let answered = statuses.filter(\.state.answered)
         let queries = max(expected, statuses.count)
         var merged = answered.first ?? statuses[0]
         if answered.isEmpty {

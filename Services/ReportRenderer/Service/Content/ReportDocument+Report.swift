@@ -85,8 +85,7 @@ struct SourceIndex {
     }
 
     func answered(_ source: CommonV1.Source) -> Bool {
-        guard let state = statuses[source]?.state else { return false }
-        return state == .ok || state == .cached
+        statuses[source]?.state.answered == true
     }
 
     /// Asked, but failed or answered only part of what it was asked (`State.incomplete`).
